@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InfrastructureError } from '../errors.js';
+import { cacheDir } from '../util/dirs.js';
+import { runCommand, whichProgram } from '../util/exec.js';
+import { writeOciArchive, type ImageDefinition, type LayerEntry } from './oci-archive.js';
+
+/** The images podchurn builds itself, so no registry is ever needed. */
+export const WORKLOAD_IMAGE = 'podchurn.local/workload:1';
+export const PAUSE_IMAGE = 'podchurn.local/pause:1';
+
+const imageSourceDir = fileURLToPath(new URL('../../images/', import.meta.url));
+const busyboxApplets = ['sh', 'sleep', 'true', 'false', 'echo', 'date', 'cat', 'ls', 'ps', 'kill', 'env', 'hostname'];
+
+export interface BuiltImage {
+  reference: string;
+  archive: string;
+}
+
+function contentKey(...parts: (Buffer | string)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function busyboxBinary(): Promise<Buffer> {
+  const path = (await whichProgram('busybox')) ?? '/bin/busybox';
+  if (!existsSync(path)) {
+    throw new InfrastructureError('busybox is not installed; the workload image is built from Debian\'s busybox-static (apt-get install busybox-static).');
+  }
+  const file = await runCommand('file', ['-L', path]).catch(() => undefined);
+  if (file && file.exitCode === 0 && !/statically linked|static-pie/.test(file.stdout)) {
+    throw new InfrastructureError(`${path} is dynamically linked; install Debian's busybox-static (apt-get install busybox-static).`);
+  }
+  return readFile(path);
+}
+
+async function cached(name: string, key: string, build: (file: string) => Promise<unknown>): Promise<string> {
+  const dir = join(cacheDir(), 'images');
+  const file = join(dir, `${name}-${key}.oci.tar`);
+  if (!existsSync(file)) {
+    await mkdir(dir, { recursive: true });
+    await build(file);
+  }
+  return file;
+}
+
+export async function buildWorkloadImage(): Promise<BuiltImage> {
+  const busybox = await busyboxBinary();
+  const entrypoint = await readFile(join(imageSourceDir, 'workload', 'entrypoint.sh'));
+  const key = contentKey(busybox, entrypoint, WORKLOAD_IMAGE);
+  const entries: LayerEntry[] = [
+    { type: 'dir', path: 'bin', mode: 0o755 },
+    { type: 'dir', path: 'tmp', mode: 0o1777 },
+    { type: 'file', path: 'bin/busybox', content: busybox, mode: 0o755 },
+    ...busyboxApplets.map((applet): LayerEntry => ({ type: 'symlink', path: `bin/${applet}`, target: 'busybox' })),
+    { type: 'file', path: 'podchurn-workload', content: entrypoint, mode: 0o755 },
+  ];
+  const definition: ImageDefinition = {
+    reference: WORKLOAD_IMAGE,
+    entries,
+    entrypoint: ['/podchurn-workload'],
+    labels: { 'io.podchurn.image': 'workload' },
+  };
+  const archive = await cached('workload', key, (file) => writeOciArchive(definition, file));
+  return { reference: WORKLOAD_IMAGE, archive };
+}
+
+export async function buildPauseImage(): Promise<BuiltImage> {
+  const source = await readFile(join(imageSourceDir, 'pause', 'pause.c'));
+  const key = contentKey(source, PAUSE_IMAGE);
+  const archive = await cached('pause', key, async (file) => {
+    const gcc = await whichProgram('gcc');
+    if (!gcc) throw new InfrastructureError('gcc is needed once to build the sandbox (pause) image: apt-get install gcc libc6-dev.');
+    const work = await mkdtemp(join(tmpdir(), 'podchurn-pause-'));
+    try {
+      const binary = join(work, 'pause');
+      const compiled = await runCommand(gcc, ['-static', '-Os', '-s', '-o', binary, join(imageSourceDir, 'pause', 'pause.c')]);
+      if (compiled.exitCode !== 0) {
+        throw new InfrastructureError(`building the pause binary failed (is libc6-dev installed?):\n${compiled.stderr}`);
+      }
+      await writeOciArchive(
+        { reference: PAUSE_IMAGE, entries: [{ type: 'file', path: 'pause', content: await readFile(binary), mode: 0o755 }], entrypoint: ['/pause'] },
+        file,
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+  return { reference: PAUSE_IMAGE, archive };
+}
+
+/** Imports archives into a containerd's k8s.io namespace (where CRI looks) with that daemon's own ctr. */
+export async function importImages(ctr: string, socket: string, images: readonly BuiltImage[]): Promise<void> {
+  for (const image of images) {
+    const result = await runCommand(ctr, ['--address', socket, '--namespace', 'k8s.io', 'images', 'import', image.archive], {
+      timeoutMs: 120_000,
+    });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError(`importing ${image.reference} from ${image.archive} failed:\n${result.stderr.trim()}`);
+    }
+  }
+}

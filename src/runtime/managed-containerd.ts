@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { stringify as toToml } from 'smol-toml';
+import { CriClient } from '../cri/client.js';
+import { InfrastructureError, describeCause } from '../errors.js';
+import { runCommand } from '../util/exec.js';
+import { sleep } from '../util/clock.js';
+import type { BinarySet } from './binary-set.js';
+import { pidsWithCommandLine, removeCgroupTree, unmountAllUnder } from './mounts.js';
+
+export interface ManagedContainerdOptions {
+  binaries: BinarySet;
+  /** Short unique name; becomes part of the root, state and socket paths. */
+  instance: string;
+  rootBase: string;
+  stateBase: string;
+  logFile: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  restrictOomScoreAdj: boolean;
+  sandboxImage: string;
+  /** Cgroup parent (relative to each hierarchy) that every pod of this daemon is placed under. */
+  cgroupParent: string;
+  startTimeoutMs?: number;
+}
+
+export interface DaemonExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** What stop() found and removed, for the run's leak report. */
+export interface TeardownReport {
+  killedShims: number;
+  unmountFailures: string[];
+}
+
+/**
+ * A containerd owned by podchurn: its own root, state, socket and generated config, so a system
+ * containerd is never touched. The log goes to a file in the run directory.
+ */
+export class ManagedContainerd {
+  readonly socket: string;
+  readonly root: string;
+  readonly state: string;
+  readonly configFile: string;
+  /** Resolves when the daemon process ends, for whatever reason. */
+  readonly exited: Promise<DaemonExit>;
+  private stopping = false;
+
+  private constructor(
+    readonly options: ManagedContainerdOptions,
+    private readonly child: ChildProcess,
+    paths: { socket: string; root: string; state: string; configFile: string },
+  ) {
+    this.socket = paths.socket;
+    this.root = paths.root;
+    this.state = paths.state;
+    this.configFile = paths.configFile;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** True once stop() has begun: an exit after that is expected, not a failure. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  static async start(options: ManagedContainerdOptions): Promise<ManagedContainerd> {
+    const root = join(options.rootBase, options.instance);
+    const state = join(options.stateBase, options.instance);
+    const socket = join(state, 'containerd.sock');
+    const configFile = join(state, 'config.toml');
+    await mkdir(root, { recursive: true });
+    await mkdir(join(state, 'cni'), { recursive: true });
+    await mkdir(dirname(options.logFile), { recursive: true });
+    await writeFile(configFile, toToml(containerdConfig(options, { root, state, socket })));
+
+    const log = openSync(options.logFile, 'a');
+    const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];
+    const child = spawn(options.binaries.containerd, ['--config', configFile], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':') },
+    });
+    closeSync(log);
+    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => reject(new InfrastructureError(`cannot start ${options.binaries.containerd}: ${error.message}`, { cause: error })));
+    });
+    await daemon.waitReady(options.startTimeoutMs ?? 30_000);
+    return daemon;
+  }
+
+  /** `containerd config dump`: the configuration the daemon really uses, with every default filled in. */
+  async configDump(): Promise<string> {
+    const result = await runCommand(this.options.binaries.containerd, ['--config', this.configFile, 'config', 'dump'], { timeoutMs: 15_000 });
+    return result.exitCode === 0 ? result.stdout : `config dump failed (exit ${result.exitCode}): ${result.stderr}`;
+  }
+
+  /** Stops the daemon, then its shims, mounts, cgroups and directories: nothing of it stays behind. */
+  async stop(): Promise<TeardownReport> {
+    this.stopping = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const exited = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!exited) {
+        this.child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    // Shims outlive their daemon by design; ours are found by the socket address they were given.
+    const shims = await pidsWithCommandLine(['-address', this.socket]);
+    for (const pid of shims) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (shims.length) await sleep(200);
+    const unmountFailures = await unmountAllUnder([this.root, this.state]);
+    await removeCgroupTree(this.options.cgroupParent);
+    if (unmountFailures.length === 0) {
+      await rm(this.root, { recursive: true, force: true });
+      await rm(this.state, { recursive: true, force: true });
+    }
+    return { killedShims: shims.length, unmountFailures };
+  }
+
+  async logTail(lines = 20): Promise<string> {
+    const text = await readFile(this.options.logFile, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const client = new CriClient(this.socket);
+    let lastError = 'socket not created';
+    try {
+      while (Date.now() < deadline) {
+        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          throw new InfrastructureError(
+            `containerd (${this.options.binaries.containerd}) exited during start-up (exit ${this.child.exitCode ?? this.child.signalCode}). Last log lines:\n${await this.logTail()}`,
+          );
+        }
+        if (existsSync(this.socket)) {
+          try {
+            await client.version({ timeoutMs: 2_000 });
+            const conditions = await client.conditions({ timeoutMs: 2_000 });
+            const runtimeReady = conditions.find((c) => c.type === 'RuntimeReady');
+            if (runtimeReady?.status) return;
+            lastError = `RuntimeReady is ${runtimeReady ? `false (${runtimeReady.reason}: ${runtimeReady.message})` : 'not reported'}`;
+          } catch (error) {
+            lastError = describeCause(error);
+          }
+        }
+        await sleep(100);
+      }
+    } finally {
+      client.close();
+    }
+    await this.stop();
+    throw new InfrastructureError(
+      `containerd did not become ready over CRI within ${timeoutMs / 1000} s (${lastError}). Last log lines:\n${await this.logTail()}`,
+    );
+  }
+}
+
+function containerdConfig(options: ManagedContainerdOptions, paths: { root: string; state: string; socket: string }): object {
+  return {
+    version: 2,
+    root: paths.root,
+    state: paths.state,
+    grpc: { address: paths.socket },
+    ttrpc: { address: `${paths.socket}.ttrpc` },
+    debug: { level: options.logLevel },
+    plugins: {
+      'io.containerd.grpc.v1.cri': {
+        sandbox_image: options.sandboxImage,
+        restrict_oom_score_adj: options.restrictOomScoreAdj,
+        stream_server_address: '127.0.0.1',
+        stream_server_port: '0',
+        // No CNI config: pods are host-network sandboxes, which never call CNI.
+        cni: { bin_dir: '/usr/lib/cni', conf_dir: join(paths.state, 'cni') },
+        containerd: {
+          snapshotter: 'overlayfs',
+          default_runtime_name: 'runc',
+          runtimes: {
+            runc: {
+              runtime_type: 'io.containerd.runc.v2',
+              // Own runc root: containers of this daemon never mix with a system containerd's.
+              options: { BinaryName: options.binaries.runc, Root: join(paths.state, 'runc'), SystemdCgroup: false },
+            },
+          },
+        },
+      },
+      'io.containerd.internal.v1.opt': { path: join(paths.root, 'opt') },
+    },
+  };
+}

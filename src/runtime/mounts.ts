@@ -1,0 +1,60 @@
+import { readFile, readdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../util/exec.js';
+
+/** Mount points at or below any of `prefixes`, deepest first so they can be unmounted in order. */
+export async function mountsUnder(prefixes: readonly string[]): Promise<string[]> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => Boolean(point))
+    .map((point) => point.replace(/\\040/g, ' '))
+    .filter((point) => prefixes.some((prefix) => point === prefix || point.startsWith(`${prefix}/`)));
+  return [...new Set(points)].sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
+/** Unmounts everything below the prefixes; returns what could not be unmounted. */
+export async function unmountAllUnder(prefixes: readonly string[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const point of await mountsUnder(prefixes)) {
+    const result = await runCommand('umount', [point], { timeoutMs: 10_000 });
+    if (result.exitCode !== 0) {
+      const lazy = await runCommand('umount', ['-l', point], { timeoutMs: 10_000 });
+      if (lazy.exitCode !== 0) failed.push(point);
+    }
+  }
+  return failed;
+}
+
+/** Pids whose command line contains every one of `needles` (used to find shims of one daemon). */
+export async function pidsWithCommandLine(needles: readonly string[]): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (needles.every((needle) => cmdline.includes(needle))) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** Removes a cgroup subtree in every v1 hierarchy (or the v2 tree), deepest first; only empty cgroups go. */
+export async function removeCgroupTree(relative: string): Promise<void> {
+  const root = '/sys/fs/cgroup';
+  const hierarchies = await readdir(root).catch(() => [] as string[]);
+  const bases = [root, ...hierarchies.map((h) => join(root, h))];
+  for (const base of bases) {
+    await removeDirTree(join(base, relative));
+  }
+}
+
+async function removeDirTree(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return;
+  for (const entry of entries) if (entry.isDirectory()) await removeDirTree(join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined);
+}

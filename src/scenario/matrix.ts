@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { describeIssue } from './load.js';
+import { formatPath, leafPaths, withValueAt, type PlainObject } from './paths.js';
+import { CellSettingsSchema, type CellSettings, type Scenario } from './schema.js';
+
+/** One point of the matrix: the scenario's settings with one value chosen for every matrix axis. */
+export interface Cell {
+  /** Stable, sortable id: cell-01, cell-02, ... in expansion order. */
+  id: string;
+  /** Human-readable identity: "batchSize=50 runtime.containerd=1.7.15", or "default" without a matrix. */
+  name: string;
+  /** The matrix axis values that make this cell, keyed by field path. */
+  axes: Record<string, unknown>;
+  settings: CellSettings;
+}
+
+const cellFieldKeys = Object.keys(CellSettingsSchema.shape);
+
+/** Field paths a matrix may vary: every leaf of the cell settings. */
+export function matrixAxisPaths(): string[] {
+  return leafPaths(z.toJSONSchema(CellSettingsSchema, { io: 'input', unrepresentable: 'any' }));
+}
+
+/** The cartesian product of the matrix axes, in declaration order, last axis varying fastest. */
+export function expandMatrix(scenario: Scenario, file: string): Cell[] {
+  const axes = Object.entries(scenario.matrix);
+  const allowed = matrixAxisPaths();
+  for (const [path] of axes) {
+    if (!allowed.includes(path)) {
+      throw new InputError(
+        `${file}: matrix key "${path}" is not a field a matrix can vary. Allowed: ${allowed.join(', ')}.`,
+      );
+    }
+  }
+  const base: PlainObject = Object.fromEntries(cellFieldKeys.map((key) => [key, scenario[key as keyof CellSettings]]));
+  const combinations = axes.reduce<Record<string, unknown>[]>(
+    (acc, [path, values]) => acc.flatMap((partial) => values.map((value) => ({ ...partial, [path]: value }))),
+    [{}],
+  );
+  const width = String(combinations.length).length < 2 ? 2 : String(combinations.length).length;
+  return combinations.map((combination, index) => {
+    const raw = Object.entries(combination).reduce((acc, [path, value]) => withValueAt(acc, path, value), base);
+    const parsed = CellSettingsSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const axis = axes.find(([path]) => formatPath(issue.path).startsWith(path));
+      const where = axis ? `matrix.${axis[0]}[${axis[1].indexOf(combination[axis[0]])}]` : formatPath(issue.path);
+      throw new InputError(`${file}: ${where}: ${formatPath(issue.path)} ${describeIssue(issue)}.`);
+    }
+    return {
+      id: `cell-${String(index + 1).padStart(width, '0')}`,
+      name: cellName(combination),
+      axes: combination,
+      settings: parsed.data,
+    };
+  });
+}
+
+export function cellName(axes: Record<string, unknown>): string {
+  const parts = Object.entries(axes).map(([path, value]) => `${path}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return parts.length ? parts.join(' ') : 'default';
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/**
+ * The one source of truth for scenario files. Types, validation and the JSON Schema printed by
+ * `podchurn schema` are all derived from these declarations.
+ */
+
+const positiveInt = z.int().positive();
+const nonNegativeInt = z.int().nonnegative();
+const nonNegativeNumber = z.number().nonnegative();
+
+export const signalBehaviours = ['exit', 'ignore', 'delay'] as const;
+
+export const WorkloadSchema = z
+  .object({
+    onSigterm: z
+      .enum(signalBehaviours)
+      .default('exit')
+      .describe('exit: exit 0 at once; ignore: SIGTERM is ignored (only SIGKILL ends it); delay: exit delaySeconds after SIGTERM'),
+    delaySeconds: nonNegativeNumber.optional().describe('Required when onSigterm is delay'),
+    image: z.string().min(1).optional().describe('Image reference; default: the built-in offline workload image'),
+  })
+  .strict()
+  .refine((w) => w.onSigterm !== 'delay' || w.delaySeconds !== undefined, {
+    message: 'delaySeconds is required when onSigterm is "delay"',
+    path: ['delaySeconds'],
+  });
+
+export const ExecProbeSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    periodMs: positiveInt.default(1000).describe('Interval between exec probes on one container'),
+    timeoutSeconds: positiveInt.default(1).describe('ExecSyncRequest.timeout, as kubelet sends a probe timeout'),
+    command: z.array(z.string().min(1)).min(1).default(['true']),
+  })
+  .strict();
+
+export const TargetSchema = z
+  .object({
+    type: z.enum(['cri']).default('cri').describe('cri: sandboxes and containers driven over CRI'),
+    endpoint: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Existing CRI socket (unix path); default: a containerd started and owned by podchurn'),
+  })
+  .strict();
+
+export const RuntimeSchema = z
+  .object({
+    containerd: z.string().min(1).default('system').describe('Runtime-store key of the containerd binary set'),
+    runc: z.string().min(1).default('system').describe('Runtime-store key of the runc binary'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    restrictOomScoreAdj: z
+      .enum(['auto', 'true', 'false'])
+      .default('auto')
+      .describe('auto: set restrict_oom_score_adj only when this host cannot lower oom_score_adj'),
+  })
+  .strict();
+
+export const GatesSchema = z
+  .object({
+    maxStuck: nonNegativeInt.optional(),
+    maxStateMismatch: nonNegativeInt.optional(),
+    maxStopErrors: nonNegativeInt.optional(),
+    maxInfraErrors: nonNegativeInt.optional(),
+    maxSlow: nonNegativeInt.optional(),
+    maxP50StopMs: nonNegativeNumber.optional(),
+    maxP99StopMs: nonNegativeNumber.optional(),
+  })
+  .strict();
+
+export const gateNames = Object.keys(GatesSchema.shape) as (keyof z.infer<typeof GatesSchema>)[];
+
+/** Every field a matrix may vary or `--set` may override lives in this object. */
+export const CellSettingsSchema = z
+  .object({
+    target: TargetSchema.default({ type: 'cri' }),
+    runtime: RuntimeSchema.default({ containerd: 'system', runc: 'system', logLevel: 'info', restrictOomScoreAdj: 'auto' }),
+    pods: positiveInt.default(20).describe('Pods created and deleted per cycle'),
+    batchSize: positiveInt.default(10).describe('Pods created, and later deleted, together as one batch'),
+    concurrency: positiveInt.default(10).describe('Runtime calls in flight at once'),
+    batchIntervalSeconds: nonNegativeNumber.default(0).describe('Minimum time between the starts of two batches'),
+    cycles: positiveInt.default(1),
+    holdSeconds: nonNegativeNumber.default(1).describe('Time between all pods of a cycle being ready and the first delete'),
+    gracePeriodSeconds: nonNegativeInt.default(2).describe('StopContainerRequest.timeout: seconds between stop signal and SIGKILL'),
+    requestTimeoutSeconds: positiveInt
+      .default(120)
+      .describe("Caller's deadline on top of the grace period (kubelet runtimeRequestTimeout, default 2m)"),
+    slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
+    workload: WorkloadSchema.default({ onSigterm: 'exit' }),
+    execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'] }),
+  })
+  .strict();
+
+export const MetadataSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-", 1-63 characters')
+      .describe('Scenario name, used in run ids and labels'),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = CellSettingsSchema.extend({
+  apiVersion: z.literal('podchurn/v1'),
+  kind: z.literal('Scenario'),
+  metadata: MetadataSchema,
+  matrix: z
+    .record(z.string(), z.array(z.unknown()).min(1))
+    .default({})
+    .describe('Dotted field path -> list of values; the run is the cartesian product'),
+  repetitions: positiveInt.default(1).describe('Times each matrix cell is run'),
+  gates: GatesSchema.default({}),
+}).strict();
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type CellSettings = z.infer<typeof CellSettingsSchema>;
+export type Gates = z.infer<typeof GatesSchema>;
+export type Workload = z.infer<typeof WorkloadSchema>;
+export type ExecProbe = z.infer<typeof ExecProbeSchema>;
+
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' });
+}
