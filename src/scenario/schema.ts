@@ -32,6 +32,9 @@ export const ExecProbeSchema = z
     periodMs: positiveInt.default(1000).describe('Interval between exec probes on one container'),
     timeoutSeconds: positiveInt.default(1).describe('ExecSyncRequest.timeout, as kubelet sends a probe timeout'),
     command: z.array(z.string().min(1)).min(1).default(['true']),
+    workers: positiveInt
+      .default(1)
+      .describe('Concurrent probe loops per container (e.g. liveness + readiness + kubectl exec)'),
   })
   .strict();
 
@@ -89,7 +92,7 @@ export const CellSettingsSchema = z
       .describe("Caller's deadline on top of the grace period (kubelet runtimeRequestTimeout, default 2m)"),
     slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
-    execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'] }),
+    execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }),
   })
   .strict();
 

@@ -1,0 +1,119 @@
+import { isPodEvent, type PodEvent, type PodEventKind, type RecordedEvent } from '../engine/events.js';
+
+export const outcomes = ['ok', 'slow', 'stuck', 'stop-error', 'state-mismatch', 'force-deleted', 'infra-error', 'interrupted'] as const;
+export type Outcome = (typeof outcomes)[number];
+
+/** The limits that turn a pod's timeline into an outcome (from the cell's settings). */
+export interface OutcomeLimits {
+  gracePeriodSeconds: number;
+  slackSeconds: number;
+  requestTimeoutSeconds: number;
+}
+
+/** One pod's timeline (first sighting of each phase, monotonic ms) and what it came to. */
+export interface PodRecord {
+  pod: string;
+  cell: string;
+  rep: number;
+  cycle: number;
+  replica: number;
+  containerId?: string;
+  phases: Partial<Record<PodEventKind, number>>;
+  /** Wall-clock time of each phase (epoch ms), to correlate with runtime logs. */
+  wall: Partial<Record<PodEventKind, number>>;
+  stopLatencyMs?: number;
+  createToRunningMs?: number;
+  exitCode?: number;
+  stopFailure?: { code: string; message: string };
+  errors: { phase: string; code: string; message: string; infrastructure: boolean }[];
+  probeCounts: Record<string, number>;
+  probeErrorsDuringStop: number;
+  outcome: Outcome;
+}
+
+/** Folds events into per-pod records. First sighting of a phase wins, as a watch may repeat one. */
+export function buildPodRecords(events: readonly RecordedEvent[], limitsFor: (cell: string) => OutcomeLimits, forced: ReadonlySet<string> = new Set()): PodRecord[] {
+  const byPod = new Map<string, PodEvent[]>();
+  for (const event of events) {
+    if (!isPodEvent(event)) continue;
+    const list = byPod.get(event.pod);
+    if (list) list.push(event);
+    else byPod.set(event.pod, [event]);
+  }
+  return [...byPod.values()].map((podEvents) => foldPod(podEvents, limitsFor(podEvents[0]!.cell), forced));
+}
+
+function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<string>): PodRecord {
+  const first = events[0]!;
+  const record: PodRecord = {
+    pod: first.pod,
+    cell: first.cell,
+    rep: first.rep,
+    cycle: first.cycle,
+    replica: first.replica,
+    phases: {},
+    wall: {},
+    errors: [],
+    probeCounts: {},
+    probeErrorsDuringStop: 0,
+    outcome: 'ok',
+  };
+  for (const event of events) {
+    if (record.phases[event.kind] === undefined) {
+      record.phases[event.kind] = event.mono;
+      record.wall[event.kind] = event.wall;
+    }
+    const data = event.data ?? {};
+    switch (event.kind) {
+      case 'created':
+        record.containerId = String(data.containerId ?? '');
+        break;
+      case 'terminated':
+        record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
+        break;
+      case 'stop-failed':
+        record.stopFailure = { code: String(data.code), message: String(data.message ?? '') };
+        break;
+      case 'error':
+        record.errors.push({
+          phase: String(data.phase),
+          code: String(data.code),
+          message: String(data.message ?? ''),
+          infrastructure: data.infrastructure === true,
+        });
+        break;
+      case 'probe-error':
+        if (data.duringStop === true) record.probeErrorsDuringStop++;
+        break;
+      case 'probe-summary':
+        for (const [probeClass, count] of Object.entries((data.counts ?? {}) as Record<string, number>)) {
+          record.probeCounts[probeClass] = (record.probeCounts[probeClass] ?? 0) + count;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  const { phases } = record;
+  const stopEnd = phases['stop-returned'] ?? phases['stop-failed'];
+  if (phases['delete-sent'] !== undefined && stopEnd !== undefined) record.stopLatencyMs = stopEnd - phases['delete-sent'];
+  if (phases['create-sent'] !== undefined && phases.running !== undefined) record.createToRunningMs = phases.running - phases['create-sent'];
+  record.outcome = classify(record, limits, forced.has(record.pod));
+  return record;
+}
+
+/**
+ * Outcome precedence, most specific first: a lost exit (state-mismatch) explains a stuck stop, and
+ * a stuck stop explains why cleanup had to force the pod.
+ */
+export function classify(record: PodRecord, limits: OutcomeLimits, wasForced: boolean): Outcome {
+  const { phases } = record;
+  if (record.errors.some((e) => e.infrastructure || e.phase === 'create')) return 'infra-error';
+  if (phases['state-mismatch'] !== undefined) return 'state-mismatch';
+  if (record.stopFailure?.code === 'DEADLINE_EXCEEDED') return 'stuck';
+  if (record.stopFailure || record.errors.length > 0) return 'stop-error';
+  if (wasForced) return 'force-deleted';
+  if (phases.gone === undefined) return 'interrupted';
+  if (record.stopLatencyMs !== undefined && record.stopLatencyMs > (limits.gracePeriodSeconds + limits.slackSeconds) * 1000) return 'slow';
+  return 'ok';
+}

@@ -1,0 +1,66 @@
+import type { Finding } from '../observe/log-scan.js';
+import { countBySignature } from '../observe/log-scan.js';
+import type { Cell } from '../scenario/matrix.js';
+import type { Gates } from '../scenario/schema.js';
+import type { CellSummary } from '../results/summary.js';
+import { evaluateGates } from './gates.js';
+import { latencyStats } from './percentiles.js';
+import { outcomes, type Outcome, type PodRecord } from './pod-records.js';
+
+function tally(values: Iterable<string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+export function summarizeCell(
+  cell: Cell,
+  repetitions: number,
+  runtime: CellSummary['runtime'],
+  records: readonly PodRecord[],
+  findings: readonly Finding[],
+  gates: Gates,
+): CellSummary {
+  const outcomeCounts = Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const record of records) outcomeCounts[record.outcome]++;
+  const stopLatencyMs = latencyStats(records.flatMap((r) => (r.stopLatencyMs === undefined ? [] : [r.stopLatencyMs])));
+  const probes: Record<string, number> = {};
+  for (const record of records) {
+    for (const [probeClass, count] of Object.entries(record.probeCounts)) probes[probeClass] = (probes[probeClass] ?? 0) + count;
+  }
+  const stops = records.filter((r) => r.phases['delete-sent'] !== undefined).length;
+  const perThousand = (count: number) => (stops === 0 ? 0 : Math.round((count / stops) * 1000 * 10) / 10);
+  const { settings } = cell;
+  return {
+    cell: cell.id,
+    name: cell.name,
+    axes: cell.axes,
+    runtime,
+    settings: {
+      pods: settings.pods,
+      cycles: settings.cycles,
+      repetitions,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      gracePeriodSeconds: settings.gracePeriodSeconds,
+      requestTimeoutSeconds: settings.requestTimeoutSeconds,
+      slackSeconds: settings.slackSeconds,
+      onSigterm: settings.workload.onSigterm,
+      execProbe: settings.execProbe.enabled,
+    },
+    podCount: records.length,
+    outcomes: outcomeCounts,
+    stopLatencyMs,
+    createToRunningMs: latencyStats(records.flatMap((r) => (r.createToRunningMs === undefined ? [] : [r.createToRunningMs]))),
+    exitCodes: tally(records.flatMap((r) => (r.exitCode === undefined ? [] : [String(r.exitCode)]))),
+    probes,
+    probeErrorsDuringStop: records.reduce((sum, r) => sum + r.probeErrorsDuringStop, 0),
+    signatures: countBySignature(findings.filter((f) => f.cell === cell.id)),
+    per1000Stops: {
+      stops,
+      stuck: perThousand(records.filter((r) => r.stopFailure?.code === 'DEADLINE_EXCEEDED').length),
+      stateMismatch: perThousand(records.filter((r) => r.phases['state-mismatch'] !== undefined).length),
+    },
+    gates: evaluateGates(gates, { outcomes: outcomeCounts, stopLatencyMs }),
+  };
+}

@@ -1,0 +1,58 @@
+import type { Argv } from 'yargs';
+import { InterruptedError } from '../../errors.js';
+import { renderTerminalSummary } from '../../report/terminal.js';
+import { runScenario } from '../../run/run-scenario.js';
+import { ProgressReporter } from '../progress.js';
+
+export interface RunArgs {
+  scenario: string;
+  set: string[];
+  'reports-dir': string;
+  json: boolean;
+}
+
+export function runOptions(yargs: Argv): Argv<RunArgs> {
+  return yargs
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML file' })
+    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
+    .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' }) as Argv<RunArgs>;
+}
+
+/** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure, 130 interrupted. */
+export async function runCommand(args: RunArgs): Promise<number> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n${signal}: stopping; cleaning up every pod this run created (again to hurry, a third time to abandon cleanup)\n`);
+      controller.abort(new InterruptedError(`interrupted by ${signal}`));
+    } else if (signals >= 3) {
+      process.stderr.write(`${signal}: abandoning cleanup; objects labelled with the run id may remain\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = new ProgressReporter();
+  try {
+    const { dir, analysis } = await runScenario({
+      scenarioFile: args.scenario,
+      overrides: args.set.map(String),
+      reportsDir: args['reports-dir'],
+      signal: controller.signal,
+      onEvent: progress.onEvent,
+      onCellStart: (cell, rep, total) => progress.cellStarted(cell, rep, total),
+    });
+    progress.stop();
+    process.stdout.write(
+      args.json ? `${JSON.stringify(analysis.summary, null, 2)}\n` : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
+    );
+    return analysis.summary.exitCode;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,69 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, InputError, PodchurnError } from '../errors.js';
+import { scenarioJsonSchema } from '../scenario/schema.js';
+import { doctorCommand } from './commands/doctor.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { planRun } from '../run/run-scenario.js';
+
+/** The one place where failures become exit codes and messages; no stack trace unless --debug. */
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const debug = argv.includes('--debug');
+  try {
+    await yargs(argv)
+      .scriptName('podchurn')
+      .usage('$0 <command> [options]\n\nReproduce and measure pod termination failures in container runtimes.')
+      .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces for errors' })
+      .command('run <scenario>', 'Run a scenario (every matrix cell) and write reports/<run-id>/', runOptions, async (args) => {
+        exitCode = await runCommand(args as unknown as RunArgs);
+      })
+      .command(
+        'validate <scenario>',
+        'Check a scenario and print its matrix cells without running anything',
+        (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('set', { type: 'string', array: true, default: [] as string[] }),
+        (args) => {
+          const plan = planRun(args.scenario, (args.set ?? []).map(String));
+          process.stdout.write(`${plan.file}: valid; ${plan.cells.length} cell(s) x ${plan.scenario.repetitions} repetition(s)\n`);
+          for (const cell of plan.cells) process.stdout.write(`  ${cell.id}  ${cell.name}\n`);
+        },
+      )
+      .command(
+        'report <run>',
+        'Re-analyse a run directory and rewrite its reports',
+        (y) => y.positional('run', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+        (args) => {
+          exitCode = reportCommand({ run: args.run, json: args.json });
+        },
+      )
+      .command('schema', 'Print the scenario JSON Schema', {}, () => {
+        process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      })
+      .command('doctor', 'Report what this host can run and what to install', {}, async () => {
+        exitCode = await doctorCommand();
+      })
+      .demandCommand(1, 'Name a command: run, validate, report, schema or doctor.')
+      .strict()
+      .fail((message, error) => {
+        if (error) throw error;
+        throw new InputError(`${message}\nRun "podchurn --help" for usage.`);
+      })
+      .help()
+      .version()
+      .parseAsync();
+  } catch (error) {
+    if (error instanceof PodchurnError) {
+      process.stderr.write(`podchurn: ${error.message}\n`);
+      if (debug && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`podchurn: internal error: ${(error as Error).message ?? String(error)}\n`);
+    if (debug) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    else process.stderr.write('Re-run with --debug for a stack trace, and please report it.\n');
+    return ExitCode.internal;
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(hideBin(process.argv));

@@ -1,0 +1,58 @@
+import type { Stamp } from '../util/clock.js';
+
+/**
+ * What happens to a pod, in one vocabulary shared by every target, so the engine, analysis and
+ * reports never need to know which target ran. Each kind names its source in docs/MEASUREMENTS.md.
+ */
+export const podEventKinds = [
+  'create-sent', // first create call sent (CRI: RunPodSandbox)
+  'sandbox-ready', // CRI: RunPodSandbox returned
+  'created', // container created (CRI: CreateContainer returned)
+  'running', // container started (CRI: StartContainer returned)
+  'ready', // pod ready for deletion (CRI: = running)
+  'delete-sent', // deletion started (CRI: StopContainer sent)
+  'stop-returned', // CRI: StopContainer returned OK
+  'stop-failed', // CRI: StopContainer returned an error (deadline = stuck)
+  'terminated', // the runtime reports the container exited (exit code, finished_at)
+  'state-mismatch', // the runtime says RUNNING while the container's process is gone
+  'removed', // container removed
+  'gone', // pod fully gone (CRI: RemovePodSandbox returned)
+  'probe-error', // an exec probe failed (class in data)
+  'probe-summary', // exec probe counts by class for the pod's life
+  'error', // a call failed in a way that makes the pod an infrastructure error
+] as const;
+export type PodEventKind = (typeof podEventKinds)[number];
+
+export const runEventKinds = ['run-start', 'cell-start', 'cell-end', 'runtime-exited', 'interrupted', 'cleanup', 'run-end'] as const;
+export type RunEventKind = (typeof runEventKinds)[number];
+
+export interface PodIdentity {
+  pod: string;
+  cell: string;
+  rep: number;
+  cycle: number;
+  replica: number;
+}
+
+export interface PodEvent extends PodIdentity, Stamp {
+  kind: PodEventKind;
+  data?: Record<string, unknown>;
+}
+
+export interface RunEvent extends Stamp {
+  kind: RunEventKind;
+  cell?: string;
+  data?: Record<string, unknown>;
+}
+
+export type RecordedEvent = PodEvent | RunEvent;
+
+export function isPodEvent(event: RecordedEvent): event is PodEvent {
+  return 'pod' in event;
+}
+
+/** Where targets and the engine report what happened; the run writes these to events.jsonl. */
+export interface EventSink {
+  pod(identity: PodIdentity, kind: PodEventKind, data?: Record<string, unknown>): PodEvent;
+  run(kind: RunEventKind, data?: Record<string, unknown>, cell?: string): RunEvent;
+}

@@ -1,0 +1,54 @@
+import type { RunSummary } from '../results/summary.js';
+import { renderTable } from './table.js';
+
+export interface TerminalStyle {
+  colour: boolean;
+}
+
+const ansi = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', bold: '\u001b[1m', reset: '\u001b[0m' };
+
+function paint(style: TerminalStyle, colour: keyof typeof ansi, text: string): string {
+  return style.colour ? `${ansi[colour]}${text}${ansi.reset}` : text;
+}
+
+const ms = (value: number | undefined) => (value === undefined ? '-' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+/** The end-of-run summary: one row per cell with its key figures, then gates, leaks and the verdict. */
+export function renderTerminalSummary(summary: RunSummary, runDir: string, style: TerminalStyle = { colour: false }): string {
+  const rows = summary.cells.map((c) => [
+    c.cell,
+    c.name,
+    `${c.runtime.containerd}/${c.runtime.runc}`,
+    String(c.podCount),
+    String(c.outcomes.ok),
+    String(c.outcomes.slow),
+    String(c.outcomes.stuck),
+    String(c.outcomes['state-mismatch']),
+    String(c.outcomes['stop-error']),
+    String(c.outcomes['infra-error'] + c.outcomes['force-deleted'] + c.outcomes.interrupted),
+    ms(c.stopLatencyMs?.p50),
+    ms(c.stopLatencyMs?.p95),
+    ms(c.stopLatencyMs?.p99),
+    ms(c.stopLatencyMs?.max),
+    String(Object.entries(c.probes).reduce((sum, [k, v]) => (k === 'ok' ? sum : sum + v), 0)),
+  ]);
+  const table = renderTable(
+    ['cell', 'settings', 'containerd/runc', 'pods', 'ok', 'slow', 'stuck', 'mismatch', 'stop-err', 'other', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'probe errs'],
+    rows,
+  );
+  const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
+  lines.push('Stop latency = StopContainer sent -> returned (monotonic clock); percentiles are nearest-rank over every pod.');
+  const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
+  const gateCount = summary.cells.reduce((n, c) => n + c.gates.length, 0);
+  if (gateCount > 0) {
+    lines.push(failedGates.length ? paint(style, 'red', `Gates: ${failedGates.length} of ${gateCount} failed`) : paint(style, 'green', `Gates: all ${gateCount} passed`));
+    for (const failed of failedGates) lines.push(`  - ${failed}`);
+  }
+  const signatures = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => `${c.cell} ${id}×${n}`));
+  if (signatures.length) lines.push(`Log signatures: ${signatures.join(', ')}`);
+  const { leaked, forced } = summary.leakCheck;
+  lines.push(leaked.length ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).join(', ')}`) : `Leak check: nothing left behind${forced.length ? ` (${forced.length} objects needed forced cleanup)` : ''}.`);
+  if (summary.error) lines.push(paint(style, 'red', `Error: ${summary.error}`));
+  lines.push(`Run directory: ${runDir}`);
+  return lines.join('\n');
+}

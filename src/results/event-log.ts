@@ -1,0 +1,65 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import type { Clock } from '../util/clock.js';
+import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
+
+/**
+ * The append-only events.jsonl of a run. Lines are written as events happen (so an interrupted or
+ * crashed run keeps everything measured until then) and fsynced at least once a second.
+ */
+export class EventLog implements EventSink {
+  private readonly fd: number;
+  private pendingSync = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly listeners: ((event: RecordedEvent) => void)[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly clock: Clock,
+  ) {
+    this.fd = openSync(file, 'a');
+  }
+
+  pod(identity: PodIdentity, kind: PodEvent['kind'], data?: Record<string, unknown>): PodEvent {
+    const event: PodEvent = { ...this.clock.now(), kind, ...identity, ...(data ? { data } : {}) };
+    this.append(event);
+    return event;
+  }
+
+  run(kind: RunEvent['kind'], data?: Record<string, unknown>, cell?: string): RunEvent {
+    const event: RunEvent = { ...this.clock.now(), kind, ...(cell ? { cell } : {}), ...(data ? { data } : {}) };
+    this.append(event);
+    return event;
+  }
+
+  private append(event: RecordedEvent): void {
+    if (this.closed) return;
+    writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    for (const listener of this.listeners) listener(event);
+    if (!this.pendingSync) {
+      this.pendingSync = true;
+      this.syncTimer = setTimeout(() => this.sync(), 1000);
+      this.syncTimer.unref();
+    }
+  }
+
+  private sync(): void {
+    this.pendingSync = false;
+    if (!this.closed) fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    clearTimeout(this.syncTimer);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.closed = true;
+  }
+}
+
+export function parseEventLines(text: string): RecordedEvent[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as RecordedEvent);
+}

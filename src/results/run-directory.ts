@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+
+/**
+ * The one place that names the files of a run directory. A run can be re-rendered and compared
+ * later from this directory alone.
+ */
+export const runFiles = {
+  scenario: 'scenario.yaml',
+  environment: 'environment.json',
+  events: 'events.jsonl',
+  findings: 'findings.jsonl',
+  summary: 'summary.json',
+  reportMarkdown: 'report.md',
+  logs: 'logs',
+} as const;
+
+export function newRunId(scenarioName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}-${scenarioName}`.slice(0, 48);
+}
+
+export class RunDirectory {
+  constructor(readonly path: string) {}
+
+  /** Creates reports/<run-id>/ and proves it is writable now, not halfway through a run. */
+  static create(reportsDir: string, runId: string): RunDirectory {
+    const path = resolve(reportsDir, runId);
+    try {
+      mkdirSync(join(path, runFiles.logs), { recursive: true });
+      accessSync(path, constants.W_OK);
+      writeFileSync(join(path, runFiles.events), '', { flag: 'a' });
+    } catch (error) {
+      throw new InputError(`cannot write the run directory ${path} (${(error as Error).message}); choose another with --reports-dir.`, { cause: error });
+    }
+    return new RunDirectory(path);
+  }
+
+  static open(path: string): RunDirectory {
+    if (!existsSync(join(path, runFiles.events)) || !existsSync(join(path, runFiles.scenario))) {
+      throw new InputError(`${path} is not a podchurn run directory (expected ${runFiles.scenario} and ${runFiles.events}).`);
+    }
+    return new RunDirectory(resolve(path));
+  }
+
+  file(name: keyof typeof runFiles): string {
+    return join(this.path, runFiles[name]);
+  }
+
+  logFile(name: string): string {
+    return join(this.path, runFiles.logs, name);
+  }
+
+  writeText(name: keyof typeof runFiles, text: string): void {
+    const target = this.file(name);
+    writeFileSync(`${target}.tmp`, text);
+    renameSync(`${target}.tmp`, target);
+  }
+
+  writeJson(name: keyof typeof runFiles, value: unknown): void {
+    this.writeText(name, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  readText(name: keyof typeof runFiles): string {
+    return readFileSync(this.file(name), 'utf8');
+  }
+}

@@ -1,0 +1,73 @@
+import type { GateResult } from '../analysis/gates.js';
+import type { LatencyStats } from '../analysis/percentiles.js';
+import type { Outcome } from '../analysis/pod-records.js';
+import type { Finding } from '../observe/log-scan.js';
+
+/** Bump on any incompatible change to summary.json; documented in docs/SUMMARY-SCHEMA.md. */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'completed' | 'interrupted' | 'infrastructure-error';
+
+export interface CellSummary {
+  cell: string;
+  name: string;
+  axes: Record<string, unknown>;
+  /** Versions the runtime reported while this cell ran (never the versions asked for). */
+  runtime: { containerd: string; runc: string; criRuntimeVersion: string };
+  settings: {
+    pods: number;
+    cycles: number;
+    repetitions: number;
+    batchSize: number;
+    concurrency: number;
+    gracePeriodSeconds: number;
+    requestTimeoutSeconds: number;
+    slackSeconds: number;
+    onSigterm: string;
+    execProbe: boolean;
+  };
+  podCount: number;
+  outcomes: Record<Outcome, number>;
+  /** StopContainer sent -> returned, ms, over stops that returned or failed. */
+  stopLatencyMs: LatencyStats | null;
+  createToRunningMs: LatencyStats | null;
+  exitCodes: Record<string, number>;
+  probes: Record<string, number>;
+  probeErrorsDuringStop: number;
+  signatures: Record<string, number>;
+  /** Lost-exit evidence per 1,000 stops sent: stuck stops and state mismatches. */
+  per1000Stops: { stops: number; stuck: number; stateMismatch: number };
+  gates: GateResult[];
+}
+
+export interface RunSummary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  kind: 'podchurn-run-summary';
+  runId: string;
+  scenario: string;
+  scenarioFile: string;
+  target: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  measurement: Record<string, string>;
+  cells: CellSummary[];
+  /** Findings not tied to any pod of a cell (e.g. daemon-wide lines), by signature. */
+  unattributedSignatures: Record<string, number>;
+  topFindings: Finding[];
+  leakCheck: { forced: { pod: string; object: string }[]; leaked: string[] };
+  gatesPassed: boolean;
+  exitCode: number;
+  error?: string;
+}
+
+export const measurementDefinitions: Record<string, string> = {
+  clock: 'Latencies use the monotonic clock of the podchurn process (process.hrtime); wall-clock stamps are kept only to correlate with runtime logs.',
+  stopLatency: 'Stop latency = StopContainer returned (or failed) - StopContainer sent, per container.',
+  createToRunning: 'Create to running = StartContainer returned - RunPodSandbox sent.',
+  percentiles: 'Nearest-rank percentiles over exact per-pod samples (events.jsonl).',
+  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it.',
+  stateMismatch: 'state-mismatch = after the stop, CRI reports CONTAINER_RUNNING while the task pid no longer exists: a lost exit event.',
+  slow: 'slow = the stop returned, but later than grace + slackSeconds.',
+};

@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { buildPodRecords, type PodRecord } from '../analysis/pod-records.js';
+import { summarizeCell } from '../analysis/summarize.js';
+import { isPodEvent, type RunEvent } from '../engine/events.js';
+import { ExitCode } from '../errors.js';
+import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../observe/log-scan.js';
+import { parseEventLines } from '../results/event-log.js';
+import { runFiles, type RunDirectory } from '../results/run-directory.js';
+import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type RunStatus, type RunSummary } from '../results/summary.js';
+import { parseScenario } from '../scenario/load.js';
+import { expandMatrix } from '../scenario/matrix.js';
+import type { EnvironmentRecord } from './environment.js';
+
+export interface RunAnalysis {
+  summary: RunSummary;
+  records: PodRecord[];
+  findings: Finding[];
+}
+
+const severityRank = { error: 0, warning: 1, info: 2 } as const;
+
+/**
+ * Derives everything a report shows from the run directory alone (scenario.yaml, events.jsonl,
+ * environment.json, logs/), so a run can be re-rendered or re-analysed with a newer catalog later.
+ */
+export function analyzeRun(dir: RunDirectory): RunAnalysis {
+  const { scenario } = parseScenario(dir.readText('scenario'), dir.file('scenario'));
+  const cells = expandMatrix(scenario, dir.file('scenario'));
+  const events = parseEventLines(dir.readText('events'));
+  const environment = JSON.parse(dir.readText('environment')) as EnvironmentRecord;
+  const runEvents = events.filter((e): e is RunEvent => !isPodEvent(e));
+  const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
+  const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
+  const leaked = cleanups.flatMap((e) => (e.data?.leaked ?? []) as string[]);
+  const settingsByCell = new Map(cells.map((c) => [c.id, c.settings]));
+  const records = buildPodRecords(
+    events,
+    (cell) => settingsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
+    new Set(forced.map((f) => f.pod)),
+  );
+  const findings = attributeAndCorrelate(scanLogs(dir), records);
+  const cellSummaries = cells.map((cell) => {
+    const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
+    return summarizeCell(
+      cell,
+      scenario.repetitions,
+      {
+        containerd: runtime?.measured?.containerd ?? runtime?.cri.runtimeVersion ?? 'not run',
+        runc: runtime?.measured?.runc ?? 'unknown',
+        criRuntimeVersion: runtime ? `${runtime.cri.runtimeName} ${runtime.cri.runtimeVersion}` : 'not run',
+      },
+      records.filter((r) => r.cell === cell.id),
+      findings,
+      scenario.gates,
+    );
+  });
+  const end = runEvents.findLast((e) => e.kind === 'run-end');
+  const start = runEvents.find((e) => e.kind === 'run-start');
+  const status = (end?.data?.status as RunStatus | undefined) ?? (runEvents.some((e) => e.kind === 'interrupted') ? 'interrupted' : 'infrastructure-error');
+  const gatesPassed = cellSummaries.every((c) => c.gates.every((g) => g.passed)) && leaked.length === 0;
+  const exitCode =
+    status === 'interrupted' ? ExitCode.interrupted : status === 'infrastructure-error' ? ExitCode.infrastructure : gatesPassed ? ExitCode.ok : ExitCode.gateFailed;
+  const summary: RunSummary = {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    kind: 'podchurn-run-summary',
+    runId: String(start?.data?.runId ?? dir.path.split('/').pop()),
+    scenario: scenario.metadata.name,
+    scenarioFile: String(start?.data?.scenarioFile ?? runFiles.scenario),
+    target: scenario.target.type,
+    status,
+    startedAt: new Date(start?.wall ?? events[0]?.wall ?? 0).toISOString(),
+    finishedAt: new Date(end?.wall ?? events.at(-1)?.wall ?? 0).toISOString(),
+    durationMs: Math.round((end?.mono ?? events.at(-1)?.mono ?? 0) - (start?.mono ?? 0)),
+    measurement: measurementDefinitions,
+    cells: cellSummaries,
+    unattributedSignatures: countBySignature(findings.filter((f) => !f.cell)),
+    topFindings: [...findings]
+      .filter((f) => !f.benign)
+      .sort((a, b) => severityRank[a.severity] - severityRank[b.severity])
+      .slice(0, 20),
+    leakCheck: { forced, leaked },
+    gatesPassed,
+    exitCode,
+    ...(end?.data?.error ? { error: String(end.data.error) } : {}),
+  };
+  return { summary, records, findings };
+}
+
+function scanLogs(dir: RunDirectory): Finding[] {
+  const logsDir = dir.file('logs');
+  const files = readdirSync(logsDir).filter((name) => name.endsWith('.log')).sort();
+  return files.flatMap((name) => scanLog(readFileSync(`${logsDir}/${name}`, 'utf8'), `${runFiles.logs}/${name}`));
+}
+
+export function writeAnalysis(dir: RunDirectory, analysis: RunAnalysis): void {
+  dir.writeText('findings', analysis.findings.map((f) => JSON.stringify(f)).join('\n') + (analysis.findings.length ? '\n' : ''));
+  dir.writeJson('summary', analysis.summary);
+}
+

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { cgroupVersion, kernelRelease } from '../runtime/host.js';
+import type { RuntimeRecord } from './cri-session.js';
+
+export interface EnvironmentRecord {
+  schemaVersion: 1;
+  podchurnVersion: string;
+  host: { hostname: string; os: string; kernel: string; cgroup: string; cpus: number; memoryBytes: number; node: string };
+  runtimes: RuntimeRecord[];
+}
+
+function osName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function podchurnVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function describeHost(): EnvironmentRecord['host'] {
+  return {
+    hostname: hostname(),
+    os: osName(),
+    kernel: kernelRelease(),
+    cgroup: cgroupVersion(),
+    cpus: cpus().length,
+    memoryBytes: totalmem(),
+    node: process.version,
+  };
+}

@@ -1,0 +1,136 @@
+import { stringify as toYaml } from 'yaml';
+import { runChurn } from '../engine/churn.js';
+import type { RecordedEvent } from '../engine/events.js';
+import { InfrastructureError, InputError, describeCause } from '../errors.js';
+import { isRoot } from '../runtime/host.js';
+import { EventLog } from '../results/event-log.js';
+import { RunDirectory, newRunId } from '../results/run-directory.js';
+import type { RunStatus } from '../results/summary.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { expandMatrix, type Cell } from '../scenario/matrix.js';
+import { CriTarget } from '../target/cri/cri-target.js';
+import { monotonicClock } from '../util/clock.js';
+import { analyzeRun, writeAnalysis, type RunAnalysis } from './analyze-run.js';
+import { openCriSession, runtimeKey, type CriSession } from './cri-session.js';
+import { describeHost, podchurnVersion, type EnvironmentRecord } from './environment.js';
+
+export interface RunRequest {
+  scenarioFile: string;
+  overrides: string[];
+  reportsDir: string;
+  /** Aborting this (e.g. on SIGINT) stops the run; cleanup still happens. */
+  signal: AbortSignal;
+  onEvent?: (event: RecordedEvent) => void;
+  onCellStart?: (cell: Cell, rep: number, totalPods: number) => void;
+}
+
+export interface RunResult {
+  dir: RunDirectory;
+  analysis: RunAnalysis;
+}
+
+/** Validates the scenario and expands its matrix without touching the host: every input error surfaces here. */
+export function planRun(scenarioFile: string, overrides: readonly string[]) {
+  const loaded = loadScenarioFile(scenarioFile, overrides);
+  const cells = expandMatrix(loaded.scenario, scenarioFile);
+  return { ...loaded, cells };
+}
+
+/**
+ * Runs every cell x repetition of a scenario, then analyses the run directory. Whatever happens,
+ * each runtime's pods are cleaned up, the runtime is stopped, and what was measured is analysed.
+ */
+export async function runScenario(request: RunRequest): Promise<RunResult> {
+  const plan = planRun(request.scenarioFile, request.overrides);
+  if (!isRoot()) {
+    throw new InputError('podchurn run drives containerd directly and must run as root (sudo podchurn run ...).');
+  }
+  const runId = newRunId(plan.scenario.metadata.name);
+  const dir = RunDirectory.create(request.reportsDir, runId);
+  dir.writeText('scenario', `# Resolved by podchurn ${podchurnVersion()} from ${plan.file}${plan.overrides.map((o) => ` --set ${o}`).join('')}\n${toYaml(plan.scenario)}`);
+  const environment: EnvironmentRecord = { schemaVersion: 1, podchurnVersion: podchurnVersion(), host: describeHost(), runtimes: [] };
+  dir.writeJson('environment', environment);
+
+  const events = new EventLog(dir.file('events'), monotonicClock());
+  if (request.onEvent) events.listeners.push(request.onEvent);
+  events.run('run-start', { runId, scenarioFile: plan.file, overrides: plan.overrides });
+
+  const runAbort = new AbortController();
+  const abortFromCaller = () => runAbort.abort(request.signal.reason);
+  request.signal.addEventListener('abort', abortFromCaller, { once: true });
+  let status: RunStatus = 'completed';
+  let failure: string | undefined;
+  let session: CriSession | undefined;
+  let instances = 0;
+
+  const closeSession = async () => {
+    if (!session) return;
+    const closing = session;
+    session = undefined;
+    const teardown = await closing.close().catch((error) => ({ killedShims: 0, unmountFailures: [describeCause(error)] }));
+    if (teardown && (teardown.killedShims > 0 || teardown.unmountFailures.length > 0)) {
+      events.run('cleanup', { forced: [], leaked: teardown.unmountFailures.map((m) => `mount ${m}`), killedShims: teardown.killedShims, runtime: closing.record.instance });
+    }
+  };
+
+  try {
+    for (const cell of plan.cells) {
+      for (let rep = 1; rep <= plan.scenario.repetitions && !runAbort.signal.aborted; rep++) {
+        if (session?.key !== runtimeKey(cell.settings)) {
+          await closeSession();
+          const opened = await openCriSession(cell.settings, runId, ++instances, dir.path);
+          session = opened;
+          environment.runtimes.push(opened.record);
+          void opened.died.then((reason) => {
+            events.run('runtime-exited', { reason, runtime: opened.record.instance });
+            runAbort.abort(new InfrastructureError(reason));
+          });
+        }
+        const active = session;
+        if (!active.record.cells.includes(cell.id)) active.record.cells.push(cell.id);
+        dir.writeJson('environment', environment);
+        const target = new CriTarget({
+          client: active.client,
+          events,
+          runId,
+          settings: cell.settings,
+          workloadImage: active.workloadImage,
+          cgroupParent: active.cgroupParent,
+        });
+        request.onCellStart?.(cell, rep, cell.settings.pods * cell.settings.cycles);
+        events.run('cell-start', { rep, name: cell.name, runtime: active.record.instance }, cell.id);
+        try {
+          await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
+        } finally {
+          const cleanup = await target.cleanup().catch((error) => ({ forced: [], leaked: [`cleanup failed: ${describeCause(error)}`] }));
+          events.run('cleanup', { ...cleanup }, cell.id);
+          events.run('cell-end', { rep }, cell.id);
+        }
+      }
+      if (runAbort.signal.aborted) break;
+    }
+  } catch (error) {
+    if (!(error instanceof InfrastructureError || runAbort.signal.aborted)) throw error;
+    failure = describeCause(error);
+    status = 'infrastructure-error';
+  } finally {
+    request.signal.removeEventListener('abort', abortFromCaller);
+    if (runAbort.signal.aborted) {
+      const reason: unknown = runAbort.signal.reason;
+      if (reason instanceof InfrastructureError) {
+        status = 'infrastructure-error';
+        failure = reason.message;
+      } else {
+        status = 'interrupted';
+        events.run('interrupted', { reason: describeCause(reason) });
+      }
+    }
+    await closeSession();
+    dir.writeJson('environment', environment);
+    events.run('run-end', { status, ...(failure ? { error: failure } : {}) });
+    events.close();
+  }
+  const analysis = analyzeRun(dir);
+  writeAnalysis(dir, analysis);
+  return { dir, analysis };
+}

@@ -1,0 +1,206 @@
+import { CriCallError, type CriClient } from '../../cri/client.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../cri/types.js';
+import { POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
+import type { EventSink, PodIdentity } from '../../engine/events.js';
+import { describeCause } from '../../errors.js';
+import type { CellSettings } from '../../scenario/schema.js';
+import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
+import { ExecProber } from './exec-prober.js';
+import { pidFromVerboseInfo, processAlive } from './process-state.js';
+
+export interface CriTargetOptions {
+  client: CriClient;
+  events: EventSink;
+  runId: string;
+  settings: CellSettings;
+  workloadImage: string;
+  /** Cgroup parent for every sandbox (cgroupfs path). */
+  cgroupParent: string;
+}
+
+interface PodState {
+  sandboxConfig: PodSandboxConfig;
+  sandboxId?: string;
+  containerId?: string;
+  prober?: ExecProber;
+}
+
+/** Host-network sandboxes (no CNI needed) whose one container has its own pid namespace, as in a default Pod. */
+const hostNetworkNamespaces = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
+
+/** Deadline for calls whose time is not itself being measured. */
+const ADMIN_CALL_MS = 60_000;
+
+/**
+ * Pods as CRI sandboxes with one container each, driven the way kubelet drives them: the same
+ * calls, the same StopContainer timeout and deadline, exec probes during the stop.
+ */
+export class CriTarget implements ChurnTarget {
+  readonly type = 'cri';
+  private readonly pods = new Map<string, PodState>();
+
+  constructor(private readonly options: CriTargetOptions) {}
+
+  async createPod(plan: PodPlan, signal: AbortSignal): Promise<void> {
+    const { client, events, settings } = this.options;
+    const sandboxConfig: PodSandboxConfig = {
+      metadata: { name: plan.pod, uid: plan.uid, namespace: 'podchurn', attempt: 0 },
+      labels: plan.labels,
+      linux: { cgroup_parent: this.options.cgroupParent, security_context: { namespace_options: hostNetworkNamespaces } },
+    };
+    const state: PodState = { sandboxConfig };
+    this.pods.set(plan.pod, state);
+    try {
+      events.pod(plan, 'create-sent');
+      state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      events.pod(plan, 'sandbox-ready', { sandboxId: state.sandboxId });
+      const workload = settings.workload;
+      const containerConfig: ContainerConfig = {
+        metadata: { name: 'workload', attempt: 0 },
+        image: { image: workload.image ?? this.options.workloadImage },
+        envs: [
+          { key: 'PODCHURN_ON_SIGTERM', value: workload.onSigterm },
+          { key: 'PODCHURN_DELAY_SECONDS', value: String(workload.delaySeconds ?? 0) },
+        ],
+        labels: plan.labels,
+        linux: { security_context: { namespace_options: hostNetworkNamespaces } },
+      };
+      state.containerId = await client.createContainer(state.sandboxId, containerConfig, sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      events.pod(plan, 'created', { containerId: state.containerId });
+      await client.startContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+      events.pod(plan, 'running');
+      events.pod(plan, 'ready');
+      if (settings.execProbe.enabled) this.startProbes(plan, state, state.containerId);
+    } catch (error) {
+      this.recordError(plan, 'create', error, signal);
+    }
+  }
+
+  async deletePod(plan: PodPlan, signal: AbortSignal): Promise<void> {
+    const state = this.pods.get(plan.pod);
+    if (!state) return;
+    const { client, events, settings } = this.options;
+    try {
+      if (state.containerId) {
+        const containerId = state.containerId;
+        state.prober?.markStopRequested();
+        events.pod(plan, 'delete-sent', { timeoutSeconds: settings.gracePeriodSeconds });
+        // kubelet's deadline for StopContainer: the grace period plus its runtime request timeout.
+        const deadlineMs = (settings.gracePeriodSeconds + settings.requestTimeoutSeconds) * 1000;
+        try {
+          await client.stopContainer(containerId, settings.gracePeriodSeconds, { timeoutMs: deadlineMs, signal });
+          events.pod(plan, 'stop-returned');
+        } catch (error) {
+          if (signal.aborted) throw error;
+          const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
+          events.pod(plan, 'stop-failed', { code, message: describeCause(error).slice(0, 1000), deadlineMs });
+          if (error instanceof CriCallError && error.unreachable) throw error;
+        }
+        await this.stopProbes(plan, state);
+        await this.recordTermination(plan, containerId, signal);
+        await client.removeContainer(containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+        events.pod(plan, 'removed');
+        state.containerId = undefined;
+      }
+      if (state.sandboxId) {
+        await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+        await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+        events.pod(plan, 'gone');
+        state.sandboxId = undefined;
+      }
+      this.pods.delete(plan.pod);
+    } catch (error) {
+      await this.stopProbes(plan, state);
+      this.recordError(plan, 'delete', error, signal);
+    }
+  }
+
+  /**
+   * Everything still labelled with this run: stop with timeout 0 (kill now), remove; then list
+   * again. Objects that survive are leaks. Pods the engine had not finished count as forced.
+   */
+  async cleanup(): Promise<CleanupReport> {
+    const { client, runId } = this.options;
+    const selector = { [RUN_LABEL]: runId };
+    await Promise.all([...this.pods.values()].map((state) => state.prober?.stop()));
+    const forced: CleanupReport['forced'] = [];
+    const containers = await client.listContainers({ labelSelector: selector }, { timeoutMs: ADMIN_CALL_MS });
+    for (const container of containers) {
+      forced.push({ pod: container.labels[POD_LABEL] ?? 'unknown', object: `container/${container.id.slice(0, 12)}` });
+      await client.stopContainer(container.id, 0, { timeoutMs: 30_000 }).catch(() => undefined);
+      await client.removeContainer(container.id, { timeoutMs: 30_000 }).catch(() => undefined);
+    }
+    const sandboxes = await client.listPodSandboxes(selector, { timeoutMs: ADMIN_CALL_MS });
+    for (const sandbox of sandboxes) {
+      forced.push({ pod: sandbox.labels[POD_LABEL] ?? 'unknown', object: `sandbox/${sandbox.id.slice(0, 12)}` });
+      await client.stopPodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
+      await client.removePodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
+    }
+    this.pods.clear();
+    return { forced, leaked: await this.leftovers() };
+  }
+
+  async leftovers(): Promise<string[]> {
+    const { client, runId } = this.options;
+    const selector = { [RUN_LABEL]: runId };
+    const [containers, sandboxes] = await Promise.all([
+      client.listContainers({ labelSelector: selector }, { timeoutMs: ADMIN_CALL_MS }),
+      client.listPodSandboxes(selector, { timeoutMs: ADMIN_CALL_MS }),
+    ]);
+    return [
+      ...containers.map((c) => `container/${c.id.slice(0, 12)} of ${c.labels[POD_LABEL] ?? 'unknown'} (${c.state})`),
+      ...sandboxes.map((s) => `sandbox/${s.id.slice(0, 12)} of ${s.labels[POD_LABEL] ?? 'unknown'} (${s.state})`),
+    ];
+  }
+
+  private startProbes(plan: PodIdentity, state: PodState, containerId: string): void {
+    const { client, events, settings } = this.options;
+    state.prober = new ExecProber(client, containerId, settings.execProbe, settings.requestTimeoutSeconds, (failure) =>
+      events.pod(plan, 'probe-error', { ...failure }),
+    );
+  }
+
+  private async stopProbes(plan: PodIdentity, state: PodState): Promise<void> {
+    if (!state.prober) return;
+    const prober = state.prober;
+    state.prober = undefined;
+    await prober.stop();
+    this.options.events.pod(plan, 'probe-summary', { counts: prober.counts });
+  }
+
+  /**
+   * Reads the runtime's view of the stopped container. If CRI still says RUNNING while the task's
+   * process no longer exists, the runtime lost the exit: that is the state-mismatch the lost-exit
+   * bug leaves behind.
+   */
+  private async recordTermination(plan: PodIdentity, containerId: string, signal: AbortSignal): Promise<void> {
+    const { client, events } = this.options;
+    const response = await client.containerStatus(containerId, true, { timeoutMs: ADMIN_CALL_MS, signal });
+    const status = response.status;
+    if (!status) return;
+    if (status.state === 'CONTAINER_RUNNING') {
+      const pid = pidFromVerboseInfo(response.info);
+      const alive = pid !== undefined && (await processAlive(pid));
+      if (!alive) events.pod(plan, 'state-mismatch', { containerId, criState: status.state, pid: pid ?? null, processAlive: false });
+      return;
+    }
+    events.pod(plan, 'terminated', {
+      criState: status.state,
+      exitCode: status.exit_code,
+      reason: status.reason,
+      finishedAtNs: status.finished_at,
+      startedAtNs: status.started_at,
+    });
+  }
+
+  private recordError(plan: PodIdentity, phase: 'create' | 'delete', error: unknown, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    const unreachable = error instanceof CriCallError && error.unreachable;
+    this.options.events.pod(plan, 'error', {
+      phase,
+      code: error instanceof CriCallError ? error.codeName : 'UNKNOWN',
+      message: describeCause(error).slice(0, 1000),
+      infrastructure: unreachable,
+    });
+  }
+}
