@@ -31,19 +31,25 @@ export function loadScenarioFile(file: string, overrides: readonly string[] = []
 
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): LoadedScenario {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const yamlError = document.errors[0];
   if (yamlError) {
     const position = yamlError.linePos?.[0];
     const where = position ? `:${position.line}:${position.col}` : '';
-    throw new InputError(`${file}${where}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
+    throw new InputError(`${file}${where}: not valid YAML: ${yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const parsed: unknown = document.toJS();
   if (!isPlainObject(parsed)) {
     throw new InputError(`${file}: a scenario must be a YAML mapping with apiVersion: podchurn/v1 and kind: Scenario.`);
   }
   let raw = parsed;
-  for (const assignment of overrides) raw = applyOverride(raw, assignment);
+  for (const assignment of overrides) {
+    try {
+      raw = applyOverride(raw, assignment);
+    } catch (error) {
+      throw new InputError(`${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
 
   const sourceMap: SourceMap = {
     lineOf(path) {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Prepares this machine for podchurn, idempotently: Debian packages the CRI target needs,
+# node_modules from package-lock.json, and the compiled CLI. Safe to run again at any time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(containerd runc busybox-static gcc libc6-dev file)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if ! command -v apt-get >/dev/null; then
+    echo "podchurn setup: apt-get is not available. Install these packages with your package manager: ${missing[*]}" >&2
+    exit 3
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "podchurn setup: these Debian packages are missing and installing them needs root: ${missing[*]}" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 3
+  fi
+  echo "podchurn setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lock file changed since the last install.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Rebuild the CLI when any source is newer than the last build.
+if [[ ! -f dist/cli/main.js ]] || [[ -n $(find src proto -newer dist/cli/main.js -print -quit) ]]; then
+  npx tsc -p tsconfig.build.json
+fi

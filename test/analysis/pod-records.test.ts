@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { buildPodRecords } from '../../src/analysis/pod-records.js';
+import type { PodEvent, PodEventKind, RecordedEvent } from '../../src/engine/events.js';
+
+const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 10 };
+
+/** A scripted timeline: [kind, monotonic ms, data?] for one pod. */
+function timeline(pod: string, steps: [PodEventKind, number, Record<string, unknown>?][]): PodEvent[] {
+  return steps.map(([kind, mono, data]) => ({ kind, mono, wall: 1_700_000_000_000 + mono, pod, cell: 'cell-01', rep: 1, cycle: 1, replica: 0, ...(data ? { data } : {}) }));
+}
+
+const full = (pod: string, stopMs: number, extra: [PodEventKind, number, Record<string, unknown>?][] = []) =>
+  timeline(pod, [
+    ['create-sent', 0],
+    ['created', 50, { containerId: `c-${pod}` }],
+    ['running', 100],
+    ['ready', 100],
+    ['delete-sent', 1000],
+    ['stop-returned', 1000 + stopMs],
+    ['terminated', 1000 + stopMs + 5, { exitCode: 137 }],
+    ['removed', 1000 + stopMs + 10],
+    ['gone', 1000 + stopMs + 20],
+    ...extra,
+  ]);
+
+describe('pod records and outcomes', () => {
+  it('derives stop latency and create-to-running from the first sighting of each phase', () => {
+    const events: RecordedEvent[] = [...full('a', 2100), ...timeline('a', [['delete-sent', 5000]])];
+    const [record] = buildPodRecords(events, () => limits);
+    expect(record!.stopLatencyMs).to.equal(2100);
+    expect(record!.createToRunningMs).to.equal(100);
+    expect(record!.exitCode).to.equal(137);
+    expect(record!.containerId).to.equal('c-a');
+    expect(record!.outcome).to.equal('ok');
+  });
+
+  it('classifies slow, stuck, state-mismatch, infra-error, interrupted and forced pods', () => {
+    const events: RecordedEvent[] = [
+      ...full('slow', 3500),
+      ...timeline('stuck', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED', message: 'deadline' }]]),
+      ...timeline('lost', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }], ['state-mismatch', 12_030, { pid: 42 }]]),
+      ...timeline('broken', [['create-sent', 0], ['error', 10, { phase: 'create', code: 'UNKNOWN', message: 'image' }]]),
+      ...timeline('cut', [['create-sent', 0], ['running', 10]]),
+      ...timeline('forced', [['create-sent', 0], ['running', 10]]),
+      ...timeline('refused', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 40, { code: 'UNKNOWN' }]]),
+    ];
+    const outcomes = Object.fromEntries(buildPodRecords(events, () => limits, new Set(['forced'])).map((r) => [r.pod, r.outcome]));
+    expect(outcomes).to.deep.equal({
+      slow: 'slow',
+      stuck: 'stuck',
+      lost: 'state-mismatch',
+      broken: 'infra-error',
+      cut: 'interrupted',
+      forced: 'force-deleted',
+      refused: 'stop-error',
+    });
+  });
+
+  it('adds exec probe counts and counts probe errors sent during the stop', () => {
+    const events = full('p', 100, [
+      ['probe-error', 1050, { probeClass: 'cannot-exec-stopped', duringStop: true }],
+      ['probe-error', 500, { probeClass: 'other-error', duringStop: false }],
+      ['probe-summary', 1110, { counts: { ok: 9, 'cannot-exec-stopped': 1, 'other-error': 1 } }],
+    ]);
+    const [record] = buildPodRecords(events, () => limits);
+    expect(record!.probeErrorsDuringStop).to.equal(1);
+    expect(record!.probeCounts).to.deep.equal({ ok: 9, 'cannot-exec-stopped': 1, 'other-error': 1 });
+  });
+});
