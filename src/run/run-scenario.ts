@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { stringify as toYaml } from 'yaml';
 import { runChurn } from '../engine/churn.js';
 import type { RecordedEvent } from '../engine/events.js';
@@ -56,6 +57,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   events.run('run-start', { runId, scenarioFile: plan.file, overrides: plan.overrides });
 
   const runAbort = new AbortController();
+  // Every in-flight runtime call listens on this one signal: hundreds at once is expected, not a leak.
+  setMaxListeners(0, runAbort.signal);
   const abortFromCaller = () => runAbort.abort(request.signal.reason);
   request.signal.addEventListener('abort', abortFromCaller, { once: true });
   let status: RunStatus = 'completed';

@@ -11,13 +11,13 @@ async function tarEntries(buffer: Buffer): Promise<Map<string, Buffer>> {
   const extractor = extract();
   extractor.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       entries.set(header.name, Buffer.concat(chunks));
       next();
     });
   });
-  const finished = new Promise((resolve) => extractor.on('finish', resolve));
+  const finished = new Promise<void>((resolve) => extractor.on('finish', () => resolve()));
   Readable.from(buffer).pipe(extractor);
   await finished;
   return entries;
