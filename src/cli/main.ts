@@ -4,6 +4,7 @@ import { ExitCode, InputError, PodchurnError } from '../errors.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
 import { doctorCommand } from './commands/doctor.js';
 import { reportCommand } from './commands/report.js';
+import { runtimeCommands } from './commands/runtime.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { planRun } from '../run/run-scenario.js';
 
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
       .command('schema', 'Print the scenario JSON Schema', {}, () => {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
+      .command('runtime', 'Pinned containerd/runc binaries: list, fetch, build, add, path', runtimeCommands)
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })

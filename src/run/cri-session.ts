@@ -5,7 +5,7 @@ import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, impor
 import { measureVersions, type BinarySet, type MeasuredVersions } from '../runtime/binary-set.js';
 import { canLowerOomScoreAdj } from '../runtime/host.js';
 import { ManagedContainerd, type TeardownReport } from '../runtime/managed-containerd.js';
-import { resolveBinarySet } from '../runtime/store.js';
+import { RuntimeStore } from '../runtime/store.js';
 import type { CellSettings } from '../scenario/schema.js';
 import { runtimeRootBase, runtimeStateBase } from '../util/dirs.js';
 import { whichProgram } from '../util/exec.js';
@@ -46,13 +46,20 @@ export function runtimeKey(settings: CellSettings): string {
   return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj]);
 }
 
-export async function openCriSession(settings: CellSettings, runId: string, instanceNumber: number, runDir: string): Promise<CriSession> {
+export async function openCriSession(
+  settings: CellSettings,
+  runId: string,
+  instanceNumber: number,
+  runDir: string,
+  onNotice: (line: string) => void = () => undefined,
+): Promise<CriSession> {
   const instance = `${runId}-${instanceNumber}`;
   const cgroupParent = `/podchurn/${instance}`;
   const [workload, pause] = await Promise.all([buildWorkloadImage(), buildPauseImage()]);
   if (settings.target.endpoint) return openExistingEndpoint(settings, instance, cgroupParent, [workload, pause]);
 
-  const binaries = await resolveBinarySet(settings.runtime.containerd, settings.runtime.runc);
+  // A pin that is not in the store yet is fetched or built now (minutes, once; cached after).
+  const binaries = await new RuntimeStore().resolveBinarySet(settings.runtime.containerd, settings.runtime.runc, { autoInstall: true, onProgress: onNotice });
   const notes: string[] = [];
   const hostAllowsNegativeOom = await canLowerOomScoreAdj();
   const mode = settings.runtime.restrictOomScoreAdj;

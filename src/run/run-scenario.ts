@@ -23,6 +23,8 @@ export interface RunRequest {
   signal: AbortSignal;
   onEvent?: (event: RecordedEvent) => void;
   onCellStart?: (cell: Cell, rep: number, totalPods: number) => void;
+  /** Human-readable notices (e.g. a pinned runtime being built); never machine output. */
+  onNotice?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -81,7 +83,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       for (let rep = 1; rep <= plan.scenario.repetitions && !runAbort.signal.aborted; rep++) {
         if (session?.key !== runtimeKey(cell.settings)) {
           await closeSession();
-          const opened = await openCriSession(cell.settings, runId, ++instances, dir.path);
+          const opened = await openCriSession(cell.settings, runId, ++instances, dir.path, request.onNotice);
           session = opened;
           environment.runtimes.push(opened.record);
           void opened.died.then((reason) => {

@@ -15,6 +15,8 @@ export interface BinarySet {
 export interface MeasuredVersions {
   containerd: string;
   containerdRaw: string;
+  /** The shim carries the lost-exit fix, so its version is recorded on its own. */
+  shim: string;
   runc: string;
   runcRaw: string;
 }
@@ -25,19 +27,26 @@ export function parseContainerdVersion(output: string): string | undefined {
   return match?.[1];
 }
 
+/** `containerd-shim-runc-v2:\n  Version:  v1.7.22` -> `1.7.22` */
+export function parseShimVersion(output: string): string | undefined {
+  return /^\s*Version:\s+v?(\S+)/m.exec(output)?.[1];
+}
+
 /** `runc version 1.1.5+ds1` -> `1.1.5+ds1` */
 export function parseRuncVersion(output: string): string | undefined {
   return /^runc version\s+v?(\S+)/m.exec(output)?.[1];
 }
 
 export async function measureVersions(set: BinarySet): Promise<MeasuredVersions> {
-  const [containerd, runc] = await Promise.all([
+  const [containerd, shim, runc] = await Promise.all([
     runCommand(set.containerd, ['--version'], { timeoutMs: 10_000 }),
+    runCommand(set.shim, ['-v'], { timeoutMs: 10_000 }),
     runCommand(set.runc, ['--version'], { timeoutMs: 10_000 }),
   ]);
   return {
     containerd: parseContainerdVersion(containerd.stdout) ?? 'unknown',
     containerdRaw: containerd.stdout.trim(),
+    shim: parseShimVersion(shim.stdout) ?? 'unknown',
     runc: parseRuncVersion(runc.stdout) ?? 'unknown',
     runcRaw: runc.stdout.trim(),
   };

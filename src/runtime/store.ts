@@ -1,33 +1,195 @@
-import { InputError } from '../errors.js';
-import { whichProgram } from '../util/exec.js';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InfrastructureError, InputError, describeCause } from '../errors.js';
+import { cacheDir } from '../util/dirs.js';
+import { runCommand, whichProgram } from '../util/exec.js';
 import type { BinarySet } from './binary-set.js';
+import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from './binary-set.js';
+import { runtimeCatalog, type Component } from './catalog.js';
+import { buildComponent } from './sources/go-build.js';
+import { installRelease } from './sources/release.js';
 
-/** `1.7.22`, `containerd@1.7.22` and `system` all name the same kind of key. */
-export function normaliseKey(component: 'containerd' | 'runc', key: string): string {
-  return key.includes('@') ? key : `${component}@${key}`;
+export type SourceKind = 'release' | 'go-build' | 'local-dir';
+
+/** manifest.json of one installed key. */
+export interface StoreEntry {
+  key: string;
+  component: Component;
+  version: string;
+  source: SourceKind;
+  /** Release URL and sha256, local directory, or build details. */
+  origin: Record<string, string | number>;
+  binaries: Record<string, string>;
+  /** What the binaries say about themselves, checked against the key when installed. */
+  verifiedVersions: Record<string, string>;
+  installedAt: string;
 }
 
-async function systemBinary(name: string, aptPackage: string): Promise<string> {
-  const path = await whichProgram(name);
-  if (!path) throw new InputError(`${name} is not installed on this host; install Debian's ${aptPackage} (apt-get install ${aptPackage}) or pick a pinned runtime.`);
-  return path;
+export interface ParsedKey {
+  key: string;
+  component: Component;
+  version: string;
 }
 
-/** Resolves the binaries for a containerd key and a runc key. */
-export async function resolveBinarySet(containerdKey: string, runcKey: string): Promise<BinarySet> {
-  const containerd = normaliseKey('containerd', containerdKey);
-  const runc = normaliseKey('runc', runcKey);
-  for (const key of [containerd, runc]) {
-    if (!key.endsWith('@system')) {
-      throw new InputError(`runtime "${key}" is not available: only the system runtime (containerd@system, runc@system) can be used in this version.`);
-    }
+const binariesOf: Record<Component, readonly string[]> = {
+  containerd: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
+  runc: ['runc'],
+};
+
+/** `1.7.22`, `v1.7.22` and `containerd@1.7.22` name the same key; `system` is the host's packages. */
+export function parseKey(component: Component, key: string): ParsedKey {
+  const [prefix, rawVersion] = key.includes('@') ? (key.split('@', 2) as [string, string]) : [component, key];
+  if (prefix !== component) throw new InputError(`"${key}" is not a ${component} key; expected ${component}@VERSION or ${component}@system.`);
+  const version = rawVersion.replace(/^v/, '');
+  if (version !== 'system' && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(version)) {
+    throw new InputError(`"${key}": a ${component} version must look like 1.7.22 (or be "system").`);
   }
-  return {
-    containerdKey: containerd,
-    runcKey: runc,
-    containerd: await systemBinary('containerd', 'containerd'),
-    shim: await systemBinary('containerd-shim-runc-v2', 'containerd'),
-    ctr: await systemBinary('ctr', 'containerd'),
-    runc: await systemBinary('runc', 'runc'),
+  return { key: `${component}@${version}`, component, version };
+}
+
+export function parseAnyKey(key: string): ParsedKey {
+  const component = key.split('@', 1)[0];
+  if (component !== 'containerd' && component !== 'runc') throw new InputError(`"${key}": runtime keys look like containerd@1.7.22 or runc@1.1.14.`);
+  return parseKey(component, key);
+}
+
+/** Versions the binaries in `dir` report, checked against the key: a mismatched set is refused. */
+export async function verifyBinaries(parsed: ParsedKey, binaries: Record<string, string>): Promise<Record<string, string>> {
+  const probes: Record<string, [string[], (out: string) => string | undefined]> = {
+    containerd: [['--version'], parseContainerdVersion],
+    'containerd-shim-runc-v2': [['-v'], parseShimVersion],
+    ctr: [['--version'], (out) => /^ctr\s+\S+\s+v?(\S+)/m.exec(out)?.[1]],
+    runc: [['--version'], parseRuncVersion],
   };
+  const verified: Record<string, string> = {};
+  for (const [name, path] of Object.entries(binaries)) {
+    const [args, parse] = probes[name]!;
+    const result = await runCommand(path, args, { timeoutMs: 10_000 }).catch((error) => ({ stdout: '', stderr: describeCause(error), exitCode: -1 }));
+    const version = parse(result.stdout)?.replace(/^v/, '');
+    if (!version) throw new InfrastructureError(`${path} ${args.join(' ')} did not report a version (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
+    if (parsed.version !== 'system' && version !== parsed.version) {
+      throw new InputError(`${path} reports version ${version}, not ${parsed.version}: refusing it as ${parsed.key}.`);
+    }
+    verified[name] = version;
+  }
+  return verified;
+}
+
+export interface InstallOptions {
+  /** Only these sources, in this order. Default: release, then go-build. */
+  sources?: SourceKind[];
+  fromDir?: string;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Pinned runtime binaries, one directory per key under the podchurn cache
+ * (PODCHURN_CACHE_DIR/runtimes/<key>/{bin/, manifest.json}). Installs are atomic: a key is either
+ * fully installed and verified, or absent.
+ */
+export class RuntimeStore {
+  constructor(readonly root: string = join(cacheDir(), 'runtimes')) {}
+
+  private dirOf(key: string): string {
+    return join(this.root, key);
+  }
+
+  async get(key: string): Promise<StoreEntry | undefined> {
+    const manifest = join(this.dirOf(key), 'manifest.json');
+    if (!existsSync(manifest)) return undefined;
+    const entry = JSON.parse(await readFile(manifest, 'utf8')) as StoreEntry;
+    return Object.values(entry.binaries).every((path) => existsSync(path)) ? entry : undefined;
+  }
+
+  async list(): Promise<StoreEntry[]> {
+    const keys = await readdir(this.root).catch(() => [] as string[]);
+    const entries = await Promise.all(keys.filter((k) => !k.includes('.partial')).map((k) => this.get(k)));
+    return entries.filter((e): e is StoreEntry => e !== undefined).sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async install(parsed: ParsedKey, options: InstallOptions = {}): Promise<StoreEntry> {
+    if (parsed.version === 'system') throw new InputError(`${parsed.key} is the host's own package; there is nothing to install.`);
+    const sources: SourceKind[] = options.fromDir ? ['local-dir'] : (options.sources ?? ['release', 'go-build']);
+    const failures: string[] = [];
+    for (const source of sources) {
+      const partial = `${this.dirOf(parsed.key)}.partial-${process.pid}`;
+      await rm(partial, { recursive: true, force: true });
+      const binDir = join(partial, 'bin');
+      await mkdir(binDir, { recursive: true });
+      try {
+        const started = performance.now();
+        const origin = await this.obtain(source, parsed, binDir, options);
+        const finalBinaries = Object.fromEntries(binariesOf[parsed.component].map((name) => [name, join(this.dirOf(parsed.key), 'bin', name)]));
+        const verifiedVersions = await verifyBinaries(parsed, Object.fromEntries(binariesOf[parsed.component].map((name) => [name, join(binDir, name)])));
+        const entry: StoreEntry = {
+          key: parsed.key,
+          component: parsed.component,
+          version: parsed.version,
+          source,
+          origin: { ...origin, seconds: Math.round((performance.now() - started) / 100) / 10 },
+          binaries: finalBinaries,
+          verifiedVersions,
+          installedAt: new Date().toISOString(),
+        };
+        await writeFile(join(partial, 'manifest.json'), `${JSON.stringify(entry, null, 2)}\n`);
+        await rm(this.dirOf(parsed.key), { recursive: true, force: true });
+        await rename(partial, this.dirOf(parsed.key));
+        return entry;
+      } catch (error) {
+        await rm(partial, { recursive: true, force: true });
+        if (error instanceof InputError) throw error;
+        failures.push(`${source}: ${describeCause(error)}`);
+        options.onProgress?.(`${parsed.key}: ${source} failed (${describeCause(error).split('\n')[0]}); trying the next source`);
+      }
+    }
+    throw new InfrastructureError(`could not install ${parsed.key}:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  }
+
+  private async obtain(source: SourceKind, parsed: ParsedKey, binDir: string, options: InstallOptions): Promise<Record<string, string>> {
+    if (source === 'local-dir') {
+      const from = options.fromDir!;
+      for (const name of binariesOf[parsed.component]) {
+        const candidates = [join(from, name), join(from, 'bin', name), join(from, 'sbin', name)];
+        const found = candidates.find((c) => existsSync(c));
+        if (!found) throw new InputError(`${from} has no ${name} (looked in ${candidates.join(', ')}).`);
+        await writeFile(join(binDir, name), await readFile(found), { mode: 0o755 });
+      }
+      return { directory: from };
+    }
+    if (source === 'release') {
+      const spec = runtimeCatalog()[parsed.component];
+      const pinned = spec.versions[parsed.version]?.sha256;
+      return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir);
+    }
+    await buildComponent(parsed.component, parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
+    return { module: runtimeCatalog()[parsed.component].module, toolchain: (await runCommand('go', ['env', 'GOVERSION'], { env: { ...process.env, PATH: `/usr/local/go/bin:${process.env.PATH ?? ''}` } })).stdout.trim() };
+  }
+
+  /** The binaries of an installed key, installing it first when `autoInstall` is set. */
+  async ensure(parsed: ParsedKey, options: InstallOptions & { autoInstall: boolean }): Promise<Record<string, string>> {
+    if (parsed.version === 'system') return systemBinaries(parsed.component);
+    const entry = (await this.get(parsed.key)) ?? (options.autoInstall ? await this.install(parsed, options) : undefined);
+    if (!entry) throw new InputError(`${parsed.key} is not installed; run "podchurn runtime fetch ${parsed.key}".`);
+    return entry.binaries;
+  }
+
+  /** The binary set for a containerd key and a runc key. */
+  async resolveBinarySet(containerdKey: string, runcKey: string, options: InstallOptions & { autoInstall: boolean } = { autoInstall: true }): Promise<BinarySet> {
+    const containerd = parseKey('containerd', containerdKey);
+    const runc = parseKey('runc', runcKey);
+    const [c, r] = [await this.ensure(containerd, options), await this.ensure(runc, options)];
+    return { containerdKey: containerd.key, runcKey: runc.key, containerd: c.containerd!, shim: c['containerd-shim-runc-v2']!, ctr: c.ctr!, runc: r.runc! };
+  }
+}
+
+async function systemBinaries(component: Component): Promise<Record<string, string>> {
+  const aptPackage = component;
+  const binaries: Record<string, string> = {};
+  for (const name of binariesOf[component]) {
+    const path = await whichProgram(name);
+    if (!path) throw new InputError(`${name} is not installed on this host; install Debian's ${aptPackage} (apt-get install ${aptPackage}) or pick a pinned version.`);
+    binaries[name] = path;
+  }
+  return binaries;
 }

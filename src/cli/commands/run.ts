@@ -44,6 +44,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       signal: controller.signal,
       onEvent: progress.onEvent,
       onCellStart: (cell, rep, total) => progress.cellStarted(cell, rep, total),
+      onNotice: (line) => process.stderr.write(`${line}\n`),
     });
     progress.stop();
     process.stdout.write(

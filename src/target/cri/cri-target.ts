@@ -30,6 +30,8 @@ const hostNetworkNamespaces = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } 
 
 /** Deadline for calls whose time is not itself being measured. */
 const ADMIN_CALL_MS = 60_000;
+/** Deadline for each cleanup call: cleanup forces, it does not wait. */
+const CLEANUP_CALL_MS = 10_000;
 
 /**
  * Pods as CRI sandboxes with one container each, driven the way kubelet drives them: the same
@@ -124,18 +126,24 @@ export class CriTarget implements ChurnTarget {
     const selector = { [RUN_LABEL]: runId };
     await Promise.all([...this.pods.values()].map((state) => state.prober?.stop()));
     const forced: CleanupReport['forced'] = [];
+    // In parallel and with short deadlines: a container whose exit was lost never stops, and
+    // cleanup must not wait a full request timeout for each one in turn.
     const containers = await client.listContainers({ labelSelector: selector }, { timeoutMs: ADMIN_CALL_MS });
-    for (const container of containers) {
-      forced.push({ pod: container.labels[POD_LABEL] ?? 'unknown', object: `container/${container.id.slice(0, 12)}` });
-      await client.stopContainer(container.id, 0, { timeoutMs: 30_000 }).catch(() => undefined);
-      await client.removeContainer(container.id, { timeoutMs: 30_000 }).catch(() => undefined);
-    }
+    await Promise.all(
+      containers.map(async (container) => {
+        forced.push({ pod: container.labels[POD_LABEL] ?? 'unknown', object: `container/${container.id.slice(0, 12)}` });
+        await client.stopContainer(container.id, 0, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
+        await client.removeContainer(container.id, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
+      }),
+    );
     const sandboxes = await client.listPodSandboxes(selector, { timeoutMs: ADMIN_CALL_MS });
-    for (const sandbox of sandboxes) {
-      forced.push({ pod: sandbox.labels[POD_LABEL] ?? 'unknown', object: `sandbox/${sandbox.id.slice(0, 12)}` });
-      await client.stopPodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
-      await client.removePodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
-    }
+    await Promise.all(
+      sandboxes.map(async (sandbox) => {
+        forced.push({ pod: sandbox.labels[POD_LABEL] ?? 'unknown', object: `sandbox/${sandbox.id.slice(0, 12)}` });
+        await client.stopPodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
+        await client.removePodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
+      }),
+    );
     this.pods.clear();
     return { forced, leaked: await this.leftovers() };
   }

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InfrastructureError } from '../../errors.js';
+import { runCommand, whichProgram } from '../../util/exec.js';
+import type { Component } from '../catalog.js';
+
+/**
+ * Builds pinned containerd / runc from the Go module proxy, for machines without internet access
+ * to release downloads. One wrapper module per component version; GOMODCACHE and GOCACHE live in
+ * the podchurn cache, so a second build of the same key takes seconds and an interrupted build
+ * resumes where it stopped.
+ */
+export interface GoBuildOptions {
+  cacheRoot: string;
+  /** Where the built executables go. */
+  outDir: string;
+  onProgress?: (line: string) => void;
+}
+
+const containerdModule = 'github.com/containerd/containerd';
+const runcModule = 'github.com/opencontainers/runc';
+
+/** containerd's own go.mod excludes this version; a wrapper module must repeat the exclude or resolution fails. */
+const containerdExcludes = ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'];
+
+export async function goEnvironment(cacheRoot: string): Promise<NodeJS.ProcessEnv> {
+  const go = (await whichProgram('go')) ?? ((await import('node:fs')).existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) throw new InfrastructureError('building a pinned runtime needs Go (1.26 here): install it, or fetch a release archive instead.');
+  return {
+    ...process.env,
+    PATH: `${go.replace(/\/go$/, '')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    GOMODCACHE: join(cacheRoot, 'go', 'mod'),
+    GOCACHE: join(cacheRoot, 'go', 'build'),
+    GOFLAGS: '-modcacherw -buildvcs=false',
+    // Only the machine's own toolchain: a module's go line must never trigger a toolchain download.
+    GOTOOLCHAIN: 'local',
+  };
+}
+
+/** The commit a module version was tagged at, from the module proxy's origin record. */
+async function moduleRevision(module: string, version: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await runCommand('go', ['mod', 'download', '-json', `${module}@v${version}`], { env, timeoutMs: 600_000 });
+  if (result.exitCode !== 0) {
+    throw new InfrastructureError(`the Go module proxy has no ${module}@v${version} (${result.stdout.trim() || result.stderr.trim()})`);
+  }
+  const info = JSON.parse(result.stdout) as { Origin?: { Hash?: string } };
+  return info.Origin?.Hash ?? `v${version}`;
+}
+
+function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, onProgress?: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const collect = (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) onProgress?.(line.trim());
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new InfrastructureError(`go ${args.join(' ')} failed (exit ${code}) in ${cwd}:\n${tail.trim()}`));
+    });
+  });
+}
+
+export async function buildContainerd(version: string, options: GoBuildOptions): Promise<void> {
+  const env = await goEnvironment(options.cacheRoot);
+  const workDir = join(options.cacheRoot, 'build', `containerd@${version}`);
+  await mkdir(workDir, { recursive: true });
+  await writeFile(
+    join(workDir, 'go.mod'),
+    [
+      'module podchurn.local/build/containerd',
+      '',
+      'go 1.21',
+      '',
+      `require ${containerdModule} v${version}`,
+      '',
+      ...containerdExcludes.map((e) => `exclude ${e}`),
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    join(workDir, 'tools.go'),
+    [
+      '//go:build tools',
+      '',
+      '// Package tools names the containerd commands this wrapper module builds.',
+      'package tools',
+      '',
+      'import (',
+      `\t_ "${containerdModule}/cmd/containerd"`,
+      `\t_ "${containerdModule}/cmd/containerd-shim-runc-v2"`,
+      `\t_ "${containerdModule}/cmd/ctr"`,
+      ')',
+      '',
+    ].join('\n'),
+  );
+  options.onProgress?.(`resolving ${containerdModule}@v${version} through the Go module proxy`);
+  const revision = await moduleRevision(containerdModule, version, env);
+  await runGo(['mod', 'tidy'], workDir, env, options.onProgress);
+  await mkdir(options.outDir, { recursive: true });
+  options.onProgress?.(`compiling containerd, containerd-shim-runc-v2 and ctr ${version} (CGO_ENABLED=0: no btrfs)`);
+  const ldflags = `-s -w -X ${containerdModule}/version.Version=v${version} -X ${containerdModule}/version.Revision=${revision} -X ${containerdModule}/version.Package=${containerdModule}`;
+  await runGo(
+    ['build', '-trimpath', '-tags', 'urfave_cli_no_docs', '-ldflags', ldflags, '-o', `${options.outDir}/`, ...['containerd', 'containerd-shim-runc-v2', 'ctr'].map((cmd) => `${containerdModule}/cmd/${cmd}`)],
+    workDir,
+    { ...env, CGO_ENABLED: '0' },
+    options.onProgress,
+  );
+}
+
+export async function buildRunc(version: string, options: GoBuildOptions): Promise<void> {
+  const env = await goEnvironment(options.cacheRoot);
+  await mkdir(options.outDir, { recursive: true });
+  const revision = await moduleRevision(runcModule, version, env);
+  options.onProgress?.(`compiling runc ${version} with seccomp (cgo: needs gcc, pkg-config, libseccomp-dev)`);
+  // runc 1.1.x before 1.1.14 uses a go:linkname that Go >= 1.23 rejects unless the check is off.
+  const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)} -checklinkname=0`;
+  await runGo(['install', '-trimpath', '-tags', 'seccomp', '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
+}
+
+export function buildComponent(component: Component, version: string, options: GoBuildOptions): Promise<void> {
+  return component === 'containerd' ? buildContainerd(version, options) : buildRunc(version, options);
+}
