@@ -46,8 +46,16 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   }
   const signatures = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => `${c.cell} ${id}×${n}`));
   if (signatures.length) lines.push(`Log signatures: ${signatures.join(', ')}`);
-  const { leaked, forced } = summary.leakCheck;
-  lines.push(leaked.length ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).join(', ')}`) : `Leak check: nothing left behind${forced.length ? ` (${forced.length} objects needed forced cleanup)` : ''}.`);
+  const { leaked, forced, removedWithRuntime } = summary.leakCheck;
+  const notes = [
+    forced.length ? `${forced.length} objects needed forced cleanup` : '',
+    removedWithRuntime ? `${removedWithRuntime} the runtime could not remove went with its teardown` : '',
+  ].filter(Boolean);
+  lines.push(
+    leaked.length
+      ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).join(', ')}`)
+      : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
+  );
   if (summary.error) lines.push(paint(style, 'red', `Error: ${summary.error}`));
   lines.push(`Run directory: ${runDir}`);
   return lines.join('\n');

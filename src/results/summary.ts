@@ -40,6 +40,18 @@ export interface CellSummary {
   gates: GateResult[];
 }
 
+/**
+ * What the run left behind. `leftInRuntime` lists objects the runtime still held after the
+ * per-cell cleanup; for a runtime podchurn started, its teardown removes them with it (killed shims,
+ * unmounted state), so only what survives that counts as `leaked`.
+ */
+export interface LeakCheck {
+  forced: { pod: string; object: string }[];
+  leftInRuntime: string[];
+  removedWithRuntime: number;
+  leaked: string[];
+}
+
 export interface RunSummary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   kind: 'podchurn-run-summary';
@@ -56,7 +68,7 @@ export interface RunSummary {
   /** Findings not tied to any pod of a cell (e.g. daemon-wide lines), by signature. */
   unattributedSignatures: Record<string, number>;
   topFindings: Finding[];
-  leakCheck: { forced: { pod: string; object: string }[]; leaked: string[] };
+  leakCheck: LeakCheck;
   gatesPassed: boolean;
   exitCode: number;
   error?: string;

@@ -6,7 +6,7 @@ import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../observe/log-scan.js';
 import { parseEventLines } from '../results/event-log.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
-import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type RunStatus, type RunSummary } from '../results/summary.js';
+import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
 import { parseScenario } from '../scenario/load.js';
 import { expandMatrix } from '../scenario/matrix.js';
 import type { EnvironmentRecord } from './environment.js';
@@ -31,7 +31,8 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const runEvents = events.filter((e): e is RunEvent => !isPodEvent(e));
   const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
   const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
-  const leaked = cleanups.flatMap((e) => (e.data?.leaked ?? []) as string[]);
+  const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown'), forced);
+  const leaked = leakCheck.leaked;
   const settingsByCell = new Map(cells.map((c) => [c.id, c.settings]));
   const records = buildPodRecords(
     events,
@@ -78,12 +79,29 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
       .filter((f) => !f.benign)
       .sort((a, b) => severityRank[a.severity] - severityRank[b.severity])
       .slice(0, 20),
-    leakCheck: { forced, leaked },
+    leakCheck,
     gatesPassed,
     exitCode,
     ...(end?.data?.error ? { error: String(end.data.error) } : {}),
   };
   return { summary, records, findings };
+}
+
+/** Leftovers of a managed runtime whose teardown succeeded went with it; anything else is a leak. */
+function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakCheck['forced']): LeakCheck {
+  const cleanRuntimes = new Set(
+    teardowns.filter((t) => t.data?.managed === true && ((t.data.unmountFailures ?? []) as string[]).length === 0).map((t) => String(t.data?.runtime)),
+  );
+  const leftInRuntime: string[] = [];
+  const leaked: string[] = teardowns.flatMap((t) => ((t.data?.unmountFailures ?? []) as string[]).map((m) => `${String(t.data?.runtime)}: ${m}`));
+  let removedWithRuntime = 0;
+  for (const cleanup of cleanups) {
+    const leftovers = (cleanup.data?.leftovers ?? []) as string[];
+    leftInRuntime.push(...leftovers);
+    if (cleanRuntimes.has(String(cleanup.data?.runtime))) removedWithRuntime += leftovers.length;
+    else leaked.push(...leftovers);
+  }
+  return { forced, leftInRuntime, removedWithRuntime, leaked };
 }
 
 function scanLogs(dir: RunDirectory): Finding[] {

@@ -72,10 +72,9 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     if (!session) return;
     const closing = session;
     session = undefined;
-    const teardown = await closing.close().catch((error) => ({ killedShims: 0, unmountFailures: [describeCause(error)] }));
-    if (teardown && (teardown.killedShims > 0 || teardown.unmountFailures.length > 0)) {
-      events.run('cleanup', { forced: [], leaked: teardown.unmountFailures.map((m) => `mount ${m}`), killedShims: teardown.killedShims, runtime: closing.record.instance });
-    }
+    const teardown = await closing.close().catch((error) => ({ killedShims: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
+    // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
+    events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, unmountFailures: [] }) });
   };
 
   try {
@@ -107,8 +106,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
         try {
           await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
         } finally {
-          const cleanup = await target.cleanup().catch((error) => ({ forced: [], leaked: [`cleanup failed: ${describeCause(error)}`] }));
-          events.run('cleanup', { ...cleanup }, cell.id);
+          const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
+          events.run('cleanup', { ...cleanup, runtime: active.record.instance }, cell.id);
           events.run('cell-end', { rep }, cell.id);
         }
       }

@@ -10,8 +10,8 @@ export interface PodPlan extends PodIdentity {
 export interface CleanupReport {
   /** Objects that needed force (e.g. a stop that never returned) before they went, with their pod. */
   forced: { pod: string; object: string }[];
-  /** Objects still present after cleanup: a leak. */
-  leaked: string[];
+  /** Objects the runtime still lists after cleanup (e.g. a container whose exit was lost). */
+  leftovers: string[];
 }
 
 /**

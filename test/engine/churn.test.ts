@@ -26,7 +26,7 @@ class RecordingTarget implements ChurnTarget {
     return this.record('delete', pod, signal);
   }
   async cleanup() {
-    return { forced: [], leaked: [] };
+    return { forced: [], leftovers: [] };
   }
 }
 

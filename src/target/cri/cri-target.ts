@@ -145,7 +145,7 @@ export class CriTarget implements ChurnTarget {
       }),
     );
     this.pods.clear();
-    return { forced, leaked: await this.leftovers() };
+    return { forced, leftovers: await this.leftovers() };
   }
 
   async leftovers(): Promise<string[]> {
