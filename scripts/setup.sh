@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(containerd runc busybox-static gcc libc6-dev file)
+# containerd, runc: the system runtime; busybox-static, gcc, libc6-dev: the offline images;
+# libseccomp-dev, pkg-config: building pinned runc from the Go module proxy.
+packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -72,9 +72,11 @@ export function lostExitStatus(version: string, catalog: RuntimeCatalog = runtim
     const [from = '', to = ''] = range.split(' - ');
     if (compareVersions(clean, from) >= 0 && compareVersions(clean, to) <= 0) return 'affected';
   }
-  const fix = catalog.lostExitBug.fixedIn.find((f) => f.startsWith(`${line}.`));
   const firstAffected = catalog.lostExitBug.affected.map((r) => r.split(' - ')[0]!).find((f) => f.startsWith(`${line}.`));
-  if (fix && compareVersions(clean, fix) >= 0) return 'fixed';
   if (firstAffected && compareVersions(clean, firstAffected) < 0) return 'unaffected';
+  // A fix on this line, or, for a line the bug never reached, on an earlier line of the same major version.
+  const major = clean.split('.')[0];
+  const fixes = catalog.lostExitBug.fixedIn.filter((f) => f.startsWith(`${line}.`) || (!firstAffected && f.split('.')[0] === major));
+  if (fixes.some((f) => compareVersions(clean, f) >= 0)) return 'fixed';
   return compareVersions(clean, '1.6.29') < 0 ? 'unaffected' : 'unknown';
 }

@@ -119,9 +119,8 @@ export async function buildRunc(version: string, options: GoBuildOptions): Promi
   await mkdir(options.outDir, { recursive: true });
   const revision = await moduleRevision(runcModule, version, env);
   options.onProgress?.(`compiling runc ${version} with seccomp (cgo: needs gcc, pkg-config, libseccomp-dev)`);
-  // runc 1.1.x before 1.1.14 uses a go:linkname that Go >= 1.23 rejects unless the check is off.
-  const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)} -checklinkname=0`;
-  await runGo(['install', '-trimpath', '-tags', 'seccomp', '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
+  const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)}`;
+  await runGo(['install', '-trimpath', '-tags', 'seccomp urfave_cli_no_docs', '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
 }
 
 export function buildComponent(component: Component, version: string, options: GoBuildOptions): Promise<void> {

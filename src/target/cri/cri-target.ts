@@ -89,18 +89,22 @@ export class CriTarget implements ChurnTarget {
         events.pod(plan, 'delete-sent', { timeoutSeconds: settings.gracePeriodSeconds });
         // kubelet's deadline for StopContainer: the grace period plus its runtime request timeout.
         const deadlineMs = (settings.gracePeriodSeconds + settings.requestTimeoutSeconds) * 1000;
+        let stopped = true;
         try {
           await client.stopContainer(containerId, settings.gracePeriodSeconds, { timeoutMs: deadlineMs, signal });
           events.pod(plan, 'stop-returned');
         } catch (error) {
           if (signal.aborted) throw error;
+          stopped = false;
           const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
           events.pod(plan, 'stop-failed', { code, message: describeCause(error).slice(0, 1000), deadlineMs });
           if (error instanceof CriCallError && error.unreachable) throw error;
         }
         await this.stopProbes(plan, state);
         await this.recordTermination(plan, containerId, signal);
-        await client.removeContainer(containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+        // Removing a container whose stop never finished makes the runtime wait for the same lost
+        // exit again: try briefly, and leave the rest to cleanup, which records it as forced.
+        await client.removeContainer(containerId, { timeoutMs: stopped ? ADMIN_CALL_MS : CLEANUP_CALL_MS, signal });
         events.pod(plan, 'removed');
         state.containerId = undefined;
       }
