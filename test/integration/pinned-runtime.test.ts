@@ -1,27 +1,17 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RuntimeStore, parseKey } from '../../src/runtime/store.js';
+import { RuntimeStore } from '../../src/runtime/store.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
+import { ensurePinned } from '../helpers/pinned.js';
 import { writeScenario } from '../helpers/scenario.js';
 
 /**
  * Pinned runtimes for real: the keys are built from the Go module proxy on first use (minutes,
  * cached in the podchurn cache afterwards) and the run must record the versions it measured.
  */
-export const PINNED = { containerd: '1.7.22', runc: '1.1.14' } as const;
-
-export async function ensurePinned(...keys: string[]): Promise<void> {
-  const store = new RuntimeStore();
-  for (const key of keys) {
-    const parsed = parseKey(key.startsWith('runc') ? 'runc' : 'containerd', key);
-    if (!(await store.get(parsed.key))) {
-      process.stderr.write(`    (building ${parsed.key} from the Go module proxy; cached afterwards)\n`);
-      await store.install(parsed, { onProgress: () => undefined });
-    }
-  }
-}
+const PINNED = { containerd: '1.7.22', runc: '1.1.14' } as const;
 
 describe('pinned runtimes', function () {
   this.timeout(40 * 60_000);
