@@ -15,6 +15,8 @@ const ComponentSchema = z.object({
 const RuntimeCatalogSchema = z.object({
   containerd: ComponentSchema,
   runc: ComponentSchema,
+  // No release download is reachable from the build machines; add a releaseUrl to enable one.
+  kubernetes: ComponentSchema.extend({ releaseUrl: z.string().optional() }),
   lostExitBug: z.object({
     title: z.string(),
     references: z.array(z.string()),
@@ -27,7 +29,7 @@ const RuntimeCatalogSchema = z.object({
 const KindNodeImageSchema = z.array(z.object({ kind: z.string(), image: z.string(), containerd: z.string(), runc: z.string() }));
 
 export type RuntimeCatalog = z.infer<typeof RuntimeCatalogSchema>;
-export type Component = 'containerd' | 'runc';
+export type Component = 'containerd' | 'runc' | 'kubernetes';
 export type KindNodeImage = z.infer<typeof KindNodeImageSchema>[number];
 
 let cached: RuntimeCatalog | undefined;

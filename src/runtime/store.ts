@@ -8,6 +8,7 @@ import type { BinarySet } from './binary-set.js';
 import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from './binary-set.js';
 import { runtimeCatalog, type Component } from './catalog.js';
 import { buildComponent } from './sources/go-build.js';
+import { buildKubernetes, kubernetesCommands, parseKubernetesVersion } from './sources/kubernetes-build.js';
 import { installRelease } from './sources/release.js';
 
 export type SourceKind = 'release' | 'go-build' | 'local-dir';
@@ -35,6 +36,7 @@ export interface ParsedKey {
 const binariesOf: Record<Component, readonly string[]> = {
   containerd: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
   runc: ['runc'],
+  kubernetes: kubernetesCommands,
 };
 
 /** `1.7.22`, `v1.7.22` and `containerd@1.7.22` name the same key; `system` is the host's packages. */
@@ -50,7 +52,9 @@ export function parseKey(component: Component, key: string): ParsedKey {
 
 export function parseAnyKey(key: string): ParsedKey {
   const component = key.split('@', 1)[0];
-  if (component !== 'containerd' && component !== 'runc') throw new InputError(`"${key}": runtime keys look like containerd@1.7.22 or runc@1.1.14.`);
+  if (component !== 'containerd' && component !== 'runc' && component !== 'kubernetes') {
+    throw new InputError(`"${key}": runtime keys look like containerd@1.7.22, runc@1.1.14 or kubernetes@1.34.4.`);
+  }
   return parseKey(component, key);
 }
 
@@ -61,6 +65,7 @@ export async function verifyBinaries(parsed: ParsedKey, binaries: Record<string,
     'containerd-shim-runc-v2': [['-v'], parseShimVersion],
     ctr: [['--version'], (out) => /^ctr\s+\S+\s+v?(\S+)/m.exec(out)?.[1]],
     runc: [['--version'], parseRuncVersion],
+    ...Object.fromEntries(kubernetesCommands.map((name) => [name, [['--version'], parseKubernetesVersion]] as const)),
   };
   const verified: Record<string, string> = {};
   for (const [name, path] of Object.entries(binaries)) {
@@ -110,7 +115,8 @@ export class RuntimeStore {
 
   async install(parsed: ParsedKey, options: InstallOptions = {}): Promise<StoreEntry> {
     if (parsed.version === 'system') throw new InputError(`${parsed.key} is the host's own package; there is nothing to install.`);
-    const sources: SourceKind[] = options.fromDir ? ['local-dir'] : (options.sources ?? ['release', 'go-build']);
+    const defaultSources: SourceKind[] = runtimeCatalog()[parsed.component].releaseUrl ? ['release', 'go-build'] : ['go-build'];
+    const sources: SourceKind[] = options.fromDir ? ['local-dir'] : (options.sources ?? defaultSources);
     const failures: string[] = [];
     for (const source of sources) {
       const partial = `${this.dirOf(parsed.key)}.partial-${process.pid}`;
@@ -146,7 +152,7 @@ export class RuntimeStore {
     throw new InfrastructureError(`could not install ${parsed.key}:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   }
 
-  private async obtain(source: SourceKind, parsed: ParsedKey, binDir: string, options: InstallOptions): Promise<Record<string, string>> {
+  private async obtain(source: SourceKind, parsed: ParsedKey, binDir: string, options: InstallOptions): Promise<Record<string, string | number>> {
     if (source === 'local-dir') {
       const from = options.fromDir!;
       for (const name of binariesOf[parsed.component]) {
@@ -160,8 +166,10 @@ export class RuntimeStore {
     if (source === 'release') {
       const spec = runtimeCatalog()[parsed.component];
       const pinned = spec.versions[parsed.version]?.sha256;
-      return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir);
+      if (!spec.releaseUrl) throw new InfrastructureError(`the catalog has no releaseUrl for ${parsed.component}; build it instead.`);
+      return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir, binariesOf[parsed.component]);
     }
+    if (parsed.component === 'kubernetes') return buildKubernetes(parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
     await buildComponent(parsed.component, parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
     return { module: runtimeCatalog()[parsed.component].module, toolchain: (await runCommand('go', ['env', 'GOVERSION'], { env: { ...process.env, PATH: `/usr/local/go/bin:${process.env.PATH ?? ''}` } })).stdout.trim() };
   }

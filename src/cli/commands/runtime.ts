@@ -15,6 +15,7 @@ export function runtimeCommands(yargs: Argv): Argv {
       const keys = new Set([
         ...Object.keys(catalog.containerd.versions).map((v) => `containerd@${v}`),
         ...Object.keys(catalog.runc.versions).map((v) => `runc@${v}`),
+        ...Object.keys(catalog.kubernetes.versions).map((v) => `kubernetes@${v}`),
         ...installed.map((e) => e.key),
       ]);
       const rows = [...keys].sort().map((key) => {

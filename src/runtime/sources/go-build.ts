@@ -38,17 +38,26 @@ export async function goEnvironment(cacheRoot: string): Promise<NodeJS.ProcessEn
   };
 }
 
-/** The commit a module version was tagged at, from the module proxy's origin record. */
-async function moduleRevision(module: string, version: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** What `go mod download -json` says about one module version: its go.mod file and origin record. */
+export interface DownloadedModule {
+  GoMod?: string;
+  Origin?: { Hash?: string };
+}
+
+export async function downloadModule(module: string, version: string, env: NodeJS.ProcessEnv): Promise<DownloadedModule> {
   const result = await runCommand('go', ['mod', 'download', '-json', `${module}@v${version}`], { env, timeoutMs: 600_000 });
   if (result.exitCode !== 0) {
     throw new InfrastructureError(`the Go module proxy has no ${module}@v${version} (${result.stdout.trim() || result.stderr.trim()})`);
   }
-  const info = JSON.parse(result.stdout) as { Origin?: { Hash?: string } };
-  return info.Origin?.Hash ?? `v${version}`;
+  return JSON.parse(result.stdout) as DownloadedModule;
 }
 
-function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, onProgress?: (line: string) => void): Promise<void> {
+/** The commit a module version was tagged at, from the module proxy's origin record. */
+async function moduleRevision(module: string, version: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return (await downloadModule(module, version, env)).Origin?.Hash ?? `v${version}`;
+}
+
+export function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, onProgress?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('go', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';

@@ -80,14 +80,20 @@ async function extractBinaries(archive: Buffer, wanted: readonly string[], outDi
   return found;
 }
 
-export async function installRelease(component: Component, version: string, spec: ReleaseSpec, outDir: string): Promise<{ url: string; sha256: string }> {
+export async function installRelease(
+  component: Component,
+  version: string,
+  spec: ReleaseSpec,
+  outDir: string,
+  wanted: readonly string[] = ['containerd', 'containerd-shim-runc-v2', 'ctr'],
+): Promise<{ url: string; sha256: string }> {
   const { data, url, sha256 } = await downloadVerified(spec, version);
   await mkdir(outDir, { recursive: true });
   if (component === 'runc') {
     await writeFile(join(outDir, 'runc'), data);
     await chmod(join(outDir, 'runc'), 0o755);
   } else {
-    const wanted = ['containerd', 'containerd-shim-runc-v2', 'ctr'];
+    // An archive (containerd's, or Kubernetes' server tarball): the wanted binaries by basename.
     const found = await extractBinaries(data, wanted, outDir);
     const missing = wanted.filter((w) => !found.includes(w));
     if (missing.length) throw new InfrastructureError(`${url} does not contain ${missing.join(', ')}`);

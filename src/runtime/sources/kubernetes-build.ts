@@ -1,0 +1,125 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InfrastructureError, InputError } from '../../errors.js';
+import { runCommand } from '../../util/exec.js';
+import { downloadModule, goEnvironment, runGo, type GoBuildOptions } from './go-build.js';
+
+/**
+ * Builds kube-apiserver, kube-controller-manager, kube-scheduler and kubelet from the Go module
+ * proxy. k8s.io/kubernetes cannot be built as a dependency on its own: its go.mod points every
+ * staging module (k8s.io/api, k8s.io/client-go, ...) at ./staging/src, which a module download
+ * does not contain, and requires them at v0.0.0. The wrapper module replaces each of them with
+ * its published v0.MINOR.PATCH twin, and takes the list from the tagged go.mod itself, so a new
+ * staging module in a later release needs no code change here.
+ */
+export const kubernetesModule = 'k8s.io/kubernetes';
+export const kubernetesCommands = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'] as const;
+
+/** Staging modules: the `replace k8s.io/x => ./staging/src/k8s.io/x` directives of k8s.io/kubernetes' go.mod. */
+export function stagingModules(goMod: string): string[] {
+  const modules = new Set<string>();
+  let inReplaceBlock = false;
+  for (const raw of goMod.split('\n')) {
+    const line = raw.replace(/\/\/.*$/, '').trim();
+    if (/^replace\s*\($/.test(line)) {
+      inReplaceBlock = true;
+      continue;
+    }
+    if (inReplaceBlock && line === ')') {
+      inReplaceBlock = false;
+      continue;
+    }
+    const directive = inReplaceBlock ? line : /^replace\s+(.*)$/.exec(line)?.[1];
+    const match = directive && /^(\S+)(?:\s+\S+)?\s*=>\s*\.\/staging\/src\/(\S+?)\/?$/.exec(directive);
+    if (match && match[1] === match[2]) modules.add(match[1]!);
+  }
+  return [...modules].sort();
+}
+
+/** The staging modules' tag for a Kubernetes release: v1.34.4 ships k8s.io/api v0.34.4. */
+export function stagingVersion(version: string): string {
+  if (!/^1\.\d+\.\d+/.test(version)) throw new InputError(`kubernetes@${version}: only 1.x releases have published staging modules (v0.x).`);
+  return version.replace(/^1\./, '0.');
+}
+
+/** The wrapper's go.mod: upstream's go and godebug lines (GODEBUG defaults change what the binaries do), the pin, and the staging replaces. */
+export function wrapperGoMod(version: string, upstreamGoMod: string): string {
+  const staging = stagingModules(upstreamGoMod);
+  if (staging.length === 0) throw new InfrastructureError(`${kubernetesModule}@v${version}'s go.mod names no staging modules; cannot build it through a wrapper module.`);
+  const goLine = /^go\s+\S+$/m.exec(upstreamGoMod)?.[0] ?? 'go 1.24.0';
+  const godebug = upstreamGoMod.match(/^godebug\s+\S+=\S+$/gm) ?? ['godebug default=go1.24'];
+  const tag = `v${stagingVersion(version)}`;
+  return [
+    'module podchurn.local/build/kubernetes',
+    '',
+    goLine,
+    '',
+    ...godebug,
+    '',
+    `require ${kubernetesModule} v${version}`,
+    '',
+    'replace (',
+    ...staging.map((m) => `\t${m} => ${m} ${tag}`),
+    ')',
+    '',
+  ].join('\n');
+}
+
+function toolsGo(): string {
+  return [
+    '//go:build tools',
+    '',
+    '// Package tools names the Kubernetes commands this wrapper module builds.',
+    'package tools',
+    '',
+    'import (',
+    ...kubernetesCommands.map((cmd) => `\t_ "${kubernetesModule}/cmd/${cmd}"`),
+    ')',
+    '',
+  ].join('\n');
+}
+
+/** `Kubernetes v1.34.4` -> `1.34.4`: what every one of the four commands prints for --version. */
+export function parseKubernetesVersion(output: string): string | undefined {
+  return /^Kubernetes\s+v?(\S+)/m.exec(output)?.[1];
+}
+
+/** The -X flags `kubectl version` and /version read; both packages, since a non-semver default panics in some callers. */
+function versionLdflags(version: string, commit: string): string {
+  const [major = '', minor = ''] = version.split('.');
+  const buildDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const vars = { gitVersion: `v${version}`, gitMajor: major, gitMinor: minor, gitCommit: commit, gitTreeState: 'clean', buildDate };
+  const flags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => Object.entries(vars).map(([name, value]) => `-X ${pkg}.${name}=${value}`));
+  return ['-s', '-w', ...flags].join(' ');
+}
+
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
+
+/** Builds the four commands into `options.outDir`; returns what the manifest records about the build. */
+export async function buildKubernetes(version: string, options: GoBuildOptions): Promise<Record<string, string | number>> {
+  const env = await goEnvironment(options.cacheRoot);
+  const workDir = join(options.cacheRoot, 'build', `kubernetes@${version}`);
+  await mkdir(workDir, { recursive: true });
+  options.onProgress?.(`resolving ${kubernetesModule}@v${version} through the Go module proxy`);
+  let started = performance.now();
+  const module = await downloadModule(kubernetesModule, version, env);
+  if (!module.GoMod) throw new InfrastructureError(`go mod download returned no go.mod for ${kubernetesModule}@v${version}`);
+  const upstreamGoMod = await readFile(module.GoMod, 'utf8');
+  await writeFile(join(workDir, 'go.mod'), wrapperGoMod(version, upstreamGoMod));
+  await writeFile(join(workDir, 'tools.go'), toolsGo());
+  await runGo(['mod', 'tidy'], workDir, env, options.onProgress);
+  const resolveSeconds = seconds(started);
+
+  await mkdir(options.outDir, { recursive: true });
+  options.onProgress?.(`compiling ${kubernetesCommands.join(', ')} ${version} (CGO_ENABLED=0; the first build takes tens of minutes)`);
+  started = performance.now();
+  const commit = module.Origin?.Hash ?? `v${version}`;
+  await runGo(
+    ['build', '-trimpath', '-ldflags', versionLdflags(version, commit), '-o', `${options.outDir}/`, ...kubernetesCommands.map((cmd) => `${kubernetesModule}/cmd/${cmd}`)],
+    workDir,
+    { ...env, CGO_ENABLED: '0' },
+    options.onProgress,
+  );
+  const toolchain = (await runCommand('go', ['env', 'GOVERSION'], { env })).stdout.trim();
+  return { module: kubernetesModule, commit, stagingModules: stagingModules(upstreamGoMod).length, toolchain, resolveSeconds, compileSeconds: seconds(started) };
+}
