@@ -21,7 +21,9 @@ export class EventLog implements EventSink {
   }
 
   pod(identity: PodIdentity, kind: PodEvent['kind'], data?: Record<string, unknown>): PodEvent {
-    const event: PodEvent = { ...this.clock.now(), kind, ...identity, ...(data ? { data } : {}) };
+    // Only the identity: callers often pass a whole PodPlan, whose labels would bloat every line.
+    const { pod, cell, rep, cycle, replica } = identity;
+    const event: PodEvent = { ...this.clock.now(), kind, pod, cell, rep, cycle, replica, ...(data ? { data } : {}) };
     this.append(event);
     return event;
   }

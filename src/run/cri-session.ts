@@ -5,6 +5,7 @@ import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, impor
 import { measureVersions, type BinarySet, type MeasuredVersions } from '../runtime/binary-set.js';
 import { canLowerOomScoreAdj } from '../runtime/host.js';
 import { ManagedContainerd, type TeardownReport } from '../runtime/managed-containerd.js';
+import { removeEmptyCgroupTree } from '../runtime/mounts.js';
 import { RuntimeStore } from '../runtime/store.js';
 import type { CellSettings } from '../scenario/schema.js';
 import { runtimeRootBase, runtimeStateBase } from '../util/dirs.js';
@@ -156,6 +157,8 @@ async function openExistingEndpoint(
     },
     async close() {
       client.close();
+      // The runtime is not ours to stop, but the cgroups our pods were placed in are, once empty.
+      await removeEmptyCgroupTree(cgroupParent);
       return undefined;
     },
   };

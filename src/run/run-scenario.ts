@@ -72,9 +72,9 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     if (!session) return;
     const closing = session;
     session = undefined;
-    const teardown = await closing.close().catch((error) => ({ killedShims: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
+    const teardown = await closing.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
     // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
-    events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, unmountFailures: [] }) });
+    events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [] }) });
   };
 
   try {

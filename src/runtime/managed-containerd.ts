@@ -8,7 +8,7 @@ import { InfrastructureError, describeCause } from '../errors.js';
 import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/clock.js';
 import type { BinarySet } from './binary-set.js';
-import { pidsWithCommandLine, removeCgroupTree, unmountAllUnder } from './mounts.js';
+import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 
 export interface ManagedContainerdOptions {
   binaries: BinarySet;
@@ -33,6 +33,8 @@ export interface DaemonExit {
 /** What stop() found and removed, for the run's leak report. */
 export interface TeardownReport {
   killedShims: number;
+  /** Container processes still running after their shims were gone. */
+  killedProcesses: number;
   unmountFailures: string[];
 }
 
@@ -123,13 +125,14 @@ export class ManagedContainerd {
       }
     }
     if (shims.length) await sleep(200);
+    // Containers whose shim was killed (a lost exit, a crashed daemon) are still running: end them.
+    const killedProcesses = await killAndRemoveCgroupTree(this.options.cgroupParent);
     const unmountFailures = await unmountAllUnder([this.root, this.state]);
-    await removeCgroupTree(this.options.cgroupParent);
     if (unmountFailures.length === 0) {
       await rm(this.root, { recursive: true, force: true });
       await rm(this.state, { recursive: true, force: true });
     }
-    return { killedShims: shims.length, unmountFailures };
+    return { killedShims: shims.length, killedProcesses, unmountFailures };
   }
 
   async logTail(lines = 20): Promise<string> {

@@ -42,14 +42,53 @@ export async function pidsWithCommandLine(needles: readonly string[]): Promise<n
   return pids;
 }
 
-/** Removes a cgroup subtree in every v1 hierarchy (or the v2 tree), deepest first; only empty cgroups go. */
-export async function removeCgroupTree(relative: string): Promise<void> {
+async function cgroupBases(): Promise<string[]> {
   const root = '/sys/fs/cgroup';
   const hierarchies = await readdir(root).catch(() => [] as string[]);
-  const bases = [root, ...hierarchies.map((h) => join(root, h))];
-  for (const base of bases) {
-    await removeDirTree(join(base, relative));
+  return [root, ...hierarchies.map((h) => join(root, h))];
+}
+
+/** Every pid in a cgroup subtree, across all hierarchies. */
+export async function pidsInCgroupTree(relative: string): Promise<number[]> {
+  const pids = new Set<number>();
+  const visit = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+    if (!entries) return;
+    const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const line of procs.split('\n')) if (line.trim()) pids.add(Number(line));
+    for (const entry of entries) if (entry.isDirectory()) await visit(join(dir, entry.name));
+  };
+  for (const base of await cgroupBases()) await visit(join(base, relative));
+  return [...pids];
+}
+
+/**
+ * Kills every process left in a cgroup subtree, then removes the subtree. Needed because killing a
+ * shim does not kill its containers: their processes are re-parented and would run on unseen.
+ * Returns the number of processes that had to be killed.
+ */
+export async function killAndRemoveCgroupTree(relative: string): Promise<number> {
+  let killed = 0;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pids = await pidsInCgroupTree(relative);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        if (attempt === 0) killed++;
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  await removeEmptyCgroupTree(relative);
+  return killed;
+}
+
+/** Removes a cgroup subtree's empty cgroups in every hierarchy, deepest first; busy ones stay. */
+export async function removeEmptyCgroupTree(relative: string): Promise<void> {
+  for (const base of await cgroupBases()) await removeDirTree(join(base, relative));
 }
 
 async function removeDirTree(dir: string): Promise<void> {

@@ -20,6 +20,7 @@ const stress = {
   requestTimeoutSeconds: 15,
   workload: { onSigterm: 'exit' },
   execProbe: { enabled: true, periodMs: 20, timeoutSeconds: 5, workers: 16, command: ['date'] },
+  gates: { maxStuck: 0, maxStateMismatch: 0 },
 };
 
 async function churn(containerd: string, cycles: number) {

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { InterruptedError } from '../../errors.js';
 import { renderTerminalSummary } from '../../report/terminal.js';
+import { HistoryStore } from '../../results/history.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { ProgressReporter } from '../progress.js';
 
@@ -9,6 +10,7 @@ export interface RunArgs {
   set: string[];
   'reports-dir': string;
   json: boolean;
+  history?: string;
 }
 
 export function runOptions(yargs: Argv): Argv<RunArgs> {
@@ -16,14 +18,22 @@ export function runOptions(yargs: Argv): Argv<RunArgs> {
     .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML file' })
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
     .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' }) as Argv<RunArgs>;
+    .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
+    .option('history', { type: 'string', describe: 'Append each cell\'s summary to this SQLite history (created if missing)' }) as Argv<RunArgs>;
 }
 
 /** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure, 130 interrupted. */
 export async function runCommand(args: RunArgs): Promise<number> {
+  // Opened before the run so a history that cannot be written fails fast, not after the churn.
+  const history = args.history === undefined ? undefined : HistoryStore.open(args.history, { create: true });
   const controller = new AbortController();
   let signals = 0;
+  let lastSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // One Ctrl-C reaches every process of the group (npm, tsx, node) and wrappers relay it again:
+    // copies arriving together are one request, not a demand to abandon cleanup.
+    if (Date.now() - lastSignalAt < 1000) return;
+    lastSignalAt = Date.now();
     signals++;
     if (signals === 1) {
       process.stderr.write(`\n${signal}: stopping; cleaning up every pod this run created (again to hurry, a third time to abandon cleanup)\n`);
@@ -47,11 +57,13 @@ export async function runCommand(args: RunArgs): Promise<number> {
       onNotice: (line) => process.stderr.write(`${line}\n`),
     });
     progress.stop();
+    history?.record(analysis.summary);
     process.stdout.write(
       args.json ? `${JSON.stringify(analysis.summary, null, 2)}\n` : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
     );
     return analysis.summary.exitCode;
   } finally {
+    history?.close();
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CriClient } from '../../cri/client.js';
 import { CriCallError } from '../../cri/client.js';
 import { describeCause } from '../../errors.js';
@@ -44,6 +45,8 @@ export class ExecProber {
     private readonly requestTimeoutSeconds: number,
     private readonly onFailure: (failure: ProbeFailure) => void,
   ) {
+    // Every worker's sleeps and calls listen on this one signal.
+    setMaxListeners(0, this.controller.signal);
     this.loops = Array.from({ length: probe.workers }, (_, worker) => this.loop(worker));
   }
 
