@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { reportCommand } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { cleanUpAbandoned } from '../run/janitor.js';
 import { planRun } from '../run/run-scenario.js';
 
 /** The one place where failures become exit codes and messages; no stack trace unless --debug. */
@@ -42,6 +43,18 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
       .command('runtime', 'Pinned containerd/runc binaries: list, fetch, build, add, path', runtimeCommands)
+      .command(
+        'cleanup [run-id]',
+        'Remove what an abandoned or killed run left on this host (managed containerd, shims, containers, mounts)',
+        (y) => y.positional('run-id', { type: 'string', default: '', describe: 'Run id (or prefix); default: every podchurn runtime on this host' }),
+        async (args) => {
+          const report = await cleanUpAbandoned(args['run-id']);
+          process.stdout.write(
+            `${report.instances.length} runtime instance(s): killed ${report.killedDaemons} containerd, ${report.killedShims} shims, ${report.killedProcesses} container processes${report.unmountFailures.length ? `; could not unmount ${report.unmountFailures.join(', ')}` : ''}\n`,
+          );
+          exitCode = report.unmountFailures.length ? ExitCode.infrastructure : ExitCode.ok;
+        },
+      )
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })

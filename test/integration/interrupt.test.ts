@@ -7,7 +7,7 @@ import type { RunSummary } from '../../src/results/summary.js';
 import { pidsWithCommandLine } from '../../src/runtime/mounts.js';
 import { runtimeStateBase } from '../../src/util/dirs.js';
 import { sleep } from '../../src/util/clock.js';
-import { spawnCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -53,6 +53,22 @@ describe('interrupts and dead runtimes', function () {
       expect(await hostLeftovers(summary.runId)).to.deep.equal([]);
     });
   }
+
+  it('a run killed outright (SIGKILL) leaves its runtime behind, and "podchurn cleanup RUN_ID" removes all of it', async () => {
+    const { file, reportsDir } = writeScenario('abandoned', { pods: 12, batchSize: 6, concurrency: 6, holdSeconds: 60, workload: { onSigterm: 'ignore' } });
+    const { child, done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
+    const dir = await waitForEvents(reportsDir, 'running', 6);
+    const runId = dir.split('/').pop()!;
+    child.kill('SIGKILL');
+    await done;
+    expect(await hostLeftovers(runId), 'what a killed run leaves').not.to.deep.equal([]);
+    const cleanup = await runCli(['cleanup', runId]);
+    expect(cleanup.code, cleanup.stderr).to.equal(0);
+    expect(cleanup.stdout).to.match(/killed 1 containerd, [1-9]\d* shims, [1-9]\d* container processes/);
+    expect(await hostLeftovers(runId)).to.deep.equal([]);
+    // Events written before the kill are still there to analyse.
+    expect(parseEventLines(readFileSync(join(dir, 'events.jsonl'), 'utf8')).filter((e) => e.kind === 'running').length).to.be.at.least(6);
+  });
 
   it('a managed containerd killed mid-run: exit 3 within 30 s, affected pods infra-error, events kept, nothing left', async () => {
     const { file, reportsDir } = writeScenario('killed', { pods: 40, batchSize: 4, concurrency: 4, holdSeconds: 0, gracePeriodSeconds: 1, workload: { onSigterm: 'ignore' } });

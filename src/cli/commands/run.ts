@@ -39,7 +39,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       process.stderr.write(`\n${signal}: stopping; cleaning up every pod this run created (again to hurry, a third time to abandon cleanup)\n`);
       controller.abort(new InterruptedError(`interrupted by ${signal}`));
     } else if (signals >= 3) {
-      process.stderr.write(`${signal}: abandoning cleanup; objects labelled with the run id may remain\n`);
+      process.stderr.write(`${signal}: abandoning cleanup; remove what remains with "podchurn cleanup"\n`);
       process.exit(130);
     }
   };
