@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # containerd, runc: the system runtime; busybox-static, gcc, libc6-dev: the offline images;
 # libseccomp-dev, pkg-config: building pinned runc from the Go module proxy.
-packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config)
+# chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
+packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config chromium libxml2-utils)
 
 missing=()
 for pkg in "${packages[@]}"; do

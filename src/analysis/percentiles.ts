@@ -14,7 +14,7 @@ export interface LatencyStats {
   max: number;
 }
 
-export function nearestRank(sorted: readonly number[], percentile: number): number {
+export function nearestRank(sorted: ArrayLike<number>, percentile: number): number {
   if (sorted.length === 0) throw new RangeError('no samples');
   if (percentile <= 0) return sorted[0]!;
   const rank = Math.ceil((percentile / 100) * sorted.length);

@@ -2,7 +2,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, InputError, PodchurnError } from '../errors.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
+import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
+import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
 import { reportCommand } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
@@ -39,6 +41,15 @@ async function main(argv: string[]): Promise<number> {
           exitCode = reportCommand({ run: args.run, json: args.json });
         },
       )
+      .command('compare <baseline> [candidate]', 'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated', compareOptions, (args) => {
+        exitCode = compareCommand(args as unknown as CompareArgs);
+      })
+      .command('history <db>', 'Print the trend of every scenario/cell recorded with run --history', historyOptions, (args) => {
+        exitCode = historyCommand({ db: String(args.db), scenario: args.scenario, html: args.html });
+      })
+      .command('compare-history <db> <run>', 'Compare a run with the median of the last N runs of the same scenario/cell', compareHistoryOptions, (args) => {
+        exitCode = compareHistoryCommand({ ...args, db: String(args.db), run: String(args.run) });
+      })
       .command('schema', 'Print the scenario JSON Schema', {}, () => {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
@@ -58,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })
-      .demandCommand(1, 'Name a command: run, validate, report, schema or doctor.')
+      .demandCommand(1, 'Name a command: run, validate, report, compare, history, compare-history, schema or doctor.')
       .strict()
       .fail((message, error) => {
         if (error) throw error;

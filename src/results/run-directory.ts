@@ -14,6 +14,8 @@ export const runFiles = {
   findings: 'findings.jsonl',
   summary: 'summary.json',
   reportMarkdown: 'report.md',
+  reportHtml: 'report.html',
+  junit: 'junit.xml',
   logs: 'logs',
 } as const;
 

@@ -4,6 +4,7 @@ import { summarizeCell } from '../analysis/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../observe/log-scan.js';
+import { writeReports } from '../report/write-reports.js';
 import { parseEventLines } from '../results/event-log.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
 import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
@@ -113,5 +114,6 @@ function scanLogs(dir: RunDirectory): Finding[] {
 export function writeAnalysis(dir: RunDirectory, analysis: RunAnalysis): void {
   dir.writeText('findings', analysis.findings.map((f) => JSON.stringify(f)).join('\n') + (analysis.findings.length ? '\n' : ''));
   dir.writeJson('summary', analysis.summary);
+  writeReports(dir, analysis);
 }
 

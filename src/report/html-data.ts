@@ -1,0 +1,86 @@
+import type { PodEventKind } from '../engine/events.js';
+import type { PodRecord } from '../analysis/pod-records.js';
+import type { RunAnalysis } from '../run/analyze-run.js';
+
+/** Points per cell in the ECDF; above this the curve is sampled at evenly spaced ranks (max kept). */
+const MAX_ECDF_POINTS = 1500;
+export const WATERFALL_PODS = 20;
+
+export interface WaterfallPod {
+  pod: string;
+  cell: string;
+  outcome: string;
+  /** ms after delete-sent: [stop end, removed, gone]; null where the phase never came. */
+  stopEnd: number | null;
+  stopFailed: boolean;
+  removed: number | null;
+  gone: number | null;
+  /** Last thing seen for the pod, ms after delete-sent (the bar's end when it never went away). */
+  last: number;
+}
+
+export interface ChartData {
+  cells: string[];
+  ecdf: { cell: string; x: number[]; y: number[] }[];
+  percentiles: { p50: (number | null)[]; p95: (number | null)[]; p99: (number | null)[] };
+  outcomes: { names: string[]; counts: number[][] };
+  waterfall: WaterfallPod[];
+}
+
+/** Everything the charts of report.html draw, computed once on the Node side. */
+export function buildChartData({ summary, records }: RunAnalysis): ChartData {
+  const cells = summary.cells.map((c) => c.cell);
+  const byCell = new Map<string, number[]>(cells.map((c) => [c, []]));
+  for (const record of records) if (record.stopLatencyMs !== undefined) byCell.get(record.cell)?.push(record.stopLatencyMs);
+  const outcomeNames = Object.keys(summary.cells[0]?.outcomes ?? {});
+  return {
+    cells,
+    ecdf: cells.map((cell) => ({ cell, ...ecdf(byCell.get(cell) ?? []) })),
+    percentiles: {
+      p50: summary.cells.map((c) => c.stopLatencyMs?.p50 ?? null),
+      p95: summary.cells.map((c) => c.stopLatencyMs?.p95 ?? null),
+      p99: summary.cells.map((c) => c.stopLatencyMs?.p99 ?? null),
+    },
+    outcomes: {
+      names: outcomeNames,
+      counts: outcomeNames.map((name) => summary.cells.map((c) => c.outcomes[name as keyof typeof c.outcomes])),
+    },
+    waterfall: slowestPods(records, WATERFALL_PODS),
+  };
+}
+
+function ecdf(samples: number[]): { x: number[]; y: number[] } {
+  const sorted = Float64Array.from(samples).sort();
+  const n = sorted.length;
+  const x: number[] = [];
+  const y: number[] = [];
+  const step = Math.max(1, n / MAX_ECDF_POINTS);
+  for (let k = step; k < n + step; k += step) {
+    const rank = Math.min(n, Math.round(k));
+    x.push(round(sorted[rank - 1]!));
+    y.push(rank / n);
+    if (rank === n) break;
+  }
+  return { x, y };
+}
+
+const phase = (record: PodRecord, kind: PodEventKind) => record.phases[kind];
+
+/** The pods that took longest from delete-sent to gone; a pod that never went away counts as slowest. */
+export function slowestPods(records: readonly PodRecord[], count: number): WaterfallPod[] {
+  const pods: WaterfallPod[] = [];
+  for (const record of records) {
+    const start = phase(record, 'delete-sent');
+    if (start === undefined) continue;
+    const rel = (value: number | undefined) => (value === undefined ? null : round(value - start));
+    const stopEnd = rel(phase(record, 'stop-returned') ?? phase(record, 'stop-failed'));
+    const removed = rel(phase(record, 'removed'));
+    const gone = rel(phase(record, 'gone'));
+    const last = Math.max(0, ...Object.values(record.phases).map((mono) => (mono === undefined ? 0 : round(mono - start))));
+    pods.push({ pod: record.pod, cell: record.cell, outcome: record.outcome, stopEnd, stopFailed: phase(record, 'stop-failed') !== undefined, removed, gone, last });
+  }
+  const neverGone = (p: WaterfallPod) => (p.gone === null ? 1 : 0);
+  return pods.sort((a, b) => neverGone(b) - neverGone(a) || (b.gone ?? b.last) - (a.gone ?? a.last) || a.pod.localeCompare(b.pod)).slice(0, count);
+}
+
+const round = (value: number) => Math.round(value * 10) / 10;

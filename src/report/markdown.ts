@@ -1,0 +1,100 @@
+import type { RunAnalysis } from '../run/analyze-run.js';
+import type { CellSummary } from '../results/summary.js';
+import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
+import { formatDuration, formatMs } from './format.js';
+import { cellPassed, leakSentence, otherOutcomes, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
+
+/** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
+const MAX_FINDINGS = 10;
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const cellLabel = (c: CellSummary) => `${md(c.cell)} ${md(c.name)}`;
+
+/**
+ * report.md: plain GitHub-flavoured Markdown that reads well as a step summary or an issue
+ * comment. Every string that came from a runtime, a log or a scenario goes through md() or
+ * into a code block.
+ */
+export function renderMarkdownReport(analysis: RunAnalysis): string {
+  const { summary } = analysis;
+  const out: string[] = [];
+  const verdict = runVerdict(summary);
+  out.push(`# podchurn run ${md(summary.runId)}: ${md(summary.scenario)}`, '');
+  out.push(`**${verdict}** · target ${md(summary.target)} · ${summary.cells.length} cell(s) · started ${summary.startedAt} · took ${formatDuration(summary.durationMs)} · exit code ${summary.exitCode}`, '');
+  out.push(summary.status === 'completed' ? statusSentence(summary) : `> **${md(statusSentence(summary))}**`, '');
+
+  out.push('## Verdict', '');
+  for (const cell of summary.cells) {
+    const failed = cell.gates.filter((g) => !g.passed);
+    const gates = cell.gates.length === 0 ? 'no gates' : failed.length ? `failed ${failed.map((g) => `${g.gate} (measured ${g.measured ?? 'nothing'}, limit ${g.limit})`).join(', ')}` : `all ${cell.gates.length} gates passed`;
+    out.push(`- ${cellPassed(cell) ? 'PASS' : '**FAIL**'} ${cellLabel(cell)}: ${gates}`);
+  }
+  out.push(`- ${summary.leakCheck.leaked.length ? '**FAIL**' : 'PASS'} leak check: ${md(leakSentence(summary))}`, '');
+
+  out.push('## Settings', '');
+  out.push(
+    table(
+      ['cell', 'pods × cycles × reps', 'batch', 'concurrency', 'grace s', 'request timeout s', 'slack s', 'on SIGTERM', 'exec probe'],
+      summary.cells.map((c) => {
+        const s = c.settings;
+        return [cellLabel(c), `${s.pods} × ${s.cycles} × ${s.repetitions}`, String(s.batchSize), String(s.concurrency), String(s.gracePeriodSeconds), String(s.requestTimeoutSeconds), String(s.slackSeconds), md(s.onSigterm), s.execProbe ? 'yes' : 'no'];
+      }),
+    ),
+    '',
+  );
+
+  out.push('## Measured versions', '', 'Versions the runtime reported while each cell ran, not the versions asked for.', '');
+  out.push(table(['cell', 'containerd', 'runc', 'CRI runtime'], summary.cells.map((c) => [cellLabel(c), md(c.runtime.containerd), md(c.runtime.runc), md(c.runtime.criRuntimeVersion)])), '');
+
+  out.push('## Figures', '');
+  out.push(
+    table(
+      ['cell', 'pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', 'stop p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'stuck+mismatch /1000 stops'],
+      summary.cells.map((c) => [
+        cellLabel(c),
+        String(c.podCount),
+        String(c.outcomes.ok),
+        String(c.outcomes.slow),
+        String(c.outcomes.stuck),
+        String(c.outcomes['state-mismatch']),
+        String(c.outcomes['stop-error']),
+        String(otherOutcomes(c)),
+        formatMs(c.stopLatencyMs?.p50),
+        formatMs(c.stopLatencyMs?.p95),
+        formatMs(c.stopLatencyMs?.p99),
+        formatMs(c.stopLatencyMs?.max),
+        String(Math.round((c.per1000Stops.stuck + c.per1000Stops.stateMismatch) * 10) / 10),
+      ]),
+    ),
+    '',
+  );
+  const signatureRows = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => [cellLabel(c), md(id), String(n)]));
+  for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);
+  if (signatureRows.length) out.push('Log signatures:', '', table(['cell', 'signature', 'lines'], signatureRows), '');
+
+  const gateRows = summary.cells.flatMap((c) => c.gates.map((g) => [cellLabel(c), g.gate, g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? 'pass' : '**FAIL**']));
+  out.push('## Gates', '');
+  out.push(gateRows.length ? table(['cell', 'gate', 'measured', 'limit', 'result'], gateRows) : 'The scenario sets no gates.', '');
+
+  out.push('## Top findings', '');
+  if (!analysis.findings.some((f) => !f.benign)) out.push('No log line matched a non-benign signature.', '');
+  evidenceFindings(analysis.findings, MAX_FINDINGS).forEach((f, i) => {
+    const where = [f.pod ? `pod ${md(f.pod)}` : 'no pod', f.cell ? md(f.cell) : ''].filter(Boolean).join(', ');
+    out.push(`${i + 1}. **${md(f.signature)}** (${f.severity}) — ${where} — ${md(f.source)}:${f.lineNumber} — ${md(f.reference)}`, '');
+    out.push(markdownCodeBlock(f.line), '');
+  });
+  const serious = analysis.findings.filter((f) => !f.benign).length;
+  if (serious > MAX_FINDINGS) out.push(`… ${serious - MAX_FINDINGS} more in findings.jsonl.`, '');
+
+  out.push('## Leak check', '', md(leakSentence(summary)), '');
+  for (const item of summary.leakCheck.leaked.slice(0, 20)) out.push(`- ${md(item)}`);
+  if (summary.leakCheck.leaked.length) out.push('');
+
+  out.push('## How these figures are measured', '');
+  for (const [key, text] of Object.entries(summary.measurement)) out.push(`- **${md(key)}**: ${md(text)}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,67 @@
+import type { Finding } from '../observe/log-scan.js';
+import type { CellSummary, RunSummary } from '../results/summary.js';
+
+/**
+ * Sentences every report states the same way, so a reader of report.md, report.html and
+ * junit.xml sees the same verdict in the same words.
+ */
+export function statusSentence(summary: RunSummary): string {
+  switch (summary.status) {
+    case 'completed':
+      return 'The run completed: every cell ran to its end.';
+    case 'interrupted':
+      return 'The run was INTERRUPTED: figures cover only the pods measured before it stopped; cleanup ran.';
+    case 'infrastructure-error':
+      return `The run hit an INFRASTRUCTURE ERROR and did not finish${summary.error ? ` (${summary.error})` : ''}: figures are incomplete and say nothing about the runtime under test.`;
+  }
+}
+
+export function cellPassed(cell: CellSummary): boolean {
+  return cell.gates.every((g) => g.passed);
+}
+
+export function runVerdict(summary: RunSummary): string {
+  if (summary.status !== 'completed') return summary.status === 'interrupted' ? 'INTERRUPTED' : 'INFRASTRUCTURE ERROR';
+  return summary.gatesPassed ? 'PASSED' : 'FAILED';
+}
+
+export function leakSentence(summary: RunSummary): string {
+  const { leaked, forced, removedWithRuntime } = summary.leakCheck;
+  if (leaked.length) return `${leaked.length} object(s) were left behind.`;
+  const notes = [
+    forced.length ? `${forced.length} object(s) needed forced cleanup` : '',
+    removedWithRuntime ? `${removedWithRuntime} object(s) the runtime could not remove went with its teardown` : '',
+  ].filter(Boolean);
+  return `Nothing was left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`;
+}
+
+/** Outcomes that are neither a measured stop nor a runtime failure: the run's own trouble. */
+export function otherOutcomes(cell: CellSummary): number {
+  return cell.outcomes['infra-error'] + cell.outcomes['force-deleted'] + cell.outcomes.interrupted;
+}
+
+/**
+ * Findings to quote as evidence: one per signature first (in the given order of importance), then
+ * the rest, so a thousand identical exec errors cannot crowd out the one stop that hung.
+ */
+export function pickEvidence<T extends { signature: string }>(findings: readonly T[], count: number): T[] {
+  const firsts: T[] = [];
+  const rest: T[] = [];
+  const seen = new Set<string>();
+  for (const finding of findings) {
+    if (seen.has(finding.signature)) rest.push(finding);
+    else {
+      seen.add(finding.signature);
+      firsts.push(finding);
+    }
+  }
+  return [...firsts, ...rest].slice(0, count);
+}
+
+const severityRank = { error: 0, warning: 1, info: 2 } as const;
+
+/** Non-benign findings of the whole run, most severe first, one per signature before repeats. */
+export function evidenceFindings(findings: readonly Finding[], count: number): Finding[] {
+  const serious = findings.filter((f) => !f.benign).sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
+  return pickEvidence(serious, count);
+}

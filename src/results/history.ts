@@ -1,0 +1,137 @@
+import Database from 'better-sqlite3';
+import { InputError } from '../errors.js';
+import type { RunSummary } from './summary.js';
+
+/** One cell of one run, as the history keeps it: enough for trends, not the raw samples. */
+export interface HistoryRow {
+  runId: string;
+  scenario: string;
+  cell: string;
+  cellName: string;
+  startedAt: string;
+  recordedAt: string;
+  status: string;
+  containerd: string;
+  runc: string;
+  criRuntime: string;
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  stops: number;
+  /** stuck + state-mismatch, the lost-exit symptom compared by Fisher's test. */
+  stuck: number;
+  outcomes: Record<string, number>;
+}
+
+const HISTORY_SCHEMA_VERSION = 1;
+
+/**
+ * The SQLite history of runs (--history DB). One row per run and cell; a run recorded twice
+ * replaces its rows, so re-running `podchurn report` with --history is harmless.
+ */
+export class HistoryStore {
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string, options: { create: boolean }): HistoryStore {
+    let db: Database.Database;
+    try {
+      db = new Database(file, { fileMustExist: !options.create });
+    } catch (error) {
+      throw new InputError(`cannot open the history database ${file} (${(error as Error).message})${options.create ? '' : '; record runs into it first with podchurn run --history'}.`, { cause: error });
+    }
+    const store = new HistoryStore(db);
+    store.migrate(file);
+    return store;
+  }
+
+  private migrate(file: string): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > HISTORY_SCHEMA_VERSION) throw new InputError(`${file} was written by a newer podchurn (history schema ${version}); this one reads up to ${HISTORY_SCHEMA_VERSION}.`);
+    if (version === HISTORY_SCHEMA_VERSION) return;
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS cell_runs (
+        run_id TEXT NOT NULL, scenario TEXT NOT NULL, cell TEXT NOT NULL, cell_name TEXT NOT NULL,
+        started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, status TEXT NOT NULL,
+        containerd TEXT NOT NULL, runc TEXT NOT NULL, cri_runtime TEXT NOT NULL,
+        count INTEGER NOT NULL, p50 REAL, p95 REAL, p99 REAL, max REAL,
+        stops INTEGER NOT NULL, stuck INTEGER NOT NULL, outcomes TEXT NOT NULL,
+        PRIMARY KEY (run_id, cell)
+      );
+      CREATE INDEX IF NOT EXISTS cell_runs_by_series ON cell_runs (scenario, cell_name, started_at);
+      PRAGMA user_version = ${HISTORY_SCHEMA_VERSION};
+    `);
+  }
+
+  record(summary: RunSummary, recordedAt = new Date()): number {
+    const insert = this.db.prepare(`INSERT OR REPLACE INTO cell_runs VALUES
+      (@runId, @scenario, @cell, @cellName, @startedAt, @recordedAt, @status, @containerd, @runc, @criRuntime, @count, @p50, @p95, @p99, @max, @stops, @stuck, @outcomes)`);
+    const rows = summary.cells.map((c) => ({
+      runId: summary.runId,
+      scenario: summary.scenario,
+      cell: c.cell,
+      cellName: c.name,
+      startedAt: summary.startedAt,
+      recordedAt: recordedAt.toISOString(),
+      status: summary.status,
+      containerd: c.runtime.containerd,
+      runc: c.runtime.runc,
+      criRuntime: c.runtime.criRuntimeVersion,
+      count: c.stopLatencyMs?.count ?? 0,
+      p50: c.stopLatencyMs?.p50 ?? null,
+      p95: c.stopLatencyMs?.p95 ?? null,
+      p99: c.stopLatencyMs?.p99 ?? null,
+      max: c.stopLatencyMs?.max ?? null,
+      stops: c.per1000Stops.stops,
+      stuck: c.outcomes.stuck + c.outcomes['state-mismatch'],
+      outcomes: JSON.stringify(c.outcomes),
+    }));
+    this.db.transaction(() => rows.forEach((row) => insert.run(row)))();
+    return rows.length;
+  }
+
+  /** Every recorded cell run, oldest first, optionally of one scenario. */
+  rows(scenario?: string): HistoryRow[] {
+    const raw = this.db
+      .prepare(`SELECT * FROM cell_runs ${scenario ? 'WHERE scenario = ?' : ''} ORDER BY scenario, cell_name, started_at, run_id`)
+      .all(...(scenario ? [scenario] : [])) as Record<string, unknown>[];
+    return raw.map(fromRow);
+  }
+
+  /** The last `count` completed runs of one scenario/cell, oldest first, excluding `exceptRunId`. */
+  lastRuns(scenario: string, cellName: string, count: number, exceptRunId: string): HistoryRow[] {
+    const raw = this.db
+      .prepare(`SELECT * FROM cell_runs WHERE scenario = ? AND cell_name = ? AND run_id != ? AND status = 'completed' ORDER BY started_at DESC, run_id DESC LIMIT ?`)
+      .all(scenario, cellName, exceptRunId, count) as Record<string, unknown>[];
+    return raw.map(fromRow).reverse();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function fromRow(row: Record<string, unknown>): HistoryRow {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    runId: String(row.run_id),
+    scenario: String(row.scenario),
+    cell: String(row.cell),
+    cellName: String(row.cell_name),
+    startedAt: String(row.started_at),
+    recordedAt: String(row.recorded_at),
+    status: String(row.status),
+    containerd: String(row.containerd),
+    runc: String(row.runc),
+    criRuntime: String(row.cri_runtime),
+    count: Number(row.count),
+    p50: num(row.p50),
+    p95: num(row.p95),
+    p99: num(row.p99),
+    max: num(row.max),
+    stops: Number(row.stops),
+    stuck: Number(row.stuck),
+    outcomes: JSON.parse(String(row.outcomes)) as Record<string, number>,
+  };
+}
