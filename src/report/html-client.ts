@@ -83,7 +83,7 @@ export const htmlClientScript = String.raw`
     var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb' };
     function drawBars(u) {
       var ctx = u.ctx;
-      var h = Math.max(4, (u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
+      var h = Math.max(4, Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
       ctx.save();
       pods.forEach(function (p, i) {
         var y = u.valToPos(i, 'y', true) - h / 2;
