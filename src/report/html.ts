@@ -5,7 +5,7 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
 import { buildChartData } from './html-data.js';
-import { cellPassed, leakSentence, otherOutcomes, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -79,20 +79,10 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Figures</h2>');
   body.push(
     table(
-      ['cell', 'pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', 'stop p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'log signatures'],
+      ['cell', ...cellFigureHeaders, 'log signatures'],
       summary.cells.map((c) => [
         cellLabel(c),
-        String(c.podCount),
-        String(c.outcomes.ok),
-        String(c.outcomes.slow),
-        String(c.outcomes.stuck),
-        String(c.outcomes['state-mismatch']),
-        String(c.outcomes['stop-error']),
-        String(otherOutcomes(c)),
-        formatMs(c.stopLatencyMs?.p50),
-        formatMs(c.stopLatencyMs?.p95),
-        formatMs(c.stopLatencyMs?.p99),
-        formatMs(c.stopLatencyMs?.max),
+        ...cellFigures(c),
         h(Object.entries(c.signatures).map(([id, n]) => `${id}×${n}`).join(', ')),
       ]),
     ),

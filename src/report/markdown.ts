@@ -2,7 +2,7 @@ import type { RunAnalysis } from '../run/analyze-run.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
-import { cellPassed, leakSentence, otherOutcomes, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -52,22 +52,8 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   out.push('## Figures', '');
   out.push(
     table(
-      ['cell', 'pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', 'stop p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'stuck+mismatch /1000 stops'],
-      summary.cells.map((c) => [
-        cellLabel(c),
-        String(c.podCount),
-        String(c.outcomes.ok),
-        String(c.outcomes.slow),
-        String(c.outcomes.stuck),
-        String(c.outcomes['state-mismatch']),
-        String(c.outcomes['stop-error']),
-        String(otherOutcomes(c)),
-        formatMs(c.stopLatencyMs?.p50),
-        formatMs(c.stopLatencyMs?.p95),
-        formatMs(c.stopLatencyMs?.p99),
-        formatMs(c.stopLatencyMs?.max),
-        String(Math.round((c.per1000Stops.stuck + c.per1000Stops.stateMismatch) * 10) / 10),
-      ]),
+      ['cell', ...cellFigureHeaders, 'stops that never returned /1000'],
+      summary.cells.map((c) => [cellLabel(c), ...cellFigures(c), String(c.per1000Stops.stuck)]),
     ),
     '',
   );

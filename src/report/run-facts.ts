@@ -1,5 +1,6 @@
 import type { Finding } from '../observe/log-scan.js';
 import type { CellSummary, RunSummary } from '../results/summary.js';
+import { formatMs } from './format.js';
 
 /**
  * Sentences every report states the same way, so a reader of report.md, report.html and
@@ -38,6 +39,26 @@ export function leakSentence(summary: RunSummary): string {
 /** Outcomes that are neither a measured stop nor a runtime failure: the run's own trouble. */
 export function otherOutcomes(cell: CellSummary): number {
   return cell.outcomes['infra-error'] + cell.outcomes['force-deleted'] + cell.outcomes.interrupted;
+}
+
+/** The per-cell figures every tabular report shows, in this order, under these headers. */
+export const cellFigureHeaders = ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', 'stop p50 ms', 'p95 ms', 'p99 ms', 'max ms'] as const;
+
+export function cellFigures(cell: CellSummary): string[] {
+  const { outcomes, stopLatencyMs } = cell;
+  return [
+    String(cell.podCount),
+    String(outcomes.ok),
+    String(outcomes.slow),
+    String(outcomes.stuck),
+    String(outcomes['state-mismatch']),
+    String(outcomes['stop-error']),
+    String(otherOutcomes(cell)),
+    formatMs(stopLatencyMs?.p50),
+    formatMs(stopLatencyMs?.p95),
+    formatMs(stopLatencyMs?.p99),
+    formatMs(stopLatencyMs?.max),
+  ];
 }
 
 /**

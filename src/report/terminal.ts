@@ -1,4 +1,5 @@
 import type { RunSummary } from '../results/summary.js';
+import { cellFigureHeaders, cellFigures } from './run-facts.js';
 import { renderTable } from './table.js';
 
 export interface TerminalStyle {
@@ -11,7 +12,6 @@ function paint(style: TerminalStyle, colour: keyof typeof ansi, text: string): s
   return style.colour ? `${ansi[colour]}${text}${ansi.reset}` : text;
 }
 
-const ms = (value: number | undefined) => (value === undefined ? '-' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
 
 /** The end-of-run summary: one row per cell with its key figures, then gates, leaks and the verdict. */
 export function renderTerminalSummary(summary: RunSummary, runDir: string, style: TerminalStyle = { colour: false }): string {
@@ -19,23 +19,10 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
     c.cell,
     c.name,
     `${c.runtime.containerd}/${c.runtime.runc}`,
-    String(c.podCount),
-    String(c.outcomes.ok),
-    String(c.outcomes.slow),
-    String(c.outcomes.stuck),
-    String(c.outcomes['state-mismatch']),
-    String(c.outcomes['stop-error']),
-    String(c.outcomes['infra-error'] + c.outcomes['force-deleted'] + c.outcomes.interrupted),
-    ms(c.stopLatencyMs?.p50),
-    ms(c.stopLatencyMs?.p95),
-    ms(c.stopLatencyMs?.p99),
-    ms(c.stopLatencyMs?.max),
+    ...cellFigures(c),
     String(Object.entries(c.probes).reduce((sum, [k, v]) => (k === 'ok' ? sum : sum + v), 0)),
   ]);
-  const table = renderTable(
-    ['cell', 'settings', 'containerd/runc', 'pods', 'ok', 'slow', 'stuck', 'mismatch', 'stop-err', 'other', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'probe errs'],
-    rows,
-  );
+  const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders, 'probe errs'], rows);
   const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
   lines.push('Stop latency = StopContainer sent -> returned (monotonic clock); percentiles are nearest-rank over every pod.');
   const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
