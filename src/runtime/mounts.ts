@@ -69,7 +69,8 @@ export async function pidsInCgroupTree(relative: string): Promise<number[]> {
  */
 export async function killAndRemoveCgroupTree(relative: string): Promise<number> {
   let killed = 0;
-  for (let attempt = 0; attempt < 50; attempt++) {
+  // Up to 15 s: under heavy load a killed process can take a while to leave its cgroup.
+  for (let attempt = 0; attempt < 150; attempt++) {
     const pids = await pidsInCgroupTree(relative);
     if (pids.length === 0) break;
     for (const pid of pids) {
