@@ -61,6 +61,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     process.stdout.write(
       args.json ? `${JSON.stringify(analysis.summary, null, 2)}\n` : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
     );
+    // The reason a run could not finish also goes to stderr, where a pipeline's log shows errors.
+    if (analysis.summary.error) process.stderr.write(`podchurn: ${analysis.summary.error}\n`);
     return analysis.summary.exitCode;
   } finally {
     history?.close();
