@@ -170,8 +170,7 @@ export class RuntimeStore {
       return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir, binariesOf[parsed.component]);
     }
     if (parsed.component === 'kubernetes') return buildKubernetes(parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
-    await buildComponent(parsed.component, parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
-    return { module: runtimeCatalog()[parsed.component].module, toolchain: (await runCommand('go', ['env', 'GOVERSION'], { env: { ...process.env, PATH: `/usr/local/go/bin:${process.env.PATH ?? ''}` } })).stdout.trim() };
+    return buildComponent(parsed.component, parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
   }
 
   /** The binaries of an installed key, installing it first when `autoInstall` is set. */

@@ -76,7 +76,14 @@ export function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, onPro
   });
 }
 
-export async function buildContainerd(version: string, options: GoBuildOptions): Promise<void> {
+/** What a build records in the store's manifest. */
+export type BuildOrigin = Record<string, string | number>;
+
+export async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
+  return (await runCommand('go', ['env', 'GOVERSION'], { env })).stdout.trim();
+}
+
+export async function buildContainerd(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   const env = await goEnvironment(options.cacheRoot);
   const workDir = join(options.cacheRoot, 'build', `containerd@${version}`);
   await mkdir(workDir, { recursive: true });
@@ -121,17 +128,19 @@ export async function buildContainerd(version: string, options: GoBuildOptions):
     { ...env, CGO_ENABLED: '0' },
     options.onProgress,
   );
+  return { module: containerdModule, revision, toolchain: await goVersion(env) };
 }
 
-export async function buildRunc(version: string, options: GoBuildOptions): Promise<void> {
+export async function buildRunc(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   const env = await goEnvironment(options.cacheRoot);
   await mkdir(options.outDir, { recursive: true });
   const revision = await moduleRevision(runcModule, version, env);
   options.onProgress?.(`compiling runc ${version} with seccomp (cgo: needs gcc, pkg-config, libseccomp-dev)`);
   const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)}`;
   await runGo(['install', '-trimpath', '-tags', 'seccomp urfave_cli_no_docs', '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
+  return { module: runcModule, revision, toolchain: await goVersion(env) };
 }
 
-export function buildComponent(component: Component, version: string, options: GoBuildOptions): Promise<void> {
+export function buildComponent(component: 'containerd' | 'runc', version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   return component === 'containerd' ? buildContainerd(version, options) : buildRunc(version, options);
 }

@@ -1,8 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError, InputError } from '../../errors.js';
-import { runCommand } from '../../util/exec.js';
-import { downloadModule, goEnvironment, runGo, type GoBuildOptions } from './go-build.js';
+import { downloadModule, goEnvironment, goVersion, runGo, type GoBuildOptions } from './go-build.js';
 
 /**
  * Builds kube-apiserver, kube-controller-manager, kube-scheduler and kubelet from the Go module
@@ -120,6 +119,6 @@ export async function buildKubernetes(version: string, options: GoBuildOptions):
     { ...env, CGO_ENABLED: '0' },
     options.onProgress,
   );
-  const toolchain = (await runCommand('go', ['env', 'GOVERSION'], { env })).stdout.trim();
+  const toolchain = await goVersion(env);
   return { module: kubernetesModule, commit, stagingModules: stagingModules(upstreamGoMod).length, toolchain, resolveSeconds, compileSeconds: seconds(started) };
 }
