@@ -6,7 +6,7 @@ import type { ExecProbe } from '../../scenario/schema.js';
 import { sleep } from '../../util/clock.js';
 
 /** How an exec probe ended. `cannot-exec-stopped` is runc's answer for a container it knows has stopped. */
-export const probeClasses = ['ok', 'nonzero-exit', 'cannot-exec-stopped', 'not-running', 'deadline', 'unavailable', 'other-error'] as const;
+export const probeClasses = ['ok', 'nonzero-exit', 'cannot-exec-stopped', 'not-running', 'exec-start-failed', 'deadline', 'unavailable', 'other-error'] as const;
 export type ProbeClass = (typeof probeClasses)[number];
 
 export function classifyProbeError(error: unknown): ProbeClass {
@@ -17,6 +17,8 @@ export function classifyProbeError(error: unknown): ProbeClass {
     if (error.codeName === 'UNAVAILABLE') return 'unavailable';
   }
   if (/not in running state|CONTAINER_EXITED|not found|does not exist|is not running/i.test(message)) return 'not-running';
+  // runc could not set up the exec'd process (seen under heavy exec load on a running container).
+  if (/unable to start container process|error executing setns process|write init-p/i.test(message)) return 'exec-start-failed';
   return 'other-error';
 }
 
