@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Prepares this machine for podchurn, idempotently: Debian packages the CRI target needs,
 # node_modules from package-lock.json, and the compiled CLI. Safe to run again at any time.
+# `--test` also installs what only the test suite needs (npm test passes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # containerd, runc: the system runtime; busybox-static, gcc, libc6-dev: the offline images;
 # libseccomp-dev, pkg-config: building pinned runc from the Go module proxy.
-# chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
-packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config chromium libxml2-utils)
+packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config)
+# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
+if [[ ${1:-} == --test ]]; then
+  packages+=(chromium libxml2-utils)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
