@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, parse as parseYamlValue } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import { formatPath, isPlainObject, withValueAt, type PlainObject } from './paths.js';
@@ -31,14 +31,21 @@ export function loadScenarioFile(file: string, overrides: readonly string[] = []
 
 export function parseScenario(text: string, file: string, overrides: readonly string[] = []): LoadedScenario {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  const yamlError = document.errors[0];
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, logLevel: 'silent' });
+  // Warnings (an unresolved !tag, say) would change what the file means: treat them as errors.
+  const yamlError = document.errors[0] ?? document.warnings[0];
   if (yamlError) {
     const position = yamlError.linePos?.[0];
     const where = position ? `:${position.line}:${position.col}` : '';
     throw new InputError(`${file}${where}: not valid YAML: ${yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  const parsed: unknown = document.toJS();
+  let parsed: unknown;
+  try {
+    // Aliases are resolved here: an unknown anchor or an alias bomb is the file's fault, not podchurn's.
+    parsed = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new InputError(`${file}: not valid YAML: ${(error as Error).message}`, { cause: error });
+  }
   if (!isPlainObject(parsed)) {
     throw new InputError(`${file}: a scenario must be a YAML mapping with apiVersion: podchurn/v1 and kind: Scenario.`);
   }
@@ -71,9 +78,12 @@ export function applyOverride(raw: PlainObject, assignment: string): PlainObject
   }
   let value: unknown;
   try {
-    value = parseYamlValue(assignment.slice(separator + 1));
+    const document = parseDocument(assignment.slice(separator + 1), { logLevel: 'silent' });
+    const problem = document.errors[0] ?? document.warnings[0];
+    if (problem) throw problem;
+    value = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new InputError(`--set ${assignment}: the value is not valid YAML (${(error as Error).message}).`, { cause: error });
+    throw new InputError(`--set ${assignment}: the value is not valid YAML (${(error as Error).message.split('\n')[0]}).`, { cause: error });
   }
   return withValueAt(raw, path, value);
 }
