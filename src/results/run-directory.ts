@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -19,6 +19,9 @@ export const runFiles = {
   logs: 'logs',
 } as const;
 
+/** Events of a large run plus a runtime log under exec storms: refuse to start below this. */
+const MIN_FREE_BYTES = 32 * 1024 * 1024;
+
 export function newRunId(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}-${scenarioName}`.slice(0, 48);
@@ -27,14 +30,25 @@ export function newRunId(scenarioName: string, now = new Date()): string {
 export class RunDirectory {
   constructor(readonly path: string) {}
 
-  /** Creates reports/<run-id>/ and proves it is writable now, not halfway through a run. */
+  /**
+   * Creates reports/<run-id>/ and proves it is writable, with room to spare, now rather than
+   * halfway through a run.
+   */
   static create(reportsDir: string, runId: string): RunDirectory {
     const path = resolve(reportsDir, runId);
     try {
+      mkdirSync(reportsDir, { recursive: true });
+      const { bavail, bsize } = statfsSync(reportsDir);
+      if (bavail * bsize < MIN_FREE_BYTES) {
+        throw new InputError(
+          `only ${Math.floor((bavail * bsize) / 1024 / 1024)} MiB are free where run directories go (${resolve(reportsDir)}); a run needs at least ${MIN_FREE_BYTES / 1024 / 1024} MiB for its events and runtime logs. Free space or choose another --reports-dir.`,
+        );
+      }
       mkdirSync(join(path, runFiles.logs), { recursive: true });
       accessSync(path, constants.W_OK);
       writeFileSync(join(path, runFiles.events), '', { flag: 'a' });
     } catch (error) {
+      if (error instanceof InputError) throw error;
       throw new InputError(`cannot write the run directory ${path} (${(error as Error).message}); choose another with --reports-dir.`, { cause: error });
     }
     return new RunDirectory(path);
