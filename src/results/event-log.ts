@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { InputError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
 
@@ -59,9 +60,22 @@ export class EventLog implements EventSink {
   }
 }
 
-export function parseEventLines(text: string): RecordedEvent[] {
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as RecordedEvent);
+/**
+ * Reads events.jsonl. A run killed in the middle of a write leaves a partial last line: it is
+ * dropped (every complete event before it is kept). A broken line anywhere else means the file was
+ * damaged, which is the caller's input error.
+ */
+export function parseEventLines(text: string, file = 'events.jsonl'): RecordedEvent[] {
+  const lines = text.split('\n');
+  const events: RecordedEvent[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      events.push(JSON.parse(line) as RecordedEvent);
+    } catch (error) {
+      const last = lines.slice(index + 1).every((rest) => rest.trim() === '');
+      if (!last) throw new InputError(`${file}:${index + 1}: not a JSON event line; the run directory is damaged.`, { cause: error });
+    }
+  });
+  return events;
 }

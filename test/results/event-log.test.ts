@@ -1,0 +1,17 @@
+import { expect } from 'chai';
+import { InputError } from '../../src/errors.js';
+import { parseEventLines } from '../../src/results/event-log.js';
+
+const line = (kind: string) => JSON.stringify({ kind, mono: 1, wall: 1, pod: 'p', cell: 'cell-01', rep: 1, cycle: 1, replica: 0 });
+
+describe('events.jsonl reading', () => {
+  it('keeps every complete event when the last line was cut by a crash', () => {
+    const text = `${line('create-sent')}\n${line('running')}\n{"kind":"delete-se`;
+    expect(parseEventLines(text).map((e) => e.kind)).to.deep.equal(['create-sent', 'running']);
+  });
+
+  it('calls a broken line in the middle damage, naming the line', () => {
+    const text = `${line('create-sent')}\nnot json\n${line('running')}\n`;
+    expect(() => parseEventLines(text, 'run/events.jsonl')).to.throw(InputError, /run\/events\.jsonl:2: not a JSON event line/);
+  });
+});
