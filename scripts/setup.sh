@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # containerd, runc: the system runtime; busybox-static, gcc, libc6-dev: the offline images;
 # libseccomp-dev, pkg-config: building pinned runc from the Go module proxy.
 packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config)
-# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
+# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand;
+# etcd-server: the kube target tests start their own etcd on loopback (the package's service is never used).
 if [[ ${1:-} == --test ]]; then
-  packages+=(chromium libxml2-utils)
+  packages+=(chromium libxml2-utils etcd-server)
 fi
 
 missing=()
