@@ -22,6 +22,8 @@ export interface PodRecord {
   /** Wall-clock time of each phase (epoch ms), to correlate with runtime logs. */
   wall: Partial<Record<PodEventKind, number>>;
   stopLatencyMs?: number;
+  /** kube: gone (watch DELETED) - delete sent. */
+  deletionLatencyMs?: number;
   createToRunningMs?: number;
   exitCode?: number;
   stopFailure?: { code: string; message: string };
@@ -66,7 +68,7 @@ function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<
     const data = event.data ?? {};
     switch (event.kind) {
       case 'created':
-        record.containerId = String(data.containerId ?? '');
+        if (typeof data.containerId === 'string') record.containerId = data.containerId;
         break;
       case 'terminated':
         record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
@@ -97,6 +99,9 @@ function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<
   const { phases } = record;
   const stopEnd = phases['stop-returned'] ?? phases['stop-failed'];
   if (phases['delete-sent'] !== undefined && stopEnd !== undefined) record.stopLatencyMs = stopEnd - phases['delete-sent'];
+  // Only a watch-observed gone ends a kube deletion; a CRI pod's gone is its sandbox removal.
+  const goneByWatch = events.find((e) => e.kind === 'gone')?.data?.source === 'watch';
+  if (goneByWatch && phases['delete-sent'] !== undefined && phases.gone !== undefined) record.deletionLatencyMs = phases.gone - phases['delete-sent'];
   if (phases['create-sent'] !== undefined && phases.running !== undefined) record.createToRunningMs = phases.running - phases['create-sent'];
   record.outcome = classify(record, limits, forced.has(record.pod));
   return record;
@@ -114,6 +119,7 @@ export function classify(record: PodRecord, limits: OutcomeLimits, wasForced: bo
   if (record.stopFailure || record.errors.length > 0) return 'stop-error';
   if (wasForced) return 'force-deleted';
   if (phases.gone === undefined) return 'interrupted';
-  if (record.stopLatencyMs !== undefined && record.stopLatencyMs > (limits.gracePeriodSeconds + limits.slackSeconds) * 1000) return 'slow';
+  const latency = record.stopLatencyMs ?? record.deletionLatencyMs;
+  if (latency !== undefined && latency > (limits.gracePeriodSeconds + limits.slackSeconds) * 1000) return 'slow';
   return 'ok';
 }

@@ -51,6 +51,7 @@ export function summarizeCell(
     podCount: records.length,
     outcomes: outcomeCounts,
     stopLatencyMs,
+    deletionLatencyMs: latencyStats(records.flatMap((r) => (r.deletionLatencyMs === undefined ? [] : [r.deletionLatencyMs]))),
     createToRunningMs: latencyStats(records.flatMap((r) => (r.createToRunningMs === undefined ? [] : [r.createToRunningMs]))),
     exitCodes: tally(records.flatMap((r) => (r.exitCode === undefined ? [] : [String(r.exitCode)]))),
     probes,

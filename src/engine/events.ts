@@ -7,23 +7,25 @@ import type { Stamp } from '../util/clock.js';
 export const podEventKinds = [
   'create-sent', // first create call sent (CRI: RunPodSandbox)
   'sandbox-ready', // CRI: RunPodSandbox returned
-  'created', // container created (CRI: CreateContainer returned)
-  'running', // container started (CRI: StartContainer returned)
-  'ready', // pod ready for deletion (CRI: = running)
-  'delete-sent', // deletion started (CRI: StopContainer sent)
+  'created', // container created (CRI: CreateContainer returned; kube: create call acknowledged)
+  'scheduled', // kube: spec.nodeName set (bound) seen by the watch
+  'running', // container started (CRI: StartContainer returned; kube: status.phase Running seen)
+  'ready', // pod ready for deletion (CRI: = running; kube: Ready condition True seen)
+  'delete-sent', // deletion started (CRI: StopContainer sent; kube: DELETE sent)
+  'delete-acked', // kube: metadata.deletionTimestamp seen (the API accepted the deletion)
   'stop-returned', // CRI: StopContainer returned OK
-  'stop-failed', // CRI: StopContainer returned an error (deadline = stuck)
+  'stop-failed', // CRI: StopContainer returned an error (deadline = stuck); kube: not gone by grace + request timeout
   'terminated', // the runtime reports the container exited (exit code, finished_at)
   'state-mismatch', // the runtime says RUNNING while the container's process is gone
   'removed', // container removed
-  'gone', // pod fully gone (CRI: RemovePodSandbox returned)
+  'gone', // pod fully gone (CRI: RemovePodSandbox returned; kube: watch DELETED)
   'probe-error', // an exec probe failed (class in data)
   'probe-summary', // exec probe counts by class for the pod's life
   'error', // a call failed in a way that makes the pod an infrastructure error
 ] as const;
 export type PodEventKind = (typeof podEventKinds)[number];
 
-export const runEventKinds = ['run-start', 'cell-start', 'cell-end', 'runtime-exited', 'interrupted', 'cleanup', 'runtime-teardown', 'run-end'] as const;
+export const runEventKinds = ['run-start', 'cell-start', 'cell-end', 'runtime-exited', 'interrupted', 'cleanup', 'runtime-teardown', 'watch-gap', 'run-end'] as const;
 export type RunEventKind = (typeof runEventKinds)[number];
 
 export interface PodIdentity {
@@ -53,6 +55,7 @@ export function isPodEvent(event: RecordedEvent): event is PodEvent {
 
 /** Where targets and the engine report what happened; the run writes these to events.jsonl. */
 export interface EventSink {
-  pod(identity: PodIdentity, kind: PodEventKind, data?: Record<string, unknown>): PodEvent;
+  /** `at` is when it was observed, if earlier than now (e.g. a watch event received before it was processed). */
+  pod(identity: PodIdentity, kind: PodEventKind, data?: Record<string, unknown>, at?: Stamp): PodEvent;
   run(kind: RunEventKind, data?: Record<string, unknown>, cell?: string): RunEvent;
 }

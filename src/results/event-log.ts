@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, Stamp } from '../util/clock.js';
 import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
 
 /**
@@ -21,10 +21,10 @@ export class EventLog implements EventSink {
     this.fd = openSync(file, 'a');
   }
 
-  pod(identity: PodIdentity, kind: PodEvent['kind'], data?: Record<string, unknown>): PodEvent {
+  pod(identity: PodIdentity, kind: PodEvent['kind'], data?: Record<string, unknown>, at?: Stamp): PodEvent {
     // Only the identity: callers often pass a whole PodPlan, whose labels would bloat every line.
     const { pod, cell, rep, cycle, replica } = identity;
-    const event: PodEvent = { ...this.clock.now(), kind, pod, cell, rep, cycle, replica, ...(data ? { data } : {}) };
+    const event: PodEvent = { ...(at ?? this.clock.now()), kind, pod, cell, rep, cycle, replica, ...(data ? { data } : {}) };
     this.append(event);
     return event;
   }

@@ -30,6 +30,8 @@ export interface CellSummary {
   outcomes: Record<Outcome, number>;
   /** StopContainer sent -> returned, ms, over stops that returned or failed. */
   stopLatencyMs: LatencyStats | null;
+  /** kube: DELETE sent -> watch DELETED, ms, over pods whose deletion was observed. */
+  deletionLatencyMs: LatencyStats | null;
   createToRunningMs: LatencyStats | null;
   exitCodes: Record<string, number>;
   probes: Record<string, number>;
@@ -77,9 +79,10 @@ export interface RunSummary {
 export const measurementDefinitions: Record<string, string> = {
   clock: 'Latencies use the monotonic clock of the podchurn process (process.hrtime); wall-clock stamps are kept only to correlate with runtime logs.',
   stopLatency: 'Stop latency = StopContainer returned (or failed) - StopContainer sent, per container.',
+  deletionLatency: 'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock).',
   createToRunning: 'Create to running = StartContainer returned - RunPodSandbox sent.',
   percentiles: 'Nearest-rank percentiles over exact per-pod samples (events.jsonl).',
-  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it.',
+  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds.',
   stateMismatch: 'state-mismatch = after the stop, CRI reports CONTAINER_RUNNING while the task pid no longer exists: a lost exit event.',
-  slow: 'slow = the stop returned, but later than grace + slackSeconds.',
+  slow: 'slow = the stop returned (kube: the pod was gone), but later than grace + slackSeconds.',
 };

@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { cgroupVersion, kernelRelease } from '../runtime/host.js';
 import type { RuntimeRecord } from './cri-session.js';
+import type { ClusterRecord } from './kube-session.js';
 
 export interface EnvironmentRecord {
   schemaVersion: 1;
   podchurnVersion: string;
   host: { hostname: string; os: string; kernel: string; cgroup: string; cpus: number; memoryBytes: number; node: string };
   runtimes: RuntimeRecord[];
+  /** Kubernetes APIs a kube target used (absent when every cell ran on CRI). */
+  clusters?: ClusterRecord[];
 }
 
 function osName(): string {

@@ -10,9 +10,11 @@ import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
 import { CriTarget } from '../target/cri/cri-target.js';
+import type { ChurnTarget } from '../target/target.js';
 import { monotonicClock } from '../util/clock.js';
 import { analyzeRun, writeAnalysis, type RunAnalysis } from './analyze-run.js';
 import { openCriSession, runtimeKey, type CriSession } from './cri-session.js';
+import { kubeSessionKey, openKubeSession, type KubeSession } from './kube-session.js';
 import { describeHost, podchurnVersion, type EnvironmentRecord } from './environment.js';
 
 export interface RunRequest {
@@ -45,7 +47,7 @@ export function planRun(scenarioFile: string, overrides: readonly string[]) {
  */
 export async function runScenario(request: RunRequest): Promise<RunResult> {
   const plan = planRun(request.scenarioFile, request.overrides);
-  if (!isRoot()) {
+  if (!isRoot() && plan.cells.some((c) => c.settings.target.type === 'cri')) {
     throw new InputError('podchurn run drives containerd directly and must run as root (sudo podchurn run ...).');
   }
   const runId = newRunId(plan.scenario.metadata.name);
@@ -54,7 +56,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   const environment: EnvironmentRecord = { schemaVersion: 1, podchurnVersion: podchurnVersion(), host: describeHost(), runtimes: [] };
   dir.writeJson('environment', environment);
 
-  const events = new EventLog(dir.file('events'), monotonicClock());
+  const clock = monotonicClock();
+  const events = new EventLog(dir.file('events'), clock);
   if (request.onEvent) events.listeners.push(request.onEvent);
   events.run('run-start', { runId, scenarioFile: plan.file, overrides: plan.overrides });
 
@@ -66,6 +69,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   let status: RunStatus = 'completed';
   let failure: string | undefined;
   let session: CriSession | undefined;
+  let kubeSession: KubeSession | undefined;
   let instances = 0;
 
   const closeSession = async () => {
@@ -77,9 +81,44 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [] }) });
   };
 
+  /** One repetition of one cell on a target; its cleanup runs whatever happens. */
+  const churnCell = async (cell: Cell, rep: number, target: ChurnTarget, instance: string) => {
+    request.onCellStart?.(cell, rep, cell.settings.pods * cell.settings.cycles);
+    events.run('cell-start', { rep, name: cell.name, runtime: instance }, cell.id);
+    try {
+      await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
+    } finally {
+      const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
+      events.run('cleanup', { ...cleanup, runtime: instance }, cell.id);
+      events.run('cell-end', { rep }, cell.id);
+    }
+  };
+
+  const closeKubeSession = async () => {
+    if (!kubeSession) return;
+    const closing = kubeSession;
+    kubeSession = undefined;
+    const report = await closing.close().catch((error) => ({ leftovers: [`cleanup failed: ${describeCause(error)}`] }));
+    // The namespace-wide leak check: anything still carrying the run label is a leak.
+    events.run('cleanup', { forced: [], runtime: closing.record.instance, scope: 'namespace', ...report });
+  };
+
   try {
     for (const cell of plan.cells) {
       for (let rep = 1; rep <= plan.scenario.repetitions && !runAbort.signal.aborted; rep++) {
+        if (cell.settings.target.type === 'kube') {
+          await closeSession();
+          if (kubeSession?.key !== kubeSessionKey(cell.settings)) {
+            await closeKubeSession();
+            kubeSession = await openKubeSession(cell.settings, runId, ++instances, events, clock);
+            environment.clusters = [...(environment.clusters ?? []), kubeSession.record];
+          }
+          if (!kubeSession.record.cells.includes(cell.id)) kubeSession.record.cells.push(cell.id);
+          dir.writeJson('environment', environment);
+          await churnCell(cell, rep, kubeSession.target(cell.id, rep, cell.settings), kubeSession.record.instance);
+          continue;
+        }
+        await closeKubeSession();
         if (session?.key !== runtimeKey(cell.settings)) {
           await closeSession();
           const opened = await openCriSession(cell.settings, runId, ++instances, dir.path, request.onNotice);
@@ -101,15 +140,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
           workloadImage: active.workloadImage,
           cgroupParent: active.cgroupParent,
         });
-        request.onCellStart?.(cell, rep, cell.settings.pods * cell.settings.cycles);
-        events.run('cell-start', { rep, name: cell.name, runtime: active.record.instance }, cell.id);
-        try {
-          await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
-        } finally {
-          const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
-          events.run('cleanup', { ...cleanup, runtime: active.record.instance }, cell.id);
-          events.run('cell-end', { rep }, cell.id);
-        }
+        await churnCell(cell, rep, target, active.record.instance);
       }
       if (runAbort.signal.aborted) break;
     }
@@ -130,6 +161,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       }
     }
     await closeSession();
+    await closeKubeSession();
     dir.writeJson('environment', environment);
     events.run('run-end', { status, ...(failure ? { error: failure } : {}) });
     events.close();

@@ -38,16 +38,52 @@ export const ExecProbeSchema = z
   })
   .strict();
 
+export const propagationPolicies = ['Foreground', 'Background', 'Orphan'] as const;
+
+export const KubeTargetSchema = z
+  .object({
+    kubeconfig: z.string().min(1).optional().describe('Kubeconfig file; default: $KUBECONFIG, else ~/.kube/config'),
+    context: z.string().min(1).optional().describe("Kubeconfig context; default: the file's current-context"),
+    namespacePrefix: z
+      .string()
+      .regex(/^[a-z]([a-z0-9-]{0,29})$/, 'must start with a lower-case letter and hold only lower-case letters, digits and "-" (at most 30 characters)')
+      .default('podchurn-')
+      .describe('Each run gets its own namespace, <namespacePrefix><run id>'),
+    qps: z.number().positive().default(20).describe('Client-side limit on API requests per second (token bucket refill rate)'),
+    burst: positiveInt.default(40).describe('Requests allowed at once above qps (token bucket size)'),
+    deleteGracePeriodSeconds: nonNegativeInt
+      .optional()
+      .describe("DeleteOptions.gracePeriodSeconds; default: none sent, so the pod's terminationGracePeriodSeconds (= gracePeriodSeconds) applies"),
+    propagationPolicy: z.enum(propagationPolicies).optional().describe('DeleteOptions.propagationPolicy'),
+    nodeName: z.string().min(1).optional().describe('spec.nodeName: bind every pod to this node, bypassing the scheduler'),
+    waitFor: z
+      .enum(['ready', 'created'])
+      .default('ready')
+      .describe('ready: a create finishes when the pod is Ready; created: when the API accepted it (no kubelet needed)'),
+  })
+  .strict();
+
+export const targetTypes = ['cri', 'kube'] as const;
+
 export const TargetSchema = z
   .object({
-    type: z.enum(['cri']).default('cri').describe('cri: sandboxes and containers driven over CRI'),
+    type: z.enum(targetTypes).default('cri').describe('cri: sandboxes and containers driven over CRI; kube: Pods through a Kubernetes API'),
     endpoint: z
       .string()
       .min(1)
       .optional()
       .describe('Existing CRI socket (unix path); default: a containerd started and owned by podchurn'),
+    kube: KubeTargetSchema.optional().describe('Settings of the kube target (type: kube only)'),
   })
-  .strict();
+  .strict()
+  .refine((t) => t.type === 'kube' || t.kube === undefined, {
+    message: 'target.kube is only used when target.type is "kube"',
+    path: ['kube'],
+  })
+  .refine((t) => t.type === 'cri' || t.endpoint === undefined, {
+    message: 'target.endpoint is a CRI socket and only used when target.type is "cri"; a kube target reads target.kube.kubeconfig',
+    path: ['endpoint'],
+  });
 
 export const RuntimeSchema = z
   .object({
@@ -123,6 +159,12 @@ export type CellSettings = z.infer<typeof CellSettingsSchema>;
 export type Gates = z.infer<typeof GatesSchema>;
 export type Workload = z.infer<typeof WorkloadSchema>;
 export type ExecProbe = z.infer<typeof ExecProbeSchema>;
+export type KubeTargetSettings = z.infer<typeof KubeTargetSchema>;
+
+/** The kube block of a target with its defaults applied (a kube target may omit the block). */
+export function kubeTargetSettings(target: CellSettings['target']): KubeTargetSettings {
+  return KubeTargetSchema.parse(target.kube ?? {});
+}
 
 export function scenarioJsonSchema(): unknown {
   return z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' });

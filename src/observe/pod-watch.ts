@@ -1,0 +1,211 @@
+import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { sleep, type Clock, type Stamp } from '../util/clock.js';
+
+/** One observation of a pod: what the API said and when podchurn received it. */
+export interface PodObservation {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: V1Pod;
+  receivedAt: Stamp;
+  /**
+   * True when the observation was inferred from a relist rather than seen on the watch: after a
+   * 410 Gone, a pod missing from the new list is reported DELETED at the time of the relist.
+   */
+  synthetic: boolean;
+}
+
+/** A stretch of time in which transitions may have been missed (watch history expired: 410 Gone). */
+export interface WatchGap {
+  from: Stamp;
+  to: Stamp;
+  reason: string;
+  /** Pods whose deletion happened inside the gap and was inferred from the relist. */
+  inferredDeletions: number;
+}
+
+export interface PodWatchStats {
+  lists: number;
+  reconnects: number;
+  relists: number;
+  gaps: WatchGap[];
+  consumerErrors: number;
+}
+
+export interface PodWatchOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  labelSelector: string;
+  clock: Clock;
+  /** The one consumer; called in receive order, never concurrently; an exception is counted, not thrown. */
+  consume: (observation: PodObservation) => void;
+  onGap?: (gap: WatchGap) => void;
+  /** Longest pause between reconnect attempts while the API is unreachable. */
+  maxBackoffMs?: number;
+}
+
+interface RawWatchEvent {
+  type?: string;
+  object?: { metadata?: { resourceVersion?: string }; code?: number; reason?: string; message?: string } & V1Pod;
+}
+
+/**
+ * List-then-watch over the pods of one namespace and label selector, keyed by uid.
+ * - A dropped connection resumes from the last resourceVersion seen (bookmarks included), so no
+ *   event is lost while etcd still holds that history.
+ * - 410 Gone (history compacted) relists; pods known before and missing now are reported as
+ *   synthetic DELETED observations, and the stretch is recorded as a gap.
+ * - Handlers only enqueue; one consumer drains the queue in order.
+ * Watch objects carry timestamps as strings and list results as Date: consumers must accept both.
+ */
+export class PodWatch {
+  readonly stats: PodWatchStats = { lists: 0, reconnects: 0, relists: 0, gaps: [], consumerErrors: 0 };
+  private readonly api: CoreV1Api;
+  private readonly watch: Watch;
+  private readonly queue: PodObservation[] = [];
+  private readonly live = new Map<string, V1Pod>();
+  private draining = false;
+  private resourceVersion: string | undefined;
+  private stopped = false;
+  private controller: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: PodWatchOptions) {
+    this.api = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.watch = new Watch(options.kubeConfig);
+  }
+
+  /** Lists (existing pods arrive as ADDED), then keeps watching in the background. */
+  async start(): Promise<void> {
+    await this.relist(undefined);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.controller?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === undefined) {
+          await this.relist(this.options.clock.now());
+        }
+        const outcome = await this.watchOnce();
+        if (outcome === 'expired') this.resourceVersion = undefined;
+        if (outcome !== 'failed') backoffMs = 100;
+      } catch {
+        // The API is unreachable (e.g. restarting): retry the same resourceVersion after a pause.
+      }
+      if (this.stopped) break;
+      this.stats.reconnects++;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        void sleep(backoffMs).then(resolve);
+      });
+      backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs ?? 2000);
+    }
+  }
+
+  /** One watch connection, until it closes: 'closed' (resume), 'expired' (410: relist) or 'failed'. */
+  private watchOnce(): Promise<'closed' | 'expired' | 'failed'> {
+    return new Promise((resolve, reject) => {
+      let expired = false;
+      const query = {
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: this.options.labelSelector,
+        timeoutSeconds: 300,
+      };
+      this.watch
+        .watch(
+          `/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}/pods`,
+          query,
+          (type: string, object: RawWatchEvent['object']) => this.onWatchEvent(type, object, () => (expired = true)),
+          (error: unknown) => resolve(expired ? 'expired' : error && !this.stopped ? 'failed' : 'closed'),
+        )
+        .then((controller) => {
+          this.controller = controller;
+          if (this.stopped) controller.abort();
+        })
+        .catch(reject);
+    });
+  }
+
+  private onWatchEvent(type: string, object: RawWatchEvent['object'], markExpired: () => void): void {
+    if (!object) return;
+    if (type === 'ERROR') {
+      if (object.code === 410) {
+        markExpired();
+        this.controller?.abort();
+      }
+      return;
+    }
+    const resourceVersion = object.metadata?.resourceVersion;
+    if (type === 'BOOKMARK') {
+      if (resourceVersion) this.resourceVersion = resourceVersion;
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+    if (resourceVersion) this.resourceVersion = resourceVersion;
+    this.enqueue({ type, object, receivedAt: this.options.clock.now(), synthetic: false });
+  }
+
+  /** Lists afresh; with `gapStart`, reports pods that vanished meanwhile and records the gap. */
+  private async relist(gapStart: Stamp | undefined): Promise<void> {
+    const list = await this.api.listNamespacedPod({ namespace: this.options.namespace, labelSelector: this.options.labelSelector });
+    const receivedAt = this.options.clock.now();
+    if (gapStart) this.stats.relists++;
+    else this.stats.lists++;
+    const present = new Set<string>();
+    for (const pod of list.items) {
+      const uid = pod.metadata?.uid;
+      if (uid) present.add(uid);
+      this.enqueue({ type: this.live.has(uid ?? '') ? 'MODIFIED' : 'ADDED', object: pod, receivedAt, synthetic: gapStart !== undefined });
+    }
+    let inferredDeletions = 0;
+    for (const [uid, pod] of this.live) {
+      if (present.has(uid)) continue;
+      inferredDeletions++;
+      this.enqueue({ type: 'DELETED', object: pod, receivedAt, synthetic: true });
+    }
+    this.resourceVersion = list.metadata?.resourceVersion;
+    if (gapStart) {
+      const gap: WatchGap = { from: gapStart, to: receivedAt, reason: 'watch history expired (410 Gone); relisted', inferredDeletions };
+      this.stats.gaps.push(gap);
+      try {
+        this.options.onGap?.(gap);
+      } catch {
+        this.stats.consumerErrors++;
+      }
+    }
+  }
+
+  private enqueue(observation: PodObservation): void {
+    const uid = observation.object.metadata?.uid;
+    if (uid) {
+      if (observation.type === 'DELETED') this.live.delete(uid);
+      else this.live.set(uid, observation.object);
+    }
+    this.queue.push(observation);
+    if (!this.draining) {
+      this.draining = true;
+      queueMicrotask(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      try {
+        this.options.consume(next);
+      } catch {
+        this.stats.consumerErrors++;
+      }
+    }
+    this.draining = false;
+  }
+}

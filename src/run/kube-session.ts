@@ -1,0 +1,147 @@
+import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node';
+import { RUN_LABEL } from '../engine/churn.js';
+import type { EventSink } from '../engine/events.js';
+import { InfrastructureError, describeCause } from '../errors.js';
+import { WORKLOAD_IMAGE } from '../images/builtin-images.js';
+import { PodPhaseTracker } from '../observe/pod-phases.js';
+import { PodWatch } from '../observe/pod-watch.js';
+import { kubeTargetSettings, type CellSettings } from '../scenario/schema.js';
+import { connectKube, kubeconfigPath } from '../target/kube/kube-connection.js';
+import { KubeTarget } from '../target/kube/kube-target.js';
+import { TokenBucket } from '../target/kube/token-bucket.js';
+import { sleep, type Clock } from '../util/clock.js';
+
+/** What environment.json records about one Kubernetes API the run used. */
+export interface ClusterRecord {
+  instance: string;
+  server: string;
+  kubeconfig: string;
+  context: string;
+  serverVersion: string;
+  namespace: string;
+  cells: string[];
+}
+
+/** What closing a session found: namespace removal and the run-label leak check. */
+export interface KubeCloseReport {
+  namespaceRemoved: boolean;
+  /** The namespace had to be finalized by podchurn (no namespace controller finished it). */
+  namespaceFinalized: boolean;
+  leftovers: string[];
+  watch: PodWatch['stats'];
+}
+
+export interface KubeSession {
+  key: string;
+  record: ClusterRecord;
+  target(cell: string, rep: number, settings: CellSettings): KubeTarget;
+  close(): Promise<KubeCloseReport>;
+}
+
+const NAMESPACE_GONE_WAIT_MS = 10_000;
+
+/** Cells that share this key share one API connection, namespace, watch and rate limit. */
+export function kubeSessionKey(settings: CellSettings): string {
+  const kube = kubeTargetSettings(settings.target);
+  return JSON.stringify(['kube', kubeconfigPath(kube), kube.context ?? null, kube.namespacePrefix, kube.qps, kube.burst]);
+}
+
+export function namespaceFor(prefix: string, runId: string, instanceNumber: number): string {
+  const suffix = instanceNumber > 1 ? `-${instanceNumber}` : '';
+  return `${`${prefix}${runId}`.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+/**
+ * Connects to the API, creates the run's namespace (labelled with the run id) and starts the one
+ * pod watch whose consumer records every pod's phases for all cells that use this session.
+ */
+export async function openKubeSession(settings: CellSettings, runId: string, instanceNumber: number, events: EventSink, clock: Clock): Promise<KubeSession> {
+  const kube = kubeTargetSettings(settings.target);
+  const connection = await connectKube(kube);
+  const api = connection.kubeConfig.makeApiClient(CoreV1Api);
+  const namespace = namespaceFor(kube.namespacePrefix, runId, instanceNumber);
+  try {
+    await api.createNamespace({ body: { metadata: { name: namespace, labels: { [RUN_LABEL]: runId } } } });
+  } catch (error) {
+    throw new InfrastructureError(`kube target: creating namespace ${namespace} at ${connection.server} failed: ${describeCause(error)}`, { cause: error });
+  }
+  const tracker = new PodPhaseTracker(events);
+  const watch = new PodWatch({
+    kubeConfig: connection.kubeConfig,
+    namespace,
+    labelSelector: `${RUN_LABEL}=${runId}`,
+    clock,
+    consume: tracker.consume,
+    onGap: (gap) => events.run('watch-gap', { namespace, from: gap.from, to: gap.to, reason: gap.reason, inferredDeletions: gap.inferredDeletions }),
+  });
+  try {
+    await watch.start();
+  } catch (error) {
+    await removeNamespace(api, namespace, runId).catch(() => undefined);
+    throw new InfrastructureError(`kube target: listing pods in ${namespace} failed: ${describeCause(error)}`, { cause: error });
+  }
+  const bucket = new TokenBucket(kube.qps, kube.burst);
+  const record: ClusterRecord = {
+    instance: `${runId}-${instanceNumber}`,
+    server: connection.server,
+    kubeconfig: connection.kubeconfigFile,
+    context: connection.context,
+    serverVersion: connection.serverVersion,
+    namespace,
+    cells: [],
+  };
+  return {
+    key: kubeSessionKey(settings),
+    record,
+    target: (cell, rep, cellSettings) =>
+      new KubeTarget({ api, namespace, tracker, bucket, events, runId, cell, rep, settings: cellSettings, kube: kubeTargetSettings(cellSettings.target), workloadImage: WORKLOAD_IMAGE }),
+    async close() {
+      await watch.stop();
+      const removal = await removeNamespace(api, namespace, runId);
+      return { ...removal, leftovers: await leakCheck(api, runId), watch: watch.stats };
+    },
+  };
+}
+
+/**
+ * Deletes the namespace and waits for it to go. Without a namespace controller (a bare API server)
+ * it would stay Terminating for ever: once it holds none of the run's pods, podchurn finalizes it,
+ * which is the controller's last step too.
+ */
+async function removeNamespace(api: CoreV1Api, namespace: string, runId: string): Promise<Omit<KubeCloseReport, 'leftovers' | 'watch'>> {
+  await api.deleteNamespace({ name: namespace }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 404) throw error;
+  });
+  const deadline = performance.now() + NAMESPACE_GONE_WAIT_MS;
+  while (performance.now() < deadline) {
+    if (!(await readNamespace(api, namespace))) return { namespaceRemoved: true, namespaceFinalized: false };
+    await sleep(250);
+  }
+  const pods = await api.listNamespacedPod({ namespace, labelSelector: `${RUN_LABEL}=${runId}` });
+  const current = await readNamespace(api, namespace);
+  if (pods.items.length === 0 && current) {
+    await api.replaceNamespaceFinalize({ name: namespace, body: { ...current, spec: { finalizers: [] } } });
+    for (let i = 0; i < 20 && (await readNamespace(api, namespace)); i++) await sleep(250);
+    return { namespaceRemoved: !(await readNamespace(api, namespace)), namespaceFinalized: true };
+  }
+  return { namespaceRemoved: false, namespaceFinalized: false };
+}
+
+async function readNamespace(api: CoreV1Api, name: string): Promise<V1Namespace | undefined> {
+  try {
+    return await api.readNamespace({ name });
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Anything in the cluster still carrying the run label: pods in any namespace, and namespaces. */
+export async function leakCheck(api: CoreV1Api, runId: string): Promise<string[]> {
+  const selector = `${RUN_LABEL}=${runId}`;
+  const [pods, namespaces] = await Promise.all([api.listPodForAllNamespaces({ labelSelector: selector }), api.listNamespace({ labelSelector: selector })]);
+  return [
+    ...pods.items.map((p) => `pod/${p.metadata?.name ?? 'unknown'} in ${p.metadata?.namespace ?? '?'}`),
+    ...namespaces.items.map((n) => `namespace/${n.metadata?.name ?? 'unknown'} (${n.status?.phase ?? 'unknown'})`),
+  ];
+}

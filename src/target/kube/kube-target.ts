@@ -1,0 +1,142 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { LABEL_PREFIX, POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
+import type { EventSink, PodIdentity } from '../../engine/events.js';
+import { InfrastructureError, describeCause } from '../../errors.js';
+import type { PodPhaseTracker } from '../../observe/pod-phases.js';
+import type { CellSettings, KubeTargetSettings } from '../../scenario/schema.js';
+import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
+import { statusOf, withApiRetry, type RetryPolicy, defaultRetryPolicy } from './api-retry.js';
+import { buildPodManifest } from './pod-manifest.js';
+import type { TokenBucket } from './token-bucket.js';
+
+export interface KubeTargetOptions {
+  api: CoreV1Api;
+  namespace: string;
+  tracker: PodPhaseTracker;
+  bucket: TokenBucket;
+  events: EventSink;
+  runId: string;
+  /** The cell and repetition this target churns; cleanup touches only their pods. */
+  cell: string;
+  rep: number;
+  settings: CellSettings;
+  kube: KubeTargetSettings;
+  workloadImage: string;
+  retry?: RetryPolicy;
+  /** How long cleanup waits for force-deleted pods to disappear before it lists leftovers. */
+  cleanupWaitMs?: number;
+}
+
+/**
+ * Pods through the Kubernetes API. Calls are paced by the shared token bucket (qps/burst) and the
+ * engine's concurrency; every phase after the API's answer comes from the one pod watch.
+ * Stuck detection: a deleted pod not gone within its grace period + requestTimeoutSeconds is
+ * recorded as stop-failed (DEADLINE_EXCEEDED) and left for cleanup to force.
+ */
+export class KubeTarget implements ChurnTarget {
+  readonly type = 'kube';
+  private readonly created = new Map<string, string>();
+
+  constructor(private readonly options: KubeTargetOptions) {}
+
+  async createPod(plan: PodPlan, signal: AbortSignal): Promise<void> {
+    const { api, namespace, bucket, events, settings, kube, tracker } = this.options;
+    const body = buildPodManifest(plan, settings, kube, this.options.workloadImage);
+    await bucket.take(signal);
+    if (signal.aborted) return;
+    events.pod(plan, 'create-sent');
+    try {
+      const pod = await withApiRetry('a pod create', () => api.createNamespacedPod({ namespace, body }), signal, this.retry);
+      const uid = pod.metadata?.uid ?? '';
+      this.created.set(plan.pod, uid);
+      events.pod(plan, 'created', { uid, resourceVersion: pod.metadata?.resourceVersion });
+    } catch (error) {
+      this.recordError(plan, 'create', error, signal);
+      return;
+    }
+    if (kube.waitFor !== 'ready') return;
+    const ready = await tracker.waitFor(plan.pod, 'ready', settings.requestTimeoutSeconds * 1000, signal);
+    if (!ready && !signal.aborted && !tracker.hasSeen(plan.pod, 'gone')) {
+      events.pod(plan, 'error', { phase: 'create', code: 'NOT_READY', message: `not Ready within requestTimeoutSeconds (${settings.requestTimeoutSeconds}s)`, infrastructure: false });
+    }
+  }
+
+  async deletePod(plan: PodPlan, signal: AbortSignal): Promise<void> {
+    if (!this.created.has(plan.pod)) return;
+    const { api, namespace, bucket, events, settings, kube, tracker } = this.options;
+    const graceSeconds = kube.deleteGracePeriodSeconds ?? settings.gracePeriodSeconds;
+    await bucket.take(signal);
+    if (signal.aborted) return;
+    events.pod(plan, 'delete-sent', { gracePeriodSeconds: graceSeconds, propagationPolicy: kube.propagationPolicy ?? null });
+    try {
+      await withApiRetry(
+        'a pod delete',
+        () =>
+          api.deleteNamespacedPod({
+            name: plan.pod,
+            namespace,
+            ...(kube.deleteGracePeriodSeconds !== undefined ? { gracePeriodSeconds: kube.deleteGracePeriodSeconds } : {}),
+            ...(kube.propagationPolicy ? { propagationPolicy: kube.propagationPolicy } : {}),
+          }),
+        signal,
+        this.retry,
+      );
+    } catch (error) {
+      // 404: a retried delete whose first attempt already removed it; the watch still reports gone.
+      if (statusOf(error) !== 404) {
+        this.recordError(plan, 'delete', error, signal);
+        return;
+      }
+    }
+    const deadlineMs = (graceSeconds + settings.requestTimeoutSeconds) * 1000;
+    const gone = await tracker.waitFor(plan.pod, 'gone', deadlineMs, signal);
+    if (gone) {
+      this.created.delete(plan.pod);
+    } else if (!signal.aborted) {
+      events.pod(plan, 'stop-failed', { code: 'DEADLINE_EXCEEDED', message: `not gone within grace ${graceSeconds}s + requestTimeoutSeconds ${settings.requestTimeoutSeconds}s`, deadlineMs });
+    }
+  }
+
+  /**
+   * Every pod of this cell still listed: delete with grace 0 (force), wait briefly for the watch to
+   * see it gone, then list again; what is still there is a leftover.
+   */
+  async cleanup(): Promise<CleanupReport> {
+    const { api, namespace, tracker } = this.options;
+    const never = new AbortController().signal;
+    const selector = this.cellSelector();
+    const pods = await withApiRetry('listing pods for cleanup', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
+    const forced: CleanupReport['forced'] = [];
+    await Promise.all(
+      pods.items.map(async (pod) => {
+        const name = pod.metadata?.name ?? 'unknown';
+        forced.push({ pod: pod.metadata?.labels?.[POD_LABEL] ?? name, object: `pod/${name}` });
+        await api.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+        await tracker.waitFor(name, 'gone', this.options.cleanupWaitMs ?? 15_000, never);
+      }),
+    );
+    this.created.clear();
+    const left = await withApiRetry('listing leftover pods', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
+    return { forced, leftovers: left.items.map((p) => `pod/${p.metadata?.name ?? 'unknown'} in ${namespace} (${p.status?.phase ?? 'unknown'}${p.metadata?.deletionTimestamp ? ', terminating' : ''})`) };
+  }
+
+  private cellSelector(): string {
+    const { runId, cell, rep } = this.options;
+    return `${RUN_LABEL}=${runId},${LABEL_PREFIX}/cell=${cell},${LABEL_PREFIX}/rep=${rep}`;
+  }
+
+  private get retry(): RetryPolicy {
+    return this.options.retry ?? defaultRetryPolicy;
+  }
+
+  private recordError(plan: PodIdentity, phase: 'create' | 'delete', error: unknown, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    const status = statusOf(error);
+    this.options.events.pod(plan, 'error', {
+      phase,
+      code: status === undefined ? 'UNREACHABLE' : String(status),
+      message: describeCause(error).slice(0, 1000),
+      infrastructure: error instanceof InfrastructureError || status === undefined,
+    });
+  }
+}

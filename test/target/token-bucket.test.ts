@@ -1,0 +1,21 @@
+import { expect } from 'chai';
+import { TokenBucket } from '../../src/target/kube/token-bucket.js';
+
+describe('token bucket (client-side qps/burst)', () => {
+  it('lets a burst through at once, then one request per 1/qps seconds', async () => {
+    const bucket = new TokenBucket(20, 3);
+    const start = performance.now();
+    const times: number[] = [];
+    await Promise.all(Array.from({ length: 7 }, () => bucket.take().then(() => times.push(performance.now() - start))));
+    times.sort((a, b) => a - b);
+    expect(times.slice(0, 3).every((t) => t < 20)).to.equal(true);
+    // Four more at 20/s: the last no earlier than ~200 ms.
+    expect(times[6]!).to.be.at.least(180);
+    for (let i = 4; i < 7; i++) expect(times[i]! - times[i - 1]!).to.be.at.least(40);
+  });
+
+  it('rejects settings that could never let a request through', () => {
+    expect(() => new TokenBucket(0, 1)).to.throw(RangeError);
+    expect(() => new TokenBucket(1, 0)).to.throw(RangeError);
+  });
+});
