@@ -79,10 +79,10 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Figures</h2>');
   body.push(
     table(
-      ['cell', ...cellFigureHeaders, 'log signatures'],
+      ['cell', ...cellFigureHeaders(summary.target), 'log signatures'],
       summary.cells.map((c) => [
         cellLabel(c),
-        ...cellFigures(c),
+        ...cellFigures(c, summary.target),
         h(Object.entries(c.signatures).map(([id, n]) => `${id}×${n}`).join(', ')),
       ]),
     ),

@@ -52,8 +52,8 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   out.push('## Figures', '');
   out.push(
     table(
-      ['cell', ...cellFigureHeaders, 'stops that never returned /1000'],
-      summary.cells.map((c) => [cellLabel(c), ...cellFigures(c), String(c.per1000Stops.stuck)]),
+      ['cell', ...cellFigureHeaders(summary.target), 'stops that never returned /1000'],
+      summary.cells.map((c) => [cellLabel(c), ...cellFigures(c, summary.target), String(c.per1000Stops.stuck)]),
     ),
     '',
   );

@@ -41,11 +41,19 @@ export function otherOutcomes(cell: CellSummary): number {
   return cell.outcomes['infra-error'] + cell.outcomes['force-deleted'] + cell.outcomes.interrupted;
 }
 
-/** The per-cell figures every tabular report shows, in this order, under these headers. */
-export const cellFigureHeaders = ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', 'stop p50 ms', 'p95 ms', 'p99 ms', 'max ms'] as const;
+/** The latency a run's tables lead with: stop latency for CRI runs, deletion latency for Kubernetes runs. */
+function primaryLatency(target: string): { label: string; of: (cell: CellSummary) => CellSummary['stopLatencyMs'] } {
+  return target === 'kube' ? { label: 'deletion', of: (c) => c.deletionLatencyMs } : { label: 'stop', of: (c) => c.stopLatencyMs };
+}
 
-export function cellFigures(cell: CellSummary): string[] {
-  const { outcomes, stopLatencyMs } = cell;
+/** The per-cell figures every tabular report shows, in this order, under these headers. */
+export function cellFigureHeaders(target: string): string[] {
+  return ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', `${primaryLatency(target).label} p50 ms`, 'p95 ms', 'p99 ms', 'max ms'];
+}
+
+export function cellFigures(cell: CellSummary, target: string): string[] {
+  const { outcomes } = cell;
+  const latency = primaryLatency(target).of(cell);
   return [
     String(cell.podCount),
     String(outcomes.ok),
@@ -54,10 +62,10 @@ export function cellFigures(cell: CellSummary): string[] {
     String(outcomes['state-mismatch']),
     String(outcomes['stop-error']),
     String(otherOutcomes(cell)),
-    formatMs(stopLatencyMs?.p50),
-    formatMs(stopLatencyMs?.p95),
-    formatMs(stopLatencyMs?.p99),
-    formatMs(stopLatencyMs?.max),
+    formatMs(latency?.p50),
+    formatMs(latency?.p95),
+    formatMs(latency?.p99),
+    formatMs(latency?.max),
   ];
 }
 

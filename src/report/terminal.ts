@@ -19,12 +19,16 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
     c.cell,
     c.name,
     `${c.runtime.containerd}/${c.runtime.runc}`,
-    ...cellFigures(c),
+    ...cellFigures(c, summary.target),
     String(Object.entries(c.probes).reduce((sum, [k, v]) => (k === 'ok' ? sum : sum + v), 0)),
   ]);
-  const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders, 'probe errs'], rows);
+  const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders(summary.target), 'probe errs'], rows);
   const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
-  lines.push('Stop latency = StopContainer sent -> returned (monotonic clock); percentiles are nearest-rank over every pod.');
+  lines.push(
+    summary.target === 'kube'
+      ? 'Deletion latency = pod DELETED on the watch - DELETE sent (monotonic clock); percentiles are nearest-rank over every pod.'
+      : 'Stop latency = StopContainer sent -> returned (monotonic clock); percentiles are nearest-rank over every pod.',
+  );
   const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
   const gateCount = summary.cells.reduce((n, c) => n + c.gates.length, 0);
   if (gateCount > 0) {
