@@ -73,7 +73,3 @@ export const signatureCatalog: readonly Signature[] = [
     pattern: new RegExp(`StopPodSandbox for ${id} failed`),
   },
 ];
-
-export function signatureById(signatureId: string): Signature | undefined {
-  return signatureCatalog.find((s) => s.id === signatureId);
-}

@@ -109,7 +109,6 @@ export const GatesSchema = z
   })
   .strict();
 
-export const gateNames = Object.keys(GatesSchema.shape) as (keyof z.infer<typeof GatesSchema>)[];
 
 /** Every field a matrix may vary or `--set` may override lives in this object. */
 export const CellSettingsSchema = z

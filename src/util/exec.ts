@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
 
 export interface CommandResult {
   stdout: string;
@@ -35,7 +36,6 @@ export function runCommand(
 
 /** Full path of a program on PATH, or undefined. */
 export async function whichProgram(name: string): Promise<string | undefined> {
-  const { access, constants } = await import('node:fs/promises');
   const dirs = (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
   for (const dir of [...dirs, '/usr/sbin', '/sbin']) {
     const candidate = `${dir}/${name}`;
