@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, InputError, PodchurnError } from '../errors.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
+import { clusterCommands } from './commands/cluster.js';
 import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       .command('schema', 'Print the scenario JSON Schema', {}, () => {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
+      .command('cluster', 'Kubernetes clusters for kube targets: up, down, status (--provider local|kind|existing)', clusterCommands((code) => (exitCode = code)))
       .command('runtime', 'Pinned containerd/runc binaries: list, fetch, build, add, path', runtimeCommands)
       .command(
         'cleanup [run-id]',
@@ -69,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })
-      .demandCommand(1, 'Name a command: run, validate, report, compare, history, compare-history, schema or doctor.')
+      .demandCommand(1, 'Name a command: run, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
       .strict()
       .fail((message, error) => {
         if (error) throw error;

@@ -48,6 +48,9 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
       const where = axis ? `matrix.${axis[0]}[${axis[1].indexOf(combination[axis[0]])}]` : formatPath(issue.path);
       throw new InputError(`${file}: ${where}: ${formatPath(issue.path)} ${describeIssue(issue)}.`);
     }
+    if (parsed.data.cluster && parsed.data.target.type !== 'kube') {
+      throw new InputError(`${file}: cluster is only used with target.type "kube" (a cri target drives a containerd directly).`);
+    }
     return {
       id: `cell-${String(index + 1).padStart(width, '0')}`,
       name: cellName(combination),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerNames } from '../cluster/provider.js';
 
 /**
  * The one source of truth for scenario files. Types, validation and the JSON Schema printed by
@@ -97,6 +98,33 @@ export const RuntimeSchema = z
   })
   .strict();
 
+export const DEFAULT_KUBERNETES_VERSION = '1.34.4';
+
+export const ClusterSchema = z
+  .object({
+    provider: z
+      .enum(providerNames)
+      .describe('local: a single-node cluster run from processes on this host; kind: a kind cluster; existing: the kubeconfig in target.kube'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'must be lower-case letters, digits and "-", at most 32 characters')
+      .optional()
+      .describe('Cluster name; default: podchurn-<scenario name>, shortened. Cells with the same cluster settings share the cluster.'),
+    kubernetes: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, 'must be a Kubernetes version such as 1.34.4')
+      .default(DEFAULT_KUBERNETES_VERSION)
+      .describe('Kubernetes version of the node (local: built into the runtime store as kubernetes@<version>)'),
+    containerdConfigPatches: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('TOML fragments merged into the node containerd config; podchurn reports keys containerd ignored (e.g. stop_timeout)'),
+    config: z.string().min(1).optional().describe('kind: cluster config file (kind.x-k8s.io/v1alpha4), relative to the scenario file'),
+    nodeImage: z.string().min(1).optional().describe('kind: node image; default: chosen from the kind catalog for the Kubernetes version'),
+    keep: z.boolean().default(false).describe('Leave the cluster running after the run (podchurn cluster down removes it)'),
+  })
+  .strict();
+
 export const GatesSchema = z
   .object({
     maxStuck: nonNegativeInt.optional(),
@@ -128,6 +156,7 @@ export const CellSettingsSchema = z
     slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
     execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }),
+    cluster: ClusterSchema.optional().describe('Bring up (or attach to) a cluster for a kube target; runtime.containerd/runc pin its node runtime'),
   })
   .strict();
 
@@ -159,6 +188,7 @@ export type Gates = z.infer<typeof GatesSchema>;
 export type Workload = z.infer<typeof WorkloadSchema>;
 export type ExecProbe = z.infer<typeof ExecProbeSchema>;
 export type KubeTargetSettings = z.infer<typeof KubeTargetSchema>;
+export type ClusterSettings = z.infer<typeof ClusterSchema>;
 
 /** The kube block of a target with its defaults applied (a kube target may omit the block). */
 export function kubeTargetSettings(target: CellSettings['target']): KubeTargetSettings {

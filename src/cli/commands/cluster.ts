@@ -1,0 +1,66 @@
+import type { Argv } from 'yargs';
+import { providerNames, type ClusterSpec, type ProviderName } from '../../cluster/provider.js';
+import { clusterProvider } from '../../cluster/providers/registry.js';
+import { ExitCode } from '../../errors.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../scenario/schema.js';
+import { readFileSync } from 'node:fs';
+
+const DEFAULT_CLUSTER_NAME = 'podchurn';
+
+function common(y: Argv) {
+  return y
+    .option('provider', { choices: providerNames, demandOption: true, describe: 'Cluster provider' })
+    .option('name', { type: 'string', default: DEFAULT_CLUSTER_NAME, describe: 'Cluster name' });
+}
+
+function upOptions(y: Argv) {
+  return common(y)
+    .option('kubernetes', { type: 'string', default: DEFAULT_KUBERNETES_VERSION, describe: 'Kubernetes version (local: runtime-store kubernetes@<version>)' })
+    .option('containerd', { type: 'string', default: 'system', describe: 'Runtime-store key of the node containerd' })
+    .option('runc', { type: 'string', default: 'system', describe: 'Runtime-store key of the node runc' })
+    .option('runtime-request-timeout', { type: 'number', default: 120, describe: 'kubelet runtimeRequestTimeout in seconds' })
+    .option('containerd-config-patch', { type: 'string', array: true, default: [] as string[], describe: 'File holding a TOML fragment merged into the node containerd config (repeatable)' })
+    .option('config', { type: 'string', describe: 'kind: cluster config file' })
+    .option('image', { type: 'string', describe: 'kind: node image' })
+    .option('kubeconfig', { type: 'string', describe: 'existing: kubeconfig file' })
+    .option('context', { type: 'string', describe: 'existing: kubeconfig context' });
+}
+
+/** `podchurn cluster up|down|status`: clusters kept between runs (a scenario can also bring its own up). */
+export function clusterCommands(setExitCode: (code: number) => void) {
+  return (y: Argv): Argv =>
+    y
+    .command('up', 'Bring a cluster up and print its kubeconfig path', upOptions, async (args) => {
+      const spec: ClusterSpec = {
+        provider: args.provider as ProviderName,
+        name: args.name,
+        kubernetes: args.kubernetes,
+        containerd: args.containerd,
+        runc: args.runc,
+        runtimeRequestTimeoutSeconds: args['runtime-request-timeout'],
+        containerdConfigPatches: (args['containerd-config-patch'] ?? []).map((file) => readFileSync(String(file), 'utf8')),
+        kindConfig: args.config,
+        nodeImage: args.image,
+        kubeconfig: args.kubeconfig,
+        context: args.context,
+      };
+      const provider = await clusterProvider(spec.provider);
+      const handle = await provider.up(spec, { onNotice: (line) => process.stderr.write(`${line}\n`) });
+      process.stdout.write(`${handle.kubeconfig}\n`);
+    })
+    .command('down', 'Remove a cluster and everything it created', common, async (args) => {
+      const provider = await clusterProvider(args.provider as ProviderName);
+      const teardown = await provider.down(args.name, { onNotice: (line) => process.stderr.write(`${line}\n`) });
+      for (const item of teardown.removed) process.stderr.write(`removed ${item}\n`);
+      for (const item of teardown.leftovers) process.stderr.write(`left behind: ${item}\n`);
+      setExitCode(teardown.leftovers.length ? ExitCode.infrastructure : ExitCode.ok);
+    })
+    .command('status', 'Show whether a cluster runs and the state of its parts', common, async (args) => {
+      const provider = await clusterProvider(args.provider as ProviderName);
+      const status = await provider.status(args.name);
+      process.stdout.write(`${status.provider}/${status.name}: ${status.running ? 'running' : 'not running'}${status.kubeconfig ? ` (kubeconfig ${status.kubeconfig})` : ''}\n`);
+      for (const component of status.components) process.stdout.write(`  ${component.name}: ${component.state}\n`);
+      setExitCode(status.running ? ExitCode.ok : ExitCode.infrastructure);
+    })
+    .demandCommand(1, 'Name a cluster command: up, down or status.');
+}

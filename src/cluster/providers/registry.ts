@@ -1,0 +1,10 @@
+import { InputError } from '../../errors.js';
+import type { ClusterProvider, ProviderName } from '../provider.js';
+
+/** The provider object for a name; each provider module is loaded only when asked for. */
+export async function clusterProvider(name: ProviderName): Promise<ClusterProvider> {
+  switch (name) {
+    default:
+      throw new InputError(`cluster provider "${name}" is not available in this version.`);
+  }
+}
