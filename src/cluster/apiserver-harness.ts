@@ -151,7 +151,7 @@ export class ApiserverHarness {
   }
 }
 
-function httpOk(url: string): Promise<boolean> {
+export function httpOk(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = httpRequest(url, { timeout: 2000 }, (res) => {
       res.resume();
@@ -176,7 +176,7 @@ async function waitUntil(process: ManagedProcess, timeoutMs: number, ready: () =
   throw new InfrastructureError(`${process.name} was not ready within ${timeoutMs / 1000}s. Last log lines (${process.logFile}):\n${process.logTail()}`);
 }
 
-async function renderKubeconfig(server: string, pki: ClusterPki): Promise<string> {
+export async function renderKubeconfig(server: string, pki: ClusterPki): Promise<string> {
   const b64 = async (file: string) => (await readFile(file)).toString('base64');
   return toYaml({
     apiVersion: 'v1',

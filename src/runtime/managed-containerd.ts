@@ -174,7 +174,14 @@ export class ManagedContainerd {
   }
 }
 
-function containerdConfig(options: ManagedContainerdOptions, paths: { root: string; state: string; socket: string }): object {
+/** The settings a generated containerd config depends on. */
+export type ContainerdConfigOptions = Pick<ManagedContainerdOptions, 'binaries' | 'logLevel' | 'restrictOomScoreAdj' | 'sandboxImage'>;
+
+/**
+ * podchurn's containerd config: its own root, state, socket and runc root. CNI config is read from
+ * <state>/cni: empty for the CRI target (host-network pods), a bridge network for a local cluster.
+ */
+export function containerdConfig(options: ContainerdConfigOptions, paths: { root: string; state: string; socket: string }): Record<string, unknown> {
   return {
     version: 2,
     root: paths.root,
@@ -188,7 +195,6 @@ function containerdConfig(options: ManagedContainerdOptions, paths: { root: stri
         restrict_oom_score_adj: options.restrictOomScoreAdj,
         stream_server_address: '127.0.0.1',
         stream_server_port: '0',
-        // No CNI config: pods are host-network sandboxes, which never call CNI.
         cni: { bin_dir: '/usr/lib/cni', conf_dir: join(paths.state, 'cni') },
         containerd: {
           snapshotter: 'overlayfs',

@@ -1,0 +1,277 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { stringify as toToml } from 'smol-toml';
+import { CriClient } from '../../../cri/client.js';
+import { InfrastructureError, describeCause } from '../../../errors.js';
+import { PAUSE_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../../images/builtin-images.js';
+import type { BinarySet } from '../../../runtime/binary-set.js';
+import { canLowerOomScoreAdj } from '../../../runtime/host.js';
+import { containerdConfig } from '../../../runtime/managed-containerd.js';
+import { killAndRemoveCgroupTree, mountsUnder, pidsInCgroupTree, pidsWithCommandLine, unmountAllUnder } from '../../../runtime/mounts.js';
+import { RuntimeStore, parseKey } from '../../../runtime/store.js';
+import { sleep } from '../../../util/clock.js';
+import { runCommand, whichProgram } from '../../../util/exec.js';
+import { httpOk, renderKubeconfig } from '../../apiserver-harness.js';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, schedulerArgs } from '../../control-plane-args.js';
+import { isAlive, logTail, startDetached, stopDetached, type DetachedProcessRecord } from '../../detached-process.js';
+import { freeLoopbackPort } from '../../free-port.js';
+import { createClusterPki, type ClusterPki } from '../../pki.js';
+import type { ClusterOperationOptions, ClusterSpec, ClusterTeardown } from '../../provider.js';
+import type { LocalClusterLayout } from './layout.js';
+import { applyConfigPatches, cniConflist, kubeletConfig } from './node-config.js';
+
+/** What state.json holds: enough for a later podchurn command to find, use and stop the cluster. */
+export interface LocalClusterState {
+  schemaVersion: 1;
+  name: string;
+  spec: ClusterSpec;
+  nodeName: string;
+  server: string;
+  etcdUrl: string;
+  binaries: { kubernetes: Record<string, string>; runtime: BinarySet; etcd: string };
+  /** In start order; stopped in reverse. */
+  processes: DetachedProcessRecord[];
+  /** Seconds each start phase took, for the record (docs/CLUSTERS.md reports them). */
+  timings: Record<string, number>;
+  notes: string[];
+  startedAt: string;
+}
+
+const COMPONENT_READY_MS = 120_000;
+
+/** Seconds since `start`, to one decimal. */
+function since(start: number): number {
+  return Math.round((performance.now() - start) / 100) / 10;
+}
+
+async function waitReady(record: DetachedProcessRecord, what: string, probe: () => Promise<boolean>, signal?: AbortSignal, timeoutMs = COMPONENT_READY_MS): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    signal?.throwIfAborted();
+    if (!isAlive(record)) throw new InfrastructureError(`local cluster: ${record.name} exited during start-up. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`);
+    if (await probe().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new InfrastructureError(`local cluster: ${record.name} did not become ready (${what}) within ${timeoutMs / 1000} s. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`);
+}
+
+async function criReady(socket: string): Promise<boolean> {
+  if (!existsSync(socket)) return false;
+  const client = new CriClient(socket);
+  try {
+    const conditions = await client.conditions({ timeoutMs: 2_000 });
+    return conditions.every((c) => c.status);
+  } finally {
+    client.close();
+  }
+}
+
+export async function writeState(layout: LocalClusterLayout, state: LocalClusterState): Promise<void> {
+  // Written aside and renamed: a reader never sees half a file.
+  await writeFile(`${layout.stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${layout.stateFile}.tmp`, layout.stateFile);
+}
+
+export async function readState(layout: LocalClusterLayout): Promise<LocalClusterState | undefined> {
+  try {
+    return JSON.parse(await readFile(layout.stateFile, 'utf8')) as LocalClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function coreApi(kubeconfig: string): CoreV1Api {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfig);
+  return config.makeApiClient(CoreV1Api);
+}
+
+/**
+ * Brings a single-node cluster up from processes: etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler, a pinned containerd + runc with a CNI bridge, and a kubelet, each started only
+ * once the one before it answers. Every process is recorded in state.json as soon as it starts, so
+ * a failure (or an interrupt) part-way leaves a state that stopLocalCluster can remove.
+ */
+export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterLayout, options: ClusterOperationOptions = {}): Promise<LocalClusterState> {
+  const notice = options.onNotice ?? (() => undefined);
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const store = new RuntimeStore();
+  const kubernetes = await store.ensure(parseKey('kubernetes', `kubernetes@${spec.kubernetes}`), { autoInstall: true, onProgress: notice });
+  const runtime = await store.resolveBinarySet(spec.containerd, spec.runc, { autoInstall: true, onProgress: notice });
+  const etcd = await whichProgram('etcd');
+  if (!etcd) throw new InfrastructureError('local cluster: etcd was not found on PATH. On Debian: apt-get install -y etcd-server.');
+  timings.binaries = since(started);
+
+  for (const dir of [layout.dir, layout.pkiDir, layout.logDir, layout.kubeletRoot, layout.podLogsDir, layout.containerdRoot, layout.cniConfDir, layout.cniIpamDir]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const server = `https://127.0.0.1:${apiPort}`;
+  const state: LocalClusterState = {
+    schemaVersion: 1,
+    name: spec.name,
+    spec,
+    nodeName: `${spec.name}-node`,
+    server,
+    etcdUrl,
+    binaries: { kubernetes, runtime, etcd },
+    processes: [],
+    timings,
+    notes: [],
+    startedAt: new Date().toISOString(),
+  };
+  await writeState(layout, state);
+  const log = (name: string) => join(layout.logDir, `${name}.log`);
+  const launch = async (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv) => {
+    options.signal?.throwIfAborted();
+    const record = await startDetached(name, file, args, log(name), env);
+    state.processes.push(record);
+    await writeState(layout, state);
+    return record;
+  };
+
+  let phase = performance.now();
+  const pki: ClusterPki = await createClusterPki(layout.pkiDir);
+  await writeFile(layout.kubeconfig, await renderKubeconfig(server, pki), { mode: 0o600 });
+  const images = Promise.all([buildWorkloadImage(), buildPauseImage()]);
+
+  const etcdProcess = await launch('etcd', etcd, etcdArgs(layout.etcdData, etcdUrl, `http://127.0.0.1:${etcdPeerPort}`));
+  await waitReady(etcdProcess, `${etcdUrl}/health`, () => httpOk(`${etcdUrl}/health`), options.signal);
+  const apiserver = await launch('kube-apiserver', kubernetes['kube-apiserver']!, [
+    ...apiserverArgs({ etcdUrl, port: apiPort, pki, certDir: join(layout.pkiDir, 'apiserver') }),
+    // The apiserver reaches the kubelet (logs, exec) as the cluster admin.
+    `--kubelet-client-certificate=${pki.adminCert}`,
+    `--kubelet-client-key=${pki.adminKey}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+  ]);
+  const api = coreApi(layout.kubeconfig);
+  await waitReady(apiserver, `${server}/readyz`, async () => (await api.listNamespace({ limit: 1 })) !== undefined, options.signal);
+  timings.controlPlane = since(phase);
+
+  phase = performance.now();
+  const controllerManager = await launch('kube-controller-manager', kubernetes['kube-controller-manager']!, controllerManagerArgs(layout.kubeconfig, pki));
+  await launch('kube-scheduler', kubernetes['kube-scheduler']!, schedulerArgs(layout.kubeconfig));
+
+  const restrict = !(await canLowerOomScoreAdj());
+  if (restrict) state.notes.push('restrict_oom_score_adj = true was set: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE).');
+  const config = applyConfigPatches(
+    containerdConfig(
+      { binaries: runtime, logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
+      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket },
+    ),
+    spec.containerdConfigPatches,
+  );
+  await writeFile(layout.containerdConfig, toToml(config));
+  await writeFile(join(layout.cniConfDir, '10-podchurn.conflist'), cniConflist(layout));
+  const binDirs = [...new Set([dirname(runtime.shim), dirname(runtime.containerd)])];
+  const containerd = await launch('containerd', runtime.containerd, ['--config', layout.containerdConfig], {
+    ...process.env,
+    PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':'),
+  });
+  await waitReady(containerd, 'CRI RuntimeReady and NetworkReady', () => criReady(layout.containerdSocket), options.signal);
+  await importImages(runtime.ctr, layout.containerdSocket, await images);
+  timings.runtime = since(phase);
+
+  phase = performance.now();
+  await writeFile(
+    layout.kubeletConfig,
+    kubeletConfig(layout, { nodeName: state.nodeName, caCert: pki.caCert, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, port: kubeletPort, healthzPort, cgroupDriver: 'cgroupfs' }),
+  );
+  await createCgroupRoot(layout.cgroupRoot);
+  const kubelet = await launch('kubelet', kubernetes.kubelet!, kubeletArgs({ configFile: layout.kubeletConfig, kubeconfig: layout.kubeconfig, nodeName: state.nodeName, rootDir: layout.kubeletRoot }));
+  await waitReady(kubelet, `node ${state.nodeName} Ready`, async () => {
+    const node = await api.readNode({ name: state.nodeName });
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  }, options.signal);
+  // Pods are admitted only once their namespace has a default ServiceAccount, which a controller creates.
+  await waitReady(controllerManager, 'the default ServiceAccount', async () => (await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined, options.signal);
+  timings.node = since(phase);
+  timings.total = since(started);
+  await writeState(layout, state);
+  return state;
+}
+
+/** cgroup v1 needs the kubelet's cgroup root to exist in every hierarchy before it starts. */
+async function createCgroupRoot(relative: string): Promise<void> {
+  const hierarchies = await readdirSafe('/sys/fs/cgroup');
+  for (const hierarchy of hierarchies) {
+    const base = join('/sys/fs/cgroup', hierarchy);
+    if (!existsSync(join(base, 'cgroup.procs'))) continue;
+    await mkdir(join(base, relative), { recursive: true }).catch(() => undefined);
+  }
+  if (existsSync('/sys/fs/cgroup/cgroup.procs')) await mkdir(join('/sys/fs/cgroup', relative), { recursive: true }).catch(() => undefined);
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/**
+ * Stops everything a local cluster started, in reverse order, and removes what it left: pods are
+ * stopped through CRI first (so CNI releases their addresses and network namespaces), then any
+ * shim, container process, mount, cgroup, bridge and directory of the cluster. Works from
+ * state.json alone, so it also cleans up after a podchurn that was killed.
+ */
+export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalClusterState | undefined): Promise<ClusterTeardown> {
+  const removed: string[] = [];
+  const leftovers: string[] = [];
+  const processes = [...(state?.processes ?? [])].reverse();
+  const kubelet = processes.find((p) => p.name === 'kubelet');
+  // The kubelet first, or it would restart the containers being removed.
+  if (kubelet && (await stopDetached(kubelet))) removed.push('kubelet (SIGKILL)');
+  const containerd = processes.find((p) => p.name === 'containerd');
+  if (containerd && isAlive(containerd)) removed.push(...(await removeAllPods(layout.containerdSocket)));
+  for (const record of processes.filter((p) => p !== kubelet)) {
+    if (await stopDetached(record)) removed.push(`${record.name} (SIGKILL)`);
+  }
+  // Shims outlive their daemon by design; ours are found by the socket they were given.
+  for (const pid of await pidsWithCommandLine(['-address', layout.containerdSocket])) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      removed.push(`shim pid ${pid}`);
+    } catch {
+      // already gone
+    }
+  }
+  const killed = await killAndRemoveCgroupTree(layout.cgroupRoot);
+  if (killed) removed.push(`${killed} container process(es)`);
+  leftovers.push(...(await unmountAllUnder([layout.dir, layout.containerdState])).map((m) => `mount ${m}`));
+  const link = await runCommand('ip', ['link', 'show', layout.bridge], { timeoutMs: 10_000 }).catch(() => undefined);
+  if (link?.exitCode === 0) {
+    const deleted = await runCommand('ip', ['link', 'delete', layout.bridge], { timeoutMs: 10_000 });
+    if (deleted.exitCode === 0) removed.push(`bridge ${layout.bridge}`);
+    else leftovers.push(`bridge ${layout.bridge}: ${deleted.stderr.trim()}`);
+  }
+  for (const record of processes) if (isAlive(record)) leftovers.push(`${record.name} pid ${record.pid}`);
+  const stillInCgroups = await pidsInCgroupTree(layout.cgroupRoot);
+  if (stillInCgroups.length) leftovers.push(`${stillInCgroups.length} process(es) in cgroup ${layout.cgroupRoot}`);
+  const mounts = await mountsUnder([layout.dir, layout.containerdState]);
+  if (leftovers.length === 0 && mounts.length === 0) {
+    await rm(layout.dir, { recursive: true, force: true });
+    await rm(layout.containerdState, { recursive: true, force: true });
+  } else {
+    leftovers.push(...mounts.map((m) => `mount ${m}`));
+  }
+  return { removed, leftovers: [...new Set(leftovers)] };
+}
+
+/** Stops and removes every pod sandbox over CRI, so CNI DEL runs for each; returns what it removed. */
+async function removeAllPods(socket: string): Promise<string[]> {
+  const client = new CriClient(socket);
+  try {
+    const sandboxes = await client.listPodSandboxes({}, { timeoutMs: 10_000 });
+    for (const sandbox of sandboxes) {
+      await client.stopPodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
+      await client.removePodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
+    }
+    return sandboxes.length ? [`${sandboxes.length} pod sandbox(es)`] : [];
+  } catch (error) {
+    return [`pod sandboxes not listed: ${describeCause(error)}`];
+  } finally {
+    client.close();
+  }
+}
