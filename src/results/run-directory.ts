@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, statfsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, renameSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InfrastructureError, InputError } from '../errors.js';
 
 /**
  * The one place that names the files of a run directory. A run can be re-rendered and compared
@@ -21,6 +21,14 @@ export const runFiles = {
 
 /** Events of a large run plus a runtime log under exec storms: refuse to start below this. */
 const MIN_FREE_BYTES = 32 * 1024 * 1024;
+
+/** A write error in words: a full disk is named as such. */
+export function describeWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC') return 'no space left on the device (the filesystem of the run directory is full)';
+  if (code === 'EDQUOT') return 'disk quota exceeded on the filesystem of the run directory';
+  return (error as Error | undefined)?.message ?? String(error);
+}
 
 export function newRunId(scenarioName: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -69,10 +77,16 @@ export class RunDirectory {
     return join(this.path, runFiles.logs, name);
   }
 
+  /** Atomic (temp file + rename). A failed write (e.g. the disk filled up) is an infrastructure error naming the file. */
   writeText(name: keyof typeof runFiles, text: string): void {
     const target = this.file(name);
-    writeFileSync(`${target}.tmp`, text);
-    renameSync(`${target}.tmp`, target);
+    try {
+      writeFileSync(`${target}.tmp`, text);
+      renameSync(`${target}.tmp`, target);
+    } catch (error) {
+      rmSync(`${target}.tmp`, { force: true });
+      throw new InfrastructureError(`cannot write ${target}: ${describeWriteError(error)}`, { cause: error });
+    }
   }
 
   writeJson(name: keyof typeof runFiles, value: unknown): void {

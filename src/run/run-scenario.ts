@@ -5,7 +5,7 @@ import type { RecordedEvent } from '../engine/events.js';
 import { InfrastructureError, InputError, describeCause } from '../errors.js';
 import { isRoot } from '../runtime/host.js';
 import { EventLog } from '../results/event-log.js';
-import { RunDirectory, newRunId } from '../results/run-directory.js';
+import { RunDirectory, describeWriteError, newRunId } from '../results/run-directory.js';
 import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
@@ -64,6 +64,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   const runAbort = new AbortController();
   // Every in-flight runtime call listens on this one signal: hundreds at once is expected, not a leak.
   setMaxListeners(0, runAbort.signal);
+  // A run directory that stops taking writes (disk full) ends the run like a dead runtime: stop, clean up, exit 3.
+  events.onFailure = (error) => runAbort.abort(new InfrastructureError(`cannot write ${events.file}: ${describeWriteError(error)}`, { cause: error }));
   const abortFromCaller = () => runAbort.abort(request.signal.reason);
   request.signal.addEventListener('abort', abortFromCaller, { once: true });
   let status: RunStatus = 'completed';
@@ -71,12 +73,15 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   let session: CriSession | undefined;
   let kubeSession: KubeSession | undefined;
   let instances = 0;
+  // Kept in memory too: if the event log can no longer be written, the error message still says what cleanup found.
+  const leftovers: string[] = [];
 
   const closeSession = async () => {
     if (!session) return;
     const closing = session;
     session = undefined;
     const teardown = await closing.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
+    leftovers.push(...(teardown?.unmountFailures ?? []));
     // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
     events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [] }) });
   };
@@ -89,6 +94,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
     } finally {
       const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
+      leftovers.push(...cleanup.leftovers);
       events.run('cleanup', { ...cleanup, runtime: instance }, cell.id);
       events.run('cell-end', { rep }, cell.id);
     }
@@ -99,6 +105,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     const closing = kubeSession;
     kubeSession = undefined;
     const report = await closing.close().catch((error) => ({ leftovers: [`cleanup failed: ${describeCause(error)}`] }));
+    leftovers.push(...report.leftovers);
     // The namespace-wide leak check: anything still carrying the run label is a leak.
     events.run('cleanup', { forced: [], runtime: closing.record.instance, scope: 'namespace', ...report });
   };
@@ -162,11 +169,37 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     }
     await closeSession();
     await closeKubeSession();
-    dir.writeJson('environment', environment);
+    try {
+      dir.writeJson('environment', environment);
+    } catch (error) {
+      // A full disk: the run's own error below says so; cleanup has already run.
+      if (!events.failure) throw error;
+    }
     events.run('run-end', { status, ...(failure ? { error: failure } : {}) });
     events.close();
   }
+  if (events.failure) throw eventLogFailure(dir, events, leftovers);
   const analysis = analyzeRun(dir);
   writeAnalysis(dir, analysis);
   return { dir, analysis };
+}
+
+/**
+ * The event log stopped taking writes mid-run. Everything written before is valid and kept; what
+ * the run could not record (its cleanup, the summary) is told here instead.
+ */
+function eventLogFailure(dir: RunDirectory, events: EventLog, leftovers: readonly string[]): InfrastructureError {
+  let reports = 'summary.json and the reports were written from the events that were kept';
+  try {
+    writeAnalysis(dir, analyzeRun(dir));
+  } catch {
+    reports = 'summary.json and the reports could not be written';
+  }
+  const cleanup = leftovers.length ? `the leak check found ${leftovers.length} leftover(s): ${leftovers.slice(0, 5).join('; ')}` : 'the leak check found nothing left behind';
+  return new InfrastructureError(
+    `cannot write ${events.file}: ${describeWriteError(events.failure)}. The run stopped there; its pods were cleaned up and any runtime it started was torn down (${cleanup}). ` +
+      `events.jsonl keeps every event written before the failure (${events.writtenBytes} bytes of complete lines; ${events.unwritten} later events were not recorded); ${reports}. ` +
+      `Free space, then "podchurn report ${dir.path}" re-analyses what was kept.`,
+    { cause: events.failure },
+  );
 }
