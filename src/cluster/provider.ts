@@ -15,6 +15,8 @@ export interface NodeRuntimeVersions {
   kubeletVersion?: string;
   /** `containerd --version` run on the node. */
   containerd?: string;
+  /** `containerd-shim-runc-v2 -v` run on the node: the shim carries the lost-exit fix, so it is recorded on its own. */
+  shim?: string;
   /** `runc --version` run on the node. */
   runc?: string;
 }

@@ -6,6 +6,10 @@ export async function clusterProvider(name: ProviderName): Promise<ClusterProvid
   switch (name) {
     case 'local':
       return new (await import('./local/local-provider.js')).LocalProvider();
+    case 'kind':
+      return new (await import('./kind/kind-provider.js')).KindProvider();
+    case 'existing':
+      return new (await import('./existing.js')).ExistingProvider();
     default:
       throw new InputError(`cluster provider "${name}" is not available in this version.`);
   }

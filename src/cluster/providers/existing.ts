@@ -1,0 +1,124 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InfrastructureError, describeCause } from '../../errors.js';
+import { connectKube } from '../../target/kube/kube-connection.js';
+import type { CommandResult } from '../../util/exec.js';
+import { listNodes, nodeInfoVersions, nodeReadiness } from '../node-versions.js';
+import type { ClusterHandle, ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown, NodeRuntimeVersions, NodeUnit } from '../provider.js';
+
+function noNodeAccess(what: string, node: string): InfrastructureError {
+  return new InfrastructureError(
+    `${what} on node ${node} is not available: an existing cluster gives podchurn only its Kubernetes API, no access to the nodes. ` +
+      'Read it on the node yourself (e.g. journalctl -u containerd, containerd config dump), or run the scenario on a kind or local cluster, where podchurn reaches the nodes.',
+  );
+}
+
+/**
+ * A cluster podchurn did not make and does not own: reached through a kubeconfig only. Node
+ * names and versions come from the API (node.status.nodeInfo); running binaries, node logs and
+ * containerd's effective config are out of reach, and asking for them is an infrastructure error.
+ */
+export class ExistingClusterHandle implements ClusterHandle {
+  readonly provider = 'existing' as const;
+
+  constructor(
+    readonly name: string,
+    readonly kubeconfig: string,
+    readonly context: string,
+    private readonly kubeConfig: KubeConfig,
+  ) {}
+
+  async nodes(): Promise<string[]> {
+    return (await listNodes(this.kubeConfig)).map((node) => node.metadata?.name ?? '').filter(Boolean);
+  }
+
+  exec(node: string): Promise<CommandResult> {
+    return Promise.reject(noNodeAccess('running a command', node));
+  }
+
+  logs(node: string, unit: NodeUnit): Promise<string> {
+    return Promise.reject(noNodeAccess(`reading the ${unit} log`, node));
+  }
+
+  /** What the nodes say they run; binaries cannot be run here, so containerd/shim/runc stay unmeasured. */
+  async runtimeVersions(): Promise<NodeRuntimeVersions[]> {
+    return nodeInfoVersions(await listNodes(this.kubeConfig));
+  }
+
+  effectiveContainerdConfig(node: string): Promise<string> {
+    return Promise.reject(noNodeAccess('containerd config dump', node));
+  }
+
+  /** No node logs can be copied; what the API knows about the nodes is written instead. */
+  async exportLogs(dir: string): Promise<void> {
+    const nodes = await listNodes(this.kubeConfig);
+    await mkdir(dir, { recursive: true });
+    const record = nodes.map((node) => ({
+      name: node.metadata?.name,
+      nodeInfo: node.status?.nodeInfo,
+      ready: nodeReadiness(node),
+      conditions: node.status?.conditions,
+    }));
+    await writeFile(join(dir, 'nodes.json'), `${JSON.stringify(record, null, 2)}\n`);
+    await writeFile(
+      join(dir, 'README.txt'),
+      'This cluster was attached as an existing cluster: podchurn has no access to its nodes, so no containerd or kubelet logs were collected.\nnodes.json holds what the Kubernetes API reports about each node.\n',
+    );
+  }
+}
+
+/** `existing`: attach to the kubeconfig's cluster; nothing is created, nothing removed. */
+export class ExistingProvider implements ClusterProvider {
+  readonly name = 'existing' as const;
+
+  async up(spec: ClusterSpec, options: ClusterOperationOptions = {}): Promise<ExistingClusterHandle> {
+    const connection = await connectKube({ kubeconfig: spec.kubeconfig, context: spec.context });
+    options.onNotice?.(`attached to ${connection.server} (Kubernetes ${connection.serverVersion}, context ${connection.context}); an existing cluster is used as it is: podchurn creates and removes nothing there but its own pods`);
+    const ignored = [
+      spec.containerd !== 'system' && `containerd ${spec.containerd}`,
+      spec.runc !== 'system' && `runc ${spec.runc}`,
+      spec.containerdConfigPatches.length && 'containerd config patches',
+      spec.nodeImage && 'a node image',
+      spec.kindConfig && 'a kind config',
+    ].filter(Boolean);
+    if (ignored.length) options.onNotice?.(`ignored for an existing cluster (podchurn cannot change its nodes): ${ignored.join(', ')}`);
+    return new ExistingClusterHandle(spec.name, connection.kubeconfigFile, connection.context, connection.kubeConfig);
+  }
+
+  /** The cluster of $KUBECONFIG (else ~/.kube/config) when it answers. */
+  async attach(name: string): Promise<ExistingClusterHandle | undefined> {
+    try {
+      const connection = await connectKube({});
+      return new ExistingClusterHandle(name, connection.kubeconfigFile, connection.context, connection.kubeConfig);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async down(_name: string, options: ClusterOperationOptions = {}): Promise<ClusterTeardown> {
+    options.onNotice?.('an existing cluster is not podchurn\'s to remove: nothing was done (a run removes its own pods and namespace itself)');
+    return { removed: [], leftovers: [] };
+  }
+
+  /** Whether the API of $KUBECONFIG (else ~/.kube/config) answers, and each node's Ready condition. */
+  async status(name: string): Promise<ClusterStatus> {
+    try {
+      const connection = await connectKube({});
+      const nodes = await listNodes(connection.kubeConfig);
+      return {
+        name,
+        provider: 'existing',
+        running: true,
+        kubeconfig: connection.kubeconfigFile,
+        components: [
+          { name: 'api-server', state: `${connection.server} answers (Kubernetes ${connection.serverVersion})` },
+          ...nodes.map((node) => ({ name: `node/${node.metadata?.name ?? '?'}`, state: nodeReadiness(node) })),
+        ],
+      };
+    } catch (error) {
+      if (!(error instanceof InfrastructureError)) throw error;
+      return { name, provider: 'existing', running: false, components: [{ name: 'api-server', state: describeCause(error) }] };
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { Document, isMap, isSeq, parseAllDocuments, parseDocument, YAMLSeq } from 'yaml';
+import { InputError, describeCause } from '../../../errors.js';
+
+/**
+ * The kind cluster config podchurn hands to `kind create cluster --config`: the user's own config
+ * (comments and every field kept) with podchurn's containerd patches and kubelet setting appended.
+ *
+ * - `containerdConfigPatches` are TOML merge patches kind applies to each node's containerd config
+ *   (kind then restarts containerd). kind's base config stays `version = 2` even on containerd 2.x nodes.
+ * - kind does not set kubelet's `runtimeRequestTimeout` (default 2m); a cluster-wide
+ *   `kubeadmConfigPatches` entry of kind KubeletConfiguration does. It is appended after the
+ *   user's own patches, so it wins over a value the user's file sets.
+ */
+
+export const KIND_API_VERSION = 'kind.x-k8s.io/v1alpha4';
+
+export interface KindConfigInput {
+  /** The user's kind config file (kind: Cluster, apiVersion kind.x-k8s.io/v1alpha4), if any. */
+  configFile?: string;
+  containerdConfigPatches: readonly string[];
+  runtimeRequestTimeoutSeconds: number;
+}
+
+/** The KubeletConfiguration patch carrying runtimeRequestTimeout (a Go duration, e.g. 120s). */
+export function kubeletPatch(runtimeRequestTimeoutSeconds: number): string {
+  if (!Number.isFinite(runtimeRequestTimeoutSeconds) || runtimeRequestTimeoutSeconds <= 0) {
+    throw new InputError(`runtimeRequestTimeout must be a positive number of seconds, not ${runtimeRequestTimeoutSeconds}.`);
+  }
+  return `kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nruntimeRequestTimeout: ${Math.round(runtimeRequestTimeoutSeconds)}s\n`;
+}
+
+function loadUserConfig(file: string): Document {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as clusters/kind-single-node.yaml.`, { cause: error });
+  }
+  const documents = parseAllDocuments(text);
+  if (documents.length > 1) throw new InputError(`kind config ${file} must hold one YAML document (a kind Cluster), not ${documents.length}.`);
+  if (documents.length === 0) return new Document({});
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new InputError(`kind config ${file} is not valid YAML: ${doc.errors[0]!.message}`);
+  // A file holding only comments is an empty config.
+  if (doc.contents === null) return new Document({});
+  if (!isMap(doc.contents)) throw new InputError(`kind config ${file} must be a mapping (kind: Cluster), not a ${typeof doc.toJS()}.`);
+  const kind = doc.get('kind');
+  const apiVersion = doc.get('apiVersion');
+  if (kind !== undefined && kind !== 'Cluster') throw new InputError(`kind config ${file}: kind is "${String(kind)}"; a kind config has kind: Cluster.`);
+  if (apiVersion !== undefined && apiVersion !== KIND_API_VERSION) {
+    throw new InputError(`kind config ${file}: apiVersion is "${String(apiVersion)}"; podchurn writes ${KIND_API_VERSION} configs.`);
+  }
+  for (const key of ['containerdConfigPatches', 'kubeadmConfigPatches']) {
+    const value = doc.get(key);
+    if (value !== undefined && !isSeq(value)) throw new InputError(`kind config ${file}: ${key} must be a list of strings.`);
+  }
+  return doc;
+}
+
+function appendAll(doc: Document, key: string, items: readonly string[]): void {
+  if (!items.length) return;
+  let seq = doc.get(key);
+  if (!isSeq(seq)) {
+    seq = new YAMLSeq();
+    doc.set(key, seq);
+  }
+  for (const item of items) (seq as YAMLSeq).add(doc.createNode(item));
+}
+
+/** The YAML text of the generated kind config. */
+export function renderKindConfig(input: KindConfigInput): string {
+  const doc = input.configFile ? loadUserConfig(input.configFile) : new Document({});
+  if (doc.get('kind') === undefined) doc.set('kind', 'Cluster');
+  if (doc.get('apiVersion') === undefined) doc.set('apiVersion', KIND_API_VERSION);
+  for (const patch of input.containerdConfigPatches) {
+    if (!patch.trim()) throw new InputError('a containerd config patch is empty; each patch must be a TOML fragment.');
+  }
+  appendAll(doc, 'containerdConfigPatches', input.containerdConfigPatches);
+  appendAll(doc, 'kubeadmConfigPatches', [kubeletPatch(input.runtimeRequestTimeoutSeconds)]);
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,64 @@
+import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
+import type { ClusterHandle, NodeRuntimeVersions, NodeUnit } from '../../provider.js';
+import type { CommandResult } from '../../../util/exec.js';
+import { dockerArgv, kindArgv, parseLines, runTool, runToolOk } from './kind-cli.js';
+import { probeNodeVersion } from './node-pins.js';
+
+/** kind's extra container in front of several control planes: it runs haproxy, no kubelet or containerd. */
+const isLoadBalancer = (node: string) => node.endsWith('-external-load-balancer');
+
+/**
+ * A kind cluster: nodes are Docker containers named like the Kubernetes nodes, so node access is
+ * `docker exec <node>`; the API is reached with the kubeconfig podchurn keeps in its state dir.
+ */
+export class KindClusterHandle implements ClusterHandle {
+  readonly provider = 'kind' as const;
+
+  constructor(
+    readonly name: string,
+    readonly kubeconfig: string,
+  ) {}
+
+  /** `kind get nodes`, without the external load balancer of multi-control-plane clusters. */
+  async nodes(): Promise<string[]> {
+    const result = await runToolOk('kind', kindArgv.getNodes(this.name), `listing the nodes of kind cluster ${this.name}`);
+    return parseLines(result.stdout).filter((node) => !isLoadBalancer(node)).sort();
+  }
+
+  exec(node: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+    return runTool('docker', dockerArgv.exec(node, argv), { timeoutMs: options.timeoutMs ?? 60_000 });
+  }
+
+  /** The unit's journal on the node (kind nodes run systemd). */
+  async logs(node: string, unit: NodeUnit): Promise<string> {
+    const result = await runToolOk('docker', dockerArgv.exec(node, ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, { timeoutMs: 120_000 });
+    return result.stdout;
+  }
+
+  /** node.status.nodeInfo from the API, plus `containerd --version`, the shim's `-v` and `runc --version` run in each node. */
+  async runtimeVersions(): Promise<NodeRuntimeVersions[]> {
+    const fromApi = nodeInfoVersions(await listNodes(loadKubeConfig(this.kubeconfig)));
+    const names = [...new Set([...(await this.nodes()), ...fromApi.map((n) => n.node)])].sort();
+    const versions: NodeRuntimeVersions[] = [];
+    for (const node of names) {
+      const info = fromApi.find((n) => n.node === node) ?? { node };
+      versions.push({
+        ...info,
+        containerd: await probeNodeVersion(node, 'containerd'),
+        shim: await probeNodeVersion(node, 'shim'),
+        runc: await probeNodeVersion(node, 'runc'),
+      });
+    }
+    return versions;
+  }
+
+  async effectiveContainerdConfig(node: string): Promise<string> {
+    const result = await runToolOk('docker', dockerArgv.exec(node, ['containerd', 'config', 'dump']), `containerd config dump on ${node}`);
+    return result.stdout;
+  }
+
+  /** `kind export logs`: every node's journal, containerd and kubelet logs, pod logs and inspect output. */
+  async exportLogs(dir: string): Promise<void> {
+    await runToolOk('kind', kindArgv.exportLogs(dir, this.name), `exporting the logs of kind cluster ${this.name}`, { timeoutMs: 600_000 });
+  }
+}
