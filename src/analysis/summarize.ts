@@ -54,6 +54,7 @@ export function summarizeCell(
     deletionLatencyMs: latencyStats(records.flatMap((r) => (r.deletionLatencyMs === undefined ? [] : [r.deletionLatencyMs]))),
     createToRunningMs: latencyStats(records.flatMap((r) => (r.createToRunningMs === undefined ? [] : [r.createToRunningMs]))),
     exitCodes: tally(records.flatMap((r) => (r.exitCode === undefined ? [] : [String(r.exitCode)]))),
+    criErrors: tally(records.flatMap((r) => [...(r.stopFailure ? [`stop:${r.stopFailure.code}`] : []), ...r.errors.map((e) => `${e.phase}:${e.code}`)])),
     probes,
     probeErrorsDuringStop: records.reduce((sum, r) => sum + r.probeErrorsDuringStop, 0),
     signatures: countBySignature(findings.filter((f) => f.cell === cell.id)),

@@ -34,6 +34,8 @@ export interface CellSummary {
   deletionLatencyMs: LatencyStats | null;
   createToRunningMs: LatencyStats | null;
   exitCodes: Record<string, number>;
+  /** Failed CRI calls by `phase:gRPC code`: `stop:` is StopContainer's own error (DEADLINE_EXCEEDED = stuck, UNAVAILABLE = the runtime went away mid-stop); `create:` / `delete:` the call that ended a pod's create or delete. */
+  criErrors: Record<string, number>;
   probes: Record<string, number>;
   probeErrorsDuringStop: number;
   signatures: Record<string, number>;

@@ -146,6 +146,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
           settings: cell.settings,
           workloadImage: active.workloadImage,
           cgroupParent: active.cgroupParent,
+          // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
+          runtimeReturnMs: active.record.managed ? 0 : 30_000,
         });
         await churnCell(cell, rep, target, active.record.instance);
       }

@@ -7,6 +7,7 @@ import type { CellSettings } from '../../scenario/schema.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
 import { ExecProber } from './exec-prober.js';
 import { pidFromVerboseInfo, processAlive } from './process-state.js';
+import { sleep } from '../../util/clock.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -16,6 +17,12 @@ export interface CriTargetOptions {
   workloadImage: string;
   /** Cgroup parent for every sandbox (cgroupfs path). */
   cgroupParent: string;
+  /**
+   * How long cleanup waits for a runtime that stopped answering to answer again before it gives up
+   * (a runtime someone else supervises may be restarting). 0 for a runtime podchurn started: its
+   * death ends the run and its teardown removes what it held.
+   */
+  runtimeReturnMs?: number;
 }
 
 interface PodState {
@@ -129,6 +136,7 @@ export class CriTarget implements ChurnTarget {
     const { client, runId } = this.options;
     const selector = { [RUN_LABEL]: runId };
     await Promise.all([...this.pods.values()].map((state) => state.prober?.stop()));
+    await this.awaitRuntime(this.options.runtimeReturnMs ?? 0);
     const forced: CleanupReport['forced'] = [];
     // In parallel and with short deadlines: a container whose exit was lost never stops, and
     // cleanup must not wait a full request timeout for each one in turn.
@@ -150,6 +158,19 @@ export class CriTarget implements ChurnTarget {
     );
     this.pods.clear();
     return { forced, leftovers: await this.leftovers() };
+  }
+
+  /** Returns once the runtime answers CRI Version, or when `waitMs` has passed (the listing then reports the failure). */
+  private async awaitRuntime(waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      try {
+        await this.options.client.version({ timeoutMs: 2_000 });
+        return;
+      } catch {
+        await sleep(250);
+      }
+    }
   }
 
   async leftovers(): Promise<string[]> {
