@@ -1,6 +1,9 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { sleep, type Clock, type Stamp } from '../util/clock.js';
 
+/** How long stop() waits for the watch loop to wind down. */
+const STOP_WAIT_MS = 5_000;
+
 /** One observation of a pod: what the API said and when podchurn received it. */
 export interface PodObservation {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -64,6 +67,8 @@ export class PodWatch {
   private readonly live = new Map<string, V1Pod>();
   private draining = false;
   private resourceVersion: string | undefined;
+  /** The last moment the watch was known to be up to date: a gap after a 410 starts here. */
+  private currentAt: Stamp | undefined;
   private stopped = false;
   private controller: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -84,18 +89,27 @@ export class PodWatch {
     this.stopped = true;
     this.controller?.abort();
     this.wake?.();
-    await this.loop;
+    // A watch request still waiting for its answer's headers cannot be aborted (the library hands
+    // out its controller only once they arrive): do not let a stalled connection hold up cleanup.
+    await Promise.race([this.loop, sleep(STOP_WAIT_MS)]);
   }
 
   private async run(): Promise<void> {
     let backoffMs = 100;
+    let gapStart: Stamp | undefined;
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) {
-          await this.relist(this.options.clock.now());
+          await this.relist(gapStart ?? this.options.clock.now());
+          gapStart = undefined;
         }
         const outcome = await this.watchOnce();
-        if (outcome === 'expired') this.resourceVersion = undefined;
+        if (outcome === 'expired') {
+          // Transitions may have been missed since the watch was last known current, not only
+          // since the 410 arrived (the connection may have been down for a while before it).
+          gapStart = this.currentAt ?? this.options.clock.now();
+          this.resourceVersion = undefined;
+        }
         if (outcome !== 'failed') backoffMs = 100;
       } catch {
         // The API is unreachable (e.g. restarting): retry the same resourceVersion after a pause.
@@ -114,6 +128,7 @@ export class PodWatch {
   private watchOnce(): Promise<'closed' | 'expired' | 'failed'> {
     return new Promise((resolve, reject) => {
       let expired = false;
+      let established = false;
       const query = {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
@@ -125,9 +140,17 @@ export class PodWatch {
           `/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}/pods`,
           query,
           (type: string, object: RawWatchEvent['object']) => this.onWatchEvent(type, object, () => (expired = true)),
-          (error: unknown) => resolve(expired ? 'expired' : error && !this.stopped ? 'failed' : 'closed'),
+          (error: unknown) => {
+            // An expired resourceVersion comes as an ERROR event, or as the answer's own status 410.
+            if (!expired && (error as { statusCode?: number } | null)?.statusCode === 410) expired = true;
+            // A stream that was open and ended without a 410 was current until now.
+            if (established && !expired) this.currentAt = this.options.clock.now();
+            resolve(expired ? 'expired' : error && !this.stopped ? 'failed' : 'closed');
+          },
         )
         .then((controller) => {
+          // watch() returns once the answer is 200 and streaming (after done() for any other status).
+          established = true;
           this.controller = controller;
           if (this.stopped) controller.abort();
         })
@@ -145,13 +168,16 @@ export class PodWatch {
       return;
     }
     const resourceVersion = object.metadata?.resourceVersion;
+    const receivedAt = this.options.clock.now();
     if (type === 'BOOKMARK') {
       if (resourceVersion) this.resourceVersion = resourceVersion;
+      this.currentAt = receivedAt;
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
     if (resourceVersion) this.resourceVersion = resourceVersion;
-    this.enqueue({ type, object, receivedAt: this.options.clock.now(), synthetic: false });
+    this.currentAt = receivedAt;
+    this.enqueue({ type, object, receivedAt, synthetic: false });
   }
 
   /** Lists afresh; with `gapStart`, reports pods that vanished meanwhile and records the gap. */
@@ -173,6 +199,7 @@ export class PodWatch {
       this.enqueue({ type: 'DELETED', object: pod, receivedAt, synthetic: true });
     }
     this.resourceVersion = list.metadata?.resourceVersion;
+    this.currentAt = receivedAt;
     if (gapStart) {
       const gap: WatchGap = { from: gapStart, to: receivedAt, reason: 'watch history expired (410 Gone); relisted', inferredDeletions };
       this.stats.gaps.push(gap);
