@@ -6,12 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # containerd, runc: the system runtime; busybox-static, gcc, libc6-dev: the offline images;
-# libseccomp-dev, pkg-config: building pinned runc from the Go module proxy.
-packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config)
-# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand;
-# etcd-server: the kube target tests start their own etcd on loopback (the package's service is never used).
+# libseccomp-dev, pkg-config: building pinned runc from the Go module proxy; etcd-server,
+# containernetworking-plugins: the local cluster's etcd and pod network (the package's etcd service is never used).
+packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config etcd-server containernetworking-plugins)
+# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
 if [[ ${1:-} == --test ]]; then
-  packages+=(chromium libxml2-utils etcd-server)
+  packages+=(chromium libxml2-utils)
 fi
 
 missing=()

@@ -66,10 +66,9 @@ function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<
       record.wall[event.kind] = event.wall;
     }
     const data = event.data ?? {};
+    // The CRI target names the container when it is created, the kube target when the watch sees it running.
+    if (typeof data.containerId === 'string' && !record.containerId) record.containerId = data.containerId;
     switch (event.kind) {
-      case 'created':
-        if (typeof data.containerId === 'string') record.containerId = data.containerId;
-        break;
       case 'terminated':
         record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
         break;

@@ -111,6 +111,11 @@ export class PodPhaseTracker {
       const exitCode = exitCodeOf(observation.object);
       if (exitCode !== undefined) data.exitCode = exitCode;
     }
+    if (phase === 'running') {
+      // containerd://<id>: the id the runtime's log lines name, so signature findings can be attributed to this pod.
+      const containerId = observation.object.status?.containerStatuses?.find((s) => s.containerID)?.containerID?.replace(/^[a-z]+:\/\//, '');
+      if (containerId) data.containerId = containerId;
+    }
     if (phase === 'delete-acked') data.deletionTimestamp = String(serverTime(observation.object.metadata?.deletionTimestamp));
     this.events.pod(identity, phase, data, at);
   }

@@ -32,7 +32,7 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const runEvents = events.filter((e): e is RunEvent => !isPodEvent(e));
   const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
   const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
-  const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown'), forced);
+  const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'), forced);
   const leaked = leakCheck.leaked;
   const settingsByCell = new Map(cells.map((c) => [c.id, c.settings]));
   const records = buildPodRecords(
@@ -42,15 +42,10 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   );
   const findings = attributeAndCorrelate(scanLogs(dir), records);
   const cellSummaries = cells.map((cell) => {
-    const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
     return summarizeCell(
       cell,
       scenario.repetitions,
-      {
-        containerd: runtime?.measured?.containerd ?? runtime?.cri.runtimeVersion ?? 'not run',
-        runc: runtime?.measured?.runc ?? 'unknown',
-        criRuntimeVersion: runtime ? `${runtime.cri.runtimeName} ${runtime.cri.runtimeVersion}` : 'not run',
-      },
+      measuredVersionsOf(environment, cell.id),
       records.filter((r) => r.cell === cell.id),
       findings,
       scenario.gates,
@@ -88,13 +83,20 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   return { summary, records, findings };
 }
 
-/** Leftovers of a managed runtime whose teardown succeeded went with it; anything else is a leak. */
+/**
+ * Leftovers of a managed runtime whose teardown succeeded went with it; anything else is a leak,
+ * and so is whatever a cluster teardown could not remove.
+ */
 function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakCheck['forced']): LeakCheck {
   const cleanRuntimes = new Set(
     teardowns.filter((t) => t.data?.managed === true && ((t.data.unmountFailures ?? []) as string[]).length === 0).map((t) => String(t.data?.runtime)),
   );
   const leftInRuntime: string[] = [];
-  const leaked: string[] = teardowns.flatMap((t) => ((t.data?.unmountFailures ?? []) as string[]).map((m) => `${String(t.data?.runtime)}: ${m}`));
+  const leaked: string[] = teardowns.flatMap((t) =>
+    t.kind === 'cluster-teardown'
+      ? ((t.data?.leftovers ?? []) as string[]).map((m) => `cluster ${String(t.data?.name)}: ${m}`)
+      : ((t.data?.unmountFailures ?? []) as string[]).map((m) => `${String(t.data?.runtime)}: ${m}`),
+  );
   let removedWithRuntime = 0;
   for (const cleanup of cleanups) {
     const leftovers = (cleanup.data?.leftovers ?? []) as string[];
@@ -103,6 +105,24 @@ function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakChe
     else leaked.push(...leftovers);
   }
   return { forced, leftInRuntime, removedWithRuntime, leaked };
+}
+
+/** The versions a cell really ran on: its managed runtime's binaries, or its cluster node's. */
+function measuredVersionsOf(environment: EnvironmentRecord, cellId: string) {
+  const runtime = environment.runtimes.find((r) => r.cells.includes(cellId));
+  if (runtime) {
+    return {
+      containerd: runtime.measured?.containerd ?? runtime.cri.runtimeVersion,
+      runc: runtime.measured?.runc ?? 'unknown',
+      criRuntimeVersion: `${runtime.cri.runtimeName} ${runtime.cri.runtimeVersion}`,
+    };
+  }
+  const node = environment.providedClusters?.find((c) => c.cells.includes(cellId))?.nodes[0];
+  return {
+    containerd: node?.containerd ?? node?.containerRuntimeVersion ?? 'not run',
+    runc: node?.runc ?? 'unknown',
+    criRuntimeVersion: node?.containerRuntimeVersion ?? 'not run',
+  };
 }
 
 function scanLogs(dir: RunDirectory): Finding[] {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { cgroupVersion, kernelRelease } from '../runtime/host.js';
 import type { RuntimeRecord } from './cri-session.js';
+import type { ProvidedClusterRecord } from './cluster-pool.js';
 import type { ClusterRecord } from './kube-session.js';
 
 export interface EnvironmentRecord {
@@ -11,6 +12,8 @@ export interface EnvironmentRecord {
   runtimes: RuntimeRecord[];
   /** Kubernetes APIs a kube target used (absent when every cell ran on CRI). */
   clusters?: ClusterRecord[];
+  /** Clusters a provider brought up or attached to for the run (scenario `cluster` block). */
+  providedClusters?: ProvidedClusterRecord[];
 }
 
 function osName(): string {

@@ -13,6 +13,7 @@ import { CriTarget } from '../target/cri/cri-target.js';
 import type { ChurnTarget } from '../target/target.js';
 import { monotonicClock } from '../util/clock.js';
 import { analyzeRun, writeAnalysis, type RunAnalysis } from './analyze-run.js';
+import { ClusterPool } from './cluster-pool.js';
 import { openCriSession, runtimeKey, type CriSession } from './cri-session.js';
 import { kubeSessionKey, openKubeSession, type KubeSession } from './kube-session.js';
 import { describeHost, podchurnVersion, type EnvironmentRecord } from './environment.js';
@@ -47,8 +48,8 @@ export function planRun(scenarioFile: string, overrides: readonly string[]) {
  */
 export async function runScenario(request: RunRequest): Promise<RunResult> {
   const plan = planRun(request.scenarioFile, request.overrides);
-  if (!isRoot() && plan.cells.some((c) => c.settings.target.type === 'cri')) {
-    throw new InputError('podchurn run drives containerd directly and must run as root (sudo podchurn run ...).');
+  if (!isRoot() && plan.cells.some((c) => c.settings.target.type === 'cri' || c.settings.cluster?.provider === 'local')) {
+    throw new InputError('podchurn run drives containerd (and a local cluster\'s kubelet) directly and must run as root (sudo podchurn run ...).');
   }
   const runId = newRunId(plan.scenario.metadata.name);
   const dir = RunDirectory.create(request.reportsDir, runId);
@@ -66,6 +67,8 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   setMaxListeners(0, runAbort.signal);
   // A run directory that stops taking writes (disk full) ends the run like a dead runtime: stop, clean up, exit 3.
   events.onFailure = (error) => runAbort.abort(new InfrastructureError(`cannot write ${events.file}: ${describeWriteError(error)}`, { cause: error }));
+  const clusters = new ClusterPool(dir.path, events, request.onNotice ?? (() => undefined), runAbort.signal);
+  environment.providedClusters = clusters.records;
   const abortFromCaller = () => runAbort.abort(request.signal.reason);
   request.signal.addEventListener('abort', abortFromCaller, { once: true });
   let status: RunStatus = 'completed';
@@ -115,17 +118,21 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       for (let rep = 1; rep <= plan.scenario.repetitions && !runAbort.signal.aborted; rep++) {
         if (cell.settings.target.type === 'kube') {
           await closeSession();
-          if (kubeSession?.key !== kubeSessionKey(cell.settings)) {
+          // A namespace is removed through its cluster's API: the session closes before its cluster goes.
+          if (cell.settings.cluster && !clusters.holds(cell.settings, plan.scenario.metadata.name, plan.file)) await closeKubeSession();
+          const settings = cell.settings.cluster ? await clusters.settingsFor(cell.id, cell.settings, plan.scenario.metadata.name, plan.file) : cell.settings;
+          if (kubeSession?.key !== kubeSessionKey(settings)) {
             await closeKubeSession();
-            kubeSession = await openKubeSession(cell.settings, runId, ++instances, events, clock);
+            kubeSession = await openKubeSession(settings, runId, ++instances, events, clock);
             environment.clusters = [...(environment.clusters ?? []), kubeSession.record];
           }
           if (!kubeSession.record.cells.includes(cell.id)) kubeSession.record.cells.push(cell.id);
           dir.writeJson('environment', environment);
-          await churnCell(cell, rep, kubeSession.target(cell.id, rep, cell.settings), kubeSession.record.instance);
+          await churnCell(cell, rep, kubeSession.target(cell.id, rep, settings), kubeSession.record.instance);
           continue;
         }
         await closeKubeSession();
+        await clusters.release();
         if (session?.key !== runtimeKey(cell.settings)) {
           await closeSession();
           const opened = await openCriSession(cell.settings, runId, ++instances, dir.path, request.onNotice);
@@ -171,6 +178,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     }
     await closeSession();
     await closeKubeSession();
+    await clusters.release().catch((error) => events.run('cluster-teardown', { leftovers: [`cluster release failed: ${describeCause(error)}`] }));
     try {
       dir.writeJson('environment', environment);
     } catch (error) {

@@ -25,6 +25,8 @@ export function buildPodManifest(plan: PodPlan, settings: CellSettings, kube: Ku
       restartPolicy: 'Never',
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      // Test clusters often run no cluster DNS; the workload resolves nothing anyway.
+      dnsPolicy: 'Default',
       containers: [
         {
           name: 'workload',

@@ -63,6 +63,7 @@ class LocalClusterHandle implements ClusterHandle {
         containerRuntimeVersion: node.status?.nodeInfo?.containerRuntimeVersion,
         kubeletVersion: node.status?.nodeInfo?.kubeletVersion,
         containerd: measured.containerd,
+        shim: measured.shim,
         runc: measured.runc,
       },
     ];

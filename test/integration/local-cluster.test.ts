@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { stringify as toYaml } from 'yaml';
+import { localClusterLayout } from '../../src/cluster/providers/local/layout.js';
+import { pidsInCgroupTree, pidsWithCommandLine } from '../../src/runtime/mounts.js';
+import { runCommand } from '../../src/util/exec.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+
+/** Everything of a local cluster still on the host: processes, container processes, mounts, bridge, directories. */
+async function clusterLeftovers(name: string): Promise<string[]> {
+  const layout = localClusterLayout(name);
+  const leftovers: string[] = [];
+  for (const needle of [layout.dir, layout.containerdState]) {
+    for (const pid of await pidsWithCommandLine([])) {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmdline.includes(needle)) leftovers.push(`pid ${pid}: ${cmdline.replace(/\0/g, ' ').slice(0, 120)}`);
+      } catch {
+        // exited
+      }
+    }
+  }
+  const inCgroups = await pidsInCgroupTree(layout.cgroupRoot);
+  if (inCgroups.length) leftovers.push(`${inCgroups.length} processes in ${layout.cgroupRoot}`);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4] ?? '');
+  leftovers.push(...mounts.filter((m) => m.startsWith(layout.dir) || m.startsWith(layout.containerdState)).map((m) => `mount ${m}`));
+  if ((await runCommand('ip', ['link', 'show', layout.bridge])).exitCode === 0) leftovers.push(`bridge ${layout.bridge}`);
+  for (const dir of [layout.dir, layout.containerdState]) if (existsSync(dir)) leftovers.push(`directory ${dir}`);
+  if (existsSync(join('/sys/fs/cgroup/pids', layout.cgroupRoot))) leftovers.push(`cgroup ${layout.cgroupRoot}`);
+  return [...new Set(leftovers)];
+}
+
+interface Summary {
+  status: string;
+  cells: { outcomes: Record<string, number>; podCount: number }[];
+  leakCheck: { leaked: string[] };
+}
+
+function writeScenario(dir: string, name: string, cluster: Record<string, unknown>, overrides: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    toYaml({
+      apiVersion: 'podchurn/v1',
+      kind: 'Scenario',
+      metadata: { name },
+      target: { type: 'kube', kube: { qps: 50, burst: 50 } },
+      cluster: { provider: 'local', ...cluster },
+      pods: 20,
+      batchSize: 10,
+      concurrency: 10,
+      holdSeconds: 1,
+      gracePeriodSeconds: 3,
+      requestTimeoutSeconds: 30,
+      slackSeconds: 7,
+      workload: { onSigterm: 'ignore' },
+      ...overrides,
+    }),
+  );
+  return file;
+}
+
+function podEvents(runDir: string): { kind: string; mono: number; pod?: string }[] {
+  return readFileSync(join(runDir, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { kind: string; mono: number; pod?: string });
+}
+
+function runDirOf(reports: string): string {
+  const [only] = readdirSync(reports);
+  return join(reports, only!);
+}
+
+describe('local provider: a single-node Kubernetes from processes (real etcd, apiserver, controllers, kubelet, containerd)', function () {
+  this.timeout(600_000);
+  const work = mkdtempSync(join(tmpdir(), 'podchurn-local-'));
+
+  it('cluster up, a kube run on it (grace 3 s, SIGTERM ignored), cluster down: latencies >= grace, all gone, nothing left', async () => {
+    const name = 'pc-e2e';
+    const up = await runCli(['cluster', 'up', '--provider', 'local', '--name', name, '--runtime-request-timeout', '30']);
+    expect(up.code, up.stderr).to.equal(0);
+    const kubeconfig = up.stdout.trim();
+    expect(kubeconfig).to.equal(localClusterLayout(name).kubeconfig);
+    try {
+      const status = await runCli(['cluster', 'status', '--provider', 'local', '--name', name]);
+      expect(status.code).to.equal(0);
+      for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'containerd', 'kubelet']) {
+        expect(status.stdout).to.match(new RegExp(`${component}: running`));
+      }
+
+      const reports = join(work, 'reports-e2e');
+      const scenario = writeScenario(work, 'local-e2e', { name });
+      const run = await runCli(['run', scenario, '--reports-dir', reports, '--json']);
+      expect(run.code, run.stderr).to.equal(0);
+      const runDir = runDirOf(reports);
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
+      expect(summary.status).to.equal('completed');
+      expect(summary.cells[0]!.podCount).to.equal(20);
+      expect(summary.cells[0]!.outcomes.ok).to.equal(20);
+      expect(summary.leakCheck.leaked).to.deep.equal([]);
+
+      // Deletion latency = gone - delete sent: every pod waited out its grace period (SIGTERM ignored),
+      // and none took longer than grace + the documented slack (kubelet's sync and status round trip).
+      const events = podEvents(runDir);
+      const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
+      const gone = events.filter((e) => e.kind === 'gone');
+      expect(gone).to.have.length(20);
+      for (const event of gone) {
+        const latency = event.mono - sent.get(event.pod)!;
+        expect(latency, event.pod).to.be.at.least(3000).and.below(3000 + 7000);
+      }
+      // Containers really ran in pods on the node: the watch named their containerd ids.
+      expect(events.filter((e) => e.kind === 'running' && (e as { data?: { containerId?: string } }).data?.containerId)).to.have.length(20);
+
+      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
+      const [cluster] = environment.providedClusters;
+      expect(cluster!.broughtUp, 'the run attached to the running cluster').to.equal(false);
+      expect(cluster!.nodes[0]!.kubeletVersion).to.equal('v1.34.4');
+      expect(cluster!.nodes[0]!.containerRuntimeVersion).to.match(/^containerd:\/\//);
+      // The run kept the cluster it did not bring up.
+      expect((await runCli(['cluster', 'status', '--provider', 'local', '--name', name])).code).to.equal(0);
+    } finally {
+      const down = await runCli(['cluster', 'down', '--provider', 'local', '--name', name]);
+      expect(down.code, down.stderr).to.equal(0);
+    }
+    expect(await clusterLeftovers(name)).to.deep.equal([]);
+    const status = await runCli(['cluster', 'status', '--provider', 'local', '--name', name]);
+    expect(status.code).to.equal(3);
+    expect(status.stdout).to.match(/not running/);
+  });
+
+  it('a run that brings its own cluster removes it, also when interrupted (exit 130)', async () => {
+    const name = 'pc-own';
+    const reports = join(work, 'reports-own');
+    const scenario = writeScenario(work, 'local-own', { name }, { cycles: 3 });
+    const { child, done } = spawnCli(['run', scenario, '--reports-dir', reports]);
+    // Interrupt once pods are being churned on the cluster the run started.
+    const deadline = Date.now() + 240_000;
+    while (Date.now() < deadline) {
+      const runDir = existsSync(reports) && readdirSync(reports).length ? runDirOf(reports) : undefined;
+      if (runDir && existsSync(join(runDir, 'events.jsonl')) && readFileSync(join(runDir, 'events.jsonl'), 'utf8').includes('"kind":"ready"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code, result.stderr).to.equal(130);
+    expect(await clusterLeftovers(name)).to.deep.equal([]);
+    const environment = JSON.parse(readFileSync(join(runDirOf(reports), 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean }[] };
+    expect(environment.providedClusters[0]!.broughtUp).to.equal(true);
+    // The kubelet's and containerd's logs came into the run directory before the cluster went.
+    expect(readFileSync(join(runDirOf(reports), 'logs', 'cluster-pc-own', 'kubelet.log'), 'utf8')).to.match(/kubelet/i);
+  });
+
+  it('a component that fails to start is named with its log tail (exit 3) and nothing is left', async () => {
+    const name = 'pc-broken';
+    const patch = join(work, 'broken.toml');
+    // A type error in the CRI plugin's config: containerd refuses to start with it.
+    writeFileSync(patch, 'version = "not-a-number"\n');
+    const up = await runCli(['cluster', 'up', '--provider', 'local', '--name', name, '--containerd-config-patch', patch]);
+    expect(up.code).to.equal(3);
+    expect(up.stderr).to.match(/local cluster: containerd exited during start-up/);
+    expect(up.stderr).to.match(/Last log lines/);
+    expect(await clusterLeftovers(name)).to.deep.equal([]);
+  });
+});
