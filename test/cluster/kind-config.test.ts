@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { kubeletPatch, renderKindConfig } from '../../src/cluster/providers/kind/kind-config.js';
+import { chooseNodeImage } from '../../src/cluster/providers/kind/node-image.js';
+import { InputError } from '../../src/errors.js';
+import { kindNodeImages } from '../../src/runtime/catalog.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'podchurn-kind-config-'));
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('kind cluster config generation', () => {
+  const stopTimeout = '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n';
+
+  it('without a user config: a Cluster with the containerd patches and the kubelet runtimeRequestTimeout', () => {
+    const config = parseYaml(renderKindConfig({ containerdConfigPatches: [stopTimeout], runtimeRequestTimeoutSeconds: 90 })) as Record<string, unknown>;
+    expect(config).to.deep.equal({
+      kind: 'Cluster',
+      apiVersion: 'kind.x-k8s.io/v1alpha4',
+      containerdConfigPatches: [stopTimeout],
+      kubeadmConfigPatches: ['kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nruntimeRequestTimeout: 90s\n'],
+    });
+    // The patch is itself a KubeletConfiguration document kind merges into kubeadm's.
+    expect(parseYaml(kubeletPatch(90))).to.deep.equal({ kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', runtimeRequestTimeout: '90s' });
+  });
+
+  it('keeps the user config (comments, nodes, networking, own patches) and appends podchurn\'s patches after the user\'s', () => {
+    const user = file(
+      'user.yaml',
+      [
+        '# my lab cluster',
+        'kind: Cluster',
+        'apiVersion: kind.x-k8s.io/v1alpha4',
+        'networking:',
+        '  disableDefaultCNI: false # keep kindnet',
+        'nodes:',
+        '  - role: control-plane',
+        '  - role: worker',
+        'containerdConfigPatches:',
+        '  - |-',
+        '    [plugins."io.containerd.grpc.v1.cri"]',
+        '      enable_unprivileged_ports = true',
+        'kubeadmConfigPatches:',
+        '  - |',
+        '    kind: KubeletConfiguration',
+        '    runtimeRequestTimeout: 10s',
+        '',
+      ].join('\n'),
+    );
+    const text = renderKindConfig({ configFile: user, containerdConfigPatches: [stopTimeout], runtimeRequestTimeoutSeconds: 300 });
+    expect(text).to.match(/^# my lab cluster\n/);
+    expect(text).to.include('disableDefaultCNI: false # keep kindnet');
+    const config = parseYaml(text) as Record<string, unknown>;
+    expect(config.nodes).to.deep.equal([{ role: 'control-plane' }, { role: 'worker' }]);
+    expect(config.containerdConfigPatches).to.deep.equal(['[plugins."io.containerd.grpc.v1.cri"]\n  enable_unprivileged_ports = true', stopTimeout]);
+    // podchurn's kubelet patch comes last, so its runtimeRequestTimeout is the one kind applies.
+    expect(config.kubeadmConfigPatches).to.deep.equal(['kind: KubeletConfiguration\nruntimeRequestTimeout: 10s\n', kubeletPatch(300)]);
+  });
+
+  it('an empty or comment-only user config is an empty Cluster', () => {
+    for (const text of ['', '# nothing here\n']) {
+      const config = parseYaml(renderKindConfig({ configFile: file('empty.yaml', text), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })) as Record<string, unknown>;
+      expect(config).to.include({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    }
+  });
+
+  it('refuses what kind would not take, as bad input naming the file', () => {
+    const cases: [string, string, RegExp][] = [
+      ['wrong-kind.yaml', 'kind: Pod\napiVersion: v1\n', /kind is "Pod"; a kind config has kind: Cluster/],
+      ['old-api.yaml', 'kind: Cluster\napiVersion: kind.sigs.k8s.io/v1alpha3\n', /apiVersion is "kind.sigs.k8s.io\/v1alpha3"/],
+      ['two-docs.yaml', 'kind: Cluster\n---\nkind: Cluster\n', /must hold one YAML document/],
+      ['list.yaml', '- a\n- b\n', /must be a mapping/],
+      ['patches.yaml', 'kind: Cluster\ncontainerdConfigPatches: "[plugins]"\n', /containerdConfigPatches must be a list of strings/],
+      ['broken.yaml', 'kind: Cluster\nnodes: [\n', /is not valid YAML/],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = file(name, text);
+      expect(() => renderKindConfig({ configFile: path, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 }), name).to.throw(InputError, message);
+    }
+    expect(() => renderKindConfig({ configFile: join(dir, 'absent.yaml'), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })).to.throw(InputError, /absent\.yaml cannot be read/);
+    expect(() => renderKindConfig({ containerdConfigPatches: ['  '], runtimeRequestTimeoutSeconds: 120 })).to.throw(InputError, /patch is empty/);
+    expect(() => renderKindConfig({ containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 0 })).to.throw(InputError, /runtimeRequestTimeout/);
+  });
+});
+
+describe('kind node image choice', () => {
+  const catalog = kindNodeImages();
+
+  it('takes the catalog image of the Kubernetes version', () => {
+    expect(chooseNodeImage({ kubernetes: '1.30.0', containerd: 'system' }, catalog)).to.deep.include({ image: 'kindest/node:v1.30.0' });
+    expect(chooseNodeImage({ kubernetes: '1.30.0', containerd: 'system' }, catalog).entry).to.include({ kind: 'v0.23.0', containerd: '1.7.15' });
+  });
+
+  it('prefers the kind release whose containerd matches the pin, else the newest release', () => {
+    expect(chooseNodeImage({ kubernetes: '1.33.1', containerd: 'system' }, catalog).entry).to.include({ kind: 'v0.29.0', containerd: '2.1.1' });
+    expect(chooseNodeImage({ kubernetes: '1.33.1', containerd: 'containerd@2.1.0' }, catalog).entry).to.include({ kind: 'v0.28.0', containerd: '2.1.0' });
+  });
+
+  it('falls back to the newest image of the same minor with a note, and refuses an unknown minor', () => {
+    const choice = chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system' }, catalog);
+    expect(choice.image).to.equal('kindest/node:v1.34.0');
+    expect(choice.note).to.include('no node image for Kubernetes 1.34.4');
+    expect(() => chooseNodeImage({ kubernetes: '1.12.0', containerd: 'system' }, catalog)).to.throw(InputError, /no node image for Kubernetes 1\.12\.0 \(it knows 1\.27\.3, .*1\.36\.1\)/);
+  });
+
+  it('uses the node image the user names', () => {
+    expect(chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system', nodeImage: 'example.com/node:custom' }, catalog)).to.deep.equal({ image: 'example.com/node:custom', entry: undefined });
+  });
+});
