@@ -33,7 +33,7 @@ export class ExistingClusterHandle implements ClusterHandle {
     return (await listNodes(this.kubeConfig)).map((node) => node.metadata?.name ?? '').filter(Boolean);
   }
 
-  exec(node: string): Promise<CommandResult> {
+  exec(node: string, _argv: readonly string[]): Promise<CommandResult> {
     return Promise.reject(noNodeAccess('running a command', node));
   }
 
