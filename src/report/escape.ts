@@ -5,8 +5,9 @@
 
 const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+/** HTML text/attribute content; control characters (invalid in HTML, and terminal escapes when the file is printed) become U+FFFD. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => htmlEntities[c]!);
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\uFFFD').replace(/[&<>"']/g, (c) => htmlEntities[c]!);
 }
 
 /**
@@ -32,15 +33,25 @@ export function escapeXml(text: string): string {
  * the table, and GitHub renders inline HTML, so markup characters are turned into entities.
  */
 export function escapeMarkdownText(text: string): string {
-  return text
+  return escapeTerminal(text)
     .replace(/([\\`*_[\]])/g, '\\$1')
     .replace(/[&<>]/g, (c) => htmlEntities[c]!)
     .replace(/\|/g, '\\|')
     .replace(/[\r\n]+/g, ' ');
 }
 
+/**
+ * Text for a terminal: control characters from runtimes or scenario values (an ESC sequence could
+ * clear the screen, retitle the window or forge colours) become U+FFFD; tab and newline stay.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
 /** A fenced code block whose fence is longer than any backtick run inside, so a log line cannot close it. */
-export function markdownCodeBlock(text: string): string {
+export function markdownCodeBlock(raw: string): string {
+  // Control characters would be terminal escapes when the file is printed.
+  const text = escapeTerminal(raw);
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}text\n${text}\n${fence}`;

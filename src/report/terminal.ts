@@ -1,4 +1,5 @@
 import type { RunSummary } from '../results/summary.js';
+import { escapeTerminal } from './escape.js';
 import { cellFigureHeaders, cellFigures } from './run-facts.js';
 import { renderTable } from './table.js';
 
@@ -7,6 +8,12 @@ export interface TerminalStyle {
 }
 
 const ansi = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', bold: '\u001b[1m', reset: '\u001b[0m' };
+
+/** One table cell of untrusted text: no control characters, one line, and at most `max` characters. */
+function cellText(text: string, max = 120): string {
+  const flat = escapeTerminal(text).replace(/[\t\r\n]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
 
 function paint(style: TerminalStyle, colour: keyof typeof ansi, text: string): string {
   return style.colour ? `${ansi[colour]}${text}${ansi.reset}` : text;
@@ -17,8 +24,8 @@ function paint(style: TerminalStyle, colour: keyof typeof ansi, text: string): s
 export function renderTerminalSummary(summary: RunSummary, runDir: string, style: TerminalStyle = { colour: false }): string {
   const rows = summary.cells.map((c) => [
     c.cell,
-    c.name,
-    `${c.runtime.containerd}/${c.runtime.runc}`,
+    cellText(c.name),
+    cellText(`${c.runtime.containerd}/${c.runtime.runc}`),
     ...cellFigures(c, summary.target),
     String(Object.entries(c.probes).reduce((sum, [k, v]) => (k === 'ok' ? sum : sum + v), 0)),
   ]);
@@ -44,10 +51,10 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   ].filter(Boolean);
   lines.push(
     leaked.length
-      ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).join(', ')}`)
+      ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).map((l) => cellText(l, 300)).join(', ')}`)
       : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
   );
-  if (summary.error) lines.push(paint(style, 'red', `Error: ${summary.error}`));
-  lines.push(`Run directory: ${runDir}`);
+  if (summary.error) lines.push(paint(style, 'red', `Error: ${escapeTerminal(summary.error)}`));
+  lines.push(`Run directory: ${escapeTerminal(runDir)}`);
   return lines.join('\n');
 }
