@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { kubeletPatch, renderKindConfig } from '../../src/cluster/providers/kind/kind-config.js';
 import { chooseNodeImage } from '../../src/cluster/providers/kind/node-image.js';
@@ -112,4 +113,15 @@ describe('kind node image choice', () => {
   it('uses the node image the user names', () => {
     expect(chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system', nodeImage: 'example.com/node:custom' }, catalog)).to.deep.equal({ image: 'example.com/node:custom', entry: undefined });
   });
+});
+
+describe('example kind configs in clusters/', () => {
+  const clustersDir = fileURLToPath(new URL('../../clusters/', import.meta.url));
+  for (const name of readdirSync(clustersDir).filter((f) => f.startsWith('kind-') && f.endsWith('.yaml'))) {
+    it(`${name} is a kind Cluster podchurn can extend`, () => {
+      const config = parseYaml(renderKindConfig({ configFile: join(clustersDir, name), containerdConfigPatches: ['[plugins]\n'], runtimeRequestTimeoutSeconds: 120 })) as Record<string, unknown>;
+      expect(config).to.include({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+      expect((config.nodes as { role: string }[]).filter((n) => n.role === 'control-plane')).to.have.length(1);
+    });
+  }
 });
