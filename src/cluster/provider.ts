@@ -64,6 +64,11 @@ export interface ClusterHandle {
   runtimeVersions(): Promise<NodeRuntimeVersions[]>;
   /** `containerd config dump` on the node: the configuration containerd really uses. */
   effectiveContainerdConfig(node: string): Promise<string>;
+  /**
+   * What the node's runtime itself says about one container (task state, pid, status), for the
+   * evidence of a stuck pod; absent where the provider has no way onto the node.
+   */
+  runtimeState?(node: string, containerId: string): Promise<string>;
   /** Copies the node's logs into dir (kind export logs, or the local state's log files). */
   exportLogs(dir: string): Promise<void>;
 }

@@ -19,6 +19,7 @@ export const podEventKinds = [
   'state-mismatch', // the runtime says RUNNING while the container's process is gone
   'removed', // container removed
   'gone', // pod fully gone (CRI: RemovePodSandbox returned; kube: watch DELETED)
+  'evidence', // kube: evidence of a stuck pod collected (directory in data)
   'probe-error', // an exec probe failed (class in data)
   'probe-summary', // exec probe counts by class for the pod's life
   'error', // a call failed in a way that makes the pod an infrastructure error

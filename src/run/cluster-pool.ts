@@ -74,6 +74,11 @@ export class ClusterPool {
     private readonly signal: AbortSignal,
   ) {}
 
+  /** Node access of the cluster currently held. */
+  get current(): ClusterHandle | undefined {
+    return this.active?.handle;
+  }
+
   /** Whether the cluster this cell asks for is the one currently held. */
   holds(settings: CellSettings, scenarioName: string, scenarioFile: string): boolean {
     return this.active?.key === clusterSpecKey(clusterSpecFor(settings, scenarioName, scenarioFile));

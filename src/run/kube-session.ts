@@ -5,6 +5,8 @@ import { InfrastructureError, describeCause } from '../errors.js';
 import { WORKLOAD_IMAGE } from '../images/builtin-images.js';
 import { PodPhaseTracker } from '../observe/pod-phases.js';
 import { PodWatch } from '../observe/pod-watch.js';
+import { collectStuckEvidence } from '../observe/stuck-evidence.js';
+import type { ClusterHandle } from '../cluster/provider.js';
 import { kubeTargetSettings, type CellSettings } from '../scenario/schema.js';
 import { connectKube, kubeconfigPath } from '../target/kube/kube-connection.js';
 import { KubeTarget } from '../target/kube/kube-target.js';
@@ -55,7 +57,14 @@ export function namespaceFor(prefix: string, runId: string, instanceNumber: numb
  * Connects to the API, creates the run's namespace (labelled with the run id) and starts the one
  * pod watch whose consumer records every pod's phases for all cells that use this session.
  */
-export async function openKubeSession(settings: CellSettings, runId: string, instanceNumber: number, events: EventSink, clock: Clock): Promise<KubeSession> {
+export interface KubeSessionOptions {
+  /** Where evidence of stuck pods goes (<run dir>/evidence). */
+  evidenceDir: string;
+  /** Node access of the cluster, when a provider brought it up: node logs and runtime state join the evidence. */
+  cluster?: ClusterHandle;
+}
+
+export async function openKubeSession(settings: CellSettings, runId: string, instanceNumber: number, events: EventSink, clock: Clock, options: KubeSessionOptions): Promise<KubeSession> {
   const kube = kubeTargetSettings(settings.target);
   const connection = await connectKube(kube);
   const api = connection.kubeConfig.makeApiClient(CoreV1Api);
@@ -94,7 +103,20 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
     key: kubeSessionKey(settings),
     record,
     target: (cell, rep, cellSettings) =>
-      new KubeTarget({ api, namespace, tracker, bucket, events, runId, cell, rep, settings: cellSettings, kube: kubeTargetSettings(cellSettings.target), workloadImage: WORKLOAD_IMAGE }),
+      new KubeTarget({
+        api,
+        namespace,
+        tracker,
+        bucket,
+        events,
+        runId,
+        cell,
+        rep,
+        settings: cellSettings,
+        kube: kubeTargetSettings(cellSettings.target),
+        workloadImage: WORKLOAD_IMAGE,
+        collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster: options.cluster }, pod),
+      }),
     async close() {
       await watch.stop();
       const removal = await removeNamespace(api, namespace, runId);

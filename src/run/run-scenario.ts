@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { runChurn } from '../engine/churn.js';
 import type { RecordedEvent } from '../engine/events.js';
@@ -123,7 +124,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
           const settings = cell.settings.cluster ? await clusters.settingsFor(cell.id, cell.settings, plan.scenario.metadata.name, plan.file) : cell.settings;
           if (kubeSession?.key !== kubeSessionKey(settings)) {
             await closeKubeSession();
-            kubeSession = await openKubeSession(settings, runId, ++instances, events, clock);
+            kubeSession = await openKubeSession(settings, runId, ++instances, events, clock, { evidenceDir: join(dir.path, 'evidence'), cluster: clusters.current });
             environment.clusters = [...(environment.clusters ?? []), kubeSession.record];
           }
           if (!kubeSession.record.cells.includes(cell.id)) kubeSession.record.cells.push(cell.id);

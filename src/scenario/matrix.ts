@@ -60,7 +60,14 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
   });
 }
 
+/** A matrix value as a cell name shows it: multi-line strings (config patches) on one line, lists joined with "+". */
+function axisValueText(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/\s+/g, ' ').trim();
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.length ? value.map(axisValueText).join(' + ') : 'none';
+  return JSON.stringify(value);
+}
+
 export function cellName(axes: Record<string, unknown>): string {
-  const parts = Object.entries(axes).map(([path, value]) => `${path}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  const parts = Object.entries(axes).map(([path, value]) => `${path}=${axisValueText(value)}`);
   return parts.length ? parts.join(' ') : 'default';
 }

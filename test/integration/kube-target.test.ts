@@ -30,7 +30,7 @@ async function churn(harness: ApiserverHarness, runId: string, fields: Record<st
   const events = new EventLog(join(dir, 'events.jsonl'), clock);
   const { kube, ...cellFields } = fields;
   const settings = CellSettingsSchema.parse({ holdSeconds: 0, gracePeriodSeconds: 0, ...cellFields, target: apiOnly(harness.kubeconfig, (kube ?? {}) as Record<string, unknown>) });
-  const session = await openKubeSession(settings, runId, 1, events, clock);
+  const session = await openKubeSession(settings, runId, 1, events, clock, { evidenceDir: join(dir, 'evidence') });
   const target = session.target('cell-01', 1, settings);
   let cleanup;
   try {
@@ -41,7 +41,7 @@ async function churn(harness: ApiserverHarness, runId: string, fields: Record<st
   const closed = await session.close();
   events.close();
   const all: RecordedEvent[] = parseEventLines(readFileSync(join(dir, 'events.jsonl'), 'utf8'));
-  return { settings, events: all.filter(isPodEvent), cleanup, closed, all };
+  return { settings, events: all.filter(isPodEvent), cleanup, closed, all, dir };
 }
 
 const byKind = (events: PodEvent[], kind: string) => events.filter((e) => e.kind === kind);
@@ -101,9 +101,9 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
     expect(closed.leftovers).to.deep.equal([]);
   });
 
-  it('a pod not gone by grace + request timeout is stuck, then force-deleted by cleanup', async () => {
+  it('a pod not gone by grace + request timeout is stuck, its evidence collected while stuck, then force-deleted by cleanup', async () => {
     // Grace 1 s and no kubelet: the API marks the pod terminating and waits for a kubelet that never comes.
-    const { events, cleanup, closed } = await churn(harness, 'kt-stuck', { pods: 2, batchSize: 2, gracePeriodSeconds: 1, requestTimeoutSeconds: 1, kube: { deleteGracePeriodSeconds: undefined } });
+    const { events, cleanup, closed, dir } = await churn(harness, 'kt-stuck', { pods: 2, batchSize: 2, gracePeriodSeconds: 1, requestTimeoutSeconds: 1, kube: { deleteGracePeriodSeconds: undefined } });
     expect(byKind(events, 'delete-acked')).to.have.length(2);
     expect(byKind(events, 'stop-failed').map((e) => e.data?.code)).to.deep.equal(['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
     expect(cleanup.forced).to.have.length(2);
@@ -111,6 +111,16 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
     const records = buildPodRecords(events, () => ({ gracePeriodSeconds: 1, slackSeconds: 0, requestTimeoutSeconds: 1 }), new Set(cleanup.forced.map((f) => f.pod)));
     expect(records.map((r) => r.outcome)).to.deep.equal(['stuck', 'stuck']);
     expect(closed.leftovers).to.deep.equal([]);
+    // Evidence was taken before cleanup forced the pods away: the pod object still terminating, and its events.
+    const evidence = byKind(events, 'evidence');
+    expect(evidence).to.have.length(2);
+    for (const event of evidence) {
+      const pod = JSON.parse(readFileSync(join(String(event.data?.dir), 'pod.json'), 'utf8')) as { metadata: { name: string; deletionTimestamp?: string } };
+      expect(pod.metadata.name).to.equal(event.pod);
+      expect(pod.metadata.deletionTimestamp, 'captured while terminating').to.be.a('string');
+      expect(JSON.parse(readFileSync(join(String(event.data?.dir), 'events.json'), 'utf8'))).to.be.an('array');
+      expect(String(event.data?.dir).startsWith(join(dir, 'evidence'))).to.equal(true);
+    }
   });
 
   it('SIGINT during a CLI run: exit 130, no namespace or pod with the run label left', async () => {

@@ -25,6 +25,8 @@ export interface KubeTargetOptions {
   retry?: RetryPolicy;
   /** How long cleanup waits for force-deleted pods to disappear before it lists leftovers. */
   cleanupWaitMs?: number;
+  /** Called for each stuck pod while it is still stuck; returns where the evidence went. */
+  collectEvidence?: (podName: string) => Promise<string>;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface KubeTargetOptions {
 export class KubeTarget implements ChurnTarget {
   readonly type = 'kube';
   private readonly created = new Map<string, string>();
+  /** Evidence being collected; cleanup waits for it, so nothing is forced away before it is recorded. */
+  private readonly evidence: Promise<unknown>[] = [];
 
   constructor(private readonly options: KubeTargetOptions) {}
 
@@ -94,6 +98,15 @@ export class KubeTarget implements ChurnTarget {
       this.created.delete(plan.pod);
     } else if (!signal.aborted) {
       events.pod(plan, 'stop-failed', { code: 'DEADLINE_EXCEEDED', message: `not gone within grace ${graceSeconds}s + requestTimeoutSeconds ${settings.requestTimeoutSeconds}s`, deadlineMs });
+      const collect = this.options.collectEvidence;
+      if (collect) {
+        this.evidence.push(
+          collect(plan.pod).then(
+            (dir) => events.pod(plan, 'evidence', { dir }),
+            (error: unknown) => events.pod(plan, 'evidence', { error: describeCause(error) }),
+          ),
+        );
+      }
     }
   }
 
@@ -104,6 +117,7 @@ export class KubeTarget implements ChurnTarget {
   async cleanup(): Promise<CleanupReport> {
     const { api, namespace, tracker } = this.options;
     const never = new AbortController().signal;
+    await Promise.all(this.evidence);
     const selector = this.cellSelector();
     const pods = await withApiRetry('listing pods for cleanup', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
     const forced: CleanupReport['forced'] = [];

@@ -76,6 +76,14 @@ class LocalClusterHandle implements ClusterHandle {
     return result.stdout;
   }
 
+  async runtimeState(node: string, containerId: string): Promise<string> {
+    this.checkNode(node);
+    const ctr = (args: string[]) => runCommand(this.state.binaries.runtime.ctr, ['--address', this.layout.containerdSocket, '--namespace', 'k8s.io', ...args], { timeoutMs: 15_000 });
+    const [tasks, info] = await Promise.all([ctr(['tasks', 'ls']), ctr(['containers', 'info', containerId])]);
+    const task = tasks.stdout.split('\n').filter((line, index) => index === 0 || line.startsWith(containerId));
+    return [`$ ctr tasks ls (${containerId})`, ...task, '', `$ ctr containers info ${containerId}`, info.exitCode === 0 ? info.stdout : info.stderr].join('\n');
+  }
+
   async exportLogs(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     for (const file of await readdir(this.layout.logDir).catch(() => [] as string[])) {
