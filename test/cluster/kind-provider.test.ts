@@ -237,6 +237,11 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     ]);
     // The argv reached docker as separate arguments, never through a shell.
     expect(fake.calls()[0]!.argv).to.deep.equal(['exec', node, 'echo', 'a b', '$HOME']);
+    // A "node" that docker would read as an option is refused before anything runs.
+    fake.clearLog();
+    expect(await rejection(handle.exec('--privileged', ['true']))).to.be.instanceOf(InputError);
+    expect(await rejection(handle.logs('-d', 'kubelet'))).to.be.instanceOf(InputError);
+    expect(fake.calls()).to.deep.equal([]);
   });
 
   it('rejects a cluster name kind cannot take', async () => {

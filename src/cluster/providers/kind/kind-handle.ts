@@ -1,8 +1,17 @@
+import { InputError } from '../../../errors.js';
 import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
 import type { ClusterHandle, NodeRuntimeVersions, NodeUnit } from '../../provider.js';
 import type { CommandResult } from '../../../util/exec.js';
 import { dockerArgv, kindArgv, parseLines, runTool, runToolOk } from './kind-cli.js';
 import { probeNodeVersion } from './node-pins.js';
+
+/** Docker's container-name rule; it also keeps a name from being read as a docker option. */
+const NODE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function checkNode(node: string): string {
+  if (!NODE_NAME.test(node)) throw new InputError(`"${node}" is not a kind node name (kind get nodes lists them).`);
+  return node;
+}
 
 /** kind's extra container in front of several control planes: it runs haproxy, no kubelet or containerd. */
 const isLoadBalancer = (node: string) => node.endsWith('-external-load-balancer');
@@ -25,13 +34,13 @@ export class KindClusterHandle implements ClusterHandle {
     return parseLines(result.stdout).filter((node) => !isLoadBalancer(node)).sort();
   }
 
-  exec(node: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
-    return runTool('docker', dockerArgv.exec(node, argv), { timeoutMs: options.timeoutMs ?? 60_000 });
+  async exec(node: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+    return runTool('docker', dockerArgv.exec(checkNode(node), argv), { timeoutMs: options.timeoutMs ?? 60_000 });
   }
 
   /** The unit's journal on the node (kind nodes run systemd). */
   async logs(node: string, unit: NodeUnit): Promise<string> {
-    const result = await runToolOk('docker', dockerArgv.exec(node, ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, { timeoutMs: 120_000 });
+    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, { timeoutMs: 120_000 });
     return result.stdout;
   }
 
@@ -53,7 +62,7 @@ export class KindClusterHandle implements ClusterHandle {
   }
 
   async effectiveContainerdConfig(node: string): Promise<string> {
-    const result = await runToolOk('docker', dockerArgv.exec(node, ['containerd', 'config', 'dump']), `containerd config dump on ${node}`);
+    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['containerd', 'config', 'dump']), `containerd config dump on ${node}`);
     return result.stdout;
   }
 
