@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { repoRoot, runCli } from '../helpers/cli.js';
 import { FakeCli } from './fake-cli.js';
 
 /** `podchurn cluster up|status|down --provider kind` as a separate process, with the fake CLIs first on PATH. */
@@ -48,6 +49,18 @@ describe('podchurn cluster --provider kind (CLI, fake kind and docker)', functio
     const down = await runCli(['cluster', 'down', '--provider', 'kind', '--name', 'pc-leak'], env({ FAKE_KIND_DELETE_LEAVES: '1' }));
     expect(down.code).to.equal(3);
     expect(down.stderr).to.include('left behind: docker container pc-leak-control-plane (Exited (137) 1 second ago; label io.x-k8s.kind.cluster=pc-leak)');
+  });
+
+  it('the installed entry point (bin/podchurn.js, built by npm test\'s setup) gives the same answers', () => {
+    const bin = (args: string[], extra: Record<string, string> = {}, pathDirs?: string[]) =>
+      spawnSync(process.execPath, ['bin/podchurn.js', ...args], { cwd: repoRoot, env: { ...process.env, ...env(extra, pathDirs) }, encoding: 'utf8' });
+    const notRunning = bin(['cluster', 'status', '--provider', 'kind', '--name', 'pc-bin']);
+    expect(notRunning.status, notRunning.stderr).to.equal(3);
+    expect(notRunning.stdout).to.equal('kind/pc-bin: not running\n');
+    expect(fake.lines()).to.deep.equal(['kind get clusters', 'docker ps -a --filter label=io.x-k8s.kind.cluster=pc-bin --format {{json .}}']);
+    const noKind = bin(['cluster', 'status', '--provider', 'kind'], {}, [fake.dockerOnlyDir()]);
+    expect(noKind.status).to.equal(3);
+    expect(noKind.stderr).to.include('kind was not found on PATH');
   });
 
   it('a missing kind binary or an unreachable Docker exits 3; an unreadable config file exits 2', async () => {
