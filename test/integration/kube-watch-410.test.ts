@@ -141,7 +141,8 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
       pods,
       batchSize: pods,
       concurrency: pods,
-      holdSeconds: 6,
+      // Long enough that the watch is cut before the hold ends, even on a loaded machine.
+      holdSeconds: 15,
       gracePeriodSeconds: 0,
       requestTimeoutSeconds: 120,
     });
