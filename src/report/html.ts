@@ -5,7 +5,7 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
 import { buildChartData } from './html-data.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, runVerdict, statusSentence, stuckEvidenceLines } from './run-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -111,6 +111,10 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
       `<h3>${h(f.signature)} <small>(${h(f.severity)})</small></h3><p>${f.pod ? `pod ${h(f.pod)}` : 'no pod'}${f.cell ? `, ${h(f.cell)}` : ''} · ${h(f.source)}:${f.lineNumber} · ${h(f.reference)}</p><pre class="evidence">${h(f.line)}</pre>`,
     );
   }
+  const ignored = ignoredConfigSentences(summary);
+  if (ignored.length) body.push('<h2>Config keys containerd ignored</h2>', `<ul>${ignored.map((line) => `<li>${h(line)}</li>`).join('')}</ul>`);
+  const evidence = stuckEvidenceLines(summary);
+  if (evidence.length) body.push('<h2>Stuck pod evidence</h2>', `<ul>${evidence.map((line) => `<li><code>${h(line)}</code></li>`).join('')}</ul>`);
   body.push('<h2>Leak check</h2>', `<p>${h(leakSentence(summary))}</p>`);
   if (summary.leakCheck.leaked.length) body.push(`<ul>${summary.leakCheck.leaked.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`);
   body.push('<h2>How these figures are measured</h2><dl>');

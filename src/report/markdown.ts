@@ -2,7 +2,7 @@ import type { RunAnalysis } from '../run/analyze-run.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, runVerdict, statusSentence } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, runVerdict, statusSentence, stuckEvidenceLines } from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -74,6 +74,11 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   });
   const serious = analysis.findings.filter((f) => !f.benign).length;
   if (serious > MAX_FINDINGS) out.push(`… ${serious - MAX_FINDINGS} more in findings.jsonl.`, '');
+
+  const ignored = ignoredConfigSentences(summary);
+  if (ignored.length) out.push('## Config keys containerd ignored', '', ...ignored.map((line) => `- ${md(line)}`), '');
+  const evidence = stuckEvidenceLines(summary);
+  if (evidence.length) out.push('## Stuck pod evidence', '', 'Collected while each pod was still stuck: pod object, its events, node log lines, runtime state.', '', ...evidence.map((line) => `- ${md(line)}`), '');
 
   out.push('## Leak check', '', md(leakSentence(summary)), '');
   for (const item of summary.leakCheck.leaked.slice(0, 20)) out.push(`- ${md(item)}`);

@@ -94,3 +94,15 @@ export function evidenceFindings(findings: readonly Finding[], count: number): F
   const serious = findings.filter((f) => !f.benign).sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
   return pickEvidence(serious, count);
 }
+
+/** One sentence per containerd config key a patch set and containerd ignored (config honesty). */
+export function ignoredConfigSentences(summary: RunSummary): string[] {
+  return (summary.ignoredConfigKeys ?? []).map(
+    (k) => `${k.key} (cluster ${k.cluster}, ${k.cells.join(', ') || 'no cells'}) is not in containerd config dump: containerd ignored it, so it changed nothing.`,
+  );
+}
+
+/** One line per stuck pod whose evidence was collected. */
+export function stuckEvidenceLines(summary: RunSummary): string[] {
+  return (summary.stuckEvidence ?? []).map((e) => `${e.cell} ${e.pod}: ${e.dir}/`);
+}

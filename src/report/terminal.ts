@@ -1,6 +1,6 @@
 import type { RunSummary } from '../results/summary.js';
 import { escapeTerminal } from './escape.js';
-import { cellFigureHeaders, cellFigures } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, ignoredConfigSentences, stuckEvidenceLines } from './run-facts.js';
 import { renderTable } from './table.js';
 
 export interface TerminalStyle {
@@ -54,6 +54,9 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
       ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).map((l) => cellText(l, 300)).join(', ')}`)
       : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
   );
+  for (const line of ignoredConfigSentences(summary)) lines.push(paint(style, 'yellow', `Config: ${escapeTerminal(line)}`));
+  const evidence = stuckEvidenceLines(summary);
+  if (evidence.length) lines.push(`Stuck pod evidence: ${evidence.length} pod(s), e.g. ${escapeTerminal(evidence[0]!)}`);
   if (summary.error) lines.push(paint(style, 'red', `Error: ${escapeTerminal(summary.error)}`));
   lines.push(`Run directory: ${escapeTerminal(runDir)}`);
   return lines.join('\n');

@@ -73,6 +73,10 @@ export interface RunSummary {
   unattributedSignatures: Record<string, number>;
   topFindings: Finding[];
   leakCheck: LeakCheck;
+  /** Keys of containerd config patches that `containerd config dump` does not show: containerd ignored them. */
+  ignoredConfigKeys: { cluster: string; key: string; cells: string[] }[];
+  /** Where evidence of each stuck pod was collected (paths relative to the run directory). */
+  stuckEvidence: { cell: string; pod: string; dir: string }[];
   gatesPassed: boolean;
   exitCode: number;
   error?: string;

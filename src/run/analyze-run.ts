@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { buildPodRecords, type PodRecord } from '../analysis/pod-records.js';
 import { summarizeCell } from '../analysis/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
@@ -76,6 +77,11 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
       .sort((a, b) => severityRank[a.severity] - severityRank[b.severity])
       .slice(0, 20),
     leakCheck,
+    ignoredConfigKeys: (environment.providedClusters ?? []).flatMap((c) => c.ignoredConfigKeys.map((key) => ({ cluster: c.name, key, cells: c.cells }))),
+    stuckEvidence: events
+      .filter(isPodEvent)
+      .filter((e) => e.kind === 'evidence' && typeof e.data?.dir === 'string')
+      .map((e) => ({ cell: e.cell, pod: e.pod, dir: relative(dir.path, String(e.data!.dir)) })),
     gatesPassed,
     exitCode,
     ...(end?.data?.error ? { error: String(end.data.error) } : {}),

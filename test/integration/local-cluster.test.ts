@@ -132,10 +132,11 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     expect(status.stdout).to.match(/not running/);
   });
 
-  it('a run that brings its own cluster removes it, also when interrupted (exit 130)', async () => {
+  it('a run that brings its own cluster checks its config patches and removes it, also when interrupted (exit 130)', async () => {
     const name = 'pc-own';
     const reports = join(work, 'reports-own');
-    const scenario = writeScenario(work, 'local-own', { name }, { cycles: 3 });
+    const patches = ['[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n', '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n'];
+    const scenario = writeScenario(work, 'local-own', { name, containerdConfigPatches: patches }, { cycles: 3 });
     const { child, done } = spawnCli(['run', scenario, '--reports-dir', reports]);
     // Interrupt once pods are being churned on the cluster the run started.
     const deadline = Date.now() + 240_000;
@@ -148,8 +149,14 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     const result = await done;
     expect(result.code, result.stderr).to.equal(130);
     expect(await clusterLeftovers(name)).to.deep.equal([]);
-    const environment = JSON.parse(readFileSync(join(runDirOf(reports), 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean }[] };
+    const environment = JSON.parse(readFileSync(join(runDirOf(reports), 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean; ignoredConfigKeys: string[] }[] };
     expect(environment.providedClusters[0]!.broughtUp).to.equal(true);
+    // stop_timeout is not a containerd setting: the node's config dump does not have it; stream_idle_timeout is kept.
+    const ignored = ['plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout'];
+    expect(environment.providedClusters[0]!.ignoredConfigKeys).to.deep.equal(ignored);
+    const summary = JSON.parse(readFileSync(join(runDirOf(reports), 'summary.json'), 'utf8')) as { ignoredConfigKeys: { key: string }[] };
+    expect(summary.ignoredConfigKeys.map((k) => k.key)).to.deep.equal(ignored);
+    expect(readFileSync(join(runDirOf(reports), 'report.md'), 'utf8')).to.match(/## Config keys containerd ignored[\s\S]*stop\\?_timeout/);
     // The kubelet's and containerd's logs came into the run directory before the cluster went.
     expect(readFileSync(join(runDirOf(reports), 'logs', 'cluster-pc-own', 'kubelet.log'), 'utf8')).to.match(/kubelet/i);
   });
