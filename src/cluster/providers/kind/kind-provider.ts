@@ -96,7 +96,11 @@ export class KindProvider implements ClusterProvider {
       await writeFile(paths.config, config);
       notice(`creating kind cluster ${spec.name} with ${image.image}${image.entry ? ` (containerd ${image.entry.containerd}, runc ${image.entry.runc})` : ''}`);
       const argv = kindArgv.createCluster({ name: spec.name, config: paths.config, image: image.image, kubeconfig: paths.kubeconfig, waitSeconds: this.options.waitSeconds ?? 120 });
-      const result = await runTool('kind', argv, { timeoutMs: CREATE_TIMEOUT_MS });
+      const result = await runTool('kind', argv, { timeoutMs: CREATE_TIMEOUT_MS }).catch(async (error: unknown) => {
+        // A create that timed out may have left node containers: remove whatever it made.
+        await this.down(spec.name).catch(() => undefined);
+        throw error;
+      });
       if (result.exitCode !== 0) {
         await rm(paths.dir, { recursive: true, force: true });
         throw new InfrastructureError(`kind could not create cluster ${spec.name} (kind ${argv.join(' ')} exited ${result.exitCode}):\n${outputTail(result, 20)}`);
