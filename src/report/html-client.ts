@@ -20,13 +20,13 @@ export const htmlClientScript = String.raw`
   function ecdf() {
     var el = document.getElementById('chart-ecdf');
     var withData = data.ecdf.filter(function (s) { return s.x.length > 0; });
-    if (withData.length === 0) { el.textContent = 'No stop latencies were measured.'; return; }
+    if (withData.length === 0) { el.textContent = 'No ' + data.latency.title.toLowerCase() + ' was measured.'; return; }
     var joined = uPlot.join(withData.map(function (s) { return [s.x, s.y]; }));
     var positive = withData.every(function (s) { return s.x[0] > 0; });
     new uPlot({
-      title: 'Stop latency ECDF per cell', width: width(), height: 340,
+      title: data.latency.title + ' ECDF per cell', width: width(), height: 340,
       scales: { x: { time: false, distr: positive ? 3 : 1 }, y: { range: [0, 1] } },
-      axes: [{ label: 'stop latency (ms)' }, { label: 'fraction of stops' }],
+      axes: [{ label: data.latency.title.toLowerCase() + ' (ms)' }, { label: 'fraction of ' + data.latency.unit }],
       series: [{ label: 'ms' }].concat(withData.map(function (s, i) {
         return { label: s.cell, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) };
       }))
@@ -40,7 +40,7 @@ export const htmlClientScript = String.raw`
     var bars = uPlot.paths.bars({ size: [0.6, 120] });
     var spec = [['p99', '#d62728'], ['p95', '#ff7f0e'], ['p50', '#1f77b4']];
     new uPlot({
-      title: 'Stop latency percentiles per cell (bars overlap: p99 behind p95 behind p50)', width: width(), height: 300,
+      title: data.latency.title + ' percentiles per cell (bars overlap: p99 behind p95 behind p50)', width: width(), height: 300,
       scales: { x: axis.scale, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } } },
       axes: [axis.axis, { label: 'ms' }],
       series: [{ label: 'cell', value: function (u, v) { return v == null ? '-' : data.cells[v]; } }].concat(spec.map(function (s) {

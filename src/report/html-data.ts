@@ -10,7 +10,7 @@ export interface WaterfallPod {
   pod: string;
   cell: string;
   outcome: string;
-  /** ms after delete-sent: [stop end, removed, gone]; null where the phase never came. */
+  /** ms after delete-sent: [stop end (kube: containers terminated), removed, gone]; null where the phase never came. */
   stopEnd: number | null;
   stopFailed: boolean;
   removed: number | null;
@@ -20,6 +20,8 @@ export interface WaterfallPod {
 }
 
 export interface ChartData {
+  /** What the latency charts plot: StopContainer latency (cri) or pod deletion latency (kube). */
+  latency: { title: string; unit: string };
   cells: string[];
   ecdf: { cell: string; x: number[]; y: number[] }[];
   percentiles: { p50: (number | null)[]; p95: (number | null)[]; p99: (number | null)[] };
@@ -31,15 +33,22 @@ export interface ChartData {
 export function buildChartData({ summary, records }: RunAnalysis): ChartData {
   const cells = summary.cells.map((c) => c.cell);
   const byCell = new Map<string, number[]>(cells.map((c) => [c, []]));
-  for (const record of records) if (record.stopLatencyMs !== undefined) byCell.get(record.cell)?.push(record.stopLatencyMs);
+  const kube = summary.target === 'kube';
+  const latencyOf = (record: PodRecord) => (kube ? record.deletionLatencyMs : record.stopLatencyMs);
+  for (const record of records) {
+    const latency = latencyOf(record);
+    if (latency !== undefined) byCell.get(record.cell)?.push(latency);
+  }
+  const stats = (cell: (typeof summary.cells)[number]) => (kube ? cell.deletionLatencyMs : cell.stopLatencyMs);
   const outcomeNames = Object.keys(summary.cells[0]?.outcomes ?? {});
   return {
+    latency: kube ? { title: 'Deletion latency', unit: 'deletions' } : { title: 'Stop latency', unit: 'stops' },
     cells,
     ecdf: cells.map((cell) => ({ cell, ...ecdf(byCell.get(cell) ?? []) })),
     percentiles: {
-      p50: summary.cells.map((c) => c.stopLatencyMs?.p50 ?? null),
-      p95: summary.cells.map((c) => c.stopLatencyMs?.p95 ?? null),
-      p99: summary.cells.map((c) => c.stopLatencyMs?.p99 ?? null),
+      p50: summary.cells.map((c) => stats(c)?.p50 ?? null),
+      p95: summary.cells.map((c) => stats(c)?.p95 ?? null),
+      p99: summary.cells.map((c) => stats(c)?.p99 ?? null),
     },
     outcomes: {
       names: outcomeNames,
@@ -73,7 +82,8 @@ export function slowestPods(records: readonly PodRecord[], count: number): Water
     const start = phase(record, 'delete-sent');
     if (start === undefined) continue;
     const rel = (value: number | undefined) => (value === undefined ? null : round(value - start));
-    const stopEnd = rel(phase(record, 'stop-returned') ?? phase(record, 'stop-failed'));
+    // kube pods have no StopContainer of their own: their stop ends when the watch shows the containers terminated.
+    const stopEnd = rel(phase(record, 'stop-returned') ?? phase(record, 'terminated') ?? phase(record, 'stop-failed'));
     const removed = rel(phase(record, 'removed'));
     const gone = rel(phase(record, 'gone'));
     const last = Math.max(0, ...Object.values(record.phases).map((mono) => (mono === undefined ? 0 : round(mono - start))));

@@ -93,7 +93,7 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Charts</h2>');
   for (const id of ['ecdf', 'percentiles', 'outcomes', 'waterfall']) body.push(`<div class="chart" id="chart-${id}"></div>`);
   body.push(
-    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span></p>',
+    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span></p>',
   );
   const chartData = buildChartData(analysis);
   body.push('<h2>Slowest pods</h2>');

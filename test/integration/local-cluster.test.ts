@@ -115,6 +115,13 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
       // Containers really ran in pods on the node: the watch named their containerd ids.
       expect(events.filter((e) => e.kind === 'running' && (e as { data?: { containerId?: string } }).data?.containerId)).to.have.length(20);
 
+      // report.html charts deletion latency for a kube run: one ECDF point per pod.
+      const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+      const chartData = JSON.parse(/<script type="application\/json" id="podchurn-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { latency: { title: string }; ecdf: { x: number[] }[] };
+      expect(chartData.latency.title).to.equal('Deletion latency');
+      expect(chartData.ecdf[0]!.x.length).to.equal(20);
+      expect(Math.min(...chartData.ecdf[0]!.x)).to.be.at.least(3000);
+
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
       const [cluster] = environment.providedClusters;
       expect(cluster!.broughtUp, 'the run attached to the running cluster').to.equal(false);
