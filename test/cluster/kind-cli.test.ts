@@ -8,7 +8,8 @@ import { FakeCli } from './fake-cli.js';
 
 /** `podchurn cluster up|status|down --provider kind` as a separate process, with the fake CLIs first on PATH. */
 describe('podchurn cluster --provider kind (CLI, fake kind and docker)', function () {
-  this.timeout(180_000);
+  // Each CLI process compiles the sources with tsx first: slow on a busy 2-core machine.
+  this.timeout(600_000);
   let fake: FakeCli;
   let cache: string;
   const env = (extra: Record<string, string> = {}, pathDirs?: string[]) => ({ ...fake.env(extra, pathDirs), PODCHURN_CACHE_DIR: cache });
