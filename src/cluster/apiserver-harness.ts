@@ -9,6 +9,7 @@ import { sleep } from '../util/clock.js';
 import { whichProgram } from '../util/exec.js';
 import { freeLoopbackPort } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';
+import { apiserverArgs, etcdArgs } from './control-plane-args.js';
 import { createClusterPki, type ClusterPki } from './pki.js';
 
 export interface ApiserverHarnessOptions {
@@ -24,7 +25,6 @@ export interface ApiserverHarnessOptions {
 }
 
 const CLUSTER_NAME = 'podchurn';
-const SERVICE_CIDR = '10.96.0.0/16';
 
 /**
  * etcd and kube-apiserver on loopback, no controllers, no kubelet: enough API for pods to be
@@ -64,18 +64,7 @@ export class ApiserverHarness {
       const [clientPort, peerPort, apiPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
       const etcdUrl = `http://127.0.0.1:${clientPort}`;
       const peerUrl = `http://127.0.0.1:${peerPort}`;
-      etcd = new ManagedProcess('etcd', etcdBinary, [
-        '--name=podchurn',
-        `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=podchurn=${peerUrl}`,
-        '--initial-cluster-state=new',
-        // Keep enough history that a watch resuming after an apiserver restart is not compacted away.
-        '--auto-compaction-retention=1',
-      ], join(logDir, 'etcd.log'));
+      etcd = new ManagedProcess('etcd', etcdBinary, etcdArgs(join(dir, 'etcd'), etcdUrl, peerUrl), join(logDir, 'etcd.log'));
       await waitUntil(etcd, options.readyTimeoutMs ?? 30_000, () => httpOk(`${etcdUrl}/health`));
       const kubeconfig = join(dir, 'kubeconfig');
       await writeFile(kubeconfig, await renderKubeconfig(`https://127.0.0.1:${apiPort}`, pki), { mode: 0o600 });
@@ -92,29 +81,17 @@ export class ApiserverHarness {
   /** Starts kube-apiserver (again) on the same port with the same data; resolves once /readyz answers ok. */
   async startApiserver(): Promise<void> {
     if (this.apiserver && !this.apiserver.isStopping) return;
-    const { pki } = this;
-    const process = new ManagedProcess('kube-apiserver', this.options.kubeApiserver, [
-      `--etcd-servers=${this.etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${this.port}`,
-      `--cert-dir=${join(this.dir, 'apiserver-certs')}`,
-      `--tls-cert-file=${pki.servingCert}`,
-      `--tls-private-key-file=${pki.servingKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-      `--service-account-key-file=${pki.serviceAccountPublicKey}`,
-      `--service-cluster-ip-range=${SERVICE_CIDR}`,
-      '--authorization-mode=RBAC',
-      // No controller-manager runs here: the ServiceAccount plugin would reject every pod for want of
-      // a default service account that only a controller creates.
-      '--disable-admission-plugins=ServiceAccount',
-      // A loopback advertise address must not be reconciled into the kubernetes Service's endpoints.
-      '--endpoint-reconciler-type=none',
-      '--allow-privileged=true',
-      '--profiling=false',
-    ], this.apiserverLog);
+    const process = new ManagedProcess(
+      'kube-apiserver',
+      this.options.kubeApiserver,
+      [
+        ...apiserverArgs({ etcdUrl: this.etcdUrl, port: this.port, pki: this.pki, certDir: join(this.dir, 'apiserver-certs') }),
+        // No controller-manager runs here: the ServiceAccount plugin would reject every pod for want of
+        // a default service account that only a controller creates.
+        '--disable-admission-plugins=ServiceAccount',
+      ],
+      this.apiserverLog,
+    );
     this.apiserver = process;
     await waitUntil(process, this.options.readyTimeoutMs ?? 90_000, () => this.readyz());
   }

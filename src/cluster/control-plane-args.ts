@@ -43,8 +43,8 @@ export function apiserverArgs(options: { etcdUrl: string; port: number; pki: Clu
   ];
 }
 
-/** The controllers a node needs: service accounts, namespace deletion, node lifecycle, garbage collection. */
-export function controllerManagerArgs(kubeconfig: string, pki: ClusterPki): string[] {
+/** What controller-manager and scheduler share: the admin kubeconfig, no serving port, a single instance. */
+function controlLoopArgs(kubeconfig: string): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
@@ -52,6 +52,13 @@ export function controllerManagerArgs(kubeconfig: string, pki: ClusterPki): stri
     '--bind-address=127.0.0.1',
     '--secure-port=0',
     '--leader-elect=false',
+  ];
+}
+
+/** The controllers a node needs: service accounts, namespace deletion, node lifecycle, garbage collection. */
+export function controllerManagerArgs(kubeconfig: string, pki: ClusterPki): string[] {
+  return [
+    ...controlLoopArgs(kubeconfig),
     `--service-account-private-key-file=${pki.serviceAccountKey}`,
     `--root-ca-file=${pki.caCert}`,
     `--cluster-signing-cert-file=${pki.caCert}`,
@@ -62,15 +69,7 @@ export function controllerManagerArgs(kubeconfig: string, pki: ClusterPki): stri
 }
 
 export function schedulerArgs(kubeconfig: string): string[] {
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    '--secure-port=0',
-    '--leader-elect=false',
-    '--profiling=false',
-  ];
+  return [...controlLoopArgs(kubeconfig), '--profiling=false'];
 }
 
 export function kubeletArgs(options: { configFile: string; kubeconfig: string; nodeName: string; rootDir: string }): string[] {
