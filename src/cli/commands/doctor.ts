@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { renderTable } from '../../report/table.js';
 import { parseContainerdVersion, parseRuncVersion } from '../../runtime/binary-set.js';
 import { canLowerOomScoreAdj, cgroupVersion, isRoot, kernelRelease } from '../../runtime/host.js';
+import { RuntimeStore } from '../../runtime/store.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../scenario/schema.js';
 import { runCommand, whichProgram } from '../../util/exec.js';
 
 interface Check {
@@ -21,7 +23,7 @@ async function programVersion(name: string, args: string[], parse: (out: string)
 
 /** What this host can run, and exactly what to install for each target. Exit 0 when the CRI target can run. */
 export async function doctorCommand(): Promise<number> {
-  const [containerd, runc, ctr, busybox, gcc, docker, kind, go, kubectl] = await Promise.all([
+  const [containerd, runc, ctr, busybox, gcc, docker, kind, go, kubectl, etcd] = await Promise.all([
     programVersion('containerd', ['--version'], parseContainerdVersion),
     programVersion('runc', ['--version'], parseRuncVersion),
     programVersion('ctr', ['--version'], (o) => /ctr\S*\s+\S+\s+(\S+)/.exec(o)?.[1]),
@@ -31,7 +33,9 @@ export async function doctorCommand(): Promise<number> {
     programVersion('kind', ['version'], (o) => /kind (v\S+)/.exec(o)?.[1]),
     programVersion('go', ['version'], (o) => /go version (\S+)/.exec(o)?.[1]),
     programVersion('kubectl', ['version', '--client'], (o) => /(v\d+\.\d+\.\d+)/.exec(o)?.[1]),
+    programVersion('etcd', ['--version'], (o) => /etcd Version: (\S+)/.exec(o)?.[1]),
   ]);
+  const kubernetes = await new RuntimeStore().get(`kubernetes@${DEFAULT_KUBERNETES_VERSION}`).catch(() => undefined);
   const root = isRoot();
   const negativeOom = root ? await canLowerOomScoreAdj() : false;
   const found = (p: { path?: string; version?: string }) => (p.path ? `${p.version ?? 'unknown version'} (${p.path})` : 'not found');
@@ -50,6 +54,13 @@ export async function doctorCommand(): Promise<number> {
     },
     { name: 'cgroup', ok: true, detail: `${cgroupVersion()} (kernel ${kernelRelease()})`, remedy: '' },
     { name: 'CNI plugins', ok: existsSync('/usr/lib/cni/bridge') || existsSync('/opt/cni/bin/bridge'), detail: existsSync('/usr/lib/cni/bridge') ? '/usr/lib/cni' : existsSync('/opt/cni/bin/bridge') ? '/opt/cni/bin' : 'not found', remedy: 'local cluster: apt-get install containernetworking-plugins (cri target uses host network and needs none)' },
+    { name: 'etcd', ok: Boolean(etcd.path), detail: found(etcd), remedy: 'local cluster: apt-get install etcd-server' },
+    {
+      name: `kubernetes@${DEFAULT_KUBERNETES_VERSION}`,
+      ok: Boolean(kubernetes),
+      detail: kubernetes ? `in the runtime store (${kubernetes.source})` : 'not built yet',
+      remedy: `local cluster: built on first use, or now: podchurn runtime build kubernetes@${DEFAULT_KUBERNETES_VERSION} (about 20 minutes once)`,
+    },
     { name: 'docker', ok: Boolean(docker.path), detail: found(docker), remedy: 'kind: apt-get install docker.io' },
     { name: 'kind', ok: Boolean(kind.path), detail: found(kind), remedy: 'kind: install the kind CLI' },
     { name: 'go', ok: Boolean(go.path), detail: found(go), remedy: 'pinned runtimes / local cluster: Go 1.26 to build components from the Go module proxy' },
@@ -59,5 +70,7 @@ export async function doctorCommand(): Promise<number> {
   process.stdout.write(`${renderTable(['status', 'check', 'found', 'to fix'], rows)}\n`);
   const criReady = ['root', 'containerd', 'ctr', 'runc', 'busybox-static', 'gcc'].every((name) => checks.find((c) => c.name === name)?.ok);
   process.stdout.write(`\ncri target (harness-managed containerd): ${criReady ? 'ready' : 'not ready — install what is MISSING above (scripts/setup.sh does it on Debian)'}\n`);
+  const localReady = criReady && ['etcd', 'CNI plugins', 'go'].every((name) => checks.find((c) => c.name === name)?.ok);
+  process.stdout.write(`local cluster (cluster.provider: local): ${localReady ? 'ready' : 'not ready — install what is MISSING above'}\n`);
   return criReady ? 0 : 3;
 }
