@@ -42,7 +42,8 @@ function spec(fields: Partial<ClusterSpec>): ClusterSpec {
 }
 
 describe('cluster providers against a real kube-apiserver', function () {
-  this.timeout(240_000);
+  // The CLI test starts several podchurn processes (tsx compiles first): slow on a busy machine.
+  this.timeout(600_000);
   let harness: ApiserverHarness;
   let api: CoreV1Api;
   let work: string;
