@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { providerNames, type ClusterSpec, type ProviderName } from '../../cluster/provider.js';
 import { clusterProvider } from '../../cluster/providers/registry.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, InputError, describeCause } from '../../errors.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../scenario/schema.js';
 import { readFileSync } from 'node:fs';
 
@@ -26,6 +26,14 @@ function upOptions(y: Argv) {
     .option('context', { type: 'string', describe: 'existing: kubeconfig context' });
 }
 
+function readPatch(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`--containerd-config-patch ${file}: ${describeCause(error)}`);
+  }
+}
+
 /** `podchurn cluster up|down|status`: clusters kept between runs (a scenario can also bring its own up). */
 export function clusterCommands(setExitCode: (code: number) => void) {
   return (y: Argv): Argv =>
@@ -38,7 +46,7 @@ export function clusterCommands(setExitCode: (code: number) => void) {
         containerd: args.containerd,
         runc: args.runc,
         runtimeRequestTimeoutSeconds: args['runtime-request-timeout'],
-        containerdConfigPatches: (args['containerd-config-patch'] ?? []).map((file) => readFileSync(String(file), 'utf8')),
+        containerdConfigPatches: (args['containerd-config-patch'] ?? []).map((file) => readPatch(String(file))),
         kindConfig: args.config,
         nodeImage: args.image,
         kubeconfig: args.kubeconfig,
