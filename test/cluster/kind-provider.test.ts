@@ -224,6 +224,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     expect(await handle.logs(node, 'containerd')).to.include('containerd successfully booted');
     expect(await handle.logs(node, 'kubelet')).to.include('Started kubelet');
     expect(await handle.effectiveContainerdConfig(node)).to.include('version = 2');
+    expect(await handle.runtimeState!(node, 'abc123')).to.match(/crictl inspect abc123 \(exit 0\)[\s\S]*CONTAINER_RUNNING/);
     const logs = join(work, 'logs');
     await handle.exportLogs(logs);
     expect(readdirSync(logs)).to.include(node);
@@ -233,6 +234,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
       `docker exec ${node} journalctl -u containerd --no-pager`,
       `docker exec ${node} journalctl -u kubelet --no-pager`,
       `docker exec ${node} containerd config dump`,
+      `docker exec ${node} crictl inspect abc123`,
       `kind export logs ${logs} --name ${NAME}`,
     ]);
     // The argv reached docker as separate arguments, never through a shell.

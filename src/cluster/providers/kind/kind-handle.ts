@@ -67,6 +67,12 @@ export class KindClusterHandle implements ClusterHandle {
   }
 
   /** `kind export logs`: every node's journal, containerd and kubelet logs, pod logs and inspect output. */
+  /** kind node images ship crictl: what CRI itself reports about the container (state, pid, exit). */
+  async runtimeState(node: string, containerId: string): Promise<string> {
+    const result = await runTool('docker', dockerArgv.exec(checkNode(node), ['crictl', 'inspect', containerId]), { timeoutMs: 30_000 });
+    return `$ crictl inspect ${containerId} (exit ${result.exitCode})\n${result.stdout}${result.stderr}`;
+  }
+
   async exportLogs(dir: string): Promise<void> {
     await runToolOk('kind', kindArgv.exportLogs(dir, this.name), `exporting the logs of kind cluster ${this.name}`, { timeoutMs: 600_000 });
   }
