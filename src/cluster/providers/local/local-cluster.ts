@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import { stringify as toToml } from 'smol-toml';
 import { CriClient } from '../../../cri/client.js';
 import { InfrastructureError, describeCause } from '../../../errors.js';
@@ -259,16 +260,33 @@ export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalC
   return { removed, leftovers: [...new Set(leftovers)] };
 }
 
+/** Sandboxes stopped and removed at once during teardown. */
+const TEARDOWN_CONCURRENCY = 16;
+/** A sandbox whose container lost its exit never stops through CRI: give up on it and let the kill below end it. */
+const TEARDOWN_CALL_TIMEOUT_MS = 10_000;
+
 /** Stops and removes every pod sandbox over CRI, so CNI DEL runs for each; returns what it removed. */
 async function removeAllPods(socket: string): Promise<string[]> {
   const client = new CriClient(socket);
   try {
     const sandboxes = await client.listPodSandboxes({}, { timeoutMs: 10_000 });
-    for (const sandbox of sandboxes) {
-      await client.stopPodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
-      await client.removePodSandbox(sandbox.id, { timeoutMs: 30_000 }).catch(() => undefined);
-    }
-    return sandboxes.length ? [`${sandboxes.length} pod sandbox(es)`] : [];
+    const limit = pLimit(TEARDOWN_CONCURRENCY);
+    const removed = await Promise.all(
+      sandboxes.map((sandbox) =>
+        limit(async () => {
+          await client.stopPodSandbox(sandbox.id, { timeoutMs: TEARDOWN_CALL_TIMEOUT_MS }).catch(() => undefined);
+          return client.removePodSandbox(sandbox.id, { timeoutMs: TEARDOWN_CALL_TIMEOUT_MS }).then(
+            () => true,
+            () => false,
+          );
+        }),
+      ),
+    );
+    const failed = removed.filter((ok) => !ok).length;
+    return [
+      ...(sandboxes.length ? [`${sandboxes.length - failed} pod sandbox(es)`] : []),
+      ...(failed ? [`${failed} pod sandbox(es) that did not stop through CRI (killed with their cgroups)`] : []),
+    ];
   } catch (error) {
     return [`pod sandboxes not listed: ${describeCause(error)}`];
   } finally {
