@@ -153,13 +153,15 @@ export class ClusterPool {
     if (!active) return;
     this.active = undefined;
     const { handle, record } = active;
+    // A run may bring the same cluster name up more than once (one per pin): each gets its own log files.
+    const instance = this.records.indexOf(record) + 1;
     try {
       for (const node of await handle.nodes()) {
         const log = await handle.logs(node, 'containerd');
         // Top-level logs/*.log are scanned for runtime signatures, like a managed containerd's log.
-        await writeFile(join(this.runDir, 'logs', `containerd-${node}.log`), log.slice(active.logOffsets.get(node) ?? 0));
+        await writeFile(join(this.runDir, 'logs', `containerd-${node}-${instance}.log`), log.slice(active.logOffsets.get(node) ?? 0));
       }
-      await handle.exportLogs(join(this.runDir, 'logs', `cluster-${record.name}`));
+      await handle.exportLogs(join(this.runDir, 'logs', `cluster-${record.name}-${instance}`));
     } catch (error) {
       this.onNotice(`could not copy the logs of cluster ${record.name}: ${describeCause(error)}`);
     }

@@ -165,7 +165,7 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     expect(summary.ignoredConfigKeys.map((k) => k.key)).to.deep.equal(ignored);
     expect(readFileSync(join(runDirOf(reports), 'report.md'), 'utf8')).to.match(/## Config keys containerd ignored[\s\S]*stop\\?_timeout/);
     // The kubelet's and containerd's logs came into the run directory before the cluster went.
-    expect(readFileSync(join(runDirOf(reports), 'logs', 'cluster-pc-own', 'kubelet.log'), 'utf8')).to.match(/kubelet/i);
+    expect(readFileSync(join(runDirOf(reports), 'logs', 'cluster-pc-own-1', 'kubelet.log'), 'utf8')).to.match(/kubelet/i);
   });
 
   it('a component that fails to start is named with its log tail (exit 3) and nothing is left', async () => {
