@@ -8,7 +8,12 @@ import { pidsInCgroupTree, pidsWithCommandLine } from '../../src/runtime/mounts.
 import { runCommand } from '../../src/util/exec.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 
-/** Everything of a local cluster still on the host: processes, container processes, mounts, bridge, directories. */
+const netnsDir = '/run/netns';
+const netnsEntries = () => (existsSync(netnsDir) ? readdirSync(netnsDir) : []);
+/** Pod network namespaces present before these tests: anything else found afterwards is a leak. */
+const netnsBefore = new Set(netnsEntries());
+
+/** Everything of a local cluster still on the host: processes, container processes, mounts, network namespaces, bridge, directories. */
 async function clusterLeftovers(name: string): Promise<string[]> {
   const layout = localClusterLayout(name);
   const leftovers: string[] = [];
@@ -27,6 +32,7 @@ async function clusterLeftovers(name: string): Promise<string[]> {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4] ?? '');
   leftovers.push(...mounts.filter((m) => m.startsWith(layout.dir) || m.startsWith(layout.containerdState)).map((m) => `mount ${m}`));
   if ((await runCommand('ip', ['link', 'show', layout.bridge])).exitCode === 0) leftovers.push(`bridge ${layout.bridge}`);
+  leftovers.push(...netnsEntries().filter((n) => !netnsBefore.has(n)).map((n) => `network namespace ${n}`));
   for (const dir of [layout.dir, layout.containerdState]) if (existsSync(dir)) leftovers.push(`directory ${dir}`);
   if (existsSync(join('/sys/fs/cgroup/pids', layout.cgroupRoot))) leftovers.push(`cgroup ${layout.cgroupRoot}`);
   return [...new Set(leftovers)];

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
@@ -224,6 +224,9 @@ export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalC
   const kubelet = processes.find((p) => p.name === 'kubelet');
   // The kubelet first, or it would restart the containers being removed.
   if (kubelet && (await stopDetached(kubelet))) removed.push('kubelet (SIGKILL)');
+  // Network namespaces of the cluster's pods, found through their processes while those still run: a
+  // sandbox that CRI cannot remove keeps its /run/netns bind mount unless it is removed here.
+  const podNetns = await netnsOfCgroupTree(layout.cgroupRoot);
   const containerd = processes.find((p) => p.name === 'containerd');
   if (containerd && isAlive(containerd)) removed.push(...(await removeAllPods(layout.containerdSocket)));
   for (const record of processes.filter((p) => p !== kubelet)) {
@@ -240,6 +243,13 @@ export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalC
   }
   const killed = await killAndRemoveCgroupTree(layout.cgroupRoot);
   if (killed) removed.push(`${killed} container process(es)`);
+  for (const path of podNetns.filter((p) => existsSync(p))) {
+    const unmounted = await runCommand('umount', [path], { timeoutMs: 10_000 });
+    if (unmounted.exitCode === 0) {
+      await rm(path, { force: true });
+      removed.push(`network namespace ${path}`);
+    } else leftovers.push(`network namespace ${path}: ${unmounted.stderr.trim()}`);
+  }
   leftovers.push(...(await unmountAllUnder([layout.dir, layout.containerdState])).map((m) => `mount ${m}`));
   const link = await runCommand('ip', ['link', 'show', layout.bridge], { timeoutMs: 10_000 }).catch(() => undefined);
   if (link?.exitCode === 0) {
@@ -258,6 +268,26 @@ export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalC
     leftovers.push(...mounts.map((m) => `mount ${m}`));
   }
   return { removed, leftovers: [...new Set(leftovers)] };
+}
+
+const NETNS_DIRS = ['/run/netns', '/var/run/netns'];
+
+/** The /run/netns entries whose namespace a process in the cgroup tree is in (matched by nsfs inode). */
+async function netnsOfCgroupTree(cgroupRoot: string): Promise<string[]> {
+  const inodes = new Set<number>();
+  for (const pid of await pidsInCgroupTree(cgroupRoot)) {
+    const inode = await stat(`/proc/${pid}/ns/net`).then((s) => s.ino, () => undefined);
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const found = new Set<string>();
+  for (const dir of NETNS_DIRS) {
+    for (const name of await readdirSafe(dir)) {
+      const path = join(dir, name);
+      const inode = await stat(path).then((s) => s.ino, () => undefined);
+      if (inode !== undefined && inodes.has(inode)) found.add(await realpath(path).catch(() => path));
+    }
+  }
+  return [...found];
 }
 
 /** Sandboxes stopped and removed at once during teardown. */
