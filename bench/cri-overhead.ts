@@ -2,7 +2,6 @@
  * podchurn vs a minimal direct loop of the same CRI calls, alternated on one managed containerd,
  * plus podchurn's peak RSS for a 1,000-pod cycle. Writes bench/results/cri-overhead.{md,json}.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { parseEventLines } from '../src/results/event-log.js';
 import { CellSettingsSchema } from '../src/scenario/schema.js';
 import { openCriSession } from '../src/run/cri-session.js';
 import { runScenario } from '../src/run/run-scenario.js';
+import { runCliSamplingPeakRss } from './cli-peak-rss.js';
 import { directLoop } from './direct-loop.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -40,20 +40,8 @@ async function podchurnOnce(endpoint: string): Promise<number> {
 /** Runs the CLI on a 1,000-pod cycle and samples its VmHWM (peak RSS) until it exits. */
 async function peakRss(): Promise<{ peakMb: number; wallS: number; exitCode: number | null }> {
   const file = scenarioFile('rss', { pods: rssPods, batchSize: 50, concurrency: 50, requestTimeoutSeconds: 120 });
-  const started = performance.now();
-  const child = spawn(process.execPath, ['bin/podchurn.js', 'run', file, '--reports-dir', join(work, 'reports')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  let peakKb = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-    } catch {
-      // exited
-    }
-  }, 100);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  return { peakMb: Math.round(peakKb / 102.4) / 10, wallS: Math.round((performance.now() - started) / 100) / 10, exitCode };
+  const { peakKb, exitCode, wallMs } = await runCliSamplingPeakRss(['run', file, '--reports-dir', join(work, 'reports')]);
+  return { peakMb: Math.round(peakKb / 102.4) / 10, wallS: Math.round(wallMs / 100) / 10, exitCode };
 }
 
 async function main(): Promise<void> {

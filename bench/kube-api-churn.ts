@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { runCliSamplingPeakRss } from './cli-peak-rss.js';
 import { ApiserverHarness } from '../src/cluster/apiserver-harness.js';
 import { isPodEvent, type PodEvent } from '../src/engine/events.js';
 import { parseEventLines } from '../src/results/event-log.js';
@@ -95,20 +96,8 @@ async function churn(kubeconfig: string, pods: number, qps: number): Promise<Chu
   );
   const loadAvgBefore = loadavg().map((v) => round(v, 2));
   const cpuBefore = childrenCpuS();
-  const started = performance.now();
-  const child = spawn(process.execPath, ['bin/podchurn.js', 'run', file, '--reports-dir', reportsDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  let peakKb = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-    } catch {
-      // exited between two samples
-    }
-  }, 100);
-  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  const wallS = round((performance.now() - started) / 1000);
+  const { peakKb, exitCode, wallMs } = await runCliSamplingPeakRss(['run', file, '--reports-dir', reportsDir]);
+  const wallS = round(wallMs / 1000);
   // Node has reaped the child by now: its whole CPU time is in this process's children counters.
   const cpuS = round(childrenCpuS() - cpuBefore, 2);
   const loadAvgAfter = loadavg().map((v) => round(v, 2));

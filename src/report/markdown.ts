@@ -1,7 +1,7 @@
 import type { RunAnalysis } from '../run/analyze-run.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
-import { formatDuration, formatMs } from './format.js';
+import { formatDuration } from './format.js';
 import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, runVerdict, statusSentence, stuckEvidenceLines } from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */

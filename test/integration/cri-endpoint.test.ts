@@ -1,10 +1,9 @@
 import { expect } from 'chai';
+import { externalContainerdOptions } from '../helpers/external-containerd.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PAUSE_IMAGE } from '../../src/images/builtin-images.js';
 import { ManagedContainerd } from '../../src/runtime/managed-containerd.js';
-import { RuntimeStore } from '../../src/runtime/store.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { runCli } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
@@ -16,17 +15,7 @@ describe('an existing CRI endpoint (target.endpoint)', function () {
 
   before(async () => {
     // A containerd the run does not own: started here, outside podchurn run.
-    daemon = await ManagedContainerd.start({
-      binaries: await new RuntimeStore().resolveBinarySet('system', 'system', { autoInstall: false }),
-      instance: `endpoint-${process.pid}`,
-      rootBase: join(work, 'root'),
-      stateBase: join(work, 'state'),
-      logFile: join(work, 'containerd.log'),
-      logLevel: 'info',
-      restrictOomScoreAdj: true,
-      sandboxImage: PAUSE_IMAGE,
-      cgroupParent: `/podchurn/endpoint-${process.pid}`,
-    });
+    daemon = await ManagedContainerd.start(await externalContainerdOptions(work, 'endpoint'));
   });
   after(async () => {
     const teardown = await daemon.stop();

@@ -1,15 +1,14 @@
 import { expect } from 'chai';
+import { externalContainerdOptions } from '../helpers/external-containerd.js';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriClient } from '../../src/cri/client.js';
 import { isPodEvent, type PodEvent } from '../../src/engine/events.js';
 import { RUN_LABEL } from '../../src/engine/churn.js';
-import { PAUSE_IMAGE } from '../../src/images/builtin-images.js';
 import { parseEventLines } from '../../src/results/event-log.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { ManagedContainerd, type ManagedContainerdOptions } from '../../src/runtime/managed-containerd.js';
-import { RuntimeStore } from '../../src/runtime/store.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { sleep } from '../../src/util/clock.js';
 import { writeScenario } from '../helpers/scenario.js';
@@ -26,17 +25,7 @@ describe('containerd restarted during StopContainer (an existing endpoint)', fun
   let daemon: ManagedContainerd;
 
   before(async () => {
-    options = {
-      binaries: await new RuntimeStore().resolveBinarySet('system', 'system', { autoInstall: false }),
-      instance: `restart-${process.pid}`,
-      rootBase: join(work, 'root'),
-      stateBase: join(work, 'state'),
-      logFile: join(work, 'containerd.log'),
-      logLevel: 'info',
-      restrictOomScoreAdj: true,
-      sandboxImage: PAUSE_IMAGE,
-      cgroupParent: `/podchurn/restart-${process.pid}`,
-    };
+    options = await externalContainerdOptions(work, 'restart');
     daemon = await ManagedContainerd.start(options);
   });
   after(async () => {

@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../errors.js';
 import { runCommand, whichProgram } from '../../util/exec.js';
-import type { Component } from '../catalog.js';
 
 /**
  * Builds pinned containerd / runc from the Go module proxy, for machines without internet access
