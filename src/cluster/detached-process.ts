@@ -2,9 +2,20 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { sleep } from '../util/clock.js';
 
+/** What to run: argv, and directories put before the usual PATH (the environment is never recorded). */
+export interface DetachedCommand {
+  file: string;
+  args: string[];
+  pathPrefix?: string[];
+}
+
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
 /** A process that outlives the podchurn command that started it, found again by pid + start time. */
 export interface DetachedProcessRecord {
   name: string;
+  /** How it was started, so it can be started again the same way. */
+  command: DetachedCommand;
   pid: number;
   /** Field 22 of /proc/<pid>/stat: tells our process apart from a later one that reuses the pid. */
   startTicks: string;
@@ -22,17 +33,18 @@ function startTicksOf(pid: number): string | undefined {
 }
 
 /** Starts argv in its own session with output appended to logFile; podchurn may exit while it runs. */
-export async function startDetached(name: string, file: string, args: readonly string[], logFile: string, env?: NodeJS.ProcessEnv): Promise<DetachedProcessRecord> {
+export async function startDetached(name: string, command: DetachedCommand, logFile: string): Promise<DetachedProcessRecord> {
   const log = openSync(logFile, 'a');
+  const env = command.pathPrefix ? { ...process.env, PATH: [...command.pathPrefix, ...SYSTEM_PATH].join(':') } : process.env;
   try {
-    const child = spawn(file, args, { stdio: ['ignore', log, log], detached: true, env: env ?? process.env });
+    const child = spawn(command.file, command.args, { stdio: ['ignore', log, log], detached: true, env });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
     child.unref();
     const pid = child.pid!;
-    return { name, pid, startTicks: startTicksOf(pid) ?? '', logFile };
+    return { name, command, pid, startTicks: startTicksOf(pid) ?? '', logFile };
   } finally {
     closeSync(log);
   }

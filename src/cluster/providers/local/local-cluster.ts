@@ -5,7 +5,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { stringify as toToml } from 'smol-toml';
 import { CriClient } from '../../../cri/client.js';
-import { InfrastructureError, describeCause } from '../../../errors.js';
+import { InfrastructureError, InputError, describeCause } from '../../../errors.js';
 import { PAUSE_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../../images/builtin-images.js';
 import type { BinarySet } from '../../../runtime/binary-set.js';
 import { canLowerOomScoreAdj } from '../../../runtime/host.js';
@@ -127,9 +127,9 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   };
   await writeState(layout, state);
   const log = (name: string) => join(layout.logDir, `${name}.log`);
-  const launch = async (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv) => {
+  const launch = async (name: string, file: string, args: string[], pathPrefix?: string[]) => {
     options.signal?.throwIfAborted();
-    const record = await startDetached(name, file, args, log(name), env);
+    const record = await startDetached(name, { file, args, ...(pathPrefix ? { pathPrefix } : {}) }, log(name));
     state.processes.push(record);
     await writeState(layout, state);
     return record;
@@ -169,10 +169,8 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   await writeFile(layout.containerdConfig, toToml(config));
   await writeFile(join(layout.cniConfDir, '10-podchurn.conflist'), cniConflist(layout));
   const binDirs = [...new Set([dirname(runtime.shim), dirname(runtime.containerd)])];
-  const containerd = await launch('containerd', runtime.containerd, ['--config', layout.containerdConfig], {
-    ...process.env,
-    PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':'),
-  });
+  // The shim is found on PATH: the pinned one first.
+  const containerd = await launch('containerd', runtime.containerd, ['--config', layout.containerdConfig], binDirs);
   await waitReady(containerd, 'CRI RuntimeReady and NetworkReady', () => criReady(layout.containerdSocket), options.signal);
   await importImages(runtime.ctr, layout.containerdSocket, await images);
   timings.runtime = since(phase);
@@ -194,6 +192,20 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   timings.total = since(started);
   await writeState(layout, state);
   return state;
+}
+
+/**
+ * Stops one component, waits downMs, and starts it again the way it was started (same argv, ports,
+ * data): the situation of a control-plane restart or a runtime restart on a node.
+ */
+export async function restartComponent(layout: LocalClusterLayout, state: LocalClusterState, name: string, downMs = 0): Promise<void> {
+  const index = state.processes.findIndex((p) => p.name === name);
+  const record = state.processes[index];
+  if (!record) throw new InputError(`local cluster ${state.name} has no component "${name}"; it has ${state.processes.map((p) => p.name).join(', ')}.`);
+  await stopDetached(record);
+  await sleep(downMs);
+  state.processes[index] = await startDetached(name, record.command, record.logFile);
+  await writeState(layout, state);
 }
 
 /** cgroup v1 needs the kubelet's cgroup root to exist in every hierarchy before it starts. */
