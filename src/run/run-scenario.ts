@@ -78,14 +78,17 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   let kubeSession: KubeSession | undefined;
   let instances = 0;
   // Kept in memory too: if the event log can no longer be written, the error message still says what cleanup found.
-  const leftovers: string[] = [];
+  // Keyed by runtime instance, because what a managed runtime still held goes with its clean teardown.
+  let leftovers: { instance: string; item: string }[] = [];
 
   const closeSession = async () => {
     if (!session) return;
     const closing = session;
     session = undefined;
     const teardown = await closing.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
-    leftovers.push(...(teardown?.unmountFailures ?? []));
+    const unmountFailures = teardown?.unmountFailures ?? [];
+    if (closing.record.managed && unmountFailures.length === 0) leftovers = leftovers.filter((l) => l.instance !== closing.record.instance);
+    leftovers.push(...unmountFailures.map((item) => ({ instance: closing.record.instance, item })));
     // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
     events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [] }) });
   };
@@ -98,7 +101,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
     } finally {
       const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
-      leftovers.push(...cleanup.leftovers);
+      leftovers.push(...cleanup.leftovers.map((item) => ({ instance, item })));
       events.run('cleanup', { ...cleanup, runtime: instance }, cell.id);
       events.run('cell-end', { rep }, cell.id);
     }
@@ -109,7 +112,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     const closing = kubeSession;
     kubeSession = undefined;
     const report = await closing.close().catch((error) => ({ leftovers: [`cleanup failed: ${describeCause(error)}`] }));
-    leftovers.push(...report.leftovers);
+    leftovers.push(...report.leftovers.map((item) => ({ instance: closing.record.instance, item })));
     // The namespace-wide leak check: anything still carrying the run label is a leak.
     events.run('cleanup', { forced: [], runtime: closing.record.instance, scope: 'namespace', ...report });
   };
@@ -189,7 +192,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     events.run('run-end', { status, ...(failure ? { error: failure } : {}) });
     events.close();
   }
-  if (events.failure) throw eventLogFailure(dir, events, leftovers);
+  if (events.failure) throw eventLogFailure(dir, events, leftovers.map((l) => l.item));
   const analysis = analyzeRun(dir);
   writeAnalysis(dir, analysis);
   return { dir, analysis };

@@ -12,7 +12,9 @@ import { writeScenario } from '../helpers/scenario.js';
 async function runStarted(reportsDir: string): Promise<string> {
   for (let waited = 0; waited < 60_000; waited += 50) {
     const [runId] = existsSync(reportsDir) ? readdirSync(reportsDir) : [];
-    if (runId && readFileSync(join(reportsDir, runId, 'events.jsonl'), 'utf8').length > 0) return join(reportsDir, runId);
+    const events = runId ? join(reportsDir, runId, 'events.jsonl') : '';
+    // The run directory exists a moment before its events.jsonl does.
+    if (events && existsSync(events) && readFileSync(events, 'utf8').length > 0) return join(reportsDir, runId!);
     await sleep(50);
   }
   throw new Error('the run did not start');
