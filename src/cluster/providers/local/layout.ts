@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 /**
@@ -27,7 +28,7 @@ export interface LocalClusterLayout {
   cniIpamDir: string;
   /** cgroup root of the kubelet (relative to each hierarchy): every pod of the cluster is below it. */
   cgroupRoot: string;
-  /** Linux bridge of the pod network: at most 15 characters. */
+  /** Linux bridge of the pod network: at most 15 characters (IFNAMSIZ). */
   bridge: string;
 }
 
@@ -60,6 +61,7 @@ export function localClusterLayout(name: string): LocalClusterLayout {
     cniConfDir: join(containerdState, 'cni'),
     cniIpamDir: join(dir, 'cni-ipam'),
     cgroupRoot: `/podchurn-clusters/${name}`,
-    bridge: `pcbr-${name.replace(/[^a-z0-9]/g, '').slice(0, 10)}`,
+    // Hashed: two long cluster names that share a prefix must not share a bridge.
+    bridge: `pcbr-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`,
   };
 }
