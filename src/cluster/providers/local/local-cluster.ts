@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { stringify as toToml } from 'smol-toml';
 import { CriClient } from '../../../cri/client.js';
@@ -14,7 +14,9 @@ import { killAndRemoveCgroupTree, mountsUnder, pidsInCgroupTree, pidsWithCommand
 import { RuntimeStore, parseKey } from '../../../runtime/store.js';
 import { sleep } from '../../../util/clock.js';
 import { runCommand, whichProgram } from '../../../util/exec.js';
+import { shareAgents } from '../../../target/kube/kube-connection.js';
 import { httpOk, renderKubeconfig } from '../../apiserver-harness.js';
+import { loadKubeConfig } from '../../node-versions.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, schedulerArgs } from '../../control-plane-args.js';
 import { isAlive, logTail, startDetached, stopDetached, type DetachedProcessRecord } from '../../detached-process.js';
 import { freeLoopbackPort } from '../../free-port.js';
@@ -83,9 +85,10 @@ export async function readState(layout: LocalClusterLayout): Promise<LocalCluste
   }
 }
 
+/** The cluster's API as admin, reusing connections (start-up polls it several times a second). */
 export function coreApi(kubeconfig: string): CoreV1Api {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig);
+  const config = loadKubeConfig(kubeconfig);
+  shareAgents(config);
   return config.makeApiClient(CoreV1Api);
 }
 

@@ -15,7 +15,8 @@ import type {
   NodeUnit,
 } from '../../provider.js';
 import { localClusterLayout, type LocalClusterLayout } from './layout.js';
-import { coreApi, readState, startLocalCluster, stopLocalCluster, type LocalClusterState } from './local-cluster.js';
+import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
+import { readState, startLocalCluster, stopLocalCluster, type LocalClusterState } from './local-cluster.js';
 
 /** The local cluster's one node is this host: exec runs here, logs are the component log files. */
 class LocalClusterHandle implements ClusterHandle {
@@ -55,18 +56,9 @@ class LocalClusterHandle implements ClusterHandle {
   }
 
   async runtimeVersions(): Promise<NodeRuntimeVersions[]> {
-    const node = await coreApi(this.kubeconfig).readNode({ name: this.state.nodeName });
-    const measured = await measureVersions(this.state.binaries.runtime);
-    return [
-      {
-        node: this.state.nodeName,
-        containerRuntimeVersion: node.status?.nodeInfo?.containerRuntimeVersion,
-        kubeletVersion: node.status?.nodeInfo?.kubeletVersion,
-        containerd: measured.containerd,
-        shim: measured.shim,
-        runc: measured.runc,
-      },
-    ];
+    // The one node is this host: its binaries are the ones podchurn started.
+    const [reported, measured] = await Promise.all([listNodes(loadKubeConfig(this.kubeconfig)), measureVersions(this.state.binaries.runtime)]);
+    return nodeInfoVersions(reported).map((node) => ({ ...node, containerd: measured.containerd, shim: measured.shim, runc: measured.runc }));
   }
 
   async effectiveContainerdConfig(node: string): Promise<string> {
