@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
       .command('cluster', 'Kubernetes clusters for kube targets: up, down, status (--provider local|kind|existing)', clusterCommands((code) => (exitCode = code)))
-      .command('runtime', 'Pinned containerd/runc binaries: list, fetch, build, add, path', runtimeCommands)
+      .command('runtime', 'Pinned runtime binaries (containerd, runc, kubernetes, etcd, cri-tools): list, fetch, build, add, path', runtimeCommands)
       .command(
         'cleanup [run-id]',
         'Remove what an abandoned or killed run left on this host (managed containerd, shims, containers, mounts)',

@@ -17,6 +17,8 @@ const RuntimeCatalogSchema = z.object({
   runc: ComponentSchema,
   // No release download is reachable from the build machines; add a releaseUrl to enable one.
   kubernetes: ComponentSchema.extend({ releaseUrl: z.string().optional() }),
+  etcd: ComponentSchema.extend({ releaseUrl: z.string().optional() }),
+  'cri-tools': ComponentSchema.extend({ releaseUrl: z.string().optional() }),
   lostExitBug: z.object({
     title: z.string(),
     references: z.array(z.string()),
@@ -29,7 +31,8 @@ const RuntimeCatalogSchema = z.object({
 const KindNodeImageSchema = z.array(z.object({ kind: z.string(), image: z.string(), containerd: z.string(), runc: z.string() }));
 
 export type RuntimeCatalog = z.infer<typeof RuntimeCatalogSchema>;
-export type Component = 'containerd' | 'runc' | 'kubernetes';
+export const components = ['containerd', 'runc', 'kubernetes', 'etcd', 'cri-tools'] as const;
+export type Component = (typeof components)[number];
 export type KindNodeImage = z.infer<typeof KindNodeImageSchema>[number];
 
 let cached: RuntimeCatalog | undefined;

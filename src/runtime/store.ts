@@ -6,10 +6,13 @@ import { cacheDir } from '../util/dirs.js';
 import { runCommand, whichProgram } from '../util/exec.js';
 import type { BinarySet } from './binary-set.js';
 import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from './binary-set.js';
-import { runtimeCatalog, type Component } from './catalog.js';
-import { buildComponent } from './sources/go-build.js';
-import { buildKubernetes, kubernetesCommands, parseKubernetesVersion } from './sources/kubernetes-build.js';
+import { components, runtimeCatalog, type Component } from './catalog.js';
+import { buildCriTools, criToolsCommands, criToolsVersionProbes } from './sources/cri-tools-build.js';
+import { buildEtcd, etcdCommands, etcdVersionProbes } from './sources/etcd-build.js';
+import { buildComponent, type BuildOrigin, type GoBuildOptions } from './sources/go-build.js';
+import { buildKubernetes, kubernetesCommands, kubernetesVersionProbes } from './sources/kubernetes-build.js';
 import { installRelease } from './sources/release.js';
+import type { VersionProbe } from './version-probe.js';
 
 export type SourceKind = 'release' | 'go-build' | 'local-dir';
 
@@ -33,11 +36,36 @@ export interface ParsedKey {
   version: string;
 }
 
-const binariesOf: Record<Component, readonly string[]> = {
+/** The executables a key of each component consists of; an installed entry missing one of them is not installed. */
+export const binariesOf: Record<Component, readonly string[]> = {
   containerd: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
   runc: ['runc'],
   kubernetes: kubernetesCommands,
+  etcd: etcdCommands,
+  'cri-tools': criToolsCommands,
 };
+
+const versionProbes: Record<string, VersionProbe> = {
+  containerd: { args: ['--version'], parse: parseContainerdVersion },
+  'containerd-shim-runc-v2': { args: ['-v'], parse: parseShimVersion },
+  ctr: { args: ['--version'], parse: (out) => /^ctr\s+\S+\s+v?(\S+)/m.exec(out)?.[1] },
+  runc: { args: ['--version'], parse: parseRuncVersion },
+  ...kubernetesVersionProbes,
+  ...etcdVersionProbes,
+  ...criToolsVersionProbes,
+};
+
+/** The Go module proxy build of each component. */
+const goBuilders: Record<Component, (version: string, options: GoBuildOptions) => Promise<BuildOrigin>> = {
+  containerd: (version, options) => buildComponent('containerd', version, options),
+  runc: (version, options) => buildComponent('runc', version, options),
+  kubernetes: buildKubernetes,
+  etcd: buildEtcd,
+  'cri-tools': buildCriTools,
+};
+
+/** Debian's package for a component's `system` key, where the name differs from the component's. */
+const systemPackages: Partial<Record<Component, string>> = { etcd: 'etcd-server' };
 
 /** `1.7.22`, `v1.7.22` and `containerd@1.7.22` name the same key; `system` is the host's packages. */
 export function parseKey(component: Component, key: string): ParsedKey {
@@ -50,26 +78,25 @@ export function parseKey(component: Component, key: string): ParsedKey {
   return { key: `${component}@${version}`, component, version };
 }
 
+function isComponent(name: string | undefined): name is Component {
+  return (components as readonly (string | undefined)[]).includes(name);
+}
+
 export function parseAnyKey(key: string): ParsedKey {
   const component = key.split('@', 1)[0];
-  if (component !== 'containerd' && component !== 'runc' && component !== 'kubernetes') {
-    throw new InputError(`"${key}": runtime keys look like containerd@1.7.22, runc@1.1.14 or kubernetes@1.34.4.`);
+  if (!isComponent(component)) {
+    throw new InputError(`"${key}": runtime keys look like containerd@1.7.22, runc@1.1.14, kubernetes@1.34.4, etcd@3.6.5 or cri-tools@1.34.0.`);
   }
   return parseKey(component, key);
 }
 
 /** Versions the binaries in `dir` report, checked against the key: a mismatched set is refused. */
 export async function verifyBinaries(parsed: ParsedKey, binaries: Record<string, string>): Promise<Record<string, string>> {
-  const probes: Record<string, [string[], (out: string) => string | undefined]> = {
-    containerd: [['--version'], parseContainerdVersion],
-    'containerd-shim-runc-v2': [['-v'], parseShimVersion],
-    ctr: [['--version'], (out) => /^ctr\s+\S+\s+v?(\S+)/m.exec(out)?.[1]],
-    runc: [['--version'], parseRuncVersion],
-    ...Object.fromEntries(kubernetesCommands.map((name) => [name, [['--version'], parseKubernetesVersion]] as const)),
-  };
   const verified: Record<string, string> = {};
   for (const [name, path] of Object.entries(binaries)) {
-    const [args, parse] = probes[name]!;
+    const probe = versionProbes[name];
+    if (!probe) throw new InfrastructureError(`no version probe is declared for ${name}; cannot verify it as part of ${parsed.key}.`);
+    const { args, parse } = probe;
     const result = await runCommand(path, args, { timeoutMs: 10_000 }).catch((error) => ({ stdout: '', stderr: describeCause(error), exitCode: -1 }));
     const version = parse(result.stdout)?.replace(/^v/, '');
     if (!version) throw new InfrastructureError(`${path} ${args.join(' ')} did not report a version (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
@@ -104,7 +131,10 @@ export class RuntimeStore {
     const manifest = join(this.dirOf(key), 'manifest.json');
     if (!existsSync(manifest)) return undefined;
     const entry = JSON.parse(await readFile(manifest, 'utf8')) as StoreEntry;
-    return Object.values(entry.binaries).every((path) => existsSync(path)) ? entry : undefined;
+    // A key installed before its component gained a binary (kubernetes@ keys before kubeadm and kubectl) is
+    // incomplete: treating it as absent makes ensure() and fetch install the whole set again.
+    const complete = binariesOf[entry.component]?.every((name) => entry.binaries[name] !== undefined) ?? false;
+    return complete && Object.values(entry.binaries).every((path) => existsSync(path)) ? entry : undefined;
   }
 
   async list(): Promise<StoreEntry[]> {
@@ -169,8 +199,7 @@ export class RuntimeStore {
       if (!spec.releaseUrl) throw new InfrastructureError(`the catalog has no releaseUrl for ${parsed.component}; build it instead.`);
       return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir, binariesOf[parsed.component]);
     }
-    if (parsed.component === 'kubernetes') return buildKubernetes(parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
-    return buildComponent(parsed.component, parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
+    return goBuilders[parsed.component](parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
   }
 
   /** The binaries of an installed key, installing it first when `autoInstall` is set. */
@@ -191,7 +220,7 @@ export class RuntimeStore {
 }
 
 async function systemBinaries(component: Component): Promise<Record<string, string>> {
-  const aptPackage = component;
+  const aptPackage = systemPackages[component] ?? component;
   const binaries: Record<string, string> = {};
   for (const name of binariesOf[component]) {
     const path = await whichProgram(name);

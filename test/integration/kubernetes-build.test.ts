@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimeCatalog } from '../../src/runtime/catalog.js';
-import { kubernetesCommands } from '../../src/runtime/sources/kubernetes-build.js';
+import { kubernetesCommands, kubernetesVersionProbes } from '../../src/runtime/sources/kubernetes-build.js';
 import { RuntimeStore, parseAnyKey } from '../../src/runtime/store.js';
 import { runCommand } from '../../src/util/exec.js';
 
@@ -27,13 +27,19 @@ describe('kubernetes components from the Go module proxy', function () {
     expect(runtimeCatalog().kubernetes.versions).to.have.property(KUBERNETES);
   });
 
-  it('has all four commands, each reporting the key\'s version', async () => {
+  it('has all six commands, each reporting the key\'s version', async () => {
     expect(Object.keys(binaries).sort()).to.deep.equal([...kubernetesCommands].sort());
     for (const name of kubernetesCommands) {
-      const result = await runCommand(binaries[name]!, ['--version'], { timeoutMs: 30_000 });
-      expect(result.exitCode, `${name} --version`).to.equal(0);
-      expect(result.stdout.trim(), name).to.equal(`Kubernetes v${KUBERNETES}`);
+      const { args, parse } = kubernetesVersionProbes[name];
+      const result = await runCommand(binaries[name]!, args, { timeoutMs: 30_000 });
+      expect(result.exitCode, `${name} ${args.join(' ')}`).to.equal(0);
+      expect(parse(result.stdout), name).to.equal(KUBERNETES);
     }
+  });
+
+  it('kubeadm and kubectl answer their version commands exactly as released binaries do', async () => {
+    expect((await runCommand(binaries.kubeadm!, ['version', '-o', 'short'])).stdout.trim()).to.equal(`v${KUBERNETES}`);
+    expect((await runCommand(binaries.kubectl!, ['version', '--client'])).stdout).to.match(new RegExp(`^Client Version: v${KUBERNETES.replace(/\./g, '\\.')}$`, 'm'));
   });
 
   it('records the build in the manifest: go-build with the Go toolchain, 31 staging modules replaced', () => {

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { runtimeCatalog } from '../../src/runtime/catalog.js';
-import { kubernetesCommands, parseKubernetesVersion, stagingModules, stagingVersion, wrapperGoMod } from '../../src/runtime/sources/kubernetes-build.js';
+import {
+  kubernetesCommands,
+  parseKubeadmShortVersion,
+  parseKubectlClientVersion,
+  parseKubernetesVersion,
+  stagingModules,
+  stagingVersion,
+  wrapperGoMod,
+  type KubernetesCommand,
+} from '../../src/runtime/sources/kubernetes-build.js';
 import { RuntimeStore, parseAnyKey } from '../../src/runtime/store.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -32,10 +41,17 @@ replace k8s.io/kms v0.0.0 => ./staging/src/k8s.io/kms
 replace k8s.io/cri-api => ../outside/k8s.io/cri-api
 `;
 
-/** Fake Kubernetes commands: shell scripts answering --version the way the real ones do. */
+/** What each real command prints when asked for its version the way the store asks it. */
+function versionAnswer(name: KubernetesCommand, version: string): string {
+  if (name === 'kubeadm') return `v${version}`;
+  if (name === 'kubectl') return `Client Version: v${version}\nKustomize Version: v5.7.1`;
+  return `Kubernetes v${version}`;
+}
+
+/** Fake Kubernetes commands: shell scripts answering the version probe the way the real ones do. */
 function fakeKubernetes(dir: string, versions: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });
-  for (const name of kubernetesCommands) writeFileSync(join(dir, name), `#!/bin/sh\necho "Kubernetes v${versions[name] ?? versions.default}"\n`, { mode: 0o755 });
+  for (const name of kubernetesCommands) writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${versionAnswer(name, versions[name] ?? versions.default!)}"\n`, { mode: 0o755 });
   return dir;
 }
 
@@ -59,6 +75,13 @@ describe('kubernetes build recipe', () => {
     expect(() => stagingVersion('2.0.0')).to.throw(InputError);
     expect(parseKubernetesVersion('Kubernetes v1.34.4\n')).to.equal('1.34.4');
     expect(parseKubernetesVersion('kubelet version unknown')).to.equal(undefined);
+    expect(parseKubeadmShortVersion('v1.34.4\n')).to.equal('1.34.4');
+    expect(parseKubeadmShortVersion('kubeadm version: &version.Info{Major:"1"}')).to.equal(undefined);
+    expect(parseKubectlClientVersion('Client Version: v1.34.4\nKustomize Version: v5.7.1\n')).to.equal('1.34.4');
+  });
+
+  it('builds kubeadm and kubectl into the same key as the control plane and kubelet', () => {
+    expect(kubernetesCommands).to.include.members(['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kubeadm', 'kubectl']);
   });
 
   it('has a catalog entry without a release download, so builds are the default source', () => {
@@ -72,12 +95,32 @@ describe('kubernetes build recipe', () => {
 describe('kubernetes keys in the runtime store', () => {
   const root = mkdtempSync(join(tmpdir(), 'podchurn-k8s-store-'));
 
-  it('installs four binaries that report the key\'s version from a local directory', async () => {
+  it('installs the six binaries that report the key\'s version from a local directory', async () => {
     const store = new RuntimeStore(join(root, 'runtimes'));
     const entry = await store.install(parseAnyKey('kubernetes@1.34.4'), { fromDir: fakeKubernetes(join(root, 'good'), { default: '1.34.4' }) });
     expect(entry).to.include({ key: 'kubernetes@1.34.4', source: 'local-dir' });
     expect(Object.keys(entry.verifiedVersions).sort()).to.deep.equal([...kubernetesCommands].sort());
-    expect(Object.values(entry.verifiedVersions)).to.deep.equal(['1.34.4', '1.34.4', '1.34.4', '1.34.4']);
+    expect(Object.values(entry.verifiedVersions)).to.deep.equal(kubernetesCommands.map(() => '1.34.4'));
+  });
+
+  it('treats an entry installed before kubeadm and kubectl were part of the key as not installed', async () => {
+    const runtimes = join(root, 'stale-runtimes');
+    const dir = join(runtimes, 'kubernetes@1.34.4');
+    const fourCommands = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'];
+    fakeKubernetes(join(dir, 'bin'), { default: '1.34.4' });
+    const binaries = Object.fromEntries(fourCommands.map((name) => [name, join(dir, 'bin', name)]));
+    const manifest = { key: 'kubernetes@1.34.4', component: 'kubernetes', version: '1.34.4', source: 'go-build', origin: {}, binaries, verifiedVersions: {}, installedAt: '2026-11-27T00:00:00Z' };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const store = new RuntimeStore(runtimes);
+    expect(await store.get('kubernetes@1.34.4')).to.equal(undefined);
+    expect(await store.list()).to.deep.equal([]);
+    let missing: unknown;
+    try {
+      await store.ensure(parseAnyKey('kubernetes@1.34.4'), { autoInstall: false });
+    } catch (error) {
+      missing = error;
+    }
+    expect((missing as Error).message).to.include('podchurn runtime fetch kubernetes@1.34.4');
   });
 
   it('refuses a set where one binary reports another version, and installs nothing', async () => {

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { renderTable } from '../../report/table.js';
-import { lostExitStatus, runtimeCatalog } from '../../runtime/catalog.js';
+import { components, lostExitStatus, runtimeCatalog } from '../../runtime/catalog.js';
 import { RuntimeStore, parseAnyKey, type SourceKind } from '../../runtime/store.js';
 
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -12,12 +12,7 @@ export function runtimeCommands(yargs: Argv): Argv {
       const store = new RuntimeStore();
       const installed = await store.list();
       const catalog = runtimeCatalog();
-      const keys = new Set([
-        ...Object.keys(catalog.containerd.versions).map((v) => `containerd@${v}`),
-        ...Object.keys(catalog.runc.versions).map((v) => `runc@${v}`),
-        ...Object.keys(catalog.kubernetes.versions).map((v) => `kubernetes@${v}`),
-        ...installed.map((e) => e.key),
-      ]);
+      const keys = new Set([...components.flatMap((component) => Object.keys(catalog[component].versions).map((v) => `${component}@${v}`)), ...installed.map((e) => e.key)]);
       const rows = [...keys].sort().map((key) => {
         const entry = installed.find((e) => e.key === key);
         const { component, version } = parseAnyKey(key);

@@ -1,18 +1,24 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError, InputError } from '../../errors.js';
+import type { VersionProbe } from '../version-probe.js';
 import { downloadModule, goEnvironment, goVersion, runGo, type GoBuildOptions } from './go-build.js';
 
 /**
- * Builds kube-apiserver, kube-controller-manager, kube-scheduler and kubelet from the Go module
- * proxy. k8s.io/kubernetes cannot be built as a dependency on its own: its go.mod points every
+ * Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl
+ * from the Go module proxy. k8s.io/kubernetes cannot be built as a dependency on its own: its go.mod points every
  * staging module (k8s.io/api, k8s.io/client-go, ...) at ./staging/src, which a module download
  * does not contain, and requires them at v0.0.0. The wrapper module replaces each of them with
  * its published v0.MINOR.PATCH twin, and takes the list from the tagged go.mod itself, so a new
  * staging module in a later release needs no code change here.
  */
 export const kubernetesModule = 'k8s.io/kubernetes';
-export const kubernetesCommands = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'] as const;
+/**
+ * The control plane and kubelet for the local cluster provider, plus kubeadm and kubectl for kind
+ * node images (kubeadm bootstraps the node; kubectl is what kind's tooling runs inside it).
+ */
+export const kubernetesCommands = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kubeadm', 'kubectl'] as const;
+export type KubernetesCommand = (typeof kubernetesCommands)[number];
 
 /** Staging modules: the `replace k8s.io/x => ./staging/src/k8s.io/x` directives of k8s.io/kubernetes' go.mod. */
 export function stagingModules(goMod: string): string[] {
@@ -78,12 +84,39 @@ function toolsGo(): string {
   ].join('\n');
 }
 
-/** `Kubernetes v1.34.4` -> `1.34.4`: what every one of the four commands prints for --version. */
+/** `Kubernetes v1.34.4` -> `1.34.4`: what the server components and kubelet print for --version. */
 export function parseKubernetesVersion(output: string): string | undefined {
   return /^Kubernetes\s+v?(\S+)/m.exec(output)?.[1];
 }
 
-/** The -X flags `kubectl version` and /version read; both packages, since a non-semver default panics in some callers. */
+/** `v1.34.4` -> `1.34.4`: what `kubeadm version -o short` prints. */
+export function parseKubeadmShortVersion(output: string): string | undefined {
+  return /^v?(\d+\.\d+\.\d+\S*)\s*$/m.exec(output)?.[1];
+}
+
+/** `Client Version: v1.34.4` -> `1.34.4`, from `kubectl version --client`. */
+export function parseKubectlClientVersion(output: string): string | undefined {
+  return /^Client Version:\s+v?(\S+)/m.exec(output)?.[1];
+}
+
+/**
+ * How each command states its version. kubeadm and kubectl have no --version flag: they answer a
+ * `version` subcommand instead (`--client` keeps kubectl from looking for an API server).
+ */
+export const kubernetesVersionProbes: Record<KubernetesCommand, VersionProbe> = {
+  'kube-apiserver': { args: ['--version'], parse: parseKubernetesVersion },
+  'kube-controller-manager': { args: ['--version'], parse: parseKubernetesVersion },
+  'kube-scheduler': { args: ['--version'], parse: parseKubernetesVersion },
+  kubelet: { args: ['--version'], parse: parseKubernetesVersion },
+  kubeadm: { args: ['version', '-o', 'short'], parse: parseKubeadmShortVersion },
+  kubectl: { args: ['version', '--client'], parse: parseKubectlClientVersion },
+};
+
+/**
+ * The -X flags the version commands and /version read: component-base for the server components,
+ * kubelet and kubeadm, client-go for kubectl. Both packages, since a non-semver default panics in
+ * some callers (kubeadm derives the control-plane version it deploys from its own).
+ */
 function versionLdflags(version: string, commit: string): string {
   const [major = '', minor = ''] = version.split('.');
   const buildDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -94,7 +127,7 @@ function versionLdflags(version: string, commit: string): string {
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
-/** Builds the four commands into `options.outDir`; returns what the manifest records about the build. */
+/** Builds every command of `kubernetesCommands` into `options.outDir`; returns what the manifest records about the build. */
 export async function buildKubernetes(version: string, options: GoBuildOptions): Promise<Record<string, string | number>> {
   const env = await goEnvironment(options.cacheRoot);
   const workDir = join(options.cacheRoot, 'build', `kubernetes@${version}`);
