@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfrastructureError } from '../errors.js';
 import { cacheDir } from '../util/dirs.js';
 import { runCommand, whichProgram } from '../util/exec.js';
+import { cachedImageFile, contentKey } from './image-cache.js';
 import { writeOciArchive, type ImageDefinition, type LayerEntry } from './oci-archive.js';
 
 /** The images podchurn builds itself, so no registry is ever needed. */
@@ -21,12 +21,6 @@ export interface BuiltImage {
   archive: string;
 }
 
-function contentKey(...parts: (Buffer | string)[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest('hex').slice(0, 16);
-}
-
 async function busyboxBinary(): Promise<Buffer> {
   const path = (await whichProgram('busybox')) ?? '/bin/busybox';
   if (!existsSync(path)) {
@@ -37,16 +31,6 @@ async function busyboxBinary(): Promise<Buffer> {
     throw new InfrastructureError(`${path} is dynamically linked; install Debian's busybox-static (apt-get install busybox-static).`);
   }
   return readFile(path);
-}
-
-async function cached(name: string, key: string, build: (file: string) => Promise<unknown>): Promise<string> {
-  const dir = join(cacheDir(), 'images');
-  const file = join(dir, `${name}-${key}.oci.tar`);
-  if (!existsSync(file)) {
-    await mkdir(dir, { recursive: true });
-    await build(file);
-  }
-  return file;
 }
 
 export async function buildWorkloadImage(): Promise<BuiltImage> {
@@ -66,31 +50,51 @@ export async function buildWorkloadImage(): Promise<BuiltImage> {
     entrypoint: ['/podchurn-workload'],
     labels: { 'io.podchurn.image': 'workload' },
   };
-  const archive = await cached('workload', key, (file) => writeOciArchive(definition, file));
+  const archive = await cachedImageFile('workload', key, (file) => writeOciArchive(definition, file));
   return { reference: WORKLOAD_IMAGE, archive };
 }
 
-export async function buildPauseImage(): Promise<BuiltImage> {
-  const source = await readFile(join(imageSourceDir, 'pause', 'pause.c'));
-  const key = contentKey(source, PAUSE_IMAGE);
-  const archive = await cached('pause', key, async (file) => {
+const pauseSource = join(imageSourceDir, 'pause', 'pause.c');
+
+/**
+ * podchurn's sandbox process (images/pause/pause.c), compiled statically once per source version
+ * and kept in the image cache: every pause image, whatever it is tagged, carries this binary.
+ */
+export async function pauseBinary(): Promise<{ content: Buffer; sourceHash: string }> {
+  const sourceHash = contentKey(await readFile(pauseSource));
+  const dir = join(cacheDir(), 'images');
+  const file = join(dir, `pause-${sourceHash}.bin`);
+  if (!existsSync(file)) {
     const gcc = await whichProgram('gcc');
     if (!gcc) throw new InfrastructureError('gcc is needed once to build the sandbox (pause) image: apt-get install gcc libc6-dev.');
+    await mkdir(dir, { recursive: true });
     const work = await mkdtemp(join(tmpdir(), 'podchurn-pause-'));
     try {
       const binary = join(work, 'pause');
-      const compiled = await runCommand(gcc, ['-static', '-Os', '-s', '-o', binary, join(imageSourceDir, 'pause', 'pause.c')]);
+      const compiled = await runCommand(gcc, ['-static', '-Os', '-s', '-o', binary, pauseSource]);
       if (compiled.exitCode !== 0) {
         throw new InfrastructureError(`building the pause binary failed (is libc6-dev installed?):\n${compiled.stderr}`);
       }
-      await writeOciArchive(
-        { reference: PAUSE_IMAGE, entries: [{ type: 'file', path: 'pause', content: await readFile(binary), mode: 0o755 }], entrypoint: ['/pause'] },
-        file,
-      );
+      // Moved into place whole, so a concurrent reader never sees half a binary.
+      const partial = `${file}.partial-${process.pid}`;
+      await writeFile(partial, await readFile(binary), { mode: 0o755 });
+      await rename(partial, file);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
-  });
+  }
+  return { content: await readFile(file), sourceHash };
+}
+
+/** A pause image under `reference`: the binary at /pause, as the sandbox images containerd and kubelet expect. */
+export function pauseImageDefinition(reference: string, pause: Buffer, labels: Record<string, string> = {}): ImageDefinition {
+  return { reference, entries: [{ type: 'file', path: 'pause', content: pause, mode: 0o755 }], entrypoint: ['/pause'], labels };
+}
+
+export async function buildPauseImage(): Promise<BuiltImage> {
+  const source = await readFile(pauseSource);
+  const key = contentKey(source, PAUSE_IMAGE);
+  const archive = await cachedImageFile('pause', key, async (file) => writeOciArchive(pauseImageDefinition(PAUSE_IMAGE, (await pauseBinary()).content), file));
   return { reference: PAUSE_IMAGE, archive };
 }
 
