@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { RuntimeStore, parseKey, type ParsedKey, type StoreEntry } from '../runtime/store.js';
-import { contentKey, cachedImageFile } from './image-cache.js';
+import { cachedImageFile, contentKey, pruneSupersededImageFiles } from './image-cache.js';
 import { elfLinkage } from './elf.js';
 import { pauseBinary, pauseImageDefinition, type BuiltImage } from './builtin-images.js';
 import { writeOciArchive, type ImageDefinition, type LayerEntry } from './oci-archive.js';
@@ -186,7 +186,10 @@ function archiveName(reference: string): string {
 }
 
 async function buildArchive(definition: ImageDefinition): Promise<string> {
-  return cachedImageFile(archiveName(definition.reference), definitionKey(definition), (file) => writeOciArchive(definition, file));
+  const name = archiveName(definition.reference);
+  const archive = await cachedImageFile(name, definitionKey(definition), (file) => writeOciArchive(definition, file));
+  await pruneSupersededImageFiles(name, archive);
+  return archive;
 }
 
 async function binaryImage(component: ControlPlaneComponent, reference: string, entry: StoreEntry, request: ControlPlaneImagesRequest): Promise<ControlPlaneImage> {

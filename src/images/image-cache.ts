@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDir } from '../util/dirs.js';
 
@@ -20,4 +20,17 @@ export async function cachedImageFile(name: string, key: string, build: (file: s
     await build(file);
   }
   return file;
+}
+
+/**
+ * Removes the other `<name>-<key>.oci.tar` files of `name`, keeping `keep`. For images whose content
+ * changes under the same name (a rebuilt store key relinks its binaries), so the cache holds one
+ * archive per reference instead of growing by hundreds of MB with every rebuild.
+ */
+export async function pruneSupersededImageFiles(name: string, keep: string): Promise<void> {
+  const dir = join(cacheDir(), 'images');
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const sameName = new RegExp(`^${escaped}-[0-9a-f]{16}\\.oci\\.tar$`);
+  const files = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(files.filter((file) => sameName.test(file) && join(dir, file) !== keep).map((file) => rm(join(dir, file), { force: true })));
 }
