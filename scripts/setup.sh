@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # libseccomp-dev, pkg-config: building pinned runc from the Go module proxy; etcd-server,
 # containernetworking-plugins: the local cluster's etcd and pod network (the package's etcd service is never used).
 packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config etcd-server containernetworking-plugins)
-# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand.
+# Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand;
+# docker.io, jq: the Docker engine the kind tests run (scripts/docker-engine.sh); debootstrap: offline kind node images.
 if [[ ${1:-} == --test ]]; then
-  packages+=(chromium libxml2-utils)
+  packages+=(chromium libxml2-utils docker.io jq debootstrap)
 fi
 
 missing=()
@@ -42,4 +43,10 @@ fi
 # Rebuild the CLI when any source is newer than the last build.
 if [[ ! -f dist/cli/main.js ]] || [[ -n $(find src proto -newer dist/cli/main.js -print -quit) ]]; then
   npx tsc -p tsconfig.build.json
+fi
+
+# Tests only: the kind end-to-end tests need a Docker engine and the pinned kind CLI.
+if [[ ${1:-} == --test ]]; then
+  bash scripts/docker-engine.sh start
+  bash scripts/kind-tool.sh
 fi

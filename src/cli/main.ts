@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, InputError, PodchurnError } from '../errors.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
 import { clusterCommands } from './commands/cluster.js';
+import { imageCommands } from './commands/image.js';
 import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
       .command('cluster', 'Kubernetes clusters for kube targets: up, down, status (--provider local|kind|existing)', clusterCommands((code) => (exitCode = code)))
+      .command('image', 'kind node images with pinned runtimes: node (--flavor offline|online)', imageCommands)
       .command('runtime', 'Pinned runtime binaries (containerd, runc, kubernetes, etcd, cri-tools): list, fetch, build, add, path', runtimeCommands)
       .command(
         'cleanup [run-id]',

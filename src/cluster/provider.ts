@@ -38,6 +38,8 @@ export interface ClusterSpec {
   /** kind: cluster config file (kind.x-k8s.io/v1alpha4 Cluster); node image override. */
   kindConfig?: string;
   nodeImage?: string;
+  /** kind: build the node image with the pins (offline: from Debian, no registry; online: on kindest/node); nodeImage is then the online base. */
+  nodeImageBuild?: 'offline' | 'online';
   /** existing: kubeconfig and context to attach to. */
   kubeconfig?: string;
   context?: string;

@@ -41,6 +41,7 @@ export function clusterSpecFor(settings: CellSettings, scenarioName: string, sce
     containerdConfigPatches: cluster.containerdConfigPatches,
     ...(cluster.config ? { kindConfig: resolve(dirname(scenarioFile), cluster.config) } : {}),
     ...(cluster.nodeImage ? { nodeImage: cluster.nodeImage } : {}),
+    ...(cluster.nodeImageBuild ? { nodeImageBuild: cluster.nodeImageBuild } : {}),
     ...(kube?.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}),
     ...(kube?.context ? { context: kube.context } : {}),
   };

@@ -51,6 +51,13 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
     if (parsed.data.cluster && parsed.data.target.type !== 'kube') {
       throw new InputError(`${file}: cluster is only used with target.type "kube" (a cri target drives a containerd directly).`);
     }
+    const cluster = parsed.data.cluster;
+    if (cluster?.nodeImageBuild && cluster.provider !== 'kind') {
+      throw new InputError(`${file}: cluster.nodeImageBuild builds kind node images; provider "${cluster.provider}" does not use one.`);
+    }
+    if (cluster?.nodeImageBuild && [parsed.data.runtime.containerd, parsed.data.runtime.runc].some((key) => /(^|@)system$/.test(key))) {
+      throw new InputError(`${file}: cluster.nodeImageBuild bakes runtime.containerd and runtime.runc into the node image; pin both (e.g. containerd@1.7.22, runc@1.1.14).`);
+    }
     return {
       id: `cell-${String(index + 1).padStart(width, '0')}`,
       name: cellName(combination),

@@ -120,7 +120,11 @@ export const ClusterSchema = z
       .default([])
       .describe('TOML fragments merged into the node containerd config; podchurn reports keys containerd ignored (e.g. stop_timeout)'),
     config: z.string().min(1).optional().describe('kind: cluster config file (kind.x-k8s.io/v1alpha4), relative to the scenario file'),
-    nodeImage: z.string().min(1).optional().describe('kind: node image; default: chosen from the kind catalog for the Kubernetes version'),
+    nodeImage: z.string().min(1).optional().describe('kind: node image; default: chosen from the kind catalog for the Kubernetes version (with nodeImageBuild online: the image to derive from)'),
+    nodeImageBuild: z
+      .enum(['offline', 'online'])
+      .optional()
+      .describe('kind: build the node image with the pinned runtimes (offline: from Debian, no registry needed; online: a layer on kindest/node)'),
     keep: z.boolean().default(false).describe('Leave the cluster running after the run (podchurn cluster down removes it)'),
   })
   .strict();

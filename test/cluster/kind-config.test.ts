@@ -115,6 +115,23 @@ describe('kind node image choice', () => {
   });
 });
 
+describe('kind config for a podchurn offline node image', () => {
+  it('turns off what the image does not carry (kindnet, kube-proxy, CoreDNS) and names its etcd tag; the user\'s networking stays', () => {
+    const user = join(dir, 'offline-user.yaml');
+    writeFileSync(user, 'kind: Cluster\nnetworking:\n  podSubnet: 10.250.0.0/16\n');
+    const config = parseYaml(renderKindConfig({ configFile: user, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 60, offlineNode: { etcdImageTag: '3.6.5-0' } })) as Record<string, unknown>;
+    expect(config.networking).to.deep.equal({ podSubnet: '10.250.0.0/16', disableDefaultCNI: true, kubeProxyMode: 'none' });
+    const patches = (config.kubeadmConfigPatches as string[]).map((p) => parseYaml(p) as Record<string, unknown>);
+    expect(patches).to.deep.equal([
+      { kind: 'ClusterConfiguration', etcd: { local: { imageTag: '3.6.5-0' } } },
+      { kind: 'InitConfiguration', skipPhases: ['preflight', 'addon/kube-proxy', 'addon/coredns'] },
+      { kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', failCgroupV1: false },
+      // runtimeRequestTimeout comes last, so it wins over any earlier KubeletConfiguration patch.
+      { kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', runtimeRequestTimeout: '60s' },
+    ]);
+  });
+});
+
 describe('example kind configs in clusters/', () => {
   const clustersDir = fileURLToPath(new URL('../../clusters/', import.meta.url));
   for (const name of readdirSync(clustersDir).filter((f) => f.startsWith('kind-') && f.endsWith('.yaml'))) {

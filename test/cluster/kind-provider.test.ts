@@ -30,6 +30,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
   let images: ReturnType<typeof fakeImages>;
   const provider = (store = fakeStore(work, { containerd: '1.7.22', runc: '1.1.14' })) => new KindProvider({ stateRoot, store, images: async () => images });
   const paths = (name = NAME) => ({ config: join(stateRoot, name, 'kind-config.yaml'), kubeconfig: join(stateRoot, name, 'kubeconfig') });
+  const networkArgv = ['docker network inspect kind --format {{len .Containers}}', 'docker network rm kind'];
   const psArgv = (name = NAME) => `docker ps -a --filter label=io.x-k8s.kind.cluster=${name} --format {{json .}}`;
 
   beforeEach(() => {
@@ -79,7 +80,9 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     expect(config.nodes).to.deep.equal([{ role: 'control-plane' }, { role: 'worker' }]);
     expect(config.containerdConfigPatches).to.deep.equal([patch]);
     expect(String((config.kubeadmConfigPatches as string[])[0])).to.include('runtimeRequestTimeout: 300s');
-    expect(fake.lines()[1]).to.include('--image kindest/node:v1.31.2 ');
+    // A user-named image is looked at first (a podchurn node image says what it is in its labels).
+    expect(fake.lines()[0]).to.equal('docker image inspect --format {{json .Config.Labels}} kindest/node:v1.31.2');
+    expect(fake.lines()[2]).to.include('--image kindest/node:v1.31.2 ');
     expect(await handle.nodes()).to.deep.equal([`${NAME}-control-plane`, `${NAME}-worker`]);
     // The fake node's config dump carries the patches kind applied.
     expect(await handle.effectiveContainerdConfig(`${NAME}-worker`)).to.include('stop_timeout = "60s"');
@@ -124,7 +127,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     const lines = fake.lines();
     expect(lines).to.include(`docker cp ${join(store.root, 'runc@1.1.14', 'bin', 'runc')} ${NAME}-control-plane:/usr/local/sbin/runc`);
     expect(lines).not.to.include(`docker cp ${join(store.root, 'containerd@1.7.22', 'bin', 'containerd')} ${NAME}-control-plane:/usr/local/bin/containerd`);
-    expect(lines.slice(-4)).to.deep.equal([psArgv(), `kind delete cluster --name ${NAME}`, 'kind get clusters', psArgv()]);
+    expect(lines.slice(-6)).to.deep.equal([psArgv(), `kind delete cluster --name ${NAME}`, 'kind get clusters', psArgv(), ...networkArgv]);
     expect(existsSync(join(stateRoot, NAME))).to.equal(false);
   });
 
@@ -174,9 +177,10 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     await provider().up(spec());
     fake.clearLog();
     const teardown = await provider().down(NAME);
-    expect(fake.lines()).to.deep.equal([psArgv(), `kind delete cluster --name ${NAME}`, 'kind get clusters', psArgv()]);
+    // kind keeps its Docker network; once no container is attached, down removes it too.
+    expect(fake.lines()).to.deep.equal([psArgv(), `kind delete cluster --name ${NAME}`, 'kind get clusters', psArgv(), ...networkArgv]);
     expect(teardown.leftovers).to.deep.equal([]);
-    expect(teardown.removed).to.deep.equal([`kind node container ${NAME}-control-plane`, `state directory ${join(stateRoot, NAME)}`]);
+    expect(teardown.removed).to.deep.equal([`kind node container ${NAME}-control-plane`, 'docker network kind', `state directory ${join(stateRoot, NAME)}`]);
     expect(existsSync(join(stateRoot, NAME))).to.equal(false);
     // A second down finds nothing and says so.
     const notices: string[] = [];

@@ -10,6 +10,15 @@ describe('matrix expansion', () => {
     expect(cells.map((c) => [c.id, c.name])).to.deep.equal([['cell-01', 'default']]);
   });
 
+  it('cluster.nodeImageBuild: kind only, and only with pinned containerd and runc (bad input, exit 2)', () => {
+    const kube = `${header}target: {type: kube}\n`;
+    const build = (text: string) => () => expandMatrix(parseScenario(text, 's.yaml').scenario, 's.yaml');
+    expect(build(`${kube}cluster: {provider: local, nodeImageBuild: offline}\nruntime: {containerd: containerd@1.7.22, runc: runc@1.1.14}\n`)).to.throw(/nodeImageBuild builds kind node images; provider "local"/);
+    expect(build(`${kube}cluster: {provider: kind, nodeImageBuild: offline}\nruntime: {containerd: containerd@1.7.22}\n`)).to.throw(/pin both/);
+    const [cell] = build(`${kube}cluster: {provider: kind, nodeImageBuild: online}\nruntime: {containerd: containerd@1.7.22, runc: runc@1.1.14}\n`)();
+    expect(cell!.settings.cluster!.nodeImageBuild).to.equal('online');
+  });
+
   it('is the cartesian product, last axis fastest, each cell fully validated', () => {
     const text = `${header}batchSize: 5\nmatrix:\n  batchSize: [50, 20]\n  runtime.containerd: ["1.7.15", "1.7.22"]\n  gracePeriodSeconds: [30, 60]\n`;
     const cells = expandMatrix(parseScenario(text, 's.yaml').scenario, 's.yaml');

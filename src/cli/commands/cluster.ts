@@ -21,7 +21,8 @@ function upOptions(y: Argv) {
     .option('runtime-request-timeout', { type: 'number', default: 120, describe: 'kubelet runtimeRequestTimeout in seconds' })
     .option('containerd-config-patch', { type: 'string', array: true, default: [] as string[], describe: 'File holding a TOML fragment merged into the node containerd config (repeatable)' })
     .option('config', { type: 'string', describe: 'kind: cluster config file' })
-    .option('image', { type: 'string', describe: 'kind: node image' })
+    .option('image', { type: 'string', describe: 'kind: node image (with --build-node-image online: the image to derive from)' })
+    .option('build-node-image', { choices: ['offline', 'online'] as const, describe: 'kind: build the node image with the pinned runtimes (podchurn image node)' })
     .option('kubeconfig', { type: 'string', describe: 'existing: kubeconfig file' })
     .option('context', { type: 'string', describe: 'existing: kubeconfig context' });
 }
@@ -49,6 +50,7 @@ export function clusterCommands(setExitCode: (code: number) => void) {
         containerdConfigPatches: (args['containerd-config-patch'] ?? []).map((file) => readPatch(String(file))),
         kindConfig: args.config,
         nodeImage: args.image,
+        ...(args['build-node-image'] ? { nodeImageBuild: args['build-node-image'] } : {}),
         kubeconfig: args.kubeconfig,
         context: args.context,
       };

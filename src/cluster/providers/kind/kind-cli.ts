@@ -9,6 +9,8 @@ import { runCommand, type CommandResult } from '../../../util/exec.js';
 
 /** The label kind puts on every node container of a cluster. */
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
+/** The Docker network kind attaches every node to (and never removes). */
+export const KIND_NETWORK = 'kind';
 
 export const kindArgv = {
   getClusters: (): string[] => ['get', 'clusters'],
@@ -27,6 +29,9 @@ export const dockerArgv = {
   psCluster: (name: string): string[] => ['ps', '-a', '--filter', `label=${KIND_CLUSTER_LABEL}=${name}`, '--format', '{{json .}}'],
   exec: (node: string, argv: readonly string[]): string[] => ['exec', node, ...argv],
   cp: (source: string, node: string, path: string): string[] => ['cp', source, `${node}:${path}`],
+  networkContainers: (network: string): string[] => ['network', 'inspect', network, '--format', '{{len .Containers}}'],
+  networkRemove: (network: string): string[] => ['network', 'rm', network],
+  imageLabels: (reference: string): string[] => ['image', 'inspect', '--format', '{{json .Config.Labels}}', reference],
 };
 
 export type Tool = 'kind' | 'docker';

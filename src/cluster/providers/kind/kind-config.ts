@@ -20,6 +20,14 @@ export interface KindConfigInput {
   configFile?: string;
   containerdConfigPatches: readonly string[];
   runtimeRequestTimeoutSeconds: number;
+  /** Set when the node image is a podchurn offline image: what it lacks, so kind must not ask for it. */
+  offlineNode?: OfflineNodeSettings;
+}
+
+/** What an offline node image (podchurn image node --flavor offline) carries instead of kindest/node's images. */
+export interface OfflineNodeSettings {
+  /** The etcd image tag preloaded in the node (kubeadm's form, e.g. 3.6.5-0). */
+  etcdImageTag: string;
 }
 
 /** The KubeletConfiguration patch carrying runtimeRequestTimeout (a Go duration, e.g. 120s). */
@@ -68,6 +76,21 @@ function appendAll(doc: Document, key: string, items: readonly string[]): void {
   for (const item of items) (seq as YAMLSeq).add(doc.createNode(item));
 }
 
+/**
+ * The settings an offline node image needs. It preloads only the control-plane images built here,
+ * so: no kindnet (the image carries a bridge CNI config), no kube-proxy or CoreDNS (kubeadm skips
+ * those add-ons; a single-node churn needs neither), and kubeadm's etcd image tag is the preloaded
+ * one. kubelet may run on a cgroup v1 host (failCgroupV1: false). The kubeadm patches name no
+ * apiVersion, so they match whichever kubeadm API kind writes for the Kubernetes version.
+ */
+export function offlineNodePatches(settings: OfflineNodeSettings): string[] {
+  return [
+    `kind: ClusterConfiguration\netcd:\n  local:\n    imageTag: "${settings.etcdImageTag}"\n`,
+    'kind: InitConfiguration\nskipPhases:\n  - preflight\n  - addon/kube-proxy\n  - addon/coredns\n',
+    'kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nfailCgroupV1: false\n',
+  ];
+}
+
 /** The YAML text of the generated kind config. */
 export function renderKindConfig(input: KindConfigInput): string {
   const doc = input.configFile ? loadUserConfig(input.configFile) : new Document({});
@@ -77,6 +100,13 @@ export function renderKindConfig(input: KindConfigInput): string {
     if (!patch.trim()) throw new InputError('a containerd config patch is empty; each patch must be a TOML fragment.');
   }
   appendAll(doc, 'containerdConfigPatches', input.containerdConfigPatches);
+  if (input.offlineNode) {
+    const networking = doc.get('networking');
+    if (networking !== undefined && !isMap(networking)) throw new InputError('kind config: networking must be a mapping.');
+    doc.setIn(['networking', 'disableDefaultCNI'], true);
+    doc.setIn(['networking', 'kubeProxyMode'], 'none');
+    appendAll(doc, 'kubeadmConfigPatches', offlineNodePatches(input.offlineNode));
+  }
   appendAll(doc, 'kubeadmConfigPatches', [kubeletPatch(input.runtimeRequestTimeoutSeconds)]);
   return doc.toString({ lineWidth: 0 });
 }

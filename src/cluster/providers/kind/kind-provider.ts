@@ -4,12 +4,14 @@ import { InfrastructureError, InputError, describeCause } from '../../../errors.
 import { buildPauseImage, buildWorkloadImage, type BuiltImage } from '../../../images/builtin-images.js';
 import { RuntimeStore } from '../../../runtime/store.js';
 import type { ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown } from '../../provider.js';
-import { KIND_CLUSTER_LABEL, dockerArgv, isRunning, kindArgv, outputTail, parseDockerPs, parseLines, runTool, runToolOk, type DockerContainer } from './kind-cli.js';
+import { KIND_CLUSTER_LABEL, KIND_NETWORK, dockerArgv, isRunning, kindArgv, outputTail, parseDockerPs, parseLines, runTool, runToolOk, type DockerContainer } from './kind-cli.js';
 import { renderKindConfig } from './kind-config.js';
 import { KindClusterHandle } from './kind-handle.js';
 import { kindStatePaths, kindStateRoot } from './kind-state.js';
-import { chooseNodeImage } from './node-image.js';
-import { hasPins, pinNodeRuntimes, resolveNodePins } from './node-pins.js';
+import { chooseNodeImage, type NodeImageChoice } from './node-image.js';
+import { hasPins, pinNodeRuntimes, resolveNodePins, verifyNodePins, type NodePins } from './node-pins.js';
+import { buildNodeImage, NODE_IMAGE_LABELS } from '../../../images/kind-node/node-image.js';
+import { dockerImageLabels } from '../../../images/kind-node/docker-images.js';
 
 export interface KindProviderOptions {
   /** Parent of the per-cluster state dirs (default: <cache>/clusters/kind). */
@@ -45,6 +47,12 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * the same name), loads podchurn's offline images, and pins node runtimes from the runtime store;
  * `down` deletes it and checks with kind and docker that nothing of it is left.
  */
+/** Whether the image's labels say it was built with exactly these pins. */
+function pinsMatchLabels(pins: NodePins, labels: Record<string, string>): boolean {
+  if (!pins.containerd || !pins.runc) return false;
+  return labels[NODE_IMAGE_LABELS.containerd] === pins.containerd.version && labels[NODE_IMAGE_LABELS.runc] === pins.runc.version;
+}
+
 export class KindProvider implements ClusterProvider {
   readonly name = 'kind' as const;
   private readonly stateRoot: string;
@@ -79,10 +87,17 @@ export class KindProvider implements ClusterProvider {
     checkName(spec.name);
     const paths = kindStatePaths(spec.name, this.stateRoot);
     // Everything that can be wrong with the input, or slow to prepare, is settled before a cluster exists.
-    const config = renderKindConfig({ configFile: spec.kindConfig, containerdConfigPatches: spec.containerdConfigPatches, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds });
-    const image = chooseNodeImage(spec);
+    const store = this.options.store ?? new RuntimeStore();
+    const pins = await resolveNodePins(spec, store, { onProgress: notice });
+    const image = spec.nodeImageBuild ? await this.buildImage(spec, store, notice) : chooseNodeImage(spec);
     if (image.note) notice(image.note);
-    const pins = await resolveNodePins(spec, this.options.store ?? new RuntimeStore(), { onProgress: notice });
+    // A podchurn node image says what it is in its labels: an offline one needs kind told what it lacks,
+    // and one built with the pins needs no copying, only checking. Catalog images are kindest/node.
+    const labels = (spec.nodeImageBuild || spec.nodeImage ? await dockerImageLabels(image.image) : undefined) ?? {};
+    const offlineNode = labels[NODE_IMAGE_LABELS.flavor] === 'offline' ? { etcdImageTag: labels[NODE_IMAGE_LABELS.etcdImageTag] ?? '' } : undefined;
+    if (offlineNode && !offlineNode.etcdImageTag) throw new InputError(`node image ${image.image} is a podchurn offline image without its etcd image label; rebuild it with podchurn image node.`);
+    const pinsBaked = pinsMatchLabels(pins, labels);
+    const config = renderKindConfig({ configFile: spec.kindConfig, containerdConfigPatches: spec.containerdConfigPatches, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, offlineNode });
     const images = await this.images();
     throwIfAborted(options.signal);
 
@@ -114,7 +129,10 @@ export class KindProvider implements ClusterProvider {
         throwIfAborted(options.signal);
         await runToolOk('kind', kindArgv.loadImageArchive(built.archive, spec.name), `loading ${built.reference} into kind cluster ${spec.name}`, { timeoutMs: LOAD_TIMEOUT_MS });
       }
-      if (hasPins(pins)) {
+      if (hasPins(pins) && created && pinsBaked) {
+        for (const node of await handle.nodes()) await verifyNodePins(node, pins);
+        notice(`${image.image} carries the pinned runtimes: every pod runs them from the first`);
+      } else if (hasPins(pins)) {
         throwIfAborted(options.signal);
         await pinNodeRuntimes(await handle.nodes(), pins, notice);
       }
@@ -127,6 +145,15 @@ export class KindProvider implements ClusterProvider {
       throw error;
     }
     return handle;
+  }
+
+  /** The node image built (or reused) for the spec's Kubernetes version and pins. */
+  private async buildImage(spec: ClusterSpec, store: RuntimeStore, notice: (line: string) => void): Promise<NodeImageChoice> {
+    const built = await buildNodeImage(
+      { flavor: spec.nodeImageBuild!, kubernetes: spec.kubernetes, containerd: spec.containerd, runc: spec.runc, ...(spec.nodeImage ? { baseImage: spec.nodeImage } : {}) },
+      { store, onProgress: notice },
+    );
+    return { image: built.reference, note: `node image ${built.reference} ${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'reused (same inputs)'}` };
   }
 
   async attach(name: string): Promise<KindClusterHandle | undefined> {
@@ -150,12 +177,23 @@ export class KindProvider implements ClusterProvider {
     for (const container of after) leftovers.push(`docker container ${container.Names} (${container.Status || container.State || 'unknown state'}; label ${KIND_CLUSTER_LABEL}=${name})`);
 
     const removed = before.filter((c) => !after.some((a) => a.Names === c.Names)).map((c) => `kind node container ${c.Names}`);
+    if (before.length && (await this.removeIdleKindNetwork())) removed.push(`docker network ${KIND_NETWORK}`);
     const paths = kindStatePaths(name, this.stateRoot);
     if (existsSync(paths.dir)) {
       await rm(paths.dir, { recursive: true, force: true });
       removed.push(`state directory ${paths.dir}`);
     }
     return { removed, leftovers };
+  }
+
+  /**
+   * kind keeps its Docker network after the last cluster goes; it is removed once no container is
+   * attached to it, so a torn-down cluster leaves nothing in Docker. Another cluster keeps it.
+   */
+  private async removeIdleKindNetwork(): Promise<boolean> {
+    const inspect = await runTool('docker', dockerArgv.networkContainers(KIND_NETWORK), { timeoutMs: 30_000 });
+    if (inspect.exitCode !== 0 || inspect.stdout.trim() !== '0') return false;
+    return (await runTool('docker', dockerArgv.networkRemove(KIND_NETWORK), { timeoutMs: 30_000 })).exitCode === 0;
   }
 
   async status(name: string): Promise<ClusterStatus> {

@@ -89,6 +89,28 @@ export async function probeNodeVersion(node: string, probe: keyof typeof version
   return parse(result.stdout)?.replace(/^v/, '');
 }
 
+/** Runs the pinned binaries in a node and refuses a node whose versions differ from the pins. */
+export async function verifyNodePins(node: string, pins: NodePins): Promise<PinnedNodeVersions> {
+  const versions: PinnedNodeVersions = { node };
+  const problems: string[] = [];
+  if (pins.containerd) {
+    versions.containerd = await probeNodeVersion(node, 'containerd');
+    versions.shim = await probeNodeVersion(node, 'shim');
+    if (versions.containerd !== pins.containerd.version) problems.push(`containerd reports ${versions.containerd ?? 'no version'}, not ${pins.containerd.version}`);
+    if (versions.shim !== pins.containerd.version) problems.push(`containerd-shim-runc-v2 reports ${versions.shim ?? 'no version'}, not ${pins.containerd.version}`);
+  }
+  if (pins.runc) {
+    versions.runc = await probeNodeVersion(node, 'runc');
+    if (versions.runc !== pins.runc.version) problems.push(`runc reports ${versions.runc ?? 'no version'}, not ${pins.runc.version}`);
+  }
+  if (problems.length) {
+    throw new InfrastructureError(
+      `the pinned runtimes do not run on kind node ${node}: ${problems.join('; ')}. Binaries must run inside the node image (statically linked, or with the node's libraries: a runc built with cgo needs libseccomp there).`,
+    );
+  }
+  return versions;
+}
+
 /** Copies the pinned binaries into each node, restarts containerd there and verifies the versions. */
 export async function pinNodeRuntimes(nodes: readonly string[], pins: NodePins, onNotice: (line: string) => void = () => undefined): Promise<PinnedNodeVersions[]> {
   const measured: PinnedNodeVersions[] = [];
@@ -103,23 +125,7 @@ export async function pinNodeRuntimes(nodes: readonly string[], pins: NodePins, 
         `containerd did not restart on ${node} after the pinned binaries were copied in (exit ${restart.exitCode}):\n${outputTail(restart)}${journal ? `\nLast containerd log lines:\n${outputTail(journal, 20)}` : ''}`,
       );
     }
-    const versions: PinnedNodeVersions = { node };
-    const problems: string[] = [];
-    if (pins.containerd) {
-      versions.containerd = await probeNodeVersion(node, 'containerd');
-      versions.shim = await probeNodeVersion(node, 'shim');
-      if (versions.containerd !== pins.containerd.version) problems.push(`containerd reports ${versions.containerd ?? 'no version'}, not ${pins.containerd.version}`);
-      if (versions.shim !== pins.containerd.version) problems.push(`containerd-shim-runc-v2 reports ${versions.shim ?? 'no version'}, not ${pins.containerd.version}`);
-    }
-    if (pins.runc) {
-      versions.runc = await probeNodeVersion(node, 'runc');
-      if (versions.runc !== pins.runc.version) problems.push(`runc reports ${versions.runc ?? 'no version'}, not ${pins.runc.version}`);
-    }
-    if (problems.length) {
-      throw new InfrastructureError(
-        `the pinned runtimes do not run on kind node ${node}: ${problems.join('; ')}. Binaries must run inside the node image (statically linked, or with the node's libraries: a runc built with cgo needs libseccomp there).`,
-      );
-    }
+    const versions = await verifyNodePins(node, pins);
     onNotice(`${node}: pinned ${[pins.containerd && `containerd ${versions.containerd} (shim ${versions.shim})`, pins.runc && `runc ${versions.runc}`].filter(Boolean).join(', ')}; pods created from now on use them`);
     measured.push(versions);
   }
