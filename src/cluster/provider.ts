@@ -73,6 +73,8 @@ export interface ClusterHandle {
   runtimeState?(node: string, containerId: string): Promise<string>;
   /** Copies the node's logs into dir (kind export logs, or the local state's log files). */
   exportLogs(dir: string): Promise<void>;
+  /** What the host does differently for this cluster and a reader of the results should know (kind: the Docker engine record). */
+  hostSetup?(): Promise<Record<string, unknown> | undefined>;
 }
 
 export interface ClusterTeardown {

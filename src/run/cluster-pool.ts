@@ -21,6 +21,8 @@ export interface ProvidedClusterRecord {
   /** Keys of containerdConfigPatches that `containerd config dump` does not show: containerd ignored them. */
   ignoredConfigKeys: string[];
   upSeconds?: number;
+  /** Host set-up the provider reports (kind: Docker engine version, capability wrapper and what it removes). */
+  hostSetup?: Record<string, unknown>;
   cells: string[];
 }
 
@@ -112,6 +114,7 @@ export class ClusterPool {
       return [] as NodeRuntimeVersions[];
     });
     const ignoredConfigKeys = await this.checkConfig(handle, spec);
+    const hostSetup = await handle.hostSetup?.().catch(() => undefined);
     const record: ProvidedClusterRecord = {
       provider: spec.provider,
       name: spec.name,
@@ -122,6 +125,7 @@ export class ClusterPool {
       nodes,
       ignoredConfigKeys,
       ...(attached ? {} : { upSeconds }),
+      ...(hostSetup ? { hostSetup } : {}),
       cells: [],
     };
     this.records.push(record);

@@ -131,13 +131,22 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       expect(events.filter((e) => e.kind === 'running' && e.data?.containerId)).to.have.length(20);
 
       // The node's measured versions and the config honesty check came from the kind node.
-      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { provider: string; broughtUp: boolean; ignoredConfigKeys: string[]; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
+      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { provider: string; broughtUp: boolean; ignoredConfigKeys: string[]; hostSetup: { dockerEngine: { serverVersion?: string; capabilityWrapper?: boolean; capabilitiesRemoved?: number[] } }; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
       const [cluster] = environment.providedClusters;
       expect(cluster!.provider).to.equal('kind');
       expect(cluster!.broughtUp, 'the run attached to the running cluster').to.equal(false);
       expect(cluster!.nodes[0]!.kubeletVersion).to.equal('v1.34.4');
       expect(cluster!.nodes[0]!.containerRuntimeVersion).to.equal('containerd://1.7.22');
       expect(cluster!.ignoredConfigKeys).to.deep.equal(['plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout']);
+      // The Docker engine's set-up is part of the record: whether runc-capbnd was on, and what it removed (this host's CapBnd).
+      const engine = cluster!.hostSetup.dockerEngine;
+      expect(engine.serverVersion).to.match(/^\d+\.\d+/);
+      const capBnd = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+      if ((capBnd >> 24n) & 1n) expect(engine.capabilitiesRemoved ?? []).to.not.include(24);
+      else {
+        expect(engine.capabilityWrapper).to.equal(true);
+        expect(engine.capabilitiesRemoved).to.include(24);
+      }
       // The node's containerd log (this run's part) was copied in.
       const logs = readdirSync(join(runDir, 'logs'));
       expect(logs.some((f) => f.startsWith(`containerd-${node}`)), logs.join(', ')).to.equal(true);

@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { InputError } from '../../../errors.js';
 import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
 import type { ClusterHandle, NodeRuntimeVersions, NodeUnit } from '../../provider.js';
 import type { CommandResult } from '../../../util/exec.js';
 import { dockerArgv, kindArgv, parseLines, runTool, runToolOk } from './kind-cli.js';
 import { probeNodeVersion } from './node-pins.js';
+
+/** Written by scripts/docker-engine.sh when it starts dockerd. */
+const DOCKER_ENGINE_RECORD = '/run/podchurn-docker/engine.json';
 
 /** Docker's container-name rule; it also keeps a name from being read as a docker option. */
 const NODE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -27,6 +31,17 @@ export class KindClusterHandle implements ClusterHandle {
     readonly name: string,
     readonly kubeconfig: string,
   ) {}
+
+  /**
+   * The Docker engine record scripts/docker-engine.sh keeps (version, whether the capability-fixing
+   * runtime is on and which capabilities it removes), plus the engine version Docker itself reports.
+   */
+  async hostSetup(): Promise<Record<string, unknown> | undefined> {
+    const record = await readFile(DOCKER_ENGINE_RECORD, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>).catch(() => undefined);
+    const version = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 30_000 }).catch(() => undefined);
+    const dockerEngine = { ...(record ?? { engine: 'not started by podchurn' }), ...(version?.exitCode === 0 ? { serverVersion: version.stdout.trim() } : {}) };
+    return { dockerEngine };
+  }
 
   /** `kind get nodes`, without the external load balancer of multi-control-plane clusters. */
   async nodes(): Promise<string[]> {
