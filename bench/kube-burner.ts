@@ -436,7 +436,7 @@ function ratioOf(a: ToolSummary, b: ToolSummary): ToolSummary {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync('dist/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
+  if (!existsSync('dist/podchurn.js')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
   const build = await buildKubeBurner(kubeBurnerVersion);
   process.stderr.write(`kube-burner ${kubeBurnerVersion} ready (${build.toolchain}, ${build.buildSeconds} s)\n`);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));

@@ -40,9 +40,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Rebuild the CLI when any source is newer than the last build.
-if [[ ! -f dist/cli/main.js ]] || [[ -n $(find src proto -newer dist/cli/main.js -print -quit) ]]; then
-  npx tsc -p tsconfig.build.json
+# Rebuild the CLI (compiled, then bundled into dist/podchurn.js) when any source is newer than the last build.
+if [[ ! -f dist/podchurn.js ]] || [[ -n $(find src proto package-lock.json -newer dist/podchurn.js -print -quit) ]]; then
+  npm run build --silent
 fi
 
 # Tests only: the kind end-to-end tests need a Docker engine and the pinned kind CLI.

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type {
@@ -13,8 +12,9 @@ import type {
   RuntimeCondition,
   VersionResponse,
 } from './types.js';
+import { packagePath } from '../util/package-root.js';
 
-const protoFile = fileURLToPath(new URL('../../proto/cri/runtime_v1.proto', import.meta.url));
+const protoFile = packagePath('proto', 'cri', 'runtime_v1.proto');
 
 /** A failed CRI call, keeping the gRPC status so callers can tell a deadline from a refusal. */
 export class CriCallError extends Error {

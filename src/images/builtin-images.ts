@@ -2,18 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InfrastructureError } from '../errors.js';
 import { cacheDir } from '../util/dirs.js';
 import { runCommand, whichProgram } from '../util/exec.js';
 import { cachedImageFile, contentKey } from './image-cache.js';
 import { writeOciArchive, type ImageDefinition, type LayerEntry } from './oci-archive.js';
+import { packagePath } from '../util/package-root.js';
 
 /** The images podchurn builds itself, so no registry is ever needed. */
 export const WORKLOAD_IMAGE = 'podchurn.local/workload:1';
 export const PAUSE_IMAGE = 'podchurn.local/pause:1';
 
-const imageSourceDir = fileURLToPath(new URL('../../images/', import.meta.url));
+const imageSourceDir = packagePath('images');
 const busyboxApplets = ['sh', 'sleep', 'true', 'false', 'echo', 'date', 'cat', 'ls', 'ps', 'kill', 'env', 'hostname'];
 
 export interface BuiltImage {

@@ -4,6 +4,7 @@ import { cgroupVersion, kernelRelease } from '../runtime/host.js';
 import type { RuntimeRecord } from './cri-session.js';
 import type { ProvidedClusterRecord } from './cluster-pool.js';
 import type { ClusterRecord } from './kube-session.js';
+import { packagePath } from '../util/package-root.js';
 
 export interface EnvironmentRecord {
   schemaVersion: 1;
@@ -25,7 +26,7 @@ function osName(): string {
 }
 
 export function podchurnVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

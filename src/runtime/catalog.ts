@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { packagePath } from '../util/package-root.js';
 
-const catalogDir = fileURLToPath(new URL('../../catalog/', import.meta.url));
+const catalogDir = packagePath('catalog');
 
 const ComponentSchema = z.object({
   releaseUrl: z.string(),

@@ -10,12 +10,7 @@ import { sleep } from '../../src/util/clock.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { writeScenario } from '../helpers/scenario.js';
-
-function runDirOf(reportsDir: string): string {
-  const [runId] = readdirSync(reportsDir);
-  if (!runId) throw new Error(`no run directory in ${reportsDir}`);
-  return join(reportsDir, runId);
-}
+import { runDirOf } from '../helpers/run-dir.js';
 
 /** Waits until the run's events.jsonl holds at least `count` events of `kind`. */
 async function waitForEvents(reportsDir: string, kind: string, count: number, timeoutMs = 60_000): Promise<string> {

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { stringify as toYaml } from 'yaml';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli } from '../helpers/cli.js';
+import { runDirOf, runEvents } from '../helpers/run-dir.js';
 
 /**
  * kind for real: a Docker engine (scripts/docker-engine.sh), the pinned kind CLI built from the Go
@@ -28,11 +29,6 @@ async function kindLeftovers(volumesBefore: Set<string>): Promise<string[]> {
   const volumes = (await docker(['volume', 'ls', '-q'])).split('\n').filter((v) => v && !volumesBefore.has(v));
   const networks = (await docker(['network', 'ls', '--filter', 'name=^kind$', '--format', '{{.Name}}'])).split('\n').filter(Boolean);
   return [...containers.map((c) => `container ${c}`), ...volumes.map((v) => `volume ${v}`), ...networks.map((n) => `network ${n}`)];
-}
-
-function runDirOf(reports: string): string {
-  const [only] = readdirSync(reports);
-  return join(reports, only!);
 }
 
 describe('kind provider on real kind (Docker engine, kind CLI, offline node image with pinned runtimes)', function () {
@@ -123,7 +119,7 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       expect(summary.cells[0]!.outcomes.ok).to.equal(20);
       expect(summary.leakCheck.leaked).to.deep.equal([]);
 
-      const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { kind: string; mono: number; pod?: string; data?: { containerId?: string } });
+      const events = runEvents(runDir);
       const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
       const gone = events.filter((e) => e.kind === 'gone');
       expect(gone).to.have.length(20);

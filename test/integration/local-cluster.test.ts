@@ -7,6 +7,7 @@ import { localClusterLayout } from '../../src/cluster/providers/local/layout.js'
 import { pidsInCgroupTree, pidsWithCommandLine } from '../../src/runtime/mounts.js';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { runDirOf, runEvents } from '../helpers/run-dir.js';
 
 const netnsDir = '/run/netns';
 const netnsEntries = () => (existsSync(netnsDir) ? readdirSync(netnsDir) : []);
@@ -68,18 +69,6 @@ function writeScenario(dir: string, name: string, cluster: Record<string, unknow
   return file;
 }
 
-function podEvents(runDir: string): { kind: string; mono: number; pod?: string }[] {
-  return readFileSync(join(runDir, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { kind: string; mono: number; pod?: string });
-}
-
-function runDirOf(reports: string): string {
-  const [only] = readdirSync(reports);
-  return join(reports, only!);
-}
-
 describe('local provider: a single-node Kubernetes from processes (real etcd, apiserver, controllers, kubelet, containerd)', function () {
   this.timeout(600_000);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-local-'));
@@ -110,7 +99,7 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
 
       // Deletion latency = gone - delete sent: every pod waited out its grace period (SIGTERM ignored),
       // and none took longer than grace + the documented slack (kubelet's sync and status round trip).
-      const events = podEvents(runDir);
+      const events = runEvents(runDir);
       const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
       const gone = events.filter((e) => e.kind === 'gone');
       expect(gone).to.have.length(20);

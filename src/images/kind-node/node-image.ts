@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { copyFile, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InfrastructureError, InputError } from '../../errors.js';
 import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from '../../runtime/binary-set.js';
 import { kindNodeImages } from '../../runtime/catalog.js';
@@ -11,6 +10,7 @@ import { runCommand } from '../../util/exec.js';
 import { buildControlPlaneImages } from '../control-plane-images.js';
 import { ensureBaseImage } from './base-image.js';
 import { dockerImageLabels, runDockerOk } from './docker-images.js';
+import { packagePath } from '../../util/package-root.js';
 
 /**
  * kind node images with pinned runtimes, built with the local Docker engine.
@@ -63,7 +63,7 @@ export interface NodeImage {
   seconds: number;
 }
 
-const nodeFilesDir = fileURLToPath(new URL('../../../images/kind-node/files/', import.meta.url));
+const nodeFilesDir = packagePath('images', 'kind-node', 'files');
 const CNI_PLUGINS_DIR = '/usr/lib/cni';
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'];
 const BUILD_TIMEOUT_MS = 30 * 60_000;

@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/cli.js';
+import { runDirOf } from '../helpers/run-dir.js';
+
+/**
+ * bin/podchurn.js runs dist/podchurn.js, one file bundled from the compiled CLI (npm run build; npm
+ * test's set-up builds it). These run that file as users do: data files (the CRI proto, the catalog,
+ * image sources, uPlot) must be found from the package root, and better-sqlite3 loads from node_modules.
+ */
+function podchurn(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, ['bin/podchurn.js', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+}
+
+describe('the bundled CLI (bin/podchurn.js -> dist/podchurn.js)', function () {
+  this.timeout(300_000);
+
+  it('is built from the current sources and answers --version with the package version', () => {
+    const bundle = join(repoRoot, 'dist', 'podchurn.js');
+    expect(existsSync(bundle), 'npm run build writes dist/podchurn.js').to.equal(true);
+    expect(statSync(bundle).mtimeMs).to.be.at.least(statSync(join(repoRoot, 'dist', 'cli', 'main.js')).mtimeMs);
+    const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(podchurn(['--version']).stdout.trim()).to.equal(version);
+    // The catalog comes from catalog/ beside the bundle's package.json.
+    expect(podchurn(['runtime', 'list']).stdout).to.match(/containerd@1\.7\.15 .* affected/);
+  });
+
+  it('runs a CRI scenario end to end (gRPC with the CRI proto, images, reports with uPlot inline, SQLite history)', () => {
+    const work = mkdtempSync(join(tmpdir(), 'podchurn-bundle-'));
+    const reports = join(work, 'reports');
+    const run = podchurn(['run', 'scenarios/quickstart.yaml', '--set', 'pods=2', '--reports-dir', reports, '--history', join(work, 'history.db')]);
+    expect(run.status, run.stderr).to.equal(0);
+    const runDir = runDirOf(reports);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { cells: { outcomes: Record<string, number> }[] };
+    expect(summary.cells.map((c) => c.outcomes.ok)).to.deep.equal([2, 2]);
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).to.include('uPlot');
+    const history = podchurn(['history', join(work, 'history.db')]);
+    expect(history.status, history.stderr).to.equal(0);
+    expect(history.stdout).to.include('quickstart / workload.onSigterm=exit (1 run(s))');
+  });
+});
