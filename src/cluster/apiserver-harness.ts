@@ -22,6 +22,12 @@ export interface ApiserverHarnessOptions {
   /** Parent of the temp dir holding PKI, etcd data and the kubeconfig. */
   baseDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * Keep kube-apiserver's ServiceAccount admission plugin on (default off). No controller-manager runs
+   * here to create a namespace's `default` ServiceAccount, so with it on, a pod is refused unless its
+   * client creates that account itself, as a fresh real cluster can also make a client do.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 const CLUSTER_NAME = 'podchurn';
@@ -88,7 +94,7 @@ export class ApiserverHarness {
         ...apiserverArgs({ etcdUrl: this.etcdUrl, port: this.port, pki: this.pki, certDir: join(this.dir, 'apiserver-certs') }),
         // No controller-manager runs here: the ServiceAccount plugin would reject every pod for want of
         // a default service account that only a controller creates.
-        '--disable-admission-plugins=ServiceAccount',
+        ...(this.options.serviceAccountAdmission ? [] : ['--disable-admission-plugins=ServiceAccount']),
       ],
       this.apiserverLog,
     );

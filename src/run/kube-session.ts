@@ -9,6 +9,7 @@ import { collectStuckEvidence } from '../observe/stuck-evidence.js';
 import type { ClusterHandle } from '../cluster/provider.js';
 import { kubeTargetSettings, type CellSettings } from '../scenario/schema.js';
 import { connectKube, kubeconfigPath } from '../target/kube/kube-connection.js';
+import { statusOf } from '../target/kube/api-retry.js';
 import { KubeTarget } from '../target/kube/kube-target.js';
 import { TokenBucket } from '../target/kube/token-bucket.js';
 import { sleep, type Clock } from '../util/clock.js';
@@ -74,6 +75,12 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
   } catch (error) {
     throw new InfrastructureError(`kube target: creating namespace ${namespace} at ${connection.server} failed: ${describeCause(error)}`, { cause: error });
   }
+  try {
+    await ensureDefaultServiceAccount(api, namespace);
+  } catch (error) {
+    await removeNamespace(api, namespace, runId).catch(() => undefined);
+    throw new InfrastructureError(`kube target: namespace ${namespace} has no default ServiceAccount: ${describeCause(error)}`, { cause: error });
+  }
   const tracker = new PodPhaseTracker(events);
   const watch = new PodWatch({
     kubeConfig: connection.kubeConfig,
@@ -130,6 +137,38 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
  * it would stay Terminating for ever: once it holds none of the run's pods, podchurn finalizes it,
  * which is the controller's last step too.
  */
+const SERVICE_ACCOUNT_WAIT_MS = 30_000;
+
+/**
+ * Pods are refused (403, "serviceaccount default not found") until the namespace's `default`
+ * ServiceAccount exists, which kube-controller-manager creates shortly after the namespace; on a
+ * cluster that has just come up that can take seconds, and every create sent meanwhile would fail.
+ * podchurn creates it itself (AlreadyExists means the controller was first); where it may not create
+ * ServiceAccounts, it waits for the controller's.
+ */
+export async function ensureDefaultServiceAccount(api: CoreV1Api, namespace: string): Promise<void> {
+  try {
+    await api.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } });
+    return;
+  } catch (error) {
+    if (statusOf(error) === 409) return;
+    if (statusOf(error) !== 403) throw error;
+  }
+  const deadline = performance.now() + SERVICE_ACCOUNT_WAIT_MS;
+  while (performance.now() < deadline) {
+    const found = await api.readNamespacedServiceAccount({ name: 'default', namespace }).then(
+      () => true,
+      (error: unknown) => {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      },
+    );
+    if (found) return;
+    await sleep(200);
+  }
+  throw new InfrastructureError(`it did not appear within ${SERVICE_ACCOUNT_WAIT_MS / 1000} s and podchurn may not create it (is kube-controller-manager running?)`);
+}
+
 async function removeNamespace(api: CoreV1Api, namespace: string, runId: string): Promise<Omit<KubeCloseReport, 'leftovers' | 'watch'>> {
   await api.deleteNamespace({ name: namespace }).catch((error: unknown) => {
     if ((error as { code?: number }).code !== 404) throw error;

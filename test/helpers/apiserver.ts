@@ -9,7 +9,7 @@ export const KUBERNETES_KEY = 'kubernetes@1.34.4';
  * Starts etcd + kube-apiserver from the runtime store. If another process is still building the
  * key, waits for its manifest rather than starting a second build.
  */
-export async function startApiserver(waitForBuildMs = 0): Promise<ApiserverHarness> {
+export async function startApiserver(waitForBuildMs = 0, options: { serviceAccountAdmission?: boolean } = {}): Promise<ApiserverHarness> {
   const store = new RuntimeStore();
   const deadline = Date.now() + waitForBuildMs;
   let entry = await store.get(KUBERNETES_KEY);
@@ -19,5 +19,5 @@ export async function startApiserver(waitForBuildMs = 0): Promise<ApiserverHarne
   }
   const kubeApiserver = entry?.binaries['kube-apiserver'];
   if (!kubeApiserver) throw new Error(`${KUBERNETES_KEY} is not in the runtime store; build it with: podchurn runtime build ${KUBERNETES_KEY}`);
-  return ApiserverHarness.start({ kubeApiserver });
+  return ApiserverHarness.start({ kubeApiserver, ...options });
 }

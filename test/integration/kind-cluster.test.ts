@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { stringify as toYaml } from 'yaml';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli } from '../helpers/cli.js';
-import { runDirOf, runEvents } from '../helpers/run-dir.js';
+import { expectGracefulKubeRun, writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';
+import { runDirOf } from '../helpers/run-dir.js';
 
 /**
  * kind for real: a Docker engine (scripts/docker-engine.sh), the pinned kind CLI built from the Go
@@ -90,41 +90,11 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       expect(await docker(['exec', node, 'crictl', 'version'])).to.match(/RuntimeVersion:\s+v?1\.7\.22/);
 
       const reports = join(work, 'reports');
-      const scenario = join(work, 'kind-e2e.yaml');
-      writeFileSync(
-        scenario,
-        toYaml({
-          apiVersion: 'podchurn/v1',
-          kind: 'Scenario',
-          metadata: { name: 'kind-e2e' },
-          target: { type: 'kube', kube: { qps: 50, burst: 50 } },
-          cluster: { provider: 'kind', name: NAME, nodeImageBuild: 'offline', containerdConfigPatches: [stopTimeout] },
-          runtime: { containerd: CONTAINERD, runc: RUNC },
-          pods: 20,
-          batchSize: 10,
-          concurrency: 10,
-          holdSeconds: 1,
-          gracePeriodSeconds: 3,
-          requestTimeoutSeconds: 30,
-          slackSeconds: 7,
-          workload: { onSigterm: 'ignore' },
-        }),
-      );
+      const scenario = writeGracefulKubeScenario(work, 'kind-e2e', { provider: 'kind', name: NAME, nodeImageBuild: 'offline', containerdConfigPatches: [stopTimeout] }, { runtime: { containerd: CONTAINERD, runc: RUNC } });
       const run = await runCli(['run', scenario, '--reports-dir', reports, '--json']);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
-      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; cells: { podCount: number; outcomes: Record<string, number> }[]; leakCheck: { leaked: string[] } };
-      expect(summary.status).to.equal('completed');
-      expect(summary.cells[0]!.podCount).to.equal(20);
-      expect(summary.cells[0]!.outcomes.ok).to.equal(20);
-      expect(summary.leakCheck.leaked).to.deep.equal([]);
-
-      const events = runEvents(runDir);
-      const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
-      const gone = events.filter((e) => e.kind === 'gone');
-      expect(gone).to.have.length(20);
-      for (const event of gone) expect(event.mono - sent.get(event.pod)!, event.pod).to.be.at.least(3000).and.below(3000 + 7000);
-      expect(events.filter((e) => e.kind === 'running' && e.data?.containerId)).to.have.length(20);
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
 
       // The node's measured versions and the config honesty check came from the kind node.
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { provider: string; broughtUp: boolean; ignoredConfigKeys: string[]; hostSetup: { dockerEngine: { serverVersion?: string; capabilityWrapper?: boolean; capabilitiesRemoved?: number[] } }; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };

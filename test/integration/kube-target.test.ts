@@ -142,6 +142,33 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
   });
 });
 
+describe('kube target: a namespace whose default ServiceAccount nobody has made yet (a cluster just come up)', function () {
+  this.timeout(240_000);
+  let harness: ApiserverHarness;
+
+  before(async () => {
+    // ServiceAccount admission on and no controller-manager: no namespace gets its default account on its own.
+    harness = await startApiserver(0, { serviceAccountAdmission: true });
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  it('podchurn makes the account before the first create, so no pod is refused', async () => {
+    const core = api(harness.kubeconfig);
+    // The situation: a fresh namespace refuses pods (403) while its default ServiceAccount is missing.
+    await core.createNamespace({ body: { metadata: { name: 'sa-control' } } });
+    let refused: unknown;
+    await core.createNamespacedPod({ namespace: 'sa-control', body: { metadata: { name: 'p' }, spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'x' }] } } }).catch((error: unknown) => (refused = error));
+    expect(String((refused as { body?: unknown })?.body ?? refused)).to.match(/serviceaccount \\?"default\\?" not found/);
+
+    const { events, closed } = await churn(harness, 'kt-sa', { pods: 6, batchSize: 3, concurrency: 3 });
+    expect(byKind(events, 'created')).to.have.length(6);
+    expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
+    expect(closed.leftovers).to.deep.equal([]);
+  });
+});
+
 describe('kube target: a cluster that cannot be used is an infrastructure failure (exit 3)', function () {
   this.timeout(60_000);
 

@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { stringify as toYaml } from 'yaml';
 import { localClusterLayout } from '../../src/cluster/providers/local/layout.js';
 import { pidsInCgroupTree, pidsWithCommandLine } from '../../src/runtime/mounts.js';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
-import { runDirOf, runEvents } from '../helpers/run-dir.js';
+import { expectGracefulKubeRun, writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';
+import { runDirOf } from '../helpers/run-dir.js';
 
 const netnsDir = '/run/netns';
 const netnsEntries = () => (existsSync(netnsDir) ? readdirSync(netnsDir) : []);
@@ -39,35 +39,8 @@ async function clusterLeftovers(name: string): Promise<string[]> {
   return [...new Set(leftovers)];
 }
 
-interface Summary {
-  status: string;
-  cells: { outcomes: Record<string, number>; podCount: number }[];
-  leakCheck: { leaked: string[] };
-}
-
-function writeScenario(dir: string, name: string, cluster: Record<string, unknown>, overrides: Record<string, unknown> = {}): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    toYaml({
-      apiVersion: 'podchurn/v1',
-      kind: 'Scenario',
-      metadata: { name },
-      target: { type: 'kube', kube: { qps: 50, burst: 50 } },
-      cluster: { provider: 'local', ...cluster },
-      pods: 20,
-      batchSize: 10,
-      concurrency: 10,
-      holdSeconds: 1,
-      gracePeriodSeconds: 3,
-      requestTimeoutSeconds: 30,
-      slackSeconds: 7,
-      workload: { onSigterm: 'ignore' },
-      ...overrides,
-    }),
-  );
-  return file;
-}
+const writeScenario = (dir: string, name: string, cluster: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+  writeGracefulKubeScenario(dir, name, { provider: 'local', ...cluster }, overrides);
 
 describe('local provider: a single-node Kubernetes from processes (real etcd, apiserver, controllers, kubelet, containerd)', function () {
   this.timeout(600_000);
@@ -91,24 +64,8 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
       const run = await runCli(['run', scenario, '--reports-dir', reports, '--json']);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
-      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary;
-      expect(summary.status).to.equal('completed');
-      expect(summary.cells[0]!.podCount).to.equal(20);
-      expect(summary.cells[0]!.outcomes.ok).to.equal(20);
-      expect(summary.leakCheck.leaked).to.deep.equal([]);
-
-      // Deletion latency = gone - delete sent: every pod waited out its grace period (SIGTERM ignored),
-      // and none took longer than grace + the documented slack (kubelet's sync and status round trip).
-      const events = runEvents(runDir);
-      const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
-      const gone = events.filter((e) => e.kind === 'gone');
-      expect(gone).to.have.length(20);
-      for (const event of gone) {
-        const latency = event.mono - sent.get(event.pod)!;
-        expect(latency, event.pod).to.be.at.least(3000).and.below(3000 + 7000);
-      }
-      // Containers really ran in pods on the node: the watch named their containerd ids.
-      expect(events.filter((e) => e.kind === 'running' && (e as { data?: { containerId?: string } }).data?.containerId)).to.have.length(20);
+      // SIGTERM ignored: every pod waited out its 3 s grace, none took longer than grace + the 7 s slack.
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
 
       // report.html charts deletion latency for a kube run: one ECDF point per pod.
       const html = readFileSync(join(runDir, 'report.html'), 'utf8');

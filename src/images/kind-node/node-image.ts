@@ -7,10 +7,11 @@ import { kindNodeImages } from '../../runtime/catalog.js';
 import { parseKey, RuntimeStore, type ParsedKey } from '../../runtime/store.js';
 import { cacheDir } from '../../util/dirs.js';
 import { runCommand } from '../../util/exec.js';
+import { packagePath } from '../../util/package-root.js';
+import { nodeBinaryPaths } from '../../cluster/providers/kind/node-pins.js';
 import { buildControlPlaneImages } from '../control-plane-images.js';
 import { ensureBaseImage } from './base-image.js';
 import { dockerImageLabels, runDockerOk } from './docker-images.js';
-import { packagePath } from '../../util/package-root.js';
 
 /**
  * kind node images with pinned runtimes, built with the local Docker engine.
@@ -99,16 +100,27 @@ interface Ingredients {
   base: string;
 }
 
-async function gatherOffline(request: NodeImageRequest, store: RuntimeStore, onProgress: (line: string) => void): Promise<Ingredients> {
+/** crictl for offline nodes: the cri-tools release of the same minor as the Kubernetes 1.34 line podchurn builds. */
+const CRI_TOOLS_FOR_NODE = 'cri-tools@1.34.0';
+
+/** The pinned containerd, shim, ctr and runc from the store, at the paths kind node images keep them. */
+async function pinnedRuntimeBinaries(request: NodeImageRequest, store: RuntimeStore, onProgress: (line: string) => void): Promise<Ingredients['binaries']> {
   const containerd = await store.ensure(pinnedKey('containerd', request.containerd), { autoInstall: true, onProgress });
   const runc = await store.ensure(pinnedKey('runc', request.runc), { autoInstall: true, onProgress });
+  return [
+    ...(['containerd', 'containerd-shim-runc-v2', 'ctr'] as const).map((name) => ({ source: containerd[name]!, destination: nodeBinaryPaths[name] })),
+    { source: runc.runc!, destination: nodeBinaryPaths.runc },
+  ];
+}
+
+async function gatherOffline(request: NodeImageRequest, store: RuntimeStore, onProgress: (line: string) => void): Promise<Ingredients> {
+  const runtimeBinaries = await pinnedRuntimeBinaries(request, store, onProgress);
   const kubernetes = await store.ensure(parseKey('kubernetes', request.kubernetes), { autoInstall: true, onProgress });
   const criTools = await store.ensure(parseKey('cri-tools', CRI_TOOLS_FOR_NODE), { autoInstall: true, onProgress });
   const controlPlane = await buildControlPlaneImages({ kubernetes: request.kubernetes, store, onProgress });
   const base = await ensureBaseImage(onProgress);
   const binaries = [
-    ...(['containerd', 'containerd-shim-runc-v2', 'ctr'] as const).map((name) => ({ source: containerd[name]!, destination: `/usr/local/bin/${name}` })),
-    { source: runc.runc!, destination: '/usr/local/sbin/runc' },
+    ...runtimeBinaries,
     ...(['kubelet', 'kubeadm', 'kubectl'] as const).map((name) => ({ source: kubernetes[name]!, destination: `/usr/bin/${name}` })),
     { source: criTools.crictl!, destination: '/usr/local/bin/crictl' },
     ...CNI_PLUGINS.map((name) => ({ source: join(CNI_PLUGINS_DIR, name), destination: `/opt/cni/bin/${name}` })),
@@ -126,20 +138,12 @@ async function gatherOffline(request: NodeImageRequest, store: RuntimeStore, onP
   };
 }
 
-/** crictl for offline nodes: the cri-tools release of the same minor as the Kubernetes 1.34 line podchurn builds. */
-const CRI_TOOLS_FOR_NODE = 'cri-tools@1.34.0';
-
 async function gatherOnline(request: NodeImageRequest, store: RuntimeStore, onProgress: (line: string) => void): Promise<Ingredients> {
-  const containerd = await store.ensure(pinnedKey('containerd', request.containerd), { autoInstall: true, onProgress });
-  const runc = await store.ensure(pinnedKey('runc', request.runc), { autoInstall: true, onProgress });
   const wanted = `v${request.kubernetes.replace(/^v/, '')}`;
   const base = request.baseImage ?? kindNodeImages().find((entry) => entry.image.endsWith(`:${wanted}`))?.image;
   if (!base) throw new InputError(`the kind catalog has no kindest/node image for Kubernetes ${wanted}; pass --base-image.`);
   return {
-    binaries: [
-      ...(['containerd', 'containerd-shim-runc-v2', 'ctr'] as const).map((name) => ({ source: containerd[name]!, destination: `/usr/local/bin/${name}` })),
-      { source: runc.runc!, destination: '/usr/local/sbin/runc' },
-    ],
+    binaries: await pinnedRuntimeBinaries(request, store, onProgress),
     images: [],
     pauseImage: '',
     base,
@@ -191,9 +195,9 @@ async function runInImage(reference: string, binary: string, args: readonly stri
 /** Runs the pinned binaries (and, offline, kubelet/kubeadm) inside the image; refuses an image whose binaries disagree with its labels. */
 export async function verifyNodeImage(reference: string, expected: { kubernetes?: string; containerd: string; runc: string }): Promise<Record<string, string>> {
   const measured: Record<string, string> = {
-    containerd: parseContainerdVersion(await runInImage(reference, '/usr/local/bin/containerd', ['--version']))?.replace(/^v/, '') ?? 'unknown',
-    shim: parseShimVersion(await runInImage(reference, '/usr/local/bin/containerd-shim-runc-v2', ['-v']))?.replace(/^v/, '') ?? 'unknown',
-    runc: parseRuncVersion(await runInImage(reference, '/usr/local/sbin/runc', ['--version']))?.replace(/^v/, '') ?? 'unknown',
+    containerd: parseContainerdVersion(await runInImage(reference, nodeBinaryPaths.containerd, ['--version']))?.replace(/^v/, '') ?? 'unknown',
+    shim: parseShimVersion(await runInImage(reference, nodeBinaryPaths['containerd-shim-runc-v2'], ['-v']))?.replace(/^v/, '') ?? 'unknown',
+    runc: parseRuncVersion(await runInImage(reference, nodeBinaryPaths.runc, ['--version']))?.replace(/^v/, '') ?? 'unknown',
   };
   const problems: string[] = [];
   if (measured.containerd !== expected.containerd) problems.push(`containerd reports ${measured.containerd}, not ${expected.containerd}`);
