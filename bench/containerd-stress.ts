@@ -20,7 +20,7 @@ import { stringify } from 'yaml';
 import { isPodEvent } from '../src/engine/events.js';
 import { buildLayerTar, type LayerEntry } from '../src/images/oci-archive.js';
 import { parseEventLines } from '../src/results/event-log.js';
-import { downloadModule, goEnvironment, goVersion, runGo } from '../src/runtime/sources/go-build.js';
+import { downloadModule, goEnvironment, goVersion, runGo, wrapperModuleGoMod } from '../src/runtime/sources/go-build.js';
 import { openCriSession } from '../src/run/cri-session.js';
 import { runScenario } from '../src/run/run-scenario.js';
 import { CellSettingsSchema } from '../src/scenario/schema.js';
@@ -70,9 +70,10 @@ export async function buildContainerdStress(version: string): Promise<{ binary: 
     const pkgDir = join(workDir, 'stress');
     rmSync(pkgDir, { recursive: true, force: true });
     mkdirSync(pkgDir, { recursive: true });
+    // The stress package itself is copied in below (with one function replaced), so the wrapper imports nothing.
     writeFileSync(
       join(workDir, 'go.mod'),
-      ['module podchurn.local/build/containerd-stress', '', 'go 1.21', '', `require ${containerdModule} v${version}`, '', 'exclude github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f', ''].join('\n'),
+      wrapperModuleGoMod({ name: 'containerd-stress', goLine: 'go 1.21', module: containerdModule, version, excludes: ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'], imports: [] }),
     );
     const sourceDir = join(downloaded.Dir, 'cmd', 'containerd-stress');
     for (const name of readdirSync(sourceDir).filter((n) => n.endsWith('.go') && n !== 'rlimit_unix.go')) {

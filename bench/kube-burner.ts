@@ -21,7 +21,7 @@ import { controllerManagerArgs } from '../src/cluster/control-plane-args.js';
 import { ManagedProcess } from '../src/cluster/managed-process.js';
 import { WORKLOAD_IMAGE } from '../src/images/builtin-images.js';
 import type { RunSummary } from '../src/results/summary.js';
-import { downloadModule, goEnvironment, goVersion, runGo } from '../src/runtime/sources/go-build.js';
+import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo } from '../src/runtime/sources/go-build.js';
 import { RuntimeStore } from '../src/runtime/store.js';
 import { CellSettingsSchema, kubeTargetSettings } from '../src/scenario/schema.js';
 import { buildPodManifest } from '../src/target/kube/pod-manifest.js';
@@ -118,20 +118,11 @@ export async function buildKubeBurner(version: string): Promise<KubeBurnerBuild>
   if (!downloaded.GoMod) throw new Error(`go mod download did not report a go.mod for ${kubeBurnerModule}@v${version}`);
   const replaces = replaceDirectives(readFileSync(downloaded.GoMod, 'utf8'));
   if (!existsSync(binary)) {
-    const workDir = join(root, 'build', `kube-burner@${version}`);
-    mkdirSync(workDir, { recursive: true });
-    writeFileSync(
-      join(workDir, 'go.mod'),
-      ['module podchurn.local/build/kube-burner', '', 'go 1.25.0', '', `require ${kubeBurnerModule} v${version}`, '', 'replace (', ...replaces.map((r) => `\t${r}`), ')', ''].join('\n'),
-    );
-    writeFileSync(
-      join(workDir, 'tools.go'),
-      ['//go:build tools', '', '// Package tools names the command this wrapper module builds.', 'package tools', '', `import _ "${kubeBurnerModule}/cmd/kube-burner"`, ''].join('\n'),
-    );
-    await runGo(['mod', 'tidy'], workDir, env);
+    const command = `${kubeBurnerModule}/cmd/kube-burner`;
+    const workDir = await prepareWrapperModule(root, { name: 'kube-burner', goLine: 'go 1.25.0', module: kubeBurnerModule, version, replaces, imports: [command] }, env);
     mkdirSync(binDir, { recursive: true });
     const ldflags = `-s -w -X github.com/cloud-bulldozer/go-commons/v2/version.Version=v${version}`;
-    await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', binary, `${kubeBurnerModule}/cmd/kube-burner`], workDir, { ...env, CGO_ENABLED: '0' });
+    await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', binary, command], workDir, { ...env, CGO_ENABLED: '0' });
   }
   return { binary, toolchain: await goVersion(env), revision: downloaded.Origin?.Hash ?? `v${version}`, buildSeconds: round1((performance.now() - started) / 1000), replaces };
 }

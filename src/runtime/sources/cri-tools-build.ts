@@ -1,6 +1,6 @@
 import { InfrastructureError } from '../../errors.js';
 import type { VersionProbe } from '../version-probe.js';
-import { downloadModule, goEnvironment, goVersion, runGo, type BuildOrigin, type GoBuildOptions } from './go-build.js';
+import { downloadModule, goEnvironment, goVersion, runGo, secondsSince, type BuildOrigin, type GoBuildOptions } from './go-build.js';
 
 /**
  * Builds crictl from the Go module proxy. sigs.k8s.io/cri-tools has no replace directives, so
@@ -19,8 +19,6 @@ export const criToolsVersionProbes: Record<(typeof criToolsCommands)[number], Ve
   crictl: { args: ['--version'], parse: parseCrictlVersion },
 };
 
-const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
-
 export async function buildCriTools(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   const env = await goEnvironment(options.cacheRoot);
   options.onProgress?.(`resolving ${criToolsModule}@v${version} through the Go module proxy`);
@@ -36,5 +34,5 @@ export async function buildCriTools(version: string, options: GoBuildOptions): P
     { ...env, CGO_ENABLED: '0', GOBIN: options.outDir },
     options.onProgress,
   );
-  return { module: criToolsModule, commit: module.Origin?.Hash ?? `v${version}`, toolchain: await goVersion(env), compileSeconds: seconds(started) };
+  return { module: criToolsModule, commit: module.Origin?.Hash ?? `v${version}`, toolchain: await goVersion(env), compileSeconds: secondsSince(started) };
 }

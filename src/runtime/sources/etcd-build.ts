@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../errors.js';
 import type { VersionProbe } from '../version-probe.js';
-import { downloadModule, goEnvironment, goVersion, runGo, type BuildOrigin, type GoBuildOptions } from './go-build.js';
+import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo, secondsSince, wrapperModuleGoMod, type BuildOrigin, type GoBuildOptions, type WrapperModule } from './go-build.js';
 
 /**
  * Builds etcd from the Go module proxy. Since v3.5 the etcd server's `package main` is the root of
@@ -24,35 +24,29 @@ export const etcdVersionProbes: Record<(typeof etcdCommands)[number], VersionPro
 };
 
 /**
- * The wrapper's go.mod. It repeats upstream's `go` line because the main module's go version sets
+ * The wrapper module. It repeats upstream's `go` line because the main module's go version sets
  * the binary's GODEBUG defaults: the wrapper must behave as etcd built from its own tree does.
  */
-export function etcdWrapperGoMod(version: string, upstreamGoMod: string): string {
+export function etcdWrapper(version: string, upstreamGoMod: string): WrapperModule {
   const goLine = /^go\s+\S+$/m.exec(upstreamGoMod)?.[0];
   if (!goLine) throw new InfrastructureError(`${etcdModule}@v${version}'s go.mod has no go line; cannot build it through a wrapper module.`);
-  const godebug = upstreamGoMod.match(/^godebug\s+\S+=\S+$/gm) ?? [];
-  return ['module podchurn.local/build/etcd', '', goLine, '', ...(godebug.length ? [...godebug, ''] : []), `require ${etcdModule} v${version}`, ''].join('\n');
+  return { name: 'etcd', goLine, godebug: upstreamGoMod.match(/^godebug\s+\S+=\S+$/gm) ?? [], module: etcdModule, version, imports: [etcdModule] };
 }
 
-function toolsGo(): string {
-  return ['//go:build tools', '', '// Package tools names the etcd server this wrapper module builds.', 'package tools', '', `import _ "${etcdModule}"`, ''].join('\n');
+/** The wrapper's go.mod text. */
+export function etcdWrapperGoMod(version: string, upstreamGoMod: string): string {
+  return wrapperModuleGoMod(etcdWrapper(version, upstreamGoMod));
 }
-
-const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
 /** Builds `etcd` into `options.outDir` with CGO_ENABLED=0 (a static binary for a scratch image). */
 export async function buildEtcd(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   const env = await goEnvironment(options.cacheRoot);
-  const workDir = join(options.cacheRoot, 'build', `etcd@${version}`);
-  await mkdir(workDir, { recursive: true });
   options.onProgress?.(`resolving ${etcdModule}@v${version} through the Go module proxy`);
   let started = performance.now();
   const module = await downloadModule(etcdModule, version, env);
   if (!module.GoMod) throw new InfrastructureError(`go mod download returned no go.mod for ${etcdModule}@v${version}`);
-  await writeFile(join(workDir, 'go.mod'), etcdWrapperGoMod(version, await readFile(module.GoMod, 'utf8')));
-  await writeFile(join(workDir, 'tools.go'), toolsGo());
-  await runGo(['mod', 'tidy'], workDir, env, options.onProgress);
-  const resolveSeconds = seconds(started);
+  const workDir = await prepareWrapperModule(options.cacheRoot, etcdWrapper(version, await readFile(module.GoMod, 'utf8')), env, options.onProgress);
+  const resolveSeconds = secondsSince(started);
 
   await mkdir(options.outDir, { recursive: true });
   options.onProgress?.(`compiling etcd ${version} (CGO_ENABLED=0)`);
@@ -62,5 +56,5 @@ export async function buildEtcd(version: string, options: GoBuildOptions): Promi
   const ldflags = `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${commit.slice(0, 8)}`;
   // An explicit output name: the package path ends in the major-version suffix, so go would call it "v3" or "server".
   await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', join(options.outDir, 'etcd'), etcdModule], workDir, { ...env, CGO_ENABLED: '0' }, options.onProgress);
-  return { module: etcdModule, commit, toolchain: await goVersion(env), resolveSeconds, compileSeconds: seconds(started) };
+  return { module: etcdModule, commit, toolchain: await goVersion(env), resolveSeconds, compileSeconds: secondsSince(started) };
 }

@@ -75,6 +75,66 @@ export function runGo(args: string[], cwd: string, env: NodeJS.ProcessEnv, onPro
   });
 }
 
+/**
+ * A wrapper module: a throwaway main module that requires the one to build, so that module's own
+ * replace directives (which `go install` refuses, or which point at paths a download lacks) do not
+ * apply, and names the packages to build in tools.go so `go mod tidy` keeps their dependencies.
+ */
+export interface WrapperModule {
+  /** The wrapper is podchurn.local/build/<name>. */
+  name: string;
+  /** Its `go` line; upstream's where the binary's GODEBUG defaults must match a build from its own tree. */
+  goLine: string;
+  godebug?: readonly string[];
+  /** The module to build, at v<version>. */
+  module: string;
+  version: string;
+  /** `old => new version` directives, e.g. repeating the upstream replaces Go ignores in a dependency. */
+  replaces?: readonly string[];
+  /** `module version` excludes, e.g. repeating upstream's. */
+  excludes?: readonly string[];
+  /** The packages the wrapper exists for (commands to build). */
+  imports: readonly string[];
+}
+
+export function wrapperModuleGoMod(wrapper: WrapperModule): string {
+  const sections: string[][] = [[`module podchurn.local/build/${wrapper.name}`], [wrapper.goLine]];
+  if (wrapper.godebug?.length) sections.push([...wrapper.godebug]);
+  sections.push([`require ${wrapper.module} v${wrapper.version}`]);
+  if (wrapper.replaces?.length) sections.push(['replace (', ...wrapper.replaces.map((r) => `\t${r}`), ')']);
+  if (wrapper.excludes?.length) sections.push(wrapper.excludes.map((e) => `exclude ${e}`));
+  return sections.map((lines) => `${lines.join('\n')}\n`).join('\n');
+}
+
+function wrapperToolsGo(wrapper: WrapperModule): string {
+  return [
+    '//go:build tools',
+    '',
+    `// Package tools names what this wrapper module builds from ${wrapper.module}.`,
+    'package tools',
+    '',
+    'import (',
+    ...wrapper.imports.map((pkg) => `\t_ "${pkg}"`),
+    ')',
+    '',
+  ].join('\n');
+}
+
+/** Writes the wrapper module into `<cacheRoot>/build/<name>@<version>` and resolves it; returns that directory. */
+export async function prepareWrapperModule(cacheRoot: string, wrapper: WrapperModule, env: NodeJS.ProcessEnv, onProgress?: (line: string) => void): Promise<string> {
+  const workDir = join(cacheRoot, 'build', `${wrapper.name}@${wrapper.version}`);
+  await mkdir(workDir, { recursive: true });
+  await writeFile(join(workDir, 'go.mod'), wrapperModuleGoMod(wrapper));
+  await writeFile(join(workDir, 'tools.go'), wrapperToolsGo(wrapper));
+  await runGo(['mod', 'tidy'], workDir, env, onProgress);
+  return workDir;
+}
+
+/** Seconds since a performance.now() reading, to a tenth: what build manifests record. */
+export function secondsSince(since: number): number {
+  return Math.round((performance.now() - since) / 100) / 10;
+}
+
 /** What a build records in the store's manifest. */
 export type BuildOrigin = Record<string, string | number>;
 
@@ -84,45 +144,20 @@ export async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
 
 export async function buildContainerd(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
   const env = await goEnvironment(options.cacheRoot);
-  const workDir = join(options.cacheRoot, 'build', `containerd@${version}`);
-  await mkdir(workDir, { recursive: true });
-  await writeFile(
-    join(workDir, 'go.mod'),
-    [
-      'module podchurn.local/build/containerd',
-      '',
-      'go 1.21',
-      '',
-      `require ${containerdModule} v${version}`,
-      '',
-      ...containerdExcludes.map((e) => `exclude ${e}`),
-      '',
-    ].join('\n'),
-  );
-  await writeFile(
-    join(workDir, 'tools.go'),
-    [
-      '//go:build tools',
-      '',
-      '// Package tools names the containerd commands this wrapper module builds.',
-      'package tools',
-      '',
-      'import (',
-      `\t_ "${containerdModule}/cmd/containerd"`,
-      `\t_ "${containerdModule}/cmd/containerd-shim-runc-v2"`,
-      `\t_ "${containerdModule}/cmd/ctr"`,
-      ')',
-      '',
-    ].join('\n'),
-  );
   options.onProgress?.(`resolving ${containerdModule}@v${version} through the Go module proxy`);
   const revision = await moduleRevision(containerdModule, version, env);
-  await runGo(['mod', 'tidy'], workDir, env, options.onProgress);
+  const commands = ['containerd', 'containerd-shim-runc-v2', 'ctr'].map((cmd) => `${containerdModule}/cmd/${cmd}`);
+  const workDir = await prepareWrapperModule(
+    options.cacheRoot,
+    { name: 'containerd', goLine: 'go 1.21', module: containerdModule, version, excludes: containerdExcludes, imports: commands },
+    env,
+    options.onProgress,
+  );
   await mkdir(options.outDir, { recursive: true });
   options.onProgress?.(`compiling containerd, containerd-shim-runc-v2 and ctr ${version} (CGO_ENABLED=0: no btrfs)`);
   const ldflags = `-s -w -X ${containerdModule}/version.Version=v${version} -X ${containerdModule}/version.Revision=${revision} -X ${containerdModule}/version.Package=${containerdModule}`;
   await runGo(
-    ['build', '-trimpath', '-tags', 'urfave_cli_no_docs', '-ldflags', ldflags, '-o', `${options.outDir}/`, ...['containerd', 'containerd-shim-runc-v2', 'ctr'].map((cmd) => `${containerdModule}/cmd/${cmd}`)],
+    ['build', '-trimpath', '-tags', 'urfave_cli_no_docs', '-ldflags', ldflags, '-o', `${options.outDir}/`, ...commands],
     workDir,
     { ...env, CGO_ENABLED: '0' },
     options.onProgress,

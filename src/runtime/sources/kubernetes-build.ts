@@ -1,8 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import { InfrastructureError, InputError } from '../../errors.js';
 import type { VersionProbe } from '../version-probe.js';
-import { downloadModule, goEnvironment, goVersion, runGo, type GoBuildOptions } from './go-build.js';
+import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo, secondsSince, wrapperModuleGoMod, type GoBuildOptions, type WrapperModule } from './go-build.js';
 
 /**
  * Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl
@@ -47,41 +46,25 @@ export function stagingVersion(version: string): string {
   return version.replace(/^1\./, '0.');
 }
 
-/** The wrapper's go.mod: upstream's go and godebug lines (GODEBUG defaults change what the binaries do), the pin, and the staging replaces. */
-export function wrapperGoMod(version: string, upstreamGoMod: string): string {
+/** The wrapper module: upstream's go and godebug lines (GODEBUG defaults change what the binaries do), the pin, and the staging replaces. */
+export function kubernetesWrapper(version: string, upstreamGoMod: string): WrapperModule {
   const staging = stagingModules(upstreamGoMod);
   if (staging.length === 0) throw new InfrastructureError(`${kubernetesModule}@v${version}'s go.mod names no staging modules; cannot build it through a wrapper module.`);
-  const goLine = /^go\s+\S+$/m.exec(upstreamGoMod)?.[0] ?? 'go 1.24.0';
-  const godebug = upstreamGoMod.match(/^godebug\s+\S+=\S+$/gm) ?? ['godebug default=go1.24'];
   const tag = `v${stagingVersion(version)}`;
-  return [
-    'module podchurn.local/build/kubernetes',
-    '',
-    goLine,
-    '',
-    ...godebug,
-    '',
-    `require ${kubernetesModule} v${version}`,
-    '',
-    'replace (',
-    ...staging.map((m) => `\t${m} => ${m} ${tag}`),
-    ')',
-    '',
-  ].join('\n');
+  return {
+    name: 'kubernetes',
+    goLine: /^go\s+\S+$/m.exec(upstreamGoMod)?.[0] ?? 'go 1.24.0',
+    godebug: upstreamGoMod.match(/^godebug\s+\S+=\S+$/gm) ?? ['godebug default=go1.24'],
+    module: kubernetesModule,
+    version,
+    replaces: staging.map((m) => `${m} => ${m} ${tag}`),
+    imports: kubernetesCommands.map((cmd) => `${kubernetesModule}/cmd/${cmd}`),
+  };
 }
 
-function toolsGo(): string {
-  return [
-    '//go:build tools',
-    '',
-    '// Package tools names the Kubernetes commands this wrapper module builds.',
-    'package tools',
-    '',
-    'import (',
-    ...kubernetesCommands.map((cmd) => `\t_ "${kubernetesModule}/cmd/${cmd}"`),
-    ')',
-    '',
-  ].join('\n');
+/** The wrapper's go.mod text. */
+export function wrapperGoMod(version: string, upstreamGoMod: string): string {
+  return wrapperModuleGoMod(kubernetesWrapper(version, upstreamGoMod));
 }
 
 /** `Kubernetes v1.34.4` -> `1.34.4`: what the server components and kubelet print for --version. */
@@ -125,33 +108,28 @@ function versionLdflags(version: string, commit: string): string {
   return ['-s', '-w', ...flags].join(' ');
 }
 
-const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
-
 /** Builds every command of `kubernetesCommands` into `options.outDir`; returns what the manifest records about the build. */
 export async function buildKubernetes(version: string, options: GoBuildOptions): Promise<Record<string, string | number>> {
   const env = await goEnvironment(options.cacheRoot);
-  const workDir = join(options.cacheRoot, 'build', `kubernetes@${version}`);
-  await mkdir(workDir, { recursive: true });
   options.onProgress?.(`resolving ${kubernetesModule}@v${version} through the Go module proxy`);
   let started = performance.now();
   const module = await downloadModule(kubernetesModule, version, env);
   if (!module.GoMod) throw new InfrastructureError(`go mod download returned no go.mod for ${kubernetesModule}@v${version}`);
   const upstreamGoMod = await readFile(module.GoMod, 'utf8');
-  await writeFile(join(workDir, 'go.mod'), wrapperGoMod(version, upstreamGoMod));
-  await writeFile(join(workDir, 'tools.go'), toolsGo());
-  await runGo(['mod', 'tidy'], workDir, env, options.onProgress);
-  const resolveSeconds = seconds(started);
+  const wrapper = kubernetesWrapper(version, upstreamGoMod);
+  const workDir = await prepareWrapperModule(options.cacheRoot, wrapper, env, options.onProgress);
+  const resolveSeconds = secondsSince(started);
 
   await mkdir(options.outDir, { recursive: true });
   options.onProgress?.(`compiling ${kubernetesCommands.join(', ')} ${version} (CGO_ENABLED=0; the first build takes tens of minutes)`);
   started = performance.now();
   const commit = module.Origin?.Hash ?? `v${version}`;
   await runGo(
-    ['build', '-trimpath', '-ldflags', versionLdflags(version, commit), '-o', `${options.outDir}/`, ...kubernetesCommands.map((cmd) => `${kubernetesModule}/cmd/${cmd}`)],
+    ['build', '-trimpath', '-ldflags', versionLdflags(version, commit), '-o', `${options.outDir}/`, ...wrapper.imports],
     workDir,
     { ...env, CGO_ENABLED: '0' },
     options.onProgress,
   );
   const toolchain = await goVersion(env);
-  return { module: kubernetesModule, commit, stagingModules: stagingModules(upstreamGoMod).length, toolchain, resolveSeconds, compileSeconds: seconds(started) };
+  return { module: kubernetesModule, commit, stagingModules: wrapper.replaces?.length ?? 0, toolchain, resolveSeconds, compileSeconds: secondsSince(started) };
 }
