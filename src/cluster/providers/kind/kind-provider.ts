@@ -93,7 +93,7 @@ export class KindProvider implements ClusterProvider {
     if (image.note) notice(image.note);
     // A podchurn node image says what it is in its labels: an offline one needs kind told what it lacks,
     // and one built with the pins needs no copying, only checking. Catalog images are kindest/node.
-    const labels = (spec.nodeImageBuild || spec.nodeImage ? await dockerImageLabels(image.image) : undefined) ?? {};
+    const labels = image.labels ?? (spec.nodeImage ? await dockerImageLabels(image.image) : undefined) ?? {};
     const offlineNode = labels[NODE_IMAGE_LABELS.flavor] === 'offline' ? { etcdImageTag: labels[NODE_IMAGE_LABELS.etcdImageTag] ?? '' } : undefined;
     if (offlineNode && !offlineNode.etcdImageTag) throw new InputError(`node image ${image.image} is a podchurn offline image without its etcd image label; rebuild it with podchurn image node.`);
     const pinsBaked = pinsMatchLabels(pins, labels);
@@ -153,7 +153,7 @@ export class KindProvider implements ClusterProvider {
       { flavor: spec.nodeImageBuild!, kubernetes: spec.kubernetes, containerd: spec.containerd, runc: spec.runc, ...(spec.nodeImage ? { baseImage: spec.nodeImage } : {}) },
       { store, onProgress: notice },
     );
-    return { image: built.reference, note: `node image ${built.reference} ${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'reused (same inputs)'}` };
+    return { image: built.reference, labels: built.labels, note: `node image ${built.reference} ${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'reused (same inputs)'}` };
   }
 
   async attach(name: string): Promise<KindClusterHandle | undefined> {

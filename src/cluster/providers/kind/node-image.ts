@@ -7,6 +7,8 @@ export interface NodeImageChoice {
   entry?: KindNodeImage;
   /** Why this image, for the user (e.g. a same-minor fallback). */
   note?: string;
+  /** The labels of an image podchurn has just built (podchurn image node), so they need not be read back. */
+  labels?: Record<string, string>;
 }
 
 const tagOf = (image: string) => image.split(':').pop()?.replace(/^v/, '') ?? '';
