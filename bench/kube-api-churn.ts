@@ -191,7 +191,7 @@ function clientCost(kubeconfig: string, shared: boolean): Promise<ClientCost> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync('dist/podchurn.js')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
+  if (!existsSync('dist/podchurn.cjs')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
   const entry = await new RuntimeStore().get(KUBERNETES_KEY);
   const kubeApiserver = entry?.binaries['kube-apiserver'];
   if (!kubeApiserver) throw new Error(`${KUBERNETES_KEY} is not in the runtime store: podchurn runtime build ${KUBERNETES_KEY}`);

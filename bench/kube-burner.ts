@@ -427,7 +427,7 @@ function ratioOf(a: ToolSummary, b: ToolSummary): ToolSummary {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync('dist/podchurn.js')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
+  if (!existsSync('dist/podchurn.cjs')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
   const build = await buildKubeBurner(kubeBurnerVersion);
   process.stderr.write(`kube-burner ${kubeBurnerVersion} ready (${build.toolchain}, ${build.buildSeconds} s)\n`);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));

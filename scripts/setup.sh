@@ -40,8 +40,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Rebuild the CLI (compiled, then bundled into dist/podchurn.js) when any source is newer than the last build.
-if [[ ! -f dist/podchurn.js ]] || [[ -n $(find src proto package-lock.json -newer dist/podchurn.js -print -quit) ]]; then
+# Rebuild the CLI (compiled, bundled into dist/podchurn.cjs, its code cache written last) when any
+# source is newer than the last build.
+if [[ ! -f dist/podchurn.cjs.code-cache ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh -newer dist/podchurn.cjs.code-cache -print -quit) ]]; then
   npm run build --silent
 fi
 

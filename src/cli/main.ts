@@ -96,4 +96,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-process.exitCode = await main(hideBin(process.argv));
+// No top-level await: the bundle (scripts/bundle.sh) is CommonJS so that bin/podchurn.js can run it from V8's code cache.
+void main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

@@ -64,7 +64,7 @@ describe('credentials never leak into run directories or CLI output', function (
   const runDirs: string[] = [];
 
   before(async () => {
-    if (!existsSync(join(repoRoot, 'dist/podchurn.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
+    if (!existsSync(join(repoRoot, 'dist/podchurn.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
     harness = await startApiserver();
   });
   after(async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../errors.js';
@@ -24,7 +25,7 @@ const runcModule = 'github.com/opencontainers/runc';
 const containerdExcludes = ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'];
 
 export async function goEnvironment(cacheRoot: string): Promise<NodeJS.ProcessEnv> {
-  const go = (await whichProgram('go')) ?? ((await import('node:fs')).existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = (await whichProgram('go')) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) throw new InfrastructureError('building a pinned runtime needs Go (1.26 here): install it, or fetch a release archive instead.');
   return {
     ...process.env,
