@@ -60,8 +60,11 @@ export async function runChurn(plan: ChurnPlan, target: ChurnTarget, signal: Abo
   };
   for (let cycle = 1; cycle <= settings.cycles && !signal.aborted; cycle++) {
     const pods = planPods(plan, cycle);
+    target.beginPhase?.('create');
     await inBatches(pods, (pod) => target.createPod(pod, signal));
     await sleep(settings.holdSeconds * 1000, signal);
+    if (signal.aborted) return;
+    target.beginPhase?.('delete');
     await inBatches(pods, (pod) => target.deletePod(pod, signal));
   }
 }

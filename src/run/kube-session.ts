@@ -42,6 +42,8 @@ export interface KubeSession {
 }
 
 const NAMESPACE_GONE_WAIT_MS = 10_000;
+/** One GET of one object: cheap enough to ask often, so a run ends soon after its namespace has gone. */
+const NAMESPACE_POLL_MS = 100;
 
 /** Cells that share this key share one API connection, namespace, watch and rate limit. */
 export function kubeSessionKey(settings: CellSettings): string {
@@ -176,7 +178,7 @@ async function removeNamespace(api: CoreV1Api, namespace: string, runId: string)
   const deadline = performance.now() + NAMESPACE_GONE_WAIT_MS;
   while (performance.now() < deadline) {
     if (!(await readNamespace(api, namespace))) return { namespaceRemoved: true, namespaceFinalized: false };
-    await sleep(250);
+    await sleep(NAMESPACE_POLL_MS);
   }
   const pods = await api.listNamespacedPod({ namespace, labelSelector: `${RUN_LABEL}=${runId}` });
   const current = await readNamespace(api, namespace);

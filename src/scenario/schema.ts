@@ -50,7 +50,7 @@ export const KubeTargetSchema = z
       .regex(/^[a-z]([a-z0-9-]{0,29})$/, 'must start with a lower-case letter and hold only lower-case letters, digits and "-" (at most 30 characters)')
       .default('podchurn-')
       .describe('Each run gets its own namespace, <namespacePrefix><run id>'),
-    qps: z.number().positive().default(20).describe('Client-side limit on API requests per second (token bucket refill rate)'),
+    qps: z.number().positive().default(20).describe('Client-side limit on API requests per second (token bucket refill rate); the bucket is full when each phase (a cycle\'s creates, a cycle\'s deletes) starts'),
     burst: positiveInt.default(40).describe('Requests allowed at once above qps (token bucket size)'),
     deleteGracePeriodSeconds: nonNegativeInt
       .optional()

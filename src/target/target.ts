@@ -25,6 +25,8 @@ export interface ChurnTarget {
   createPod(pod: PodPlan, signal: AbortSignal): Promise<void>;
   /** Resolves once the pod is gone (or its deletion has a final outcome). */
   deletePod(pod: PodPlan, signal: AbortSignal): Promise<void>;
+  /** Called before the creates (or the deletes) of a cycle start; a target may reset its pacing here. */
+  beginPhase?(phase: 'create' | 'delete'): void;
   /** Removes everything labelled with this run, forcing where needed, and checks for leftovers. */
   cleanup(): Promise<CleanupReport>;
 }

@@ -9,6 +9,8 @@ import { sleep } from '../../src/util/clock.js';
 class RecordingTarget implements ChurnTarget {
   readonly type = 'recording';
   readonly calls: { op: 'create' | 'delete'; pod: string; at: number; inFlight: number }[] = [];
+  /** Each beginPhase call with the number of create/delete calls made before it. */
+  readonly phases: { phase: 'create' | 'delete'; callsBefore: number }[] = [];
   private inFlight = 0;
   maxInFlight = 0;
   constructor(private readonly callMs: number) {}
@@ -24,6 +26,9 @@ class RecordingTarget implements ChurnTarget {
   }
   deletePod(pod: PodPlan, signal: AbortSignal) {
     return this.record('delete', pod, signal);
+  }
+  beginPhase(phase: 'create' | 'delete') {
+    this.phases.push({ phase, callsBefore: this.calls.length });
   }
   async cleanup() {
     return { forced: [], leftovers: [] };
@@ -59,6 +64,17 @@ describe('churn engine', () => {
     const batchOf = (pod: string) => Math.floor(Number(pod.slice(-4)) / 4);
     const creates = cycle1.slice(0, 10);
     for (let i = 1; i < creates.length; i++) expect(batchOf(creates[i]!.pod)).to.be.at.least(batchOf(creates[i - 1]!.pod));
+  });
+
+  it('tells the target when each cycle\'s creates and deletes begin (once per phase, not per batch)', async () => {
+    const target = new RecordingTarget(1);
+    await runChurn(plan({ pods: 4, batchSize: 2, cycles: 2 }), target, new AbortController().signal);
+    expect(target.phases).to.deep.equal([
+      { phase: 'create', callsBefore: 0 },
+      { phase: 'delete', callsBefore: 4 },
+      { phase: 'create', callsBefore: 8 },
+      { phase: 'delete', callsBefore: 12 },
+    ]);
   });
 
   it('paces batch starts by batchIntervalSeconds', async () => {

@@ -84,6 +84,18 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
     expect(closed.namespaceRemoved).to.equal(true);
   });
 
+  it('starts the deletes with a full burst even when the creates just drained the bucket (hold 0, waitFor created)', async () => {
+    const { events } = await churn(harness, 'kt-burst', { pods: 4, batchSize: 4, concurrency: 4, kube: { qps: 2, burst: 4 } });
+    const spread = (kind: string) => {
+      const at = byKind(events, kind).map((e) => e.mono);
+      expect(at).to.have.length(4);
+      return Math.max(...at) - Math.min(...at);
+    };
+    // One bucket for both phases would space the deletes 1/qps = 500 ms apart (1.5 s from first to last).
+    expect(spread('create-sent')).to.be.below(400);
+    expect(spread('delete-sent')).to.be.below(400);
+  });
+
   it('loses no deletion when kube-apiserver restarts mid-run: the watch resumes from its resourceVersion', async () => {
     let restarted = false;
     const { events, closed } = await churn(harness, 'kt-restart', { pods: 10, batchSize: 10, concurrency: 10, holdSeconds: 4 }, async () => {

@@ -14,6 +14,19 @@ describe('token bucket (client-side qps/burst)', () => {
     for (let i = 4; i < 7; i++) expect(times[i]! - times[i - 1]!).to.be.at.least(40);
   });
 
+  it('fill() gives a new phase a full burst however empty the bucket was', async () => {
+    const bucket = new TokenBucket(5, 4);
+    for (let i = 0; i < 4; i++) await bucket.take();
+    // Empty: the next request would wait 1/qps = 200 ms. After fill(), four go at once.
+    bucket.fill();
+    const start = performance.now();
+    for (let i = 0; i < 4; i++) await bucket.take();
+    expect(performance.now() - start).to.be.below(100);
+    const fifth = performance.now();
+    await bucket.take();
+    expect(performance.now() - fifth).to.be.at.least(150);
+  });
+
   it('rejects settings that could never let a request through', () => {
     expect(() => new TokenBucket(0, 1)).to.throw(RangeError);
     expect(() => new TokenBucket(1, 0)).to.throw(RangeError);

@@ -30,8 +30,8 @@ export interface KubeTargetOptions {
 }
 
 /**
- * Pods through the Kubernetes API. Calls are paced by the shared token bucket (qps/burst) and the
- * engine's concurrency; every phase after the API's answer comes from the one pod watch.
+ * Pods through the Kubernetes API. Calls are paced by the session's token bucket (qps/burst), which
+ * every phase (a cycle's creates, a cycle's deletes) starts full, and by the engine's concurrency; every phase after the API's answer comes from the one pod watch.
  * Stuck detection: a deleted pod not gone within its grace period + requestTimeoutSeconds is
  * recorded as stop-failed (DEADLINE_EXCEEDED) and left for cleanup to force.
  */
@@ -42,6 +42,16 @@ export class KubeTarget implements ChurnTarget {
   private readonly evidence: Promise<unknown>[] = [];
 
   constructor(private readonly options: KubeTargetOptions) {}
+
+  /**
+   * Each phase starts with a full bucket, as a client per phase would (kube-burner has one per job):
+   * the first `burst` deletes of a cycle go at once whether its creates drained the bucket (hold 0,
+   * waitFor created) or a wait for Running refilled it, so a delete burst is the same in every cell.
+   * Phases sharing the bucket never overlap: cells and repetitions run one after another.
+   */
+  beginPhase(): void {
+    this.options.bucket.fill();
+  }
 
   async createPod(plan: PodPlan, signal: AbortSignal): Promise<void> {
     const { api, namespace, bucket, events, settings, kube, tracker } = this.options;

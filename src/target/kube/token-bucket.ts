@@ -19,6 +19,12 @@ export class TokenBucket {
     this.last = now();
   }
 
+  /** Back to `burst` tokens: a phase that starts now may send a full burst, whatever came before. */
+  fill(): void {
+    this.tokens = this.burst;
+    this.last = this.now();
+  }
+
   /** Resolves when the caller may send one request (or at once if the signal aborts). */
   take(signal?: AbortSignal): Promise<void> {
     const turn = this.tail.then(() => this.takeOne(signal));
