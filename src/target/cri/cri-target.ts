@@ -208,11 +208,13 @@ export class CriTarget implements ChurnTarget {
    */
   private async recordTermination(plan: PodIdentity, containerId: string, signal: AbortSignal): Promise<void> {
     const { client, events } = this.options;
-    const response = await client.containerStatus(containerId, true, { timeoutMs: ADMIN_CALL_MS, signal });
-    const status = response.status;
+    const status = (await client.containerStatus(containerId, false, { timeoutMs: ADMIN_CALL_MS, signal })).status;
     if (!status) return;
     if (status.state === 'CONTAINER_RUNNING') {
-      const pid = pidFromVerboseInfo(response.info);
+      // Only a container still RUNNING needs the verbose status (its task pid): containerd serialises
+      // the whole runtime spec into it, which costs every normal stop time for nothing.
+      const verbose = await client.containerStatus(containerId, true, { timeoutMs: ADMIN_CALL_MS, signal });
+      const pid = pidFromVerboseInfo(verbose.info);
       const alive = pid !== undefined && (await processAlive(pid));
       if (!alive) events.pod(plan, 'state-mismatch', { containerId, criState: status.state, pid: pid ?? null, processAlive: false });
       return;
