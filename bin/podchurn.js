@@ -13,7 +13,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Script, constants } from 'node:vm';
+
+// Memory over speed: podchurn shares its node with the runtime under test, and V8's default heap growth
+// let a 5,000-pod run's garbage pile up to 256 MB peak RSS before a full collection (146 MB with this
+// flag, for 10 % more CPU; 10,000 pods: 189 instead of 422 MB, for 34 % more). Set before the bundle is
+// compiled: the code cache is written with it too.
+setFlagsFromString('--optimize-for-size');
 
 const bundle = fileURLToPath(new URL('../dist/podchurn.cjs', import.meta.url));
 const cacheFile = `${bundle}.code-cache`;

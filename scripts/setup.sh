@@ -42,7 +42,7 @@ fi
 
 # Rebuild the CLI (compiled, bundled into dist/podchurn.cjs, its code cache written last) when any
 # source is newer than the last build.
-if [[ ! -f dist/podchurn.cjs.code-cache ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh -newer dist/podchurn.cjs.code-cache -print -quit) ]]; then
+if [[ ! -f dist/podchurn.cjs.code-cache ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh bin/podchurn.js -newer dist/podchurn.cjs.code-cache -print -quit) ]]; then
   npm run build --silent
 fi
 
