@@ -31,7 +31,8 @@ export interface KubeTargetOptions {
 
 /**
  * Pods through the Kubernetes API. Calls are paced by the session's token bucket (qps/burst), which
- * every phase (a cycle's creates, a cycle's deletes) starts full, and by the engine's concurrency; every phase after the API's answer comes from the one pod watch.
+ * every phase (a cycle's creates, a cycle's deletes) starts full, and by the engine's concurrency;
+ * every pod phase after the API's answer comes from the one pod watch.
  * Stuck detection: a deleted pod not gone within its grace period + requestTimeoutSeconds is
  * recorded as stop-failed (DEADLINE_EXCEEDED) and left for cleanup to force.
  */
