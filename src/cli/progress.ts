@@ -24,6 +24,7 @@ export class ProgressReporter {
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly plainIntervalMs = 5000,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get interactive(): boolean {
@@ -34,7 +35,7 @@ export class ProgressReporter {
     this.flush();
     this.cellLabel = `${cell.id} rep ${rep} (${cell.name})`;
     this.total = totalPods;
-    this.startedAt = performance.now();
+    this.startedAt = this.now();
     this.counts = { created: 0, ready: 0, stopping: 0, gone: 0, stuck: 0, errors: 0 };
     clearInterval(this.timer);
     this.timer = setInterval(() => this.draw(), this.interactive ? 250 : this.plainIntervalMs);
@@ -71,9 +72,11 @@ export class ProgressReporter {
 
   line(): string {
     const c = this.counts;
-    const elapsed = (performance.now() - this.startedAt) / 1000;
-    const done = c.gone + c.errors;
-    const eta = done > 0 && done < this.total ? ` eta ${Math.round((elapsed / done) * (this.total - done))}s` : '';
+    const elapsed = (this.now() - this.startedAt) / 1000;
+    // Every pod is two steps, its create and its deletion (an error ends both): counting only pods
+    // gone would put the estimate at thousands of hours when the deletes of a large batch begin.
+    const steps = Math.min(2 * this.total, c.created + c.gone + 2 * c.errors);
+    const eta = steps > 0 && steps < 2 * this.total ? ` eta ${Math.round((elapsed / steps) * (2 * this.total - steps))}s` : '';
     return `${this.cellLabel}: created ${c.created}/${this.total} ready ${c.ready} stopping ${c.stopping} gone ${c.gone} stuck ${c.stuck} errors ${c.errors} | ${elapsed.toFixed(0)}s${eta}`;
   }
 
