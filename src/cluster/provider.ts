@@ -99,5 +99,6 @@ export interface ClusterProvider {
   /** A handle on a cluster this provider already runs (e.g. left up by `cluster up`), else undefined. */
   attach(name: string): Promise<ClusterHandle | undefined>;
   down(name: string, options?: ClusterOperationOptions): Promise<ClusterTeardown>;
-  status(name: string): Promise<ClusterStatus>;
+  /** `access`: which kubeconfig and context to ask (the existing provider; others know their own). */
+  status(name: string, access?: Pick<ClusterSpec, 'kubeconfig' | 'context'>): Promise<ClusterStatus>;
 }

@@ -141,6 +141,12 @@ describe('cluster providers against a real kube-apiserver', function () {
       expect(unreachable.code).to.equal(3);
       expect(unreachable.stdout).to.include('existing/podchurn: not running');
       expect(unreachable.stdout).to.include(`does not answer`);
+      // --kubeconfig wins over $KUBECONFIG.
+      const named = await runCli(['cluster', 'status', '--provider', 'existing', '--kubeconfig', harness.kubeconfig], { KUBECONFIG: dead });
+      expect(named.code, named.stderr).to.equal(0);
+      expect(named.stdout).to.include(`existing/podchurn: running (kubeconfig ${harness.kubeconfig})`);
+      const namedDead = await runCli(['cluster', 'status', '--provider', 'existing', '--kubeconfig', dead], { KUBECONFIG: harness.kubeconfig });
+      expect(namedDead.code).to.equal(3);
       const badContext = await runCli(['cluster', 'up', '--provider', 'existing', '--kubeconfig', harness.kubeconfig, '--context', 'nope']);
       expect(badContext.code).to.equal(3);
       expect(badContext.stderr).to.include('no context named "nope"');

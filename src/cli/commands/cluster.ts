@@ -14,7 +14,7 @@ function common(y: Argv) {
 }
 
 function upOptions(y: Argv) {
-  return common(y)
+  return kubeAccessOptions(common(y))
     .option('kubernetes', { type: 'string', default: DEFAULT_KUBERNETES_VERSION, describe: 'Kubernetes version (local: runtime-store kubernetes@<version>)' })
     .option('containerd', { type: 'string', default: 'system', describe: 'Runtime-store key of the node containerd' })
     .option('runc', { type: 'string', default: 'system', describe: 'Runtime-store key of the node runc' })
@@ -22,8 +22,13 @@ function upOptions(y: Argv) {
     .option('containerd-config-patch', { type: 'string', array: true, default: [] as string[], describe: 'File holding a TOML fragment merged into the node containerd config (repeatable)' })
     .option('config', { type: 'string', describe: 'kind: cluster config file' })
     .option('image', { type: 'string', describe: 'kind: node image (with --build-node-image online: the image to derive from)' })
-    .option('build-node-image', { choices: ['offline', 'online'] as const, describe: 'kind: build the node image with the pinned runtimes (podchurn image node)' })
-    .option('kubeconfig', { type: 'string', describe: 'existing: kubeconfig file' })
+    .option('build-node-image', { choices: ['offline', 'online'] as const, describe: 'kind: build the node image with the pinned runtimes (podchurn image node)' });
+}
+
+/** Which API the existing provider talks to. */
+function kubeAccessOptions<T>(y: Argv<T>) {
+  return y
+    .option('kubeconfig', { type: 'string', describe: 'existing: kubeconfig file (default $KUBECONFIG, else ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'existing: kubeconfig context' });
 }
 
@@ -65,9 +70,9 @@ export function clusterCommands(setExitCode: (code: number) => void) {
       for (const item of teardown.leftovers) process.stderr.write(`left behind: ${item}\n`);
       setExitCode(teardown.leftovers.length ? ExitCode.infrastructure : ExitCode.ok);
     })
-    .command('status', 'Show whether a cluster runs and the state of its parts', common, async (args) => {
+    .command('status', 'Show whether a cluster runs and the state of its parts', (y) => kubeAccessOptions(common(y)), async (args) => {
       const provider = await clusterProvider(args.provider as ProviderName);
-      const status = await provider.status(args.name);
+      const status = await provider.status(args.name, { kubeconfig: args.kubeconfig, context: args.context });
       process.stdout.write(`${status.provider}/${status.name}: ${status.running ? 'running' : 'not running'}${status.kubeconfig ? ` (kubeconfig ${status.kubeconfig})` : ''}\n`);
       for (const component of status.components) process.stdout.write(`  ${component.name}: ${component.state}\n`);
       setExitCode(status.running ? ExitCode.ok : ExitCode.infrastructure);

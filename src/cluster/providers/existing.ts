@@ -101,10 +101,10 @@ export class ExistingProvider implements ClusterProvider {
     return { removed: [], leftovers: [] };
   }
 
-  /** Whether the API of $KUBECONFIG (else ~/.kube/config) answers, and each node's Ready condition. */
-  async status(name: string): Promise<ClusterStatus> {
+  /** Whether the API answers (--kubeconfig / --context, else $KUBECONFIG, else ~/.kube/config), and each node's Ready condition. */
+  async status(name: string, access: Pick<ClusterSpec, 'kubeconfig' | 'context'> = {}): Promise<ClusterStatus> {
     try {
-      const connection = await connectKube({});
+      const connection = await connectKube(access);
       const nodes = await listNodes(connection.kubeConfig);
       return {
         name,
