@@ -55,7 +55,8 @@ interface RawWatchEvent {
  * - A dropped connection resumes from the last resourceVersion seen (bookmarks included), so no
  *   event is lost while etcd still holds that history.
  * - 410 Gone (history compacted) relists; pods known before and missing now are reported as
- *   synthetic DELETED observations, and the stretch is recorded as a gap.
+ *   synthetic DELETED observations, and the stretch is recorded as a gap. Pods the API said it
+ *   created count as known even if no watch event for them arrived (`knowCreated`).
  * - Handlers only enqueue; one consumer drains the queue in order.
  * Watch objects carry timestamps as strings and list results as Date: consumers must accept both.
  */
@@ -65,6 +66,8 @@ export class PodWatch {
   private readonly watch: Watch;
   private readonly queue: PodObservation[] = [];
   private readonly live = new Map<string, V1Pod>();
+  /** Uids seen DELETED, so that a late `knowCreated` never brings a pod back. */
+  private readonly deleted = new Set<string>();
   private draining = false;
   private resourceVersion: string | undefined;
   /** The last moment the watch was known to be up to date: a gap after a 410 starts here. */
@@ -83,6 +86,16 @@ export class PodWatch {
   async start(): Promise<void> {
     await this.relist(undefined);
     this.loop = this.run();
+  }
+
+  /**
+   * A pod the API has acknowledged creating: known from now on, before (or without) any watch event
+   * for it, so a pod created and deleted wholly while the watch was away is reported DELETED by the
+   * relist after the gap instead of being left to look stuck.
+   */
+  knowCreated(pod: V1Pod): void {
+    const uid = pod.metadata?.uid;
+    if (uid && !this.live.has(uid) && !this.deleted.has(uid)) this.live.set(uid, pod);
   }
 
   async stop(): Promise<void> {
@@ -214,8 +227,12 @@ export class PodWatch {
   private enqueue(observation: PodObservation): void {
     const uid = observation.object.metadata?.uid;
     if (uid) {
-      if (observation.type === 'DELETED') this.live.delete(uid);
-      else this.live.set(uid, observation.object);
+      if (observation.type === 'DELETED') {
+        this.live.delete(uid);
+        this.deleted.add(uid);
+      } else {
+        this.live.set(uid, observation.object);
+      }
     }
     this.queue.push(observation);
     if (!this.draining) {

@@ -116,6 +116,7 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
         api,
         namespace,
         tracker,
+        watch,
         bucket,
         events,
         runId,

@@ -130,14 +130,26 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     await harness?.stop();
   });
 
-  it('relists after a 410, infers every deletion made while the watch was away, and leaves nothing behind', async () => {
-    const pods = 20;
+  /** The harness's kubeconfig with its server replaced by the proxy. */
+  function proxiedKubeconfig(): string {
     const kubeconfig = parse(readFileSync(harness.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
     kubeconfig.clusters[0]!.cluster.server = proxy.url;
-    const proxiedKubeconfig = join(mkdtempSync(join(tmpdir(), 'podchurn-410-')), 'kubeconfig');
-    writeFileSync(proxiedKubeconfig, stringify(kubeconfig), { mode: 0o600 });
+    const file = join(mkdtempSync(join(tmpdir(), 'podchurn-410-')), 'kubeconfig');
+    writeFileSync(file, stringify(kubeconfig), { mode: 0o600 });
+    return file;
+  }
+
+  /** A client that bypasses the proxy. */
+  function directApi(): CoreV1Api {
+    const direct = new KubeConfig();
+    direct.loadFromFile(harness.kubeconfig);
+    return direct.makeApiClient(CoreV1Api);
+  }
+
+  it('relists after a 410, infers every deletion made while the watch was away, and leaves nothing behind', async () => {
+    const pods = 20;
     const { file, reportsDir } = writeScenario('kube-410', {
-      target: { type: 'kube', kube: { kubeconfig: proxiedKubeconfig, nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
+      target: { type: 'kube', kube: { kubeconfig: proxiedKubeconfig(), nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
       pods,
       batchSize: pods,
       concurrency: pods,
@@ -147,9 +159,7 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
       requestTimeoutSeconds: 120,
     });
 
-    const direct = new KubeConfig();
-    direct.loadFromFile(harness.kubeconfig);
-    const api = direct.makeApiClient(CoreV1Api);
+    const api = directApi();
     const { done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
     try {
       // 1. The watch has seen every pod (their `scheduled` phase comes from it): cut it off.
@@ -195,5 +205,44 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     expect(summary.leakCheck.leaked).to.deep.equal([]);
     expect(summary.leakCheck.forced).to.deep.equal([]);
     expect((await api.listNamespace({ labelSelector: RUN_LABEL })).items).to.deep.equal([]);
+  });
+
+  it('a pod created and deleted wholly while the watch was away is gone (inferred), not stuck', async () => {
+    const pods = 10;
+    const { file, reportsDir } = writeScenario('kube-410-unseen', {
+      target: { type: 'kube', kube: { kubeconfig: proxiedKubeconfig(), nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
+      pods,
+      batchSize: pods,
+      concurrency: pods,
+      holdSeconds: 0,
+      gracePeriodSeconds: 0,
+      requestTimeoutSeconds: 120,
+    });
+    const api = directApi();
+    // The run's first list goes through; its watch never connects, so it sees none of the pods.
+    proxy.cutWatches();
+    const { done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
+    try {
+      await until('every pod to be created and deleted', 60_000, async () =>
+        readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'delete-sent').length === pods && (await api.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length === 0 ? true : undefined,
+      );
+      await compactEtcd(harness.etcdUrl);
+      await harness.restartApiserver();
+    } finally {
+      proxy.unblock();
+    }
+    const result = await done;
+    expect(result.code, result.stderr).to.equal(0);
+    const events = readEvents(reportsDir);
+    const gaps = events.filter((e): e is RunEvent => !isPodEvent(e) && e.kind === 'watch-gap');
+    expect(gaps.map((g) => (g.data as { inferredDeletions: number }).inferredDeletions)).to.deep.equal([pods]);
+    const podEvents = events.filter(isPodEvent);
+    const gone = podEvents.filter((e) => e.kind === 'gone');
+    expect(new Set(gone.map((e) => e.pod)).size).to.equal(pods);
+    expect(gone.every((e) => e.data?.synthetic === true)).to.equal(true);
+    expect(podEvents.filter((e) => e.kind === 'stop-failed'), 'no pod was taken for stuck').to.deep.equal([]);
+    const [runId] = readdirSync(reportsDir);
+    const summary = JSON.parse(readFileSync(join(reportsDir, runId!, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.leakCheck.leaked).to.deep.equal([]);
   });
 });

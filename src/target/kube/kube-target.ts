@@ -3,6 +3,7 @@ import { LABEL_PREFIX, POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink, PodIdentity } from '../../engine/events.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
 import type { PodPhaseTracker } from '../../observe/pod-phases.js';
+import type { PodWatch } from '../../observe/pod-watch.js';
 import type { CellSettings, KubeTargetSettings } from '../../scenario/schema.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
 import { statusOf, withApiRetry, type RetryPolicy, defaultRetryPolicy } from './api-retry.js';
@@ -13,6 +14,8 @@ export interface KubeTargetOptions {
   api: CoreV1Api;
   namespace: string;
   tracker: PodPhaseTracker;
+  /** The session's pod watch, told of every pod the API acknowledged creating. */
+  watch: Pick<PodWatch, 'knowCreated'>;
   bucket: TokenBucket;
   events: EventSink;
   runId: string;
@@ -62,6 +65,7 @@ export class KubeTarget implements ChurnTarget {
     events.pod(plan, 'create-sent');
     try {
       const pod = await withApiRetry('a pod create', () => api.createNamespacedPod({ namespace, body }), signal, this.retry);
+      this.options.watch.knowCreated(pod);
       const uid = pod.metadata?.uid ?? '';
       this.created.set(plan.pod, uid);
       events.pod(plan, 'created', { uid, resourceVersion: pod.metadata?.resourceVersion });
