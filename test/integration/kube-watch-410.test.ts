@@ -130,13 +130,21 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     await harness?.stop();
   });
 
-  /** The harness's kubeconfig with its server replaced by the proxy. */
-  function proxiedKubeconfig(): string {
+  /** One batch of API-only pods through the proxy (the harness's kubeconfig with its server replaced). */
+  function proxiedScenario(name: string, pods: number, holdSeconds: number) {
     const kubeconfig = parse(readFileSync(harness.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
     kubeconfig.clusters[0]!.cluster.server = proxy.url;
-    const file = join(mkdtempSync(join(tmpdir(), 'podchurn-410-')), 'kubeconfig');
-    writeFileSync(file, stringify(kubeconfig), { mode: 0o600 });
-    return file;
+    const proxied = join(mkdtempSync(join(tmpdir(), 'podchurn-410-')), 'kubeconfig');
+    writeFileSync(proxied, stringify(kubeconfig), { mode: 0o600 });
+    return writeScenario(name, {
+      target: { type: 'kube', kube: { kubeconfig: proxied, nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
+      pods,
+      batchSize: pods,
+      concurrency: pods,
+      holdSeconds,
+      gracePeriodSeconds: 0,
+      requestTimeoutSeconds: 120,
+    });
   }
 
   /** A client that bypasses the proxy. */
@@ -148,16 +156,8 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
 
   it('relists after a 410, infers every deletion made while the watch was away, and leaves nothing behind', async () => {
     const pods = 20;
-    const { file, reportsDir } = writeScenario('kube-410', {
-      target: { type: 'kube', kube: { kubeconfig: proxiedKubeconfig(), nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
-      pods,
-      batchSize: pods,
-      concurrency: pods,
-      // Long enough that the watch is cut before the hold ends, even on a loaded machine.
-      holdSeconds: 15,
-      gracePeriodSeconds: 0,
-      requestTimeoutSeconds: 120,
-    });
+    // A hold long enough that the watch is cut before it ends, even on a loaded machine.
+    const { file, reportsDir } = proxiedScenario('kube-410', pods, 15);
 
     const api = directApi();
     const { done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
@@ -209,15 +209,7 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
 
   it('a pod created and deleted wholly while the watch was away is gone (inferred), not stuck', async () => {
     const pods = 10;
-    const { file, reportsDir } = writeScenario('kube-410-unseen', {
-      target: { type: 'kube', kube: { kubeconfig: proxiedKubeconfig(), nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 } },
-      pods,
-      batchSize: pods,
-      concurrency: pods,
-      holdSeconds: 0,
-      gracePeriodSeconds: 0,
-      requestTimeoutSeconds: 120,
-    });
+    const { file, reportsDir } = proxiedScenario('kube-410-unseen', pods, 0);
     const api = directApi();
     // The run's first list goes through; its watch never connects, so it sees none of the pods.
     proxy.cutWatches();
