@@ -56,10 +56,6 @@ export function namespaceFor(prefix: string, runId: string, instanceNumber: numb
   return `${`${prefix}${runId}`.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-/**
- * Connects to the API, creates the run's namespace (labelled with the run id) and starts the one
- * pod watch whose consumer records every pod's phases for all cells that use this session.
- */
 export interface KubeSessionOptions {
   /** Where evidence of stuck pods goes (<run dir>/evidence). */
   evidenceDir: string;
@@ -67,6 +63,10 @@ export interface KubeSessionOptions {
   cluster?: ClusterHandle;
 }
 
+/**
+ * Connects to the API, creates the run's namespace (labelled with the run id) and starts the one
+ * pod watch whose consumer records every pod's phases for all cells that use this session.
+ */
 export async function openKubeSession(settings: CellSettings, runId: string, instanceNumber: number, events: EventSink, clock: Clock, options: KubeSessionOptions): Promise<KubeSession> {
   const kube = kubeTargetSettings(settings.target);
   const connection = await connectKube(kube);
@@ -135,11 +135,6 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
   };
 }
 
-/**
- * Deletes the namespace and waits for it to go. Without a namespace controller (a bare API server)
- * it would stay Terminating for ever: once it holds none of the run's pods, podchurn finalizes it,
- * which is the controller's last step too.
- */
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;
 
 /**
@@ -172,9 +167,14 @@ export async function ensureDefaultServiceAccount(api: CoreV1Api, namespace: str
   throw new InfrastructureError(`it did not appear within ${SERVICE_ACCOUNT_WAIT_MS / 1000} s and podchurn may not create it (is kube-controller-manager running?)`);
 }
 
+/**
+ * Deletes the namespace and waits for it to go. Without a namespace controller (a bare API server)
+ * it would stay Terminating for ever: once it holds none of the run's pods, podchurn finalizes it,
+ * which is the controller's last step too.
+ */
 async function removeNamespace(api: CoreV1Api, namespace: string, runId: string): Promise<Omit<KubeCloseReport, 'leftovers' | 'watch'>> {
   await api.deleteNamespace({ name: namespace }).catch((error: unknown) => {
-    if ((error as { code?: number }).code !== 404) throw error;
+    if (statusOf(error) !== 404) throw error;
   });
   const deadline = performance.now() + NAMESPACE_GONE_WAIT_MS;
   while (performance.now() < deadline) {
@@ -195,7 +195,7 @@ async function readNamespace(api: CoreV1Api, name: string): Promise<V1Namespace 
   try {
     return await api.readNamespace({ name });
   } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
+    if (statusOf(error) === 404) return undefined;
     throw error;
   }
 }

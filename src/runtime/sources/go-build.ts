@@ -22,7 +22,7 @@ const containerdModule = 'github.com/containerd/containerd';
 const runcModule = 'github.com/opencontainers/runc';
 
 /** containerd's own go.mod excludes this version; a wrapper module must repeat the exclude or resolution fails. */
-const containerdExcludes = ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'];
+export const containerdExcludes = ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'];
 
 export async function goEnvironment(cacheRoot: string): Promise<NodeJS.ProcessEnv> {
   const go = (await whichProgram('go')) ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
