@@ -7,9 +7,11 @@ import { runCommand, whichProgram } from '../util/exec.js';
 import type { BinarySet } from './binary-set.js';
 import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from './binary-set.js';
 import { components, runtimeCatalog, type Component } from './catalog.js';
+import { withFileLock } from './key-lock.js';
 import { buildCriTools, criToolsCommands, criToolsVersionProbes } from './sources/cri-tools-build.js';
 import { buildEtcd, etcdCommands, etcdVersionProbes } from './sources/etcd-build.js';
-import { buildComponent, type BuildOrigin, type GoBuildOptions } from './sources/go-build.js';
+import { buildComponent } from './sources/containerd-runc-build.js';
+import type { BuildOrigin, GoBuildOptions } from './sources/go-build.js';
 import { buildKubernetes, kubernetesCommands, kubernetesVersionProbes } from './sources/kubernetes-build.js';
 import { installRelease } from './sources/release.js';
 import type { VersionProbe } from './version-probe.js';
@@ -139,11 +141,23 @@ export class RuntimeStore {
 
   async list(): Promise<StoreEntry[]> {
     const keys = await readdir(this.root).catch(() => [] as string[]);
-    const entries = await Promise.all(keys.filter((k) => !k.includes('.partial')).map((k) => this.get(k)));
+    const entries = await Promise.all(keys.filter((k) => !k.includes('.partial') && !k.endsWith('.lock')).map((k) => this.get(k)));
     return entries.filter((e): e is StoreEntry => e !== undefined).sort((a, b) => a.key.localeCompare(b.key));
   }
 
+  /** Installs (or re-installs) a key, holding its lock: a concurrent install of the same key waits for this one. */
   async install(parsed: ParsedKey, options: InstallOptions = {}): Promise<StoreEntry> {
+    return this.withKeyLock(parsed, options, () => this.installLocked(parsed, options));
+  }
+
+  /** One installer per key across processes (<root>/<key>.lock); a second one waits and says for whom. */
+  private async withKeyLock<T>(parsed: ParsedKey, options: InstallOptions, work: () => Promise<T>): Promise<T> {
+    await mkdir(this.root, { recursive: true });
+    const onWait = (pid: number) => options.onProgress?.(`${parsed.key}: waiting for process ${pid}, which is installing it`);
+    return withFileLock(join(this.root, `${parsed.key}.lock`), work, { onWait });
+  }
+
+  private async installLocked(parsed: ParsedKey, options: InstallOptions): Promise<StoreEntry> {
     if (parsed.version === 'system') throw new InputError(`${parsed.key} is the host's own package; there is nothing to install.`);
     const defaultSources: SourceKind[] = runtimeCatalog()[parsed.component].releaseUrl ? ['release', 'go-build'] : ['go-build'];
     const sources: SourceKind[] = options.fromDir ? ['local-dir'] : (options.sources ?? defaultSources);
@@ -205,7 +219,9 @@ export class RuntimeStore {
   /** The binaries of an installed key, installing it first when `autoInstall` is set. */
   async ensure(parsed: ParsedKey, options: InstallOptions & { autoInstall: boolean }): Promise<Record<string, string>> {
     if (parsed.version === 'system') return systemBinaries(parsed.component);
-    const entry = (await this.get(parsed.key)) ?? (options.autoInstall ? await this.install(parsed, options) : undefined);
+    // Under the key's lock the store is asked again: a process that waited for another's install uses it.
+    const installMissing = () => this.withKeyLock(parsed, options, async () => (await this.get(parsed.key)) ?? this.installLocked(parsed, options));
+    const entry = (await this.get(parsed.key)) ?? (options.autoInstall ? await installMissing() : undefined);
     if (!entry) throw new InputError(`${parsed.key} is not installed; run "podchurn runtime fetch ${parsed.key}".`);
     return entry.binaries;
   }

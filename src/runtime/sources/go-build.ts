@@ -6,8 +6,8 @@ import { InfrastructureError } from '../../errors.js';
 import { runCommand, whichProgram } from '../../util/exec.js';
 
 /**
- * Builds pinned containerd / runc from the Go module proxy, for machines without internet access
- * to release downloads. One wrapper module per component version; GOMODCACHE and GOCACHE live in
+ * What every build from the Go module proxy shares (machines without internet access to release
+ * downloads): the Go environment, module downloads, wrapper modules. GOMODCACHE and GOCACHE live in
  * the podchurn cache, so a second build of the same key takes seconds and an interrupted build
  * resumes where it stopped.
  */
@@ -17,9 +17,6 @@ export interface GoBuildOptions {
   outDir: string;
   onProgress?: (line: string) => void;
 }
-
-const containerdModule = 'github.com/containerd/containerd';
-const runcModule = 'github.com/opencontainers/runc';
 
 /** containerd's own go.mod excludes this version; a wrapper module must repeat the exclude or resolution fails. */
 export const containerdExcludes = ['github.com/mitchellh/osext v0.0.0-20151018003038-5e2d6d41470f'];
@@ -41,6 +38,8 @@ export async function goEnvironment(cacheRoot: string): Promise<NodeJS.ProcessEn
 /** What `go mod download -json` says about one module version: its go.mod file and origin record. */
 export interface DownloadedModule {
   GoMod?: string;
+  /** The extracted module source in GOMODCACHE. */
+  Dir?: string;
   Origin?: { Hash?: string };
 }
 
@@ -53,7 +52,7 @@ export async function downloadModule(module: string, version: string, env: NodeJ
 }
 
 /** The commit a module version was tagged at, from the module proxy's origin record. */
-async function moduleRevision(module: string, version: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function moduleRevision(module: string, version: string, env: NodeJS.ProcessEnv): Promise<string> {
   return (await downloadModule(module, version, env)).Origin?.Hash ?? `v${version}`;
 }
 
@@ -141,41 +140,4 @@ export type BuildOrigin = Record<string, string | number>;
 
 export async function goVersion(env: NodeJS.ProcessEnv): Promise<string> {
   return (await runCommand('go', ['env', 'GOVERSION'], { env })).stdout.trim();
-}
-
-export async function buildContainerd(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
-  const env = await goEnvironment(options.cacheRoot);
-  options.onProgress?.(`resolving ${containerdModule}@v${version} through the Go module proxy`);
-  const revision = await moduleRevision(containerdModule, version, env);
-  const commands = ['containerd', 'containerd-shim-runc-v2', 'ctr'].map((cmd) => `${containerdModule}/cmd/${cmd}`);
-  const workDir = await prepareWrapperModule(
-    options.cacheRoot,
-    { name: 'containerd', goLine: 'go 1.21', module: containerdModule, version, excludes: containerdExcludes, imports: commands },
-    env,
-    options.onProgress,
-  );
-  await mkdir(options.outDir, { recursive: true });
-  options.onProgress?.(`compiling containerd, containerd-shim-runc-v2 and ctr ${version} (CGO_ENABLED=0: no btrfs)`);
-  const ldflags = `-s -w -X ${containerdModule}/version.Version=v${version} -X ${containerdModule}/version.Revision=${revision} -X ${containerdModule}/version.Package=${containerdModule}`;
-  await runGo(
-    ['build', '-trimpath', '-tags', 'urfave_cli_no_docs', '-ldflags', ldflags, '-o', `${options.outDir}/`, ...commands],
-    workDir,
-    { ...env, CGO_ENABLED: '0' },
-    options.onProgress,
-  );
-  return { module: containerdModule, revision, toolchain: await goVersion(env) };
-}
-
-export async function buildRunc(version: string, options: GoBuildOptions): Promise<BuildOrigin> {
-  const env = await goEnvironment(options.cacheRoot);
-  await mkdir(options.outDir, { recursive: true });
-  const revision = await moduleRevision(runcModule, version, env);
-  options.onProgress?.(`compiling runc ${version} with seccomp (cgo: needs gcc, pkg-config, libseccomp-dev)`);
-  const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)}`;
-  await runGo(['install', '-trimpath', '-tags', 'seccomp urfave_cli_no_docs', '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
-  return { module: runcModule, revision, toolchain: await goVersion(env) };
-}
-
-export function buildComponent(component: 'containerd' | 'runc', version: string, options: GoBuildOptions): Promise<BuildOrigin> {
-  return component === 'containerd' ? buildContainerd(version, options) : buildRunc(version, options);
 }
