@@ -21,7 +21,7 @@ import { isPodEvent } from '../src/engine/events.js';
 import { buildLayerTar, type LayerEntry } from '../src/images/oci-archive.js';
 import { parseEventLines } from '../src/results/event-log.js';
 import { containerdExcludes, downloadModule, goEnvironment, goVersion, runGo, wrapperModuleGoMod } from '../src/runtime/sources/go-build.js';
-import { openCriSession } from '../src/run/cri-session.js';
+import { openCriSession } from '../src/targets/cri/cri-session.js';
 import { runScenario } from '../src/run/run-scenario.js';
 import { CellSettingsSchema } from '../src/scenario/schema.js';
 import { cacheDir } from '../src/util/dirs.js';

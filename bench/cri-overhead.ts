@@ -10,7 +10,7 @@ import { CriClient } from '../src/cri/client.js';
 import { isPodEvent } from '../src/engine/events.js';
 import { parseEventLines } from '../src/results/event-log.js';
 import { CellSettingsSchema } from '../src/scenario/schema.js';
-import { openCriSession } from '../src/run/cri-session.js';
+import { openCriSession } from '../src/targets/cri/cri-session.js';
 import { runScenario } from '../src/run/run-scenario.js';
 import { runCliSamplingPeakRss } from './cli-peak-rss.js';
 import { directLoop } from './direct-loop.js';

@@ -24,7 +24,7 @@ import type { RunSummary } from '../src/results/summary.js';
 import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo } from '../src/runtime/sources/go-build.js';
 import { RuntimeStore } from '../src/runtime/store.js';
 import { CellSettingsSchema, kubeTargetSettings } from '../src/scenario/schema.js';
-import { buildPodManifest } from '../src/target/kube/pod-manifest.js';
+import { buildPodManifest } from '../src/targets/kube/pod-manifest.js';
 import { sleep } from '../src/util/clock.js';
 import { cacheDir } from '../src/util/dirs.js';
 

@@ -1,7 +1,7 @@
-import type { GateResult } from '../analysis/gates.js';
-import type { LatencyStats } from '../analysis/percentiles.js';
-import type { Outcome } from '../analysis/pod-records.js';
-import type { Finding } from '../observe/log-scan.js';
+import type { GateResult } from '../measurements/pod-lifecycle/gates.js';
+import type { LatencyStats } from '../stats/percentiles.js';
+import type { Outcome } from '../measurements/pod-lifecycle/pod-records.js';
+import type { Finding } from '../measurements/log-signatures/log-scan.js';
 
 /** Bump on any incompatible change to summary.json; documented in docs/SUMMARY-SCHEMA.md. */
 export const SUMMARY_SCHEMA_VERSION = 1;

@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { buildPodRecords, type PodRecord } from '../analysis/pod-records.js';
-import { summarizeCell } from '../analysis/summarize.js';
+import { buildPodRecords, type PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
+import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
-import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../observe/log-scan.js';
-import { writeReports } from '../report/write-reports.js';
+import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../measurements/log-signatures/log-scan.js';
+import { writeReports } from '../reports/write-reports.js';
 import { parseEventLines } from '../results/event-log.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
 import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';

@@ -4,7 +4,7 @@ import type { ClusterHandle, ClusterSpec, NodeRuntimeVersions } from '../cluster
 import { clusterProvider } from '../cluster/providers/registry.js';
 import type { EventSink } from '../engine/events.js';
 import { describeCause } from '../errors.js';
-import { ignoredPatchKeys } from '../observe/config-honesty.js';
+import { ignoredPatchKeys } from '../measurements/config-honesty/config-honesty.js';
 import type { CellSettings } from '../scenario/schema.js';
 
 /** What environment.json records about a cluster a run brought up or attached to. */

@@ -1,7 +1,7 @@
-import { comparedPercentiles, type MetricComparison, type StuckComparison, type Verdict } from '../analysis/compare.js';
-import { fisherExactTwoSided } from '../analysis/fisher-exact.js';
-import { checkLimits, type ComparisonLimits } from '../analysis/regression-limits.js';
-import { ALPHA } from '../analysis/compare.js';
+import { comparedPercentiles, type MetricComparison, type StuckComparison, type Verdict } from '../stats/compare.js';
+import { fisherExactTwoSided } from '../stats/fisher-exact.js';
+import { checkLimits, type ComparisonLimits } from '../stats/regression-limits.js';
+import { ALPHA } from '../stats/compare.js';
 import type { HistoryRow, HistoryStore } from '../results/history.js';
 import type { RunAnalysis } from './analyze-run.js';
 import { finishComparison, sampleOf, type CellPairComparison } from './compare-runs.js';

@@ -1,7 +1,7 @@
-import { ALPHA, compareSamples, type ComparedSample, type MetricComparison, type StuckComparison } from '../analysis/compare.js';
-import { defaultBootstrap } from '../analysis/bootstrap.js';
-import { checkLimits, type ComparisonLimits, type LimitViolation } from '../analysis/regression-limits.js';
-import type { PodRecord } from '../analysis/pod-records.js';
+import { ALPHA, compareSamples, type ComparedSample, type MetricComparison, type StuckComparison } from '../stats/compare.js';
+import { defaultBootstrap } from '../stats/bootstrap.js';
+import { checkLimits, type ComparisonLimits, type LimitViolation } from '../stats/regression-limits.js';
+import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
 import { ExitCode, InputError } from '../errors.js';
 import type { CellSummary } from '../results/summary.js';
 import type { RunAnalysis } from './analyze-run.js';

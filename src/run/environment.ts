@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { cgroupVersion, kernelRelease } from '../runtime/host.js';
-import type { RuntimeRecord } from './cri-session.js';
+import type { RuntimeRecord } from '../targets/cri/cri-session.js';
 import type { ProvidedClusterRecord } from './cluster-pool.js';
-import type { ClusterRecord } from './kube-session.js';
+import type { ClusterRecord } from '../targets/kube/kube-session.js';
 import { packagePath } from '../util/package-root.js';
 
 export interface EnvironmentRecord {

@@ -10,13 +10,13 @@ import { RunDirectory, describeWriteError, newRunId } from '../results/run-direc
 import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
-import { CriTarget } from '../target/cri/cri-target.js';
-import type { ChurnTarget } from '../target/target.js';
+import { CriTarget } from '../targets/cri/cri-target.js';
+import type { ChurnTarget } from '../targets/target.js';
 import { monotonicClock } from '../util/clock.js';
 import { analyzeRun, writeAnalysis, type RunAnalysis } from './analyze-run.js';
 import { ClusterPool } from './cluster-pool.js';
-import { openCriSession, runtimeKey, type CriSession } from './cri-session.js';
-import { kubeSessionKey, openKubeSession, type KubeSession } from './kube-session.js';
+import { openCriSession, runtimeKey, type CriSession } from '../targets/cri/cri-session.js';
+import { kubeSessionKey, openKubeSession, type KubeSession } from '../targets/kube/kube-session.js';
 import { describeHost, podchurnVersion, type EnvironmentRecord } from './environment.js';
 
 export interface RunRequest {

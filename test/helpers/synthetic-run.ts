@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from '../../src/analysis/prng.js';
+import { seededRandom } from '../../src/stats/prng.js';
 import type { PodEventKind, RecordedEvent } from '../../src/engine/events.js';
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from '../../src/analysis/prng.js';
+import { seededRandom } from '../../src/stats/prng.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { sleep } from '../../src/util/clock.js';
 import { spawnCli } from '../helpers/cli.js';

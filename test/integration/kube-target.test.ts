@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { buildPodRecords } from '../../src/analysis/pod-records.js';
+import { buildPodRecords } from '../../src/measurements/pod-lifecycle/pod-records.js';
 import type { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
 import { freeLoopbackPort } from '../../src/cluster/free-port.js';
 import { RUN_LABEL, runChurn } from '../../src/engine/churn.js';
 import { isPodEvent, type PodEvent, type RecordedEvent } from '../../src/engine/events.js';
 import { EventLog, parseEventLines } from '../../src/results/event-log.js';
 import type { RunSummary } from '../../src/results/summary.js';
-import { openKubeSession } from '../../src/run/kube-session.js';
+import { openKubeSession } from '../../src/targets/kube/kube-session.js';
 import { CellSettingsSchema, type CellSettings } from '../../src/scenario/schema.js';
 import { monotonicClock, sleep } from '../../src/util/clock.js';
 import { startApiserver } from '../helpers/apiserver.js';

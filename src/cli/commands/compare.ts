@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { parseMaxStuck, parseRegressionLimit, type ComparisonLimits } from '../../analysis/regression-limits.js';
+import { parseMaxStuck, parseRegressionLimit, type ComparisonLimits } from '../../stats/regression-limits.js';
 import { InputError } from '../../errors.js';
-import { renderComparisonMarkdown } from '../../report/compare-markdown.js';
-import { renderComparisonTerminal } from '../../report/compare-terminal.js';
+import { renderComparisonMarkdown } from '../../reports/compare-markdown.js';
+import { renderComparisonTerminal } from '../../reports/compare-terminal.js';
 import { HistoryStore } from '../../results/history.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun } from '../../run/analyze-run.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { renderTable } from '../../report/table.js';
+import { renderTable } from '../../reports/table.js';
 import { parseContainerdVersion, parseRuncVersion } from '../../runtime/binary-set.js';
 import { canLowerOomScoreAdj, cgroupVersion, isRoot, kernelRelease } from '../../runtime/host.js';
 import { RuntimeStore } from '../../runtime/store.js';

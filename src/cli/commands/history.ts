@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { renderHistoryHtml } from '../../report/history-html.js';
-import { renderHistoryTerminal } from '../../report/history-terminal.js';
+import { renderHistoryHtml } from '../../reports/history-html.js';
+import { renderHistoryTerminal } from '../../reports/history-terminal.js';
 import { HistoryStore } from '../../results/history.js';
 import { InputError } from '../../errors.js';
 import { emit, historyComparison, limitOptions, parseLimits, writeOutput } from './compare.js';

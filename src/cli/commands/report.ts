@@ -1,4 +1,4 @@
-import { renderTerminalSummary } from '../../report/terminal.js';
+import { renderTerminalSummary } from '../../reports/terminal.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun, writeAnalysis } from '../../run/analyze-run.js';
 

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { InterruptedError } from '../../errors.js';
-import { renderTerminalSummary } from '../../report/terminal.js';
+import { renderTerminalSummary } from '../../reports/terminal.js';
 import { HistoryStore } from '../../results/history.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { ProgressReporter } from '../progress.js';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { renderTable } from '../../report/table.js';
+import { renderTable } from '../../reports/table.js';
 import { components, lostExitStatus, runtimeCatalog } from '../../runtime/catalog.js';
 import { RuntimeStore, parseAnyKey, type SourceKind } from '../../runtime/store.js';
 

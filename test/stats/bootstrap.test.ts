@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { bootstrapPercentileRatios } from '../../src/analysis/bootstrap.js';
-import { seededRandom } from '../../src/analysis/prng.js';
+import { bootstrapPercentileRatios } from '../../src/stats/bootstrap.js';
+import { seededRandom } from '../../src/stats/prng.js';
 
 /** Log-normal samples: the shape stop latencies take. */
 function lognormal(random: () => number, n: number, median: number, sigma: number): number[] {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { renderHtmlReport } from '../../src/report/html.js';
+import { renderHtmlReport } from '../../src/reports/html.js';
 import { launchChromium, serveHtml } from '../helpers/browser.js';
 import { repoRoot } from '../helpers/cli.js';
 import { fixtureAnalysis, hostileString } from '../helpers/fixture-run.js';

@@ -1,4 +1,4 @@
-import { formatChange } from '../analysis/regression-limits.js';
+import { formatChange } from '../stats/regression-limits.js';
 import type { CellPairComparison, Comparison } from '../run/compare-runs.js';
 import { formatMs, formatP, formatRatio } from './format.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { compareSamples } from '../../src/analysis/compare.js';
-import { seededRandom } from '../../src/analysis/prng.js';
-import { checkLimits, parseMaxStuck, parseRegressionLimit } from '../../src/analysis/regression-limits.js';
+import { compareSamples } from '../../src/stats/compare.js';
+import { seededRandom } from '../../src/stats/prng.js';
+import { checkLimits, parseMaxStuck, parseRegressionLimit } from '../../src/stats/regression-limits.js';
 import { InputError } from '../../src/errors.js';
 
 const sample = (seed: number, n: number, median: number) => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { renderJunitReport } from '../../src/report/junit.js';
+import { renderJunitReport } from '../../src/reports/junit.js';
 import { fixtureAnalysis } from '../helpers/fixture-run.js';
 import { repoRoot } from '../helpers/cli.js';
 

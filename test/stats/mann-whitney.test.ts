@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { mannWhitneyU } from '../../src/analysis/mann-whitney.js';
-import { erfc } from '../../src/analysis/normal.js';
+import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
+import { erfc } from '../../src/stats/normal.js';
 
 describe('Mann–Whitney U (normal approximation, tie correction)', () => {
   it('gives U = 0 and p = 0.0122 for two fully separated samples of five', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { latencyStats, nearestRank } from '../../src/analysis/percentiles.js';
+import { latencyStats, nearestRank } from '../../src/stats/percentiles.js';
 
 describe('percentiles', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fisherExactTwoSided } from '../../src/analysis/fisher-exact.js';
+import { fisherExactTwoSided } from '../../src/stats/fisher-exact.js';
 
 describe("Fisher's exact test (two-sided)", () => {
   it("gives 34/70 for the tea-tasting table [[3,1],[1,3]]", () => {

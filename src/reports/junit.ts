@@ -1,4 +1,4 @@
-import type { PodRecord } from '../analysis/pod-records.js';
+import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
 import type { RunAnalysis } from '../run/analyze-run.js';
 import type { CellSummary, RunSummary } from '../results/summary.js';
 import { escapeXml as x } from './escape.js';

@@ -1,5 +1,5 @@
 import type { PodEventKind } from '../engine/events.js';
-import type { PodRecord } from '../analysis/pod-records.js';
+import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
 import type { RunAnalysis } from '../run/analyze-run.js';
 
 /** Points per cell in the ECDF; above this the curve is sampled at evenly spaced ranks (max kept). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { renderTerminalSummary } from '../../src/report/terminal.js';
+import { renderTerminalSummary } from '../../src/reports/terminal.js';
 import type { RunSummary } from '../../src/results/summary.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/golden/summary.json', import.meta.url), 'utf8')) as RunSummary;

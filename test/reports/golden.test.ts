@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { renderJunitReport } from '../../src/report/junit.js';
-import { renderMarkdownReport } from '../../src/report/markdown.js';
+import { renderJunitReport } from '../../src/reports/junit.js';
+import { renderMarkdownReport } from '../../src/reports/markdown.js';
 import { fixtureAnalysis, hostileString } from '../helpers/fixture-run.js';
 import { expectGolden } from '../helpers/golden.js';
 
