@@ -1,4 +1,4 @@
-import type { PodRecord } from '../analysis/pod-records.js';
+import type { PodRecord } from '../pod-lifecycle/pod-records.js';
 import { signatureCatalog, type Signature } from './signatures.js';
 
 /** One log line that matched a signature, attributed to a pod where the line names its container. */

@@ -1,5 +1,5 @@
-import type { Gates } from '../scenario/schema.js';
-import type { LatencyStats } from './percentiles.js';
+import type { Gates } from '../../scenario/schema.js';
+import type { LatencyStats } from '../../stats/percentiles.js';
 import type { Outcome } from './pod-records.js';
 
 export interface GateResult {

@@ -1,4 +1,4 @@
-import { isPodEvent, type PodEvent, type PodEventKind, type RecordedEvent } from '../engine/events.js';
+import { isPodEvent, type PodEvent, type PodEventKind, type RecordedEvent } from '../../engine/events.js';
 
 export const outcomes = ['ok', 'slow', 'stuck', 'stop-error', 'state-mismatch', 'force-deleted', 'infra-error', 'interrupted'] as const;
 export type Outcome = (typeof outcomes)[number];

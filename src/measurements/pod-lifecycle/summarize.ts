@@ -1,10 +1,10 @@
-import type { Finding } from '../observe/log-scan.js';
-import { countBySignature } from '../observe/log-scan.js';
-import type { Cell } from '../scenario/matrix.js';
-import type { Gates } from '../scenario/schema.js';
-import type { CellSummary } from '../results/summary.js';
+import type { Finding } from '../log-signatures/log-scan.js';
+import { countBySignature } from '../log-signatures/log-scan.js';
+import type { Cell } from '../../scenario/matrix.js';
+import type { Gates } from '../../scenario/schema.js';
+import type { CellSummary } from '../../results/summary.js';
 import { evaluateGates } from './gates.js';
-import { latencyStats } from './percentiles.js';
+import { latencyStats } from '../../stats/percentiles.js';
 import { outcomes, type Outcome, type PodRecord } from './pod-records.js';
 
 function tally(values: Iterable<string>): Record<string, number> {

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { CriClient } from '../cri/client.js';
-import { InfrastructureError, describeCause } from '../errors.js';
-import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../images/builtin-images.js';
-import { measureVersions, type BinarySet, type MeasuredVersions } from '../runtime/binary-set.js';
-import { canLowerOomScoreAdj } from '../runtime/host.js';
-import { ManagedContainerd, type TeardownReport } from '../runtime/managed-containerd.js';
-import { removeEmptyCgroupTree } from '../runtime/mounts.js';
-import { RuntimeStore } from '../runtime/store.js';
-import type { CellSettings } from '../scenario/schema.js';
-import { runtimeRootBase, runtimeStateBase } from '../util/dirs.js';
-import { whichProgram } from '../util/exec.js';
+import { CriClient } from '../../cri/client.js';
+import { InfrastructureError, describeCause } from '../../errors.js';
+import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../images/builtin-images.js';
+import { measureVersions, type BinarySet, type MeasuredVersions } from '../../runtime/binary-set.js';
+import { canLowerOomScoreAdj } from '../../runtime/host.js';
+import { ManagedContainerd, type TeardownReport } from '../../runtime/managed-containerd.js';
+import { removeEmptyCgroupTree } from '../../runtime/mounts.js';
+import { RuntimeStore } from '../../runtime/store.js';
+import type { CellSettings } from '../../scenario/schema.js';
+import { runtimeRootBase, runtimeStateBase } from '../../util/dirs.js';
+import { whichProgram } from '../../util/exec.js';
 
 /** What environment.json records about one runtime the run used. */
 export interface RuntimeRecord {

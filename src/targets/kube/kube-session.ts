@@ -1,18 +1,18 @@
 import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node';
-import { RUN_LABEL } from '../engine/churn.js';
-import type { EventSink } from '../engine/events.js';
-import { InfrastructureError, describeCause } from '../errors.js';
-import { WORKLOAD_IMAGE } from '../images/builtin-images.js';
-import { PodPhaseTracker } from '../observe/pod-phases.js';
-import { PodWatch } from '../observe/pod-watch.js';
-import { collectStuckEvidence } from '../observe/stuck-evidence.js';
-import type { ClusterHandle } from '../cluster/provider.js';
-import { kubeTargetSettings, type CellSettings } from '../scenario/schema.js';
-import { connectKube, kubeconfigPath } from '../target/kube/kube-connection.js';
-import { statusOf } from '../target/kube/api-retry.js';
-import { KubeTarget } from '../target/kube/kube-target.js';
-import { TokenBucket } from '../target/kube/token-bucket.js';
-import { sleep, type Clock } from '../util/clock.js';
+import { RUN_LABEL } from '../../engine/churn.js';
+import type { EventSink } from '../../engine/events.js';
+import { InfrastructureError, describeCause } from '../../errors.js';
+import { WORKLOAD_IMAGE } from '../../images/builtin-images.js';
+import { PodPhaseTracker } from './pod-phases.js';
+import { PodWatch } from './pod-watch.js';
+import { collectStuckEvidence } from './stuck-evidence.js';
+import type { ClusterHandle } from '../../cluster/provider.js';
+import { kubeTargetSettings, type CellSettings } from '../../scenario/schema.js';
+import { connectKube, kubeconfigPath } from './kube-connection.js';
+import { statusOf } from './api-retry.js';
+import { KubeTarget } from './kube-target.js';
+import { TokenBucket } from './token-bucket.js';
+import { sleep, type Clock } from '../../util/clock.js';
 
 /** What environment.json records about one Kubernetes API the run used. */
 export interface ClusterRecord {

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { EventSink, PodEventKind, PodIdentity } from '../engine/events.js';
-import { LABEL_PREFIX, POD_LABEL } from '../engine/churn.js';
-import type { Stamp } from '../util/clock.js';
+import type { EventSink, PodEventKind, PodIdentity } from '../../engine/events.js';
+import { LABEL_PREFIX, POD_LABEL } from '../../engine/churn.js';
+import type { Stamp } from '../../util/clock.js';
 import type { PodObservation } from './pod-watch.js';
 
 /** Phases the watch can show, in the order a pod normally passes them. */

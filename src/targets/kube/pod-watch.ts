@@ -1,5 +1,5 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { sleep, type Clock, type Stamp } from '../util/clock.js';
+import { sleep, type Clock, type Stamp } from '../../util/clock.js';
 
 /** How long stop() waits for the watch loop to wind down. */
 const STOP_WAIT_MS = 5_000;

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import type { ClusterHandle, NodeUnit } from '../cluster/provider.js';
-import { describeCause } from '../errors.js';
+import type { ClusterHandle, NodeUnit } from '../../cluster/provider.js';
+import { describeCause } from '../../errors.js';
 
 /** Log lines kept per unit: enough to read the stop's story, small enough for a run directory. */
 const MAX_LOG_LINES = 400;

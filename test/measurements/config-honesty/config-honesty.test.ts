@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ignoredPatchKeys } from '../../src/observe/config-honesty.js';
-import { runCommand } from '../../src/util/exec.js';
+import { ignoredPatchKeys } from '../../../src/measurements/config-honesty/config-honesty.js';
+import { runCommand } from '../../../src/util/exec.js';
 
 const stopTimeoutPatch = '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n';
 const realKeyPatch = '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { buildPodRecords } from '../../src/analysis/pod-records.js';
-import type { PodEvent } from '../../src/engine/events.js';
-import { attributeAndCorrelate, countBySignature, scanLog } from '../../src/observe/log-scan.js';
+import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
+import type { PodEvent } from '../../../src/engine/events.js';
+import { attributeAndCorrelate, countBySignature, scanLog } from '../../../src/measurements/log-signatures/log-scan.js';
 
 const a = 'a'.repeat(64);
 const b = 'b'.repeat(64);

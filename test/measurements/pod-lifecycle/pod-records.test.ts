@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { buildPodRecords } from '../../src/analysis/pod-records.js';
-import type { PodEvent, PodEventKind, RecordedEvent } from '../../src/engine/events.js';
+import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
+import type { PodEvent, PodEventKind, RecordedEvent } from '../../../src/engine/events.js';
 
 const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 10 };
 

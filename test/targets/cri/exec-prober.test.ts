@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { CriCallError } from '../../src/cri/client.js';
-import { classifyProbeError } from '../../src/target/cri/exec-prober.js';
+import { CriCallError } from '../../../src/cri/client.js';
+import { classifyProbeError } from '../../../src/targets/cri/exec-prober.js';
 
 const unknown = (details: string) => new CriCallError('ExecSync', grpc.status.UNKNOWN, details);
 

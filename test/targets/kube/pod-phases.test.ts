@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { EventSink, PodEvent, PodEventKind, PodIdentity } from '../../src/engine/events.js';
-import { PodPhaseTracker } from '../../src/observe/pod-phases.js';
-import type { PodObservation } from '../../src/observe/pod-watch.js';
-import type { Stamp } from '../../src/util/clock.js';
+import type { EventSink, PodEvent, PodEventKind, PodIdentity } from '../../../src/engine/events.js';
+import { PodPhaseTracker } from '../../../src/targets/kube/pod-phases.js';
+import type { PodObservation } from '../../../src/targets/kube/pod-watch.js';
+import type { Stamp } from '../../../src/util/clock.js';
 
 /** Collects pod events with the stamp the tracker passed (the observation's receive time). */
 function sink(): EventSink & { recorded: PodEvent[] } {

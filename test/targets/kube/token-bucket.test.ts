@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { TokenBucket } from '../../src/target/kube/token-bucket.js';
+import { TokenBucket } from '../../../src/targets/kube/token-bucket.js';
 
 describe('token bucket (client-side qps/burst)', () => {
   it('lets a burst through at once, then one request per 1/qps seconds', async () => {
