@@ -8,6 +8,7 @@ import { InfrastructureError, describeCause } from '../errors.js';
 import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/clock.js';
 import type { BinarySet } from './binary-set.js';
+import { configVersionFor, containerdConfig, probeContainerdVersion } from './containerd-config.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 
 export interface ManagedContainerdOptions {
@@ -47,6 +48,8 @@ export class ManagedContainerd {
   readonly root: string;
   readonly state: string;
   readonly configFile: string;
+  /** The config version written: 3 for a containerd 2.x, 2 for 1.x. */
+  readonly configVersion: 2 | 3;
   /** Resolves when the daemon process ends, for whatever reason. */
   readonly exited: Promise<DaemonExit>;
   private stopping = false;
@@ -54,8 +57,9 @@ export class ManagedContainerd {
   private constructor(
     readonly options: ManagedContainerdOptions,
     private readonly child: ChildProcess,
-    paths: { socket: string; root: string; state: string; configFile: string },
+    paths: { socket: string; root: string; state: string; configFile: string; configVersion: 2 | 3 },
   ) {
+    this.configVersion = paths.configVersion;
     this.socket = paths.socket;
     this.root = paths.root;
     this.state = paths.state;
@@ -80,7 +84,9 @@ export class ManagedContainerd {
     await mkdir(root, { recursive: true });
     await mkdir(join(state, 'cni'), { recursive: true });
     await mkdir(dirname(options.logFile), { recursive: true });
-    await writeFile(configFile, toToml(containerdConfig(options, { root, state, socket })));
+    // The config's version follows what the binary reports, never what was asked for.
+    const containerdVersion = await probeContainerdVersion(options.binaries.containerd);
+    await writeFile(configFile, toToml(containerdConfig({ ...options, containerdVersion }, { root, state, socket })));
 
     const log = openSync(options.logFile, 'a');
     const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];
@@ -89,7 +95,7 @@ export class ManagedContainerd {
       env: { ...process.env, PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':') },
     });
     closeSync(log);
-    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile });
+    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: configVersionFor(containerdVersion) });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new InfrastructureError(`cannot start ${options.binaries.containerd}: ${error.message}`, { cause: error })));
@@ -172,43 +178,4 @@ export class ManagedContainerd {
       `containerd did not become ready over CRI within ${timeoutMs / 1000} s (${lastError}). Last log lines:\n${await this.logTail()}`,
     );
   }
-}
-
-/** The settings a generated containerd config depends on. */
-export type ContainerdConfigOptions = Pick<ManagedContainerdOptions, 'binaries' | 'logLevel' | 'restrictOomScoreAdj' | 'sandboxImage'>;
-
-/**
- * podchurn's containerd config: its own root, state, socket and runc root. CNI config is read from
- * <state>/cni: empty for the CRI target (host-network pods), a bridge network for a local cluster.
- */
-export function containerdConfig(options: ContainerdConfigOptions, paths: { root: string; state: string; socket: string }): Record<string, unknown> {
-  return {
-    version: 2,
-    root: paths.root,
-    state: paths.state,
-    grpc: { address: paths.socket },
-    ttrpc: { address: `${paths.socket}.ttrpc` },
-    debug: { level: options.logLevel },
-    plugins: {
-      'io.containerd.grpc.v1.cri': {
-        sandbox_image: options.sandboxImage,
-        restrict_oom_score_adj: options.restrictOomScoreAdj,
-        stream_server_address: '127.0.0.1',
-        stream_server_port: '0',
-        cni: { bin_dir: '/usr/lib/cni', conf_dir: join(paths.state, 'cni') },
-        containerd: {
-          snapshotter: 'overlayfs',
-          default_runtime_name: 'runc',
-          runtimes: {
-            runc: {
-              runtime_type: 'io.containerd.runc.v2',
-              // Own runc root: containers of this daemon never mix with a system containerd's.
-              options: { BinaryName: options.binaries.runc, Root: join(paths.state, 'runc'), SystemdCgroup: false },
-            },
-          },
-        },
-      },
-      'io.containerd.internal.v1.opt': { path: join(paths.root, 'opt') },
-    },
-  };
 }
