@@ -4,7 +4,7 @@ import type { ClusterHandle, ClusterSpec, NodeRuntimeVersions } from '../cluster
 import { clusterProvider } from '../cluster/providers/registry.js';
 import type { EventSink } from '../engine/events.js';
 import { describeCause } from '../errors.js';
-import { ignoredPatchKeys } from '../measurements/config-honesty/config-honesty.js';
+import { judgePatchKeys } from '../measurements/config-honesty/config-honesty.js';
 import type { CellSettings } from '../scenario/schema.js';
 
 /** What environment.json records about a cluster a run brought up or attached to. */
@@ -20,6 +20,8 @@ export interface ProvidedClusterRecord {
   nodes: NodeRuntimeVersions[];
   /** Keys of containerdConfigPatches that `containerd config dump` does not show: containerd ignored them. */
   ignoredConfigKeys: string[];
+  /** Keys a containerd 2.x converted from their version-2 place: where its `containerd config dump` shows them. */
+  migratedConfigKeys?: { key: string; to: string }[];
   upSeconds?: number;
   /** Host set-up the provider reports (kind: Docker engine version, capability wrapper and what it removes). */
   hostSetup?: Record<string, unknown>;
@@ -113,7 +115,7 @@ export class ClusterPool {
       this.onNotice(`could not read the node runtime versions: ${describeCause(error)}`);
       return [] as NodeRuntimeVersions[];
     });
-    const ignoredConfigKeys = await this.checkConfig(handle, spec);
+    const { ignored: ignoredConfigKeys, migrated: migratedConfigKeys } = await this.checkConfig(handle, spec);
     const hostSetup = await handle.hostSetup?.().catch(() => undefined);
     const record: ProvidedClusterRecord = {
       provider: spec.provider,
@@ -124,6 +126,7 @@ export class ClusterPool {
       requested: { kubernetes: spec.kubernetes, containerd: spec.containerd, runc: spec.runc, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, containerdConfigPatches: spec.containerdConfigPatches },
       nodes,
       ignoredConfigKeys,
+      ...(migratedConfigKeys.length ? { migratedConfigKeys } : {}),
       ...(attached ? {} : { upSeconds }),
       ...(hostSetup ? { hostSetup } : {}),
       cells: [],
@@ -137,18 +140,24 @@ export class ClusterPool {
     return { key, handle, record, logOffsets };
   }
 
-  /** Config honesty: a patch key missing from the effective config was ignored by containerd. */
-  private async checkConfig(handle: ClusterHandle, spec: ClusterSpec): Promise<string[]> {
-    if (spec.containerdConfigPatches.length === 0 || spec.provider === 'existing') return [];
+  /**
+   * Config honesty, against the node's own containerd version: a patch key missing from the effective
+   * config was ignored; one whose value the dump shows elsewhere was migrated (2.x, version 2 -> 3).
+   */
+  private async checkConfig(handle: ClusterHandle, spec: ClusterSpec): Promise<{ ignored: string[]; migrated: { key: string; to: string }[] }> {
+    const none = { ignored: [], migrated: [] };
+    if (spec.containerdConfigPatches.length === 0 || spec.provider === 'existing') return none;
     const [node] = await handle.nodes();
-    if (!node) return [];
+    if (!node) return none;
     try {
-      const ignored = ignoredPatchKeys(spec.containerdConfigPatches, await handle.effectiveContainerdConfig(node));
+      const verdicts = judgePatchKeys(spec.containerdConfigPatches, await handle.effectiveContainerdConfig(node));
+      const ignored = verdicts.filter((v) => v.status === 'ignored').map((v) => v.key);
       for (const key of ignored) this.events.run('config-ignored', { cluster: spec.name, node, key });
-      return ignored;
+      const migrated = verdicts.flatMap((v) => (v.status === 'migrated' && v.to ? [{ key: v.key, to: v.to }] : []));
+      return { ignored, migrated };
     } catch (error) {
       this.onNotice(`could not read the effective containerd config: ${describeCause(error)}`);
-      return [];
+      return none;
     }
   }
 
