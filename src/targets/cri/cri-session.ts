@@ -102,7 +102,14 @@ export async function openCriSession(
         binaries,
         measured,
         cri: { runtimeName: version.runtime_name, runtimeVersion: version.runtime_version, apiVersion: version.runtime_api_version },
-        settingsApplied: { restrict_oom_score_adj: restrict, sandbox_image: PAUSE_IMAGE, log_level: settings.runtime.logLevel, runc_binary: binaries.runc },
+        settingsApplied: {
+          // Version 3 (containerd 2.x) names the sandbox image pinned_images.sandbox; version 2 sandbox_image.
+          config_version: daemon.configVersion,
+          restrict_oom_score_adj: restrict,
+          [daemon.configVersion === 3 ? 'pinned_images.sandbox' : 'sandbox_image']: PAUSE_IMAGE,
+          log_level: settings.runtime.logLevel,
+          runc_binary: binaries.runc,
+        },
         notes,
         logFile,
         configFile: daemon.configFile,
