@@ -9,7 +9,8 @@ import type { ClusterSpec } from '../../src/cluster/provider.js';
 import { ExistingProvider } from '../../src/cluster/providers/existing.js';
 import { KindProvider } from '../../src/cluster/providers/kind/kind-provider.js';
 import { InfrastructureError } from '../../src/errors.js';
-import { startApiserver } from '../helpers/apiserver.js';
+import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 import { runCli } from '../helpers/cli.js';
 import { FakeCli, fakeImages, fakeStore } from './fake-cli.js';
 
@@ -48,6 +49,7 @@ describe('cluster providers against a real kube-apiserver', function () {
   let api: CoreV1Api;
   let work: string;
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   before(async () => {
     harness = await startApiserver();
     const config = new KubeConfig();

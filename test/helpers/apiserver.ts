@@ -1,23 +1,16 @@
 import { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
-import { RuntimeStore } from '../../src/runtime/store.js';
-import { sleep } from '../../src/util/clock.js';
+import { RuntimeStore, parseAnyKey } from '../../src/runtime/store.js';
+import { KUBERNETES_KEY, ensureStoreKeys } from './provision.js';
 
-/** The Kubernetes pin the API-path tests run against (built into the runtime store once, then cached). */
-export const KUBERNETES_KEY = 'kubernetes@1.34.4';
+export { KUBERNETES_KEY };
 
 /**
- * Starts etcd + kube-apiserver from the runtime store. If another process is still building the
- * key, waits for its manifest rather than starting a second build.
+ * Starts etcd + kube-apiserver, kube-apiserver from the runtime store's KUBERNETES_KEY. A missing key
+ * is built first, as a user's run would (the store's lock makes a second process wait for the first
+ * build); callers give their `before` hook PROVISION_TIMEOUT_MS, or provision the key in a hook before.
  */
-export async function startApiserver(waitForBuildMs = 0, options: { serviceAccountAdmission?: boolean } = {}): Promise<ApiserverHarness> {
-  const store = new RuntimeStore();
-  const deadline = Date.now() + waitForBuildMs;
-  let entry = await store.get(KUBERNETES_KEY);
-  while (!entry && Date.now() < deadline) {
-    await sleep(5_000);
-    entry = await store.get(KUBERNETES_KEY);
-  }
-  const kubeApiserver = entry?.binaries['kube-apiserver'];
-  if (!kubeApiserver) throw new Error(`${KUBERNETES_KEY} is not in the runtime store; build it with: podchurn runtime build ${KUBERNETES_KEY}`);
-  return ApiserverHarness.start({ kubeApiserver, ...options });
+export async function startApiserver(options: { serviceAccountAdmission?: boolean } = {}): Promise<ApiserverHarness> {
+  await ensureStoreKeys(KUBERNETES_KEY);
+  const binaries = await new RuntimeStore().ensure(parseAnyKey(KUBERNETES_KEY), { autoInstall: false });
+  return ApiserverHarness.start({ kubeApiserver: binaries['kube-apiserver']!, ...options });
 }

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import type { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
 import { freeLoopbackPort } from '../../src/cluster/free-port.js';
-import { startApiserver } from '../helpers/apiserver.js';
+import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 import { repoRoot, type CliResult } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -63,6 +64,7 @@ describe('credentials never leak into run directories or CLI output', function (
   const captured: { what: string; text: string }[] = [];
   const runDirs: string[] = [];
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   before(async () => {
     if (!existsSync(join(repoRoot, 'dist/podchurn.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
     harness = await startApiserver();

@@ -13,7 +13,8 @@ import type { RunSummary } from '../../src/results/summary.js';
 import { openKubeSession } from '../../src/targets/kube/kube-session.js';
 import { CellSettingsSchema, type CellSettings } from '../../src/scenario/schema.js';
 import { monotonicClock, sleep } from '../../src/util/clock.js';
-import { startApiserver } from '../helpers/apiserver.js';
+import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -57,6 +58,7 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
   this.timeout(240_000);
   let harness: ApiserverHarness;
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   before(async () => {
     harness = await startApiserver();
   });
@@ -158,9 +160,10 @@ describe('kube target: a namespace whose default ServiceAccount nobody has made 
   this.timeout(240_000);
   let harness: ApiserverHarness;
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   before(async () => {
     // ServiceAccount admission on and no controller-manager: no namespace gets its default account on its own.
-    harness = await startApiserver(0, { serviceAccountAdmission: true });
+    harness = await startApiserver({ serviceAccountAdmission: true });
   });
   after(async () => {
     await harness?.stop();

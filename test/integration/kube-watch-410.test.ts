@@ -13,7 +13,8 @@ import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '..
 import { parseEventLines } from '../../src/results/event-log.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { sleep } from '../../src/util/clock.js';
-import { startApiserver } from '../helpers/apiserver.js';
+import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 import { spawnCli } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -121,6 +122,7 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
   let harness: ApiserverHarness;
   let proxy: WatchCuttingProxy;
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   before(async () => {
     harness = await startApiserver();
     proxy = await WatchCuttingProxy.start(harness);

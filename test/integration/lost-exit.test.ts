@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { writeScenario } from '../helpers/scenario.js';
-import { ensurePinned } from '../helpers/pinned.js';
+import { ensureStoreKeys } from '../helpers/provision.js';
 
 /**
  * The reproduction check (containerd/containerd#10589): exec probes in flight while containers'
@@ -34,7 +34,7 @@ async function churn(containerd: string, cycles: number) {
 
 describe('lost-exit reproduction (containerd#10589)', function () {
   this.timeout(60 * 60_000);
-  before(() => ensurePinned('containerd@1.7.15', 'containerd@1.7.22', 'runc@1.1.14'));
+  before(() => ensureStoreKeys('containerd@1.7.15', 'containerd@1.7.22', 'runc@1.1.14'));
 
   it('containerd 1.7.15 loses an exit within at most 8 runs of 10 stops, with evidence', async () => {
     for (let attempt = 1; attempt <= 8; attempt++) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RuntimeStore } from '../../src/runtime/store.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
-import { ensurePinned } from '../helpers/pinned.js';
+import { ensureStoreKeys } from '../helpers/provision.js';
 import { writeScenario } from '../helpers/scenario.js';
 
 /**
@@ -15,7 +15,7 @@ const PINNED = { containerd: '1.7.22', runc: '1.1.14' } as const;
 
 describe('pinned runtimes', function () {
   this.timeout(40 * 60_000);
-  before(() => ensurePinned(`containerd@${PINNED.containerd}`, `runc@${PINNED.runc}`));
+  before(() => ensureStoreKeys(`containerd@${PINNED.containerd}`, `runc@${PINNED.runc}`));
 
   it('resolves a cached pin in well under a second', async () => {
     const started = performance.now();
