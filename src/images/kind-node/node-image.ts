@@ -101,7 +101,7 @@ interface Ingredients {
 }
 
 /** crictl for offline nodes: the cri-tools release of the same minor as the Kubernetes 1.34 line podchurn builds. */
-const CRI_TOOLS_FOR_NODE = 'cri-tools@1.34.0';
+export const CRI_TOOLS_FOR_NODE = 'cri-tools@1.34.0';
 
 /** The pinned containerd, shim, ctr and runc from the store, at the paths kind node images keep them. */
 async function pinnedRuntimeBinaries(request: NodeImageRequest, store: RuntimeStore, onProgress: (line: string) => void): Promise<Ingredients['binaries']> {
