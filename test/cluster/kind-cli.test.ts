@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot, runCli } from '../helpers/cli.js';
+import { provisionSetUp } from '../helpers/provision.js';
 import { FakeCli } from './fake-cli.js';
 
 /** `podchurn cluster up|status|down --provider kind` as a separate process, with the fake CLIs first on PATH. */
@@ -14,6 +15,7 @@ describe('podchurn cluster --provider kind (CLI, fake kind and docker)', functio
   let cache: string;
   const env = (extra: Record<string, string> = {}, pathDirs?: string[]) => ({ ...fake.env(extra, pathDirs), PODCHURN_CACHE_DIR: cache });
 
+  before(provisionSetUp()); // one test runs the installed entry point, bin/podchurn.js -> dist/
   beforeEach(() => {
     fake = new FakeCli();
     cache = mkdtempSync(join(tmpdir(), 'podchurn-kind-cli-'));

@@ -50,6 +50,23 @@ function runSetupScript(script: string, args: string[] = []): Promise<void> {
   });
 }
 
+/**
+ * The set-up a user runs (scripts/setup.sh): Debian packages, node_modules, and the bundled CLI
+ * (dist/podchurn.cjs) rebuilt when a source is newer; with `--test` also what only the tests need
+ * (chromium, docker.io, debootstrap, a running Docker engine, the pinned kind CLI). Idempotent and quick when nothing is missing.
+ */
+export function ensureSetUp(options: { test?: boolean } = {}): Promise<void> {
+  return runSetupScript('setup.sh', options.test ? ['--test'] : []);
+}
+
+/** A mocha `before` hook running the set-up (see ensureSetUp), for files that run the bundled CLI or need Docker and kind. */
+export function provisionSetUp(options: { test?: boolean } = {}): (this: Mocha.Context) => Promise<void> {
+  return async function (this: Mocha.Context) {
+    this.timeout(PROVISION_TIMEOUT_MS);
+    await ensureSetUp(options);
+  };
+}
+
 /** A Docker engine that answers (scripts/docker-engine.sh start: installs docker.io if needed, starts dockerd unless one answers). */
 export function ensureDockerEngine(): Promise<void> {
   return runSetupScript('docker-engine.sh', ['start']);

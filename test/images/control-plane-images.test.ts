@@ -18,6 +18,7 @@ import { ManagedContainerd } from '../../src/runtime/managed-containerd.js';
 import { RuntimeStore, parseAnyKey } from '../../src/runtime/store.js';
 import { runCommand } from '../../src/util/exec.js';
 import { externalContainerdOptions } from '../helpers/external-containerd.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 
 const KUBERNETES = '1.34.4';
 /** What kubeadm 1.34 deploys (SupportedEtcdVersion[34] = 3.6.5-0). */
@@ -93,6 +94,7 @@ describe('control-plane images from the runtime store', function () {
   let kubeadm: string;
   let daemon: ManagedContainerd | undefined;
 
+  before(provisionStoreKeys(`kubernetes@${KUBERNETES}`, `etcd@${ETCD}`));
   before(async () => {
     const started = performance.now();
     built = await buildControlPlaneImages({ kubernetes: KUBERNETES, etcd: ETCD, store, onProgress: () => undefined });

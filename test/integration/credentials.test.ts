@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import type { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
 import { freeLoopbackPort } from '../../src/cluster/free-port.js';
 import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
-import { provisionStoreKeys } from '../helpers/provision.js';
+import { provisionSetUp, provisionStoreKeys } from '../helpers/provision.js';
 import { repoRoot, type CliResult } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -65,8 +65,8 @@ describe('credentials never leak into run directories or CLI output', function (
   const runDirs: string[] = [];
 
   before(provisionStoreKeys(KUBERNETES_KEY));
+  before(provisionSetUp()); // the bundled CLI, rebuilt when a source is newer
   before(async () => {
-    if (!existsSync(join(repoRoot, 'dist/podchurn.cjs'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
     harness = await startApiserver();
   });
   after(async () => {

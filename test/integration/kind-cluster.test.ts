@@ -2,9 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { CRI_TOOLS_FOR_NODE } from '../../src/images/kind-node/node-image.js';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli } from '../helpers/cli.js';
 import { expectGracefulKubeRun, writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';
+import { ensureSetUp, ensureStoreKeys, KUBERNETES_KEY, PROVISION_TIMEOUT_MS } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
 
 /**
@@ -36,6 +38,13 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
   const work = mkdtempSync(join(tmpdir(), 'podchurn-kind-'));
   let image = '';
 
+  // A Docker engine and the kind CLI (the test set-up starts and builds them), and the store keys the node
+  // images bake in, so this file passes alone on an empty cache.
+  before(async function () {
+    this.timeout(PROVISION_TIMEOUT_MS);
+    await ensureSetUp({ test: true });
+    await ensureStoreKeys(CONTAINERD, 'containerd@1.7.15', RUNC, KUBERNETES_KEY, CRI_TOOLS_FOR_NODE);
+  });
   before(async () => {
     const built = await runCli(['image', 'node', '--containerd', CONTAINERD, '--runc', RUNC]);
     expect(built.code, built.stderr).to.equal(0);

@@ -8,6 +8,7 @@ import { restartComponent } from '../../src/cluster/providers/local/local-cluste
 import { LocalProvider } from '../../src/cluster/providers/local/local-provider.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../src/scenario/schema.js';
 import { spawnCli } from '../helpers/cli.js';
+import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
 
 interface Event {
   kind: string;
@@ -28,6 +29,7 @@ describe('local cluster: kube-apiserver restarted in the middle of a kube run', 
   const name = 'pc-restart';
   const provider = new LocalProvider();
 
+  before(provisionStoreKeys(KUBERNETES_KEY));
   after(async () => {
     await provider.down(name);
   });

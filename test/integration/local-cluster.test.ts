@@ -7,6 +7,7 @@ import { pidsInCgroupTree, pidsWithCommandLine } from '../../src/runtime/mounts.
 import { runCommand } from '../../src/util/exec.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { expectGracefulKubeRun, writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';
+import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
 
 const netnsDir = '/run/netns';
@@ -45,6 +46,7 @@ const writeScenario = (dir: string, name: string, cluster: Record<string, unknow
 describe('local provider: a single-node Kubernetes from processes (real etcd, apiserver, controllers, kubelet, containerd)', function () {
   this.timeout(600_000);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-local-'));
+  before(provisionStoreKeys(KUBERNETES_KEY));
 
   it('cluster up, a kube run on it (grace 3 s, SIGTERM ignored), cluster down: latencies >= grace, all gone, nothing left', async () => {
     const name = 'pc-e2e';
