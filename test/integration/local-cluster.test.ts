@@ -122,6 +122,37 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     expect(readFileSync(join(runDirOf(reports), 'logs', 'cluster-pc-own-1', 'kubelet.log'), 'utf8')).to.match(/kubelet/i);
   });
 
+  describe('on containerd 2.x and runc 1.3 pins', () => {
+    before(provisionStoreKeys('containerd@2.1.4', 'runc@1.3.3'));
+
+    it('the node runs 2.1.4 / 1.3.3 with a version-3 config; a 1.x-style patch key is reported ignored, a kept one is not', async () => {
+      const name = 'pc-2x';
+      const reports = join(work, 'reports-2x');
+      const patches = ['[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n', '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n'];
+      const scenario = writeScenario(work, 'local-2x', { name, containerdConfigPatches: patches }, { runtime: { containerd: '2.1.4', runc: '1.3.3' } });
+      const run = await runCli(['run', scenario, '--reports-dir', reports]);
+      expect(run.code, run.stderr).to.equal(0);
+      const runDir = runDirOf(reports);
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
+      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
+        providedClusters: { broughtUp: boolean; nodes: { containerRuntimeVersion: string; containerd: string; shim: string; runc: string }[]; ignoredConfigKeys: string[] }[];
+      };
+      const [cluster] = environment.providedClusters;
+      expect(cluster!.broughtUp).to.equal(true);
+      expect(cluster!.nodes[0]!.containerRuntimeVersion).to.match(/^containerd:\/\/v?2\.1\.4/);
+      expect(cluster!.nodes[0]).to.include({ containerd: '2.1.4', shim: '2.1.4', runc: '1.3.3' });
+      expect(cluster!.ignoredConfigKeys).to.deep.equal(['plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout']);
+      // The node's containerd read a version-3 config as written: nothing converted, and the only unknown key 2.x
+      // warns about is the patch's 1.x-style table (stop_timeout's) under the server-only CRI plugin.
+      const log = readFileSync(join(runDir, 'logs', `cluster-${name}-1`, 'containerd.log'), 'utf8');
+      expect(log).not.to.match(/Configuration migrated/);
+      const unknown = log.split('\n').filter((line) => line.includes('Ignoring unknown key'));
+      expect(unknown).to.have.length(1);
+      expect(unknown[0]).to.match(/key=containerd plugin=io\.containerd\.grpc\.v1\.cri/);
+      expect(await clusterLeftovers(name)).to.deep.equal([]);
+    });
+  });
+
   it('a component that fails to start is named with its log tail (exit 3) and nothing is left', async () => {
     const name = 'pc-broken';
     const patch = join(work, 'broken.toml');
