@@ -17,11 +17,23 @@ export const LABEL_PREFIX = 'podchurn.io';
 export const RUN_LABEL = `${LABEL_PREFIX}/run`;
 export const POD_LABEL = `${LABEL_PREFIX}/pod`;
 
+/** A pod name is a DNS label (63 characters at most) and doubles as a label value. */
+const MAX_POD_NAME = 63;
+
+/**
+ * `<scenario>-c<cell>-r<rep>-y<cycle>-<replica>`: the identity tail is kept whole and the scenario
+ * name shortened to make room, so names stay unique within a run for any valid scenario name.
+ */
+export function podName(scenario: string, cellNumber: string, rep: number, cycle: number, replica: number): string {
+  const tail = `-c${cellNumber}-r${rep}-y${cycle}-${String(replica).padStart(4, '0')}`;
+  return `${scenario.slice(0, Math.max(1, MAX_POD_NAME - tail.length))}${tail}`;
+}
+
 /** Pods of one cycle, each labelled with run, cell, repetition, cycle and replica. */
 export function planPods(plan: ChurnPlan, cycle: number): PodPlan[] {
   const cellNumber = plan.cellId.replace(/^cell-/, '');
   return Array.from({ length: plan.settings.pods }, (_, replica) => {
-    const pod = `${plan.scenario}-c${cellNumber}-r${plan.rep}-y${cycle}-${String(replica).padStart(4, '0')}`.slice(0, 63);
+    const pod = podName(plan.scenario, cellNumber, plan.rep, cycle, replica);
     return {
       pod,
       uid: `${plan.runId}-${pod}`,

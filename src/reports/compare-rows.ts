@@ -17,7 +17,7 @@ export function comparisonRows(comparison: Comparison): string[][] {
       label,
       versions(pair.baseline),
       versions(pair.candidate),
-      m.metric,
+      `${comparison.latency} ${m.metric}`,
       formatMs(m.baseline),
       formatMs(m.candidate),
       formatChange(m.ratio),
@@ -46,7 +46,7 @@ export function comparisonExplanation(comparison: Comparison): string[] {
   const lines = [
     comparison.mode === 'history'
       ? 'Baseline = median of the last runs of the same scenario/cell; interval = lowest..highest of those runs as a ratio of the median; worse/better = above/below every one of them.'
-      : `Change = candidate/baseline of the stop-latency percentile; interval = ${Math.round(comparison.confidence * 100)}% bootstrap CI of that ratio (${comparison.resamples} resamples, seeded); p = Mann–Whitney U (two-sided).`,
+      : `Change = candidate/baseline of the ${comparison.latency}-latency percentile; interval = ${Math.round(comparison.confidence * 100)}% bootstrap CI of that ratio (${comparison.resamples} resamples, seeded); p = Mann–Whitney U (two-sided).`,
     `Verdicts at alpha = ${comparison.alpha}: worse only if significant AND the interval excludes 1. Stuck = stuck + state-mismatch pods out of stops, Fisher's exact test (two-sided).`,
   ];
   return lines;

@@ -33,16 +33,14 @@ export interface ChartData {
 export function buildChartData({ summary, records }: RunAnalysis): ChartData {
   const cells = summary.cells.map((c) => c.cell);
   const byCell = new Map<string, number[]>(cells.map((c) => [c, []]));
-  const kube = summary.target === 'kube';
-  const latencyOf = (record: PodRecord) => (kube ? record.deletionLatencyMs : record.stopLatencyMs);
   for (const record of records) {
-    const latency = latencyOf(record);
-    if (latency !== undefined) byCell.get(record.cell)?.push(latency);
+    if (record.latencyMs !== undefined) byCell.get(record.cell)?.push(record.latencyMs);
   }
-  const stats = (cell: (typeof summary.cells)[number]) => (kube ? cell.deletionLatencyMs : cell.stopLatencyMs);
+  const stats = (cell: (typeof summary.cells)[number]) => cell.latencyMs;
+  const { name } = summary.primaryLatency;
   const outcomeNames = Object.keys(summary.cells[0]?.outcomes ?? {});
   return {
-    latency: kube ? { title: 'Deletion latency', unit: 'deletions' } : { title: 'Stop latency', unit: 'stops' },
+    latency: { title: `${name[0]!.toUpperCase()}${name.slice(1)} latency`, unit: `${name}s` },
     cells,
     ecdf: cells.map((cell) => ({ cell, ...ecdf(byCell.get(cell) ?? []) })),
     percentiles: {

@@ -5,7 +5,7 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
 import { buildChartData } from './html-data.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, runVerdict, statusSentence, stuckEvidenceLines } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -27,7 +27,7 @@ td{font-variant-numeric:tabular-nums}th{background:#f4f4f4}
 .badge{display:inline-block;padding:2px 10px;border-radius:4px;font-weight:bold;color:#fff}
 .PASSED{background:#2a7d2a}.FAILED{background:#b3261e}.INTERRUPTED,.INFRASTRUCTURE{background:#a85d00}
 .status{padding:8px 12px;border-left:4px solid #a85d00;background:#fff6e5;margin:8px 0}
-.fail{color:#b3261e;font-weight:bold}.pass{color:#2a7d2a}
+.fail{color:#b3261e;font-weight:bold}.pass{color:#2a7d2a}.warn{color:#8a5a00}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
 .chart{margin:12px 0}.legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 `;
@@ -79,13 +79,15 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Figures</h2>');
   body.push(
     table(
-      ['cell', ...cellFigureHeaders(summary.target), 'log signatures'],
+      ['cell', ...cellFigureHeaders(summary), 'log signatures'],
       summary.cells.map((c) => [
         cellLabel(c),
-        ...cellFigures(c, summary.target),
+        ...cellFigures(c),
         h(Object.entries(c.signatures).map(([id, n]) => `${id}×${n}`).join(', ')),
       ]),
     ),
+    `<p class="legend">${h(latencySentence(summary))}</p>`,
+    ...watchGapSentences(summary).map((line) => `<p class="warn">${h(line)}</p>`),
   );
   const gateRows = summary.cells.flatMap((c) => c.gates.map((g) => [cellLabel(c), h(g.gate), g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>']));
   body.push('<h2>Gates</h2>', gateRows.length ? table(['cell', 'gate', 'measured', 'limit', 'result'], gateRows) : '<p>The scenario sets no gates.</p>');

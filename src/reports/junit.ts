@@ -67,8 +67,11 @@ function cellSuite(summary: RunSummary, cell: CellSummary, records: readonly Pod
       ['runc', cell.runtime.runc],
       ['cri.runtime', cell.runtime.criRuntimeVersion],
       ['pods', String(cell.podCount)],
-      ['stop.p50.ms', String(cell.stopLatencyMs?.p50 ?? '')],
-      ['stop.p99.ms', String(cell.stopLatencyMs?.p99 ?? '')],
+      ['latency', summary.primaryLatency.name],
+      ...(['p50', 'p95', 'p99', 'max'] as const).map((p): [string, string] => [`${summary.primaryLatency.name}.${p}.ms`, String(cell.latencyMs?.[p] ?? '')]),
+      ['latency.samples', String(cell.latencyMs?.count ?? 0)],
+      ['latency.excluded.failed-stops', String(cell.latencyExcluded.failedStops)],
+      ['latency.excluded.inferred-deletions', String(cell.latencyExcluded.inferredDeletions)],
       ...Object.entries(cell.outcomes).map(([k, v]): [string, string] => [`outcome.${k}`, String(v)]),
     ],
     cases: cell.gates.map((g) => {

@@ -2,7 +2,7 @@ import type { RunAnalysis } from '../run/analyze-run.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration } from './format.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, runVerdict, statusSentence, stuckEvidenceLines } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -52,10 +52,13 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   out.push('## Figures', '');
   out.push(
     table(
-      ['cell', ...cellFigureHeaders(summary.target), 'stops that never returned /1000'],
-      summary.cells.map((c) => [cellLabel(c), ...cellFigures(c, summary.target), String(c.per1000Stops.stuck)]),
+      ['cell', ...cellFigureHeaders(summary), 'stops that never returned /1000'],
+      summary.cells.map((c) => [cellLabel(c), ...cellFigures(c), String(c.per1000Stops.stuck)]),
     ),
     '',
+    md(latencySentence(summary)),
+    '',
+    ...watchGapSentences(summary).flatMap((line) => [md(line), '']),
   );
   const signatureRows = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => [cellLabel(c), md(id), String(n)]));
   for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);

@@ -41,19 +41,19 @@ export function otherOutcomes(cell: CellSummary): number {
   return cell.outcomes['infra-error'] + cell.outcomes['force-deleted'] + cell.outcomes.interrupted;
 }
 
-/** The latency a run's tables lead with: stop latency for CRI runs, deletion latency for Kubernetes runs. */
-function primaryLatency(target: string): { label: string; of: (cell: CellSummary) => CellSummary['stopLatencyMs'] } {
-  return target === 'kube' ? { label: 'deletion', of: (c) => c.deletionLatencyMs } : { label: 'stop', of: (c) => c.stopLatencyMs };
+/** Deletions of a cell that ended without a latency sample (failed stops, inferred deletions). */
+export function unsampled(cell: CellSummary): number {
+  return cell.latencyExcluded.failedStops + cell.latencyExcluded.inferredDeletions;
 }
 
 /** The per-cell figures every tabular report shows, in this order, under these headers. */
-export function cellFigureHeaders(target: string): string[] {
-  return ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', `${primaryLatency(target).label} p50 ms`, 'p95 ms', 'p99 ms', 'max ms'];
+export function cellFigureHeaders(summary: RunSummary): string[] {
+  return ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', `${summary.primaryLatency.name} p50 ms`, 'p95 ms', 'p99 ms', 'max ms', 'no sample'];
 }
 
-export function cellFigures(cell: CellSummary, target: string): string[] {
+export function cellFigures(cell: CellSummary): string[] {
   const { outcomes } = cell;
-  const latency = primaryLatency(target).of(cell);
+  const latency = cell.latencyMs;
   return [
     String(cell.podCount),
     String(outcomes.ok),
@@ -66,7 +66,20 @@ export function cellFigures(cell: CellSummary, target: string): string[] {
     formatMs(latency?.p95),
     formatMs(latency?.p99),
     formatMs(latency?.max),
+    String(unsampled(cell)),
   ];
+}
+
+/** What the latency columns are, and what "no sample" counts, in the same words in every report. */
+export function latencySentence(summary: RunSummary): string {
+  return `Latency columns: ${summary.primaryLatency.definition}. "no sample": deletions that ended without a measured completion (failed or timed-out stops, deletions inferred at a watch relist); they are counted, never in the percentiles.`;
+}
+
+/** The watch's blind stretches, when there were any (kube runs). */
+export function watchGapSentences(summary: RunSummary): string[] {
+  const { count, inferredDeletions, totalMs } = summary.watchGaps;
+  if (count === 0) return [];
+  return [`The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`];
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../results/summary.js';
 import { escapeTerminal } from './escape.js';
-import { cellFigureHeaders, cellFigures, ignoredConfigSentences, stuckEvidenceLines } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, ignoredConfigSentences, latencySentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
 import { renderTable } from './table.js';
 
 export interface TerminalStyle {
@@ -26,16 +26,13 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
     c.cell,
     cellText(c.name),
     cellText(`${c.runtime.containerd}/${c.runtime.runc}`),
-    ...cellFigures(c, summary.target),
+    ...cellFigures(c),
     String(Object.entries(c.probes).reduce((sum, [k, v]) => (k === 'ok' ? sum : sum + v), 0)),
   ]);
-  const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders(summary.target), 'probe errs'], rows);
+  const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders(summary), 'probe errs'], rows);
   const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
-  lines.push(
-    summary.target === 'kube'
-      ? 'Deletion latency = pod DELETED on the watch - DELETE sent (monotonic clock); percentiles are nearest-rank over every pod.'
-      : 'Stop latency = StopContainer sent -> returned (monotonic clock); percentiles are nearest-rank over every pod.',
-  );
+  lines.push(latencySentence(summary));
+  for (const line of watchGapSentences(summary)) lines.push(paint(style, 'yellow', line));
   const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
   const gateCount = summary.cells.reduce((n, c) => n + c.gates.length, 0);
   if (gateCount > 0) {

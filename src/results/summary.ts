@@ -4,7 +4,7 @@ import type { Outcome } from '../measurements/pod-lifecycle/pod-records.js';
 import type { Finding } from '../measurements/log-signatures/log-scan.js';
 
 /** Bump on any incompatible change to summary.json; documented in docs/SUMMARY-SCHEMA.md. */
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 export type RunStatus = 'completed' | 'interrupted' | 'infrastructure-error';
 
@@ -28,7 +28,19 @@ export interface CellSummary {
   };
   podCount: number;
   outcomes: Record<Outcome, number>;
-  /** StopContainer sent -> returned, ms, over stops that returned or failed. */
+  /**
+   * The run's primary latency (RunSummary.primaryLatency says which): what gates, compare,
+   * --max-regression, history and every report read. Measured completions only.
+   */
+  latencyMs: LatencyStats | null;
+  /** Deletions that ended without a latency sample, counted apart from the percentiles. */
+  latencyExcluded: {
+    /** StopContainer failed or timed out (CRI), or the pod was not gone by its deadline (kube). */
+    failedStops: number;
+    /** kube: DELETED inferred when the watch relisted after a gap, not observed. */
+    inferredDeletions: number;
+  };
+  /** StopContainer sent -> returned OK, ms. */
   stopLatencyMs: LatencyStats | null;
   /** kube: DELETE sent -> watch DELETED, ms, over pods whose deletion was observed. */
   deletionLatencyMs: LatencyStats | null;
@@ -68,7 +80,11 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   measurement: Record<string, string>;
+  /** Which latency CellSummary.latencyMs holds for this run's target, and its definition. */
+  primaryLatency: { name: 'deletion' | 'stop'; definition: string };
   cells: CellSummary[];
+  /** kube: stretches the pod watch missed (410 relists, reconnects), and deletions inferred at them. */
+  watchGaps: { count: number; inferredDeletions: number; totalMs: number };
   /** Findings not tied to any pod of a cell (e.g. daemon-wide lines), by signature. */
   unattributedSignatures: Record<string, number>;
   topFindings: Finding[];
@@ -84,11 +100,12 @@ export interface RunSummary {
 
 export const measurementDefinitions: Record<string, string> = {
   clock: 'Latencies use the monotonic clock of the podchurn process (process.hrtime); wall-clock stamps are kept only to correlate with runtime logs.',
-  stopLatency: 'Stop latency = StopContainer returned (or failed) - StopContainer sent, per container.',
-  deletionLatency: 'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock).',
+  stopLatency: 'Stop latency = StopContainer returned OK - StopContainer sent, per container; failed or timed-out stops are counted apart, never in the percentiles.',
+  primaryLatency: 'Each target has one primary latency that gates, comparisons, history and every report use: deletion latency on Kubernetes, stop latency on CRI.',
+  deletionLatency: 'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock); deletions inferred at a watch relist after a gap are counted apart, never in the percentiles.',
   createToRunning: 'Create to running = StartContainer returned - RunPodSandbox sent.',
   percentiles: 'Nearest-rank percentiles over exact per-pod samples (events.jsonl).',
-  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds.',
+  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds of DELETE sent.',
   stateMismatch: 'state-mismatch = after the stop, CRI reports CONTAINER_RUNNING while the task pid no longer exists: a lost exit event.',
   slow: 'slow = the stop returned (kube: the pod was gone), but later than grace + slackSeconds.',
 };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { buildPodRecords, type PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
+import { buildPodRecords, type OutcomeLimits, type PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
+import { primaryLatencyFor } from '../measurements/pod-lifecycle/primary-latency.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
@@ -11,6 +12,8 @@ import { runFiles, type RunDirectory } from '../results/run-directory.js';
 import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
 import { parseScenario } from '../scenario/load.js';
 import { expandMatrix } from '../scenario/matrix.js';
+import { effectiveGraceSeconds, type CellSettings } from '../scenario/schema.js';
+import type { Stamp } from '../util/clock.js';
 import type { EnvironmentRecord } from './environment.js';
 
 export interface RunAnalysis {
@@ -35,10 +38,12 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
   const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'), forced);
   const leaked = leakCheck.leaked;
-  const settingsByCell = new Map(cells.map((c) => [c.id, c.settings]));
+  const limitsByCell = new Map(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
+  const primary = primaryLatencyFor(scenario.target.type);
   const records = buildPodRecords(
     events,
-    (cell) => settingsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
+    primary,
+    (cell) => limitsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
     new Set(forced.map((f) => f.pod)),
   );
   const findings = attributeAndCorrelate(scanLogs(dir), records);
@@ -70,7 +75,9 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     finishedAt: new Date(end?.wall ?? events.at(-1)?.wall ?? 0).toISOString(),
     durationMs: Math.round((end?.mono ?? events.at(-1)?.mono ?? 0) - (start?.mono ?? 0)),
     measurement: measurementDefinitions,
+    primaryLatency: { name: primary.name, definition: primary.definition },
     cells: cellSummaries,
+    watchGaps: summarizeWatchGaps(runEvents),
     unattributedSignatures: countBySignature(findings.filter((f) => !f.cell)),
     topFindings: [...findings]
       .filter((f) => !f.benign)
@@ -87,6 +94,22 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     ...(end?.data?.error ? { error: String(end.data.error) } : {}),
   };
   return { summary, records, findings };
+}
+
+function summarizeWatchGaps(runEvents: readonly RunEvent[]): RunSummary['watchGaps'] {
+  const gaps = runEvents.filter((e) => e.kind === 'watch-gap');
+  return {
+    count: gaps.length,
+    inferredDeletions: gaps.reduce((n, g) => n + Number(g.data?.inferredDeletions ?? 0), 0),
+    totalMs: Math.round(gaps.reduce((ms, g) => ms + Math.max(0, monoOf(g.data?.to) - monoOf(g.data?.from)), 0)),
+  };
+}
+
+const monoOf = (stamp: unknown) => Number((stamp as Stamp | undefined)?.mono ?? 0);
+
+/** The thresholds that classify a cell's pods, from the grace period its deletions were sent with. */
+function outcomeLimits(settings: CellSettings): OutcomeLimits {
+  return { gracePeriodSeconds: effectiveGraceSeconds(settings), slackSeconds: settings.slackSeconds, requestTimeoutSeconds: settings.requestTimeoutSeconds };
 }
 
 /**

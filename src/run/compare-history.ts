@@ -34,13 +34,13 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
     const sample = sampleOf(run.records.filter((r) => r.cell === cell.cell));
     const metrics = Object.keys(comparedPercentiles).flatMap((key) => {
       const metric = key as keyof typeof comparedPercentiles;
-      const candidate = cell.stopLatencyMs?.[metric];
+      const candidate = cell.latencyMs?.[metric];
       const past = history.flatMap((h) => (h[metric] === null ? [] : [h[metric]]));
       if (candidate === undefined || past.length === 0) return [];
       return [rangeComparison(metric, candidate, past, history.length >= MIN_HISTORY_RUNS)];
     });
     const stuck = pooledStuck(history, sample.stuck, sample.stops);
-    const candidateCell = { runId: run.summary.runId, cell: cell.cell, name: cell.name, runtime: cell.runtime, samples: sample.stopLatencyMs.length };
+    const candidateCell = { runId: run.summary.runId, cell: cell.cell, name: cell.name, runtime: cell.runtime, samples: sample.latencyMs.length };
     const newest = history.at(-1)!;
     pairs.push({
       baseline: {
@@ -58,7 +58,7 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
       violations: checkLimits(`${cell.cell} (${cell.name})`, metrics, stuck, limits),
     });
   }
-  return finishComparison('history', pairs, notes, limits);
+  return finishComparison('history', run.summary.primaryLatency.name, pairs, notes, limits);
 }
 
 function rangeComparison(metric: keyof typeof comparedPercentiles, candidate: number, past: number[], enough: boolean): MetricComparison {

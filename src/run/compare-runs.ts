@@ -3,7 +3,7 @@ import { defaultBootstrap } from '../stats/bootstrap.js';
 import { checkLimits, type ComparisonLimits, type LimitViolation } from '../stats/regression-limits.js';
 import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
 import { ExitCode, InputError } from '../errors.js';
-import type { CellSummary } from '../results/summary.js';
+import type { CellSummary, RunSummary } from '../results/summary.js';
 import type { RunAnalysis } from './analyze-run.js';
 
 export const COMPARISON_SCHEMA_VERSION = 1;
@@ -32,6 +32,8 @@ export interface Comparison {
   schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
   kind: 'podchurn-comparison';
   mode: 'runs' | 'cells' | 'history';
+  /** The primary latency both sides were compared on (deletion on kube, stop on CRI). */
+  latency: RunSummary['primaryLatency']['name'];
   alpha: number;
   confidence: number;
   resamples: number;
@@ -45,7 +47,7 @@ export interface Comparison {
 
 export function sampleOf(records: readonly PodRecord[]): ComparedSample {
   return {
-    stopLatencyMs: records.flatMap((r) => (r.stopLatencyMs === undefined ? [] : [r.stopLatencyMs])),
+    latencyMs: records.flatMap((r) => (r.latencyMs === undefined ? [] : [r.latencyMs])),
     stops: records.filter((r) => r.phases['delete-sent'] !== undefined).length,
     stuck: records.filter((r) => r.outcome === 'stuck' || r.outcome === 'state-mismatch').length,
   };
@@ -59,8 +61,8 @@ function pairCells(base: RunAnalysis, baseCell: CellSummary, cand: RunAnalysis, 
   const baseSample = sampleOf(base.records.filter((r) => r.cell === baseCell.cell));
   const candSample = sampleOf(cand.records.filter((r) => r.cell === candCell.cell));
   const result = compareSamples(baseSample, candSample);
-  const baseline = describe(base.summary.runId, baseCell, baseSample.stopLatencyMs.length);
-  const candidate = describe(cand.summary.runId, candCell, candSample.stopLatencyMs.length);
+  const baseline = describe(base.summary.runId, baseCell, baseSample.latencyMs.length);
+  const candidate = describe(cand.summary.runId, candCell, candSample.latencyMs.length);
   return {
     baseline,
     candidate,
@@ -72,15 +74,23 @@ function pairCells(base: RunAnalysis, baseCell: CellSummary, cand: RunAnalysis, 
   };
 }
 
-export function finishComparison(mode: Comparison['mode'], pairs: CellPairComparison[], notes: string[], limits: ComparisonLimits, stats = { alpha: ALPHA, confidence: defaultBootstrap.confidence, resamples: defaultBootstrap.resamples }): Comparison {
+export function finishComparison(
+  mode: Comparison['mode'],
+  latency: Comparison['latency'],
+  pairs: CellPairComparison[],
+  notes: string[],
+  limits: ComparisonLimits,
+  stats = { alpha: ALPHA, confidence: defaultBootstrap.confidence, resamples: defaultBootstrap.resamples },
+): Comparison {
   for (const pair of pairs) {
-    if (pair.metrics.length === 0) notes.push(`${pair.candidate.cell}: no stop latencies on one side, so only stuck counts were compared.`);
+    if (pair.metrics.length === 0) notes.push(`${pair.candidate.cell}: no measured ${latency} latencies on one side, so only stuck counts were compared.`);
   }
   const violations = pairs.flatMap((p) => p.violations);
   return {
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     kind: 'podchurn-comparison',
     mode,
+    latency,
     ...stats,
     limits,
     pairs,
@@ -95,6 +105,12 @@ export function finishComparison(mode: Comparison['mode'], pairs: CellPairCompar
  * numbering changes); two single-cell runs are matched to each other whatever their names.
  */
 export function compareRuns(base: RunAnalysis, cand: RunAnalysis, limits: ComparisonLimits): Comparison {
+  const latency = base.summary.primaryLatency.name;
+  if (cand.summary.primaryLatency.name !== latency) {
+    throw new InputError(
+      `${base.summary.runId} (${base.summary.target} target) is judged by ${latency} latency and ${cand.summary.runId} (${cand.summary.target} target) by ${cand.summary.primaryLatency.name} latency; compare runs of the same target type.`,
+    );
+  }
   const notes: string[] = [];
   const baseCells = base.summary.cells;
   const candCells = cand.summary.cells;
@@ -116,7 +132,7 @@ export function compareRuns(base: RunAnalysis, cand: RunAnalysis, limits: Compar
     );
   }
   for (const run of [base, cand]) if (run.summary.status !== 'completed') notes.push(`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`);
-  return finishComparison('runs', pairs.map(([b, c]) => pairCells(base, b, cand, c, limits)), notes, limits);
+  return finishComparison('runs', latency, pairs.map(([b, c]) => pairCells(base, b, cand, c, limits)), notes, limits);
 }
 
 /** Cells within one run: the first named cell is the baseline, every other one a candidate. */
@@ -130,5 +146,5 @@ export function compareCells(run: RunAnalysis, cellIds: readonly string[], limit
   });
   const [baseline, ...candidates] = cells;
   const notes = run.summary.status === 'completed' ? [] : [`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`];
-  return finishComparison('cells', candidates.map((c) => pairCells(run, baseline!, run, c, limits)), notes, limits);
+  return finishComparison('cells', run.summary.primaryLatency.name, candidates.map((c) => pairCells(run, baseline!, run, c, limits)), notes, limits);
 }

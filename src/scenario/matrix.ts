@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { describeIssue } from './load.js';
 import { formatPath, leafPaths, withValueAt, type PlainObject } from './paths.js';
-import { CellSettingsSchema, type CellSettings, type Scenario } from './schema.js';
+import { CellSettingsSchema, stopLatencyGates, type CellSettings, type Scenario } from './schema.js';
 
 /** One point of the matrix: the scenario's settings with one value chosen for every matrix axis. */
 export interface Cell {
@@ -50,6 +50,12 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
     }
     if (parsed.data.cluster && parsed.data.target.type !== 'kube') {
       throw new InputError(`${file}: cluster is only used with target.type "kube" (a cri target drives a containerd directly).`);
+    }
+    const stopGate = stopLatencyGates.find((gate) => scenario.gates[gate] !== undefined);
+    if (stopGate && parsed.data.target.type === 'kube') {
+      throw new InputError(
+        `${file}: gates.${stopGate} limits CRI stop latency, which pods of a kube target do not have; use gates.${stopGate.replace('Stop', '')} (the primary latency: deletion latency on kube).`,
+      );
     }
     const cluster = parsed.data.cluster;
     if (cluster?.nodeImageBuild && cluster.provider !== 'kind') {

@@ -136,10 +136,16 @@ export const GatesSchema = z
     maxStopErrors: nonNegativeInt.optional(),
     maxInfraErrors: nonNegativeInt.optional(),
     maxSlow: nonNegativeInt.optional(),
-    maxP50StopMs: nonNegativeNumber.optional(),
-    maxP99StopMs: nonNegativeNumber.optional(),
+    maxP50Ms: nonNegativeNumber.optional().describe("Limit on p50 of the target's primary latency (kube: deletion, cri: stop), ms"),
+    maxP95Ms: nonNegativeNumber.optional().describe("Limit on p95 of the target's primary latency (kube: deletion, cri: stop), ms"),
+    maxP99Ms: nonNegativeNumber.optional().describe("Limit on p99 of the target's primary latency (kube: deletion, cri: stop), ms"),
+    maxP50StopMs: nonNegativeNumber.optional().describe('cri targets only: p50 StopContainer latency, ms (same as maxP50Ms there)'),
+    maxP99StopMs: nonNegativeNumber.optional().describe('cri targets only: p99 StopContainer latency, ms (same as maxP99Ms there)'),
   })
   .strict();
+
+/** Gates that read CRI stop latency by name: refused on kube targets, whose pods have none. */
+export const stopLatencyGates = ['maxP50StopMs', 'maxP99StopMs'] as const;
 
 
 /** Every field a matrix may vary or `--set` may override lives in this object. */
@@ -193,6 +199,14 @@ export type Workload = z.infer<typeof WorkloadSchema>;
 export type ExecProbe = z.infer<typeof ExecProbeSchema>;
 export type KubeTargetSettings = z.infer<typeof KubeTargetSchema>;
 export type ClusterSettings = z.infer<typeof ClusterSchema>;
+
+/**
+ * The grace period a deletion is sent with: kube.deleteGracePeriodSeconds when a kube target sets
+ * it, else gracePeriodSeconds. The one source of the thresholds for slow and stuck.
+ */
+export function effectiveGraceSeconds(settings: CellSettings): number {
+  return (settings.target.type === 'kube' ? settings.target.kube?.deleteGracePeriodSeconds : undefined) ?? settings.gracePeriodSeconds;
+}
 
 /** The kube block of a target with its defaults applied (a kube target may omit the block). */
 export function kubeTargetSettings(target: CellSettings['target']): KubeTargetSettings {

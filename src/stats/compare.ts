@@ -14,8 +14,8 @@ export type ComparedMetric = keyof typeof comparedPercentiles;
 
 /** One side of a comparison: what a cell measured, reduced to what the tests need. */
 export interface ComparedSample {
-  /** Stop latencies (ms), one per pod whose stop returned or failed. */
-  stopLatencyMs: number[];
+  /** The primary latency (ms) of each pod that completed: deletion on kube, stop on CRI. */
+  latencyMs: number[];
   stops: number;
   /** Pods whose stop never completed: stuck + state-mismatch (both are the lost-exit symptom). */
   stuck: number;
@@ -54,11 +54,11 @@ export interface SampleComparison {
  * control over how often pure noise is called a change across many cells.
  */
 export function compareSamples(baseline: ComparedSample, candidate: ComparedSample, bootstrap: BootstrapOptions = defaultBootstrap): SampleComparison {
-  const haveLatency = baseline.stopLatencyMs.length > 0 && candidate.stopLatencyMs.length > 0;
-  const test = haveLatency ? mannWhitneyU(candidate.stopLatencyMs, baseline.stopLatencyMs) : null;
+  const haveLatency = baseline.latencyMs.length > 0 && candidate.latencyMs.length > 0;
+  const test = haveLatency ? mannWhitneyU(candidate.latencyMs, baseline.latencyMs) : null;
   const significant = test !== null && test.p < ALPHA;
   const metrics: MetricComparison[] = haveLatency
-    ? bootstrapPercentileRatios(baseline.stopLatencyMs, candidate.stopLatencyMs, Object.values(comparedPercentiles), bootstrap).map((interval, i) => ({
+    ? bootstrapPercentileRatios(baseline.latencyMs, candidate.latencyMs, Object.values(comparedPercentiles), bootstrap).map((interval, i) => ({
         metric: Object.keys(comparedPercentiles)[i] as ComparedMetric,
         baseline: interval.baseline,
         candidate: interval.candidate,

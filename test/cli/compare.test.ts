@@ -66,7 +66,7 @@ describe('podchurn compare, history and report through the CLI', function () {
     const store = HistoryStore.open(db, { create: true });
     const summary = fixtureAnalysis().summary;
     for (let i = 0; i < 5; i++) {
-      store.record({ ...summary, runId: `earlier-${i}`, startedAt: new Date(Date.UTC(2026, 10, 20 + i)).toISOString(), cells: summary.cells.map((c) => ({ ...c, stopLatencyMs: c.stopLatencyMs && { ...c.stopLatencyMs, p50: c.stopLatencyMs.p50 / 2, p95: c.stopLatencyMs.p95 / 2, p99: c.stopLatencyMs.p99 / 2 } })) });
+      store.record({ ...summary, runId: `earlier-${i}`, startedAt: new Date(Date.UTC(2026, 10, 20 + i)).toISOString(), cells: summary.cells.map((c) => ({ ...c, latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 / 2, p95: c.latencyMs.p95 / 2, p99: c.latencyMs.p99 / 2 } })) });
     }
     expect(store.rows()).to.have.length(10);
     store.close();

@@ -51,6 +51,16 @@ describe('churn engine', () => {
     expect(pods[1]!.labels).to.include({ [RUN_LABEL]: 'run1', 'podchurn.io/cell': 'cell-01', 'podchurn.io/cycle': '2', 'podchurn.io/replica': '1', 'podchurn.io/pod': 'sc-c01-r1-y2-0001' });
   });
 
+  it('keeps pod names unique and within 63 characters for a 63-character scenario name', () => {
+    const longName = `s${'x'.repeat(61)}z`;
+    const pods = [1, 2].flatMap((cycle) => planPods({ ...plan({ pods: 1200 }), scenario: longName }, cycle));
+    const names = pods.map((p) => p.pod);
+    expect(new Set(names).size).to.equal(2400);
+    expect(Math.max(...names.map((n) => n.length))).to.be.at.most(63);
+    for (const name of names) expect(name).to.match(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+    expect(names[1199]).to.match(/-c01-r1-y1-1199$/);
+  });
+
   it('creates then deletes every pod, batch after batch, never above the concurrency limit', async () => {
     const target = new RecordingTarget(20);
     await runChurn(plan({ pods: 10, batchSize: 4, concurrency: 3, cycles: 2 }), target, new AbortController().signal);

@@ -1,3 +1,4 @@
+import type { PrimaryLatency } from './primary-latency.js';
 import { isPodEvent, type PodEvent, type PodEventKind, type RecordedEvent } from '../../engine/events.js';
 
 export const outcomes = ['ok', 'slow', 'stuck', 'stop-error', 'state-mismatch', 'force-deleted', 'infra-error', 'interrupted'] as const;
@@ -21,9 +22,14 @@ export interface PodRecord {
   phases: Partial<Record<PodEventKind, number>>;
   /** Wall-clock time of each phase (epoch ms), to correlate with runtime logs. */
   wall: Partial<Record<PodEventKind, number>>;
+  /** StopContainer returned OK - sent; absent when the stop failed or timed out (see stopFailure). */
   stopLatencyMs?: number;
-  /** kube: gone (watch DELETED) - delete sent. */
+  /** kube: gone (watch DELETED) - delete sent; absent when the deletion was only inferred at a relist. */
   deletionLatencyMs?: number;
+  /** kube: the pod's DELETED was not observed but inferred when the watch relisted after a gap. */
+  deletionInferred?: boolean;
+  /** The run's primary latency for this pod (deletion on kube, stop on CRI): the one sample every verdict uses. */
+  latencyMs?: number;
   createToRunningMs?: number;
   exitCode?: number;
   stopFailure?: { code: string; message: string };
@@ -34,7 +40,12 @@ export interface PodRecord {
 }
 
 /** Folds events into per-pod records. First sighting of a phase wins, as a watch may repeat one. */
-export function buildPodRecords(events: readonly RecordedEvent[], limitsFor: (cell: string) => OutcomeLimits, forced: ReadonlySet<string> = new Set()): PodRecord[] {
+export function buildPodRecords(
+  events: readonly RecordedEvent[],
+  primary: PrimaryLatency,
+  limitsFor: (cell: string) => OutcomeLimits,
+  forced: ReadonlySet<string> = new Set(),
+): PodRecord[] {
   const byPod = new Map<string, PodEvent[]>();
   for (const event of events) {
     if (!isPodEvent(event)) continue;
@@ -42,7 +53,11 @@ export function buildPodRecords(events: readonly RecordedEvent[], limitsFor: (ce
     if (list) list.push(event);
     else byPod.set(event.pod, [event]);
   }
-  return [...byPod.values()].map((podEvents) => foldPod(podEvents, limitsFor(podEvents[0]!.cell), forced));
+  return [...byPod.values()].map((podEvents) => {
+    const record = foldPod(podEvents, limitsFor(podEvents[0]!.cell), forced);
+    record.latencyMs = primary.of(record);
+    return record;
+  });
 }
 
 function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<string>): PodRecord {
@@ -96,11 +111,15 @@ function foldPod(events: PodEvent[], limits: OutcomeLimits, forced: ReadonlySet<
     }
   }
   const { phases } = record;
-  const stopEnd = phases['stop-returned'] ?? phases['stop-failed'];
-  if (phases['delete-sent'] !== undefined && stopEnd !== undefined) record.stopLatencyMs = stopEnd - phases['delete-sent'];
+  // A latency sample is a measured completion only: a stop that failed or timed out has no stop
+  // latency, and a deletion inferred at a watch relist has no deletion latency; both are counted apart.
+  if (phases['delete-sent'] !== undefined && phases['stop-returned'] !== undefined) record.stopLatencyMs = phases['stop-returned'] - phases['delete-sent'];
   // Only a watch-observed gone ends a kube deletion; a CRI pod's gone is its sandbox removal.
-  const goneByWatch = events.find((e) => e.kind === 'gone')?.data?.source === 'watch';
-  if (goneByWatch && phases['delete-sent'] !== undefined && phases.gone !== undefined) record.deletionLatencyMs = phases.gone - phases['delete-sent'];
+  const goneData = events.find((e) => e.kind === 'gone')?.data;
+  if (goneData?.source === 'watch' && phases['delete-sent'] !== undefined && phases.gone !== undefined) {
+    if (goneData.synthetic === true) record.deletionInferred = true;
+    else record.deletionLatencyMs = phases.gone - phases['delete-sent'];
+  }
   if (phases['create-sent'] !== undefined && phases.running !== undefined) record.createToRunningMs = phases.running - phases['create-sent'];
   record.outcome = classify(record, limits, forced.has(record.pod));
   return record;
@@ -118,7 +137,7 @@ export function classify(record: PodRecord, limits: OutcomeLimits, wasForced: bo
   if (record.stopFailure || record.errors.length > 0) return 'stop-error';
   if (wasForced) return 'force-deleted';
   if (phases.gone === undefined) return 'interrupted';
-  const latency = record.stopLatencyMs ?? record.deletionLatencyMs;
+  const latency = record.deletionLatencyMs ?? record.stopLatencyMs;
   if (latency !== undefined && latency > (limits.gracePeriodSeconds + limits.slackSeconds) * 1000) return 'slow';
   return 'ok';
 }

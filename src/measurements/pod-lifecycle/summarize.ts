@@ -1,7 +1,7 @@
 import type { Finding } from '../log-signatures/log-scan.js';
 import { countBySignature } from '../log-signatures/log-scan.js';
 import type { Cell } from '../../scenario/matrix.js';
-import type { Gates } from '../../scenario/schema.js';
+import { effectiveGraceSeconds, type Gates } from '../../scenario/schema.js';
 import type { CellSummary } from '../../results/summary.js';
 import { evaluateGates } from './gates.js';
 import { latencyStats } from '../../stats/percentiles.js';
@@ -23,7 +23,8 @@ export function summarizeCell(
 ): CellSummary {
   const outcomeCounts = Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const record of records) outcomeCounts[record.outcome]++;
-  const stopLatencyMs = latencyStats(records.flatMap((r) => (r.stopLatencyMs === undefined ? [] : [r.stopLatencyMs])));
+  const sampled = (pick: (r: PodRecord) => number | undefined) => latencyStats(records.flatMap((r) => { const v = pick(r); return v === undefined ? [] : [v]; }));
+  const latencyMs = sampled((r) => r.latencyMs);
   const probes: Record<string, number> = {};
   for (const record of records) {
     for (const [probeClass, count] of Object.entries(record.probeCounts)) probes[probeClass] = (probes[probeClass] ?? 0) + count;
@@ -42,7 +43,7 @@ export function summarizeCell(
       repetitions,
       batchSize: settings.batchSize,
       concurrency: settings.concurrency,
-      gracePeriodSeconds: settings.gracePeriodSeconds,
+      gracePeriodSeconds: effectiveGraceSeconds(settings),
       requestTimeoutSeconds: settings.requestTimeoutSeconds,
       slackSeconds: settings.slackSeconds,
       onSigterm: settings.workload.onSigterm,
@@ -50,9 +51,14 @@ export function summarizeCell(
     },
     podCount: records.length,
     outcomes: outcomeCounts,
-    stopLatencyMs,
-    deletionLatencyMs: latencyStats(records.flatMap((r) => (r.deletionLatencyMs === undefined ? [] : [r.deletionLatencyMs]))),
-    createToRunningMs: latencyStats(records.flatMap((r) => (r.createToRunningMs === undefined ? [] : [r.createToRunningMs]))),
+    latencyMs,
+    latencyExcluded: {
+      failedStops: records.filter((r) => r.stopFailure !== undefined).length,
+      inferredDeletions: records.filter((r) => r.deletionInferred).length,
+    },
+    stopLatencyMs: sampled((r) => r.stopLatencyMs),
+    deletionLatencyMs: sampled((r) => r.deletionLatencyMs),
+    createToRunningMs: sampled((r) => r.createToRunningMs),
     exitCodes: tally(records.flatMap((r) => (r.exitCode === undefined ? [] : [String(r.exitCode)]))),
     criErrors: tally(records.flatMap((r) => [...(r.stopFailure ? [`stop:${r.stopFailure.code}`] : []), ...r.errors.map((e) => `${e.phase}:${e.code}`)])),
     probes,
@@ -63,6 +69,6 @@ export function summarizeCell(
       stuck: perThousand(records.filter((r) => r.stopFailure?.code === 'DEADLINE_EXCEEDED').length),
       stateMismatch: perThousand(records.filter((r) => r.phases['state-mismatch'] !== undefined).length),
     },
-    gates: evaluateGates(gates, { outcomes: outcomeCounts, stopLatencyMs }),
+    gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };
 }

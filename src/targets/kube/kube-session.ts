@@ -119,6 +119,7 @@ export async function openKubeSession(settings: CellSettings, runId: string, ins
         watch,
         bucket,
         events,
+        clock,
         runId,
         cell,
         rep,

@@ -4,7 +4,8 @@ import type { EventSink, PodIdentity } from '../../engine/events.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
 import type { PodPhaseTracker } from './pod-phases.js';
 import type { PodWatch } from './pod-watch.js';
-import type { CellSettings, KubeTargetSettings } from '../../scenario/schema.js';
+import { effectiveGraceSeconds, type CellSettings, type KubeTargetSettings } from '../../scenario/schema.js';
+import type { Clock } from '../../util/clock.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
 import { statusOf, withApiRetry, type RetryPolicy, defaultRetryPolicy } from './api-retry.js';
 import { buildPodManifest } from './pod-manifest.js';
@@ -18,6 +19,8 @@ export interface KubeTargetOptions {
   watch: Pick<PodWatch, 'knowCreated'>;
   bucket: TokenBucket;
   events: EventSink;
+  /** The event log's clock: a stuck deadline counts from the delete-sent stamp, on the same clock. */
+  clock: Clock;
   runId: string;
   /** The cell and repetition this target churns; cleanup touches only their pods. */
   cell: string;
@@ -36,7 +39,8 @@ export interface KubeTargetOptions {
  * Pods through the Kubernetes API. Calls are paced by the session's token bucket (qps/burst), which
  * every phase (a cycle's creates, a cycle's deletes) starts full, and by the engine's concurrency;
  * every pod phase after the API's answer comes from the one pod watch.
- * Stuck detection: a deleted pod not gone within its grace period + requestTimeoutSeconds is
+ * Stuck detection: a deleted pod not gone within its grace period + requestTimeoutSeconds of
+ * DELETE sent (the instant its deletion latency starts, so API retries count against it) is
  * recorded as stop-failed (DEADLINE_EXCEEDED) and left for cleanup to force.
  */
 export class KubeTarget implements ChurnTarget {
@@ -83,10 +87,10 @@ export class KubeTarget implements ChurnTarget {
   async deletePod(plan: PodPlan, signal: AbortSignal): Promise<void> {
     if (!this.created.has(plan.pod)) return;
     const { api, namespace, bucket, events, settings, kube, tracker } = this.options;
-    const graceSeconds = kube.deleteGracePeriodSeconds ?? settings.gracePeriodSeconds;
+    const graceSeconds = effectiveGraceSeconds(settings);
     await bucket.take(signal);
     if (signal.aborted) return;
-    events.pod(plan, 'delete-sent', { gracePeriodSeconds: graceSeconds, propagationPolicy: kube.propagationPolicy ?? null });
+    const sent = events.pod(plan, 'delete-sent', { gracePeriodSeconds: graceSeconds, propagationPolicy: kube.propagationPolicy ?? null });
     try {
       await withApiRetry(
         'a pod delete',
@@ -108,7 +112,8 @@ export class KubeTarget implements ChurnTarget {
       }
     }
     const deadlineMs = (graceSeconds + settings.requestTimeoutSeconds) * 1000;
-    const gone = await tracker.waitFor(plan.pod, 'gone', deadlineMs, signal);
+    const remainingMs = deadlineMs - (this.options.clock.now().mono - sent.mono);
+    const gone = await tracker.waitFor(plan.pod, 'gone', Math.max(0, remainingMs), signal);
     if (gone) {
       this.created.delete(plan.pod);
     } else if (!signal.aborted) {
