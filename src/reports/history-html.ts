@@ -44,7 +44,7 @@ export function renderHistoryHtml(rows: readonly HistoryRow[], assets: ChartAsse
       .map((r) => `<tr><td>${h(r.startedAt.slice(0, 19))}</td><td>${h(r.runId)}</td><td>${h(`${r.containerd}/${r.runc}`)}</td><td>${h(r.status)}</td><td>${r.stuck}/${r.stops}</td><td>${formatMs(r.p50)}</td><td>${formatMs(r.p95)}</td><td>${formatMs(r.p99)}</td></tr>`)
       .join('\n');
     return `<h2>${h(s.scenario)} / ${h(s.cellName)}</h2><div class="chart" id="trend-${i}"></div>
-<table><thead><tr><th>started</th><th>run</th><th>containerd/runc</th><th>status</th><th>stuck/stops</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead><tbody>
+<table><thead><tr><th>started</th><th>run</th><th>containerd/runc</th><th>status</th><th>stuck/stops</th><th>${h(s.latency)} p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead><tbody>
 ${rowsHtml}
 </tbody></table>`;
   });

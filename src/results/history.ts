@@ -14,6 +14,8 @@ export interface HistoryRow {
   containerd: string;
   runc: string;
   criRuntime: string;
+  /** Which latency p50..max are: the run's primary latency (deletion on kube, stop on CRI). */
+  latency: string;
   count: number;
   p50: number | null;
   p95: number | null;
@@ -25,7 +27,7 @@ export interface HistoryRow {
   outcomes: Record<string, number>;
 }
 
-const HISTORY_SCHEMA_VERSION = 1;
+const HISTORY_SCHEMA_VERSION = 2;
 
 /**
  * The SQLite history of runs (--history DB). One row per run and cell; a run recorded twice
@@ -50,23 +52,30 @@ export class HistoryStore {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > HISTORY_SCHEMA_VERSION) throw new InputError(`${file} was written by a newer podchurn (history schema ${version}); this one reads up to ${HISTORY_SCHEMA_VERSION}.`);
     if (version === HISTORY_SCHEMA_VERSION) return;
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS cell_runs (
-        run_id TEXT NOT NULL, scenario TEXT NOT NULL, cell TEXT NOT NULL, cell_name TEXT NOT NULL,
-        started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, status TEXT NOT NULL,
-        containerd TEXT NOT NULL, runc TEXT NOT NULL, cri_runtime TEXT NOT NULL,
-        count INTEGER NOT NULL, p50 REAL, p95 REAL, p99 REAL, max REAL,
-        stops INTEGER NOT NULL, stuck INTEGER NOT NULL, outcomes TEXT NOT NULL,
-        PRIMARY KEY (run_id, cell)
-      );
-      CREATE INDEX IF NOT EXISTS cell_runs_by_series ON cell_runs (scenario, cell_name, started_at);
-      PRAGMA user_version = ${HISTORY_SCHEMA_VERSION};
-    `);
+    this.db.transaction(() => {
+      if (version === 0) {
+        this.db.exec(`
+          CREATE TABLE IF NOT EXISTS cell_runs (
+            run_id TEXT NOT NULL, scenario TEXT NOT NULL, cell TEXT NOT NULL, cell_name TEXT NOT NULL,
+            started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, status TEXT NOT NULL,
+            containerd TEXT NOT NULL, runc TEXT NOT NULL, cri_runtime TEXT NOT NULL,
+            count INTEGER NOT NULL, p50 REAL, p95 REAL, p99 REAL, max REAL,
+            stops INTEGER NOT NULL, stuck INTEGER NOT NULL, outcomes TEXT NOT NULL,
+            PRIMARY KEY (run_id, cell)
+          );
+          CREATE INDEX IF NOT EXISTS cell_runs_by_series ON cell_runs (scenario, cell_name, started_at);
+        `);
+      }
+      // Schema 1 kept only stop latency, whatever the target: its rows say so, and a kube row's
+      // figures (the stuck pods' timeouts) are no deletion latency, so they stay labelled "stop".
+      this.db.exec(`ALTER TABLE cell_runs ADD COLUMN latency TEXT NOT NULL DEFAULT 'stop'`);
+      this.db.pragma(`user_version = ${HISTORY_SCHEMA_VERSION}`);
+    })();
   }
 
   record(summary: RunSummary, recordedAt = new Date()): number {
     const insert = this.db.prepare(`INSERT OR REPLACE INTO cell_runs VALUES
-      (@runId, @scenario, @cell, @cellName, @startedAt, @recordedAt, @status, @containerd, @runc, @criRuntime, @count, @p50, @p95, @p99, @max, @stops, @stuck, @outcomes)`);
+      (@runId, @scenario, @cell, @cellName, @startedAt, @recordedAt, @status, @containerd, @runc, @criRuntime, @count, @p50, @p95, @p99, @max, @stops, @stuck, @outcomes, @latency)`);
     const rows = summary.cells.map((c) => ({
       runId: summary.runId,
       scenario: summary.scenario,
@@ -86,6 +95,7 @@ export class HistoryStore {
       stops: c.per1000Stops.stops,
       stuck: c.outcomes.stuck + c.outcomes['state-mismatch'],
       outcomes: JSON.stringify(c.outcomes),
+      latency: summary.primaryLatency.name,
     }));
     this.db.transaction(() => rows.forEach((row) => insert.run(row)))();
     return rows.length;
@@ -99,11 +109,13 @@ export class HistoryStore {
     return raw.map(fromRow);
   }
 
-  /** The last `count` completed runs of one scenario/cell, oldest first, excluding `exceptRunId`. */
-  lastRuns(scenario: string, cellName: string, count: number, exceptRunId: string): HistoryRow[] {
+  /** The last `count` completed runs of one scenario/cell measured on `latency`, oldest first, excluding `exceptRunId`. */
+  lastRuns(scenario: string, cellName: string, latency: string, count: number, exceptRunId: string): HistoryRow[] {
     const raw = this.db
-      .prepare(`SELECT * FROM cell_runs WHERE scenario = ? AND cell_name = ? AND run_id != ? AND status = 'completed' ORDER BY started_at DESC, run_id DESC LIMIT ?`)
-      .all(scenario, cellName, exceptRunId, count) as Record<string, unknown>[];
+      .prepare(
+        `SELECT * FROM cell_runs WHERE scenario = ? AND cell_name = ? AND latency = ? AND run_id != ? AND status = 'completed' ORDER BY started_at DESC, run_id DESC LIMIT ?`,
+      )
+      .all(scenario, cellName, latency, exceptRunId, count) as Record<string, unknown>[];
     return raw.map(fromRow).reverse();
   }
 
@@ -125,6 +137,7 @@ function fromRow(row: Record<string, unknown>): HistoryRow {
     containerd: String(row.containerd),
     runc: String(row.runc),
     criRuntime: String(row.cri_runtime),
+    latency: String(row.latency),
     count: Number(row.count),
     p50: num(row.p50),
     p95: num(row.p95),
