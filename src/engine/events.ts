@@ -17,6 +17,7 @@ export const podEventKinds = [
   'stop-failed', // CRI: StopContainer returned an error (deadline = stuck); kube: not gone by grace + request timeout
   'terminated', // the runtime reports the container exited (exit code, finished_at)
   'state-mismatch', // the runtime says RUNNING while the container's process is gone
+  'state-unverified', // CRI: the runtime says RUNNING after the stop but the task pid could not be read (not a mismatch)
   'removed', // container removed
   'gone', // pod fully gone (CRI: RemovePodSandbox returned; kube: watch DELETED)
   'evidence', // kube: evidence of a stuck pod collected (directory in data)

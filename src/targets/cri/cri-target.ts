@@ -6,7 +6,7 @@ import { describeCause } from '../../errors.js';
 import type { CellSettings } from '../../scenario/schema.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
 import { ExecProber } from './exec-prober.js';
-import { pidFromVerboseInfo, processAlive } from './process-state.js';
+import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
 
 export interface CriTargetOptions {
@@ -204,19 +204,28 @@ export class CriTarget implements ChurnTarget {
   /**
    * Reads the runtime's view of the stopped container. If CRI still says RUNNING while the task's
    * process no longer exists, the runtime lost the exit: that is the state-mismatch the lost-exit
-   * bug leaves behind.
+   * bug leaves behind. The event records the pid, where it came from and what /proc showed. A pid
+   * that cannot be read proves nothing either way: that is `state-unverified`, never a mismatch.
    */
   private async recordTermination(plan: PodIdentity, containerId: string, signal: AbortSignal): Promise<void> {
     const { client, events } = this.options;
     const status = (await client.containerStatus(containerId, false, { timeoutMs: ADMIN_CALL_MS, signal })).status;
     if (!status) return;
     if (status.state === 'CONTAINER_RUNNING') {
+      const observed = { containerId, criState: status.state };
       // Only a container still RUNNING needs the verbose status (its task pid): containerd serialises
       // the whole runtime spec into it, which costs every normal stop time for nothing.
-      const verbose = await client.containerStatus(containerId, true, { timeoutMs: ADMIN_CALL_MS, signal });
-      const pid = pidFromVerboseInfo(verbose.info);
-      const alive = pid !== undefined && (await processAlive(pid));
-      if (!alive) events.pod(plan, 'state-mismatch', { containerId, criState: status.state, pid: pid ?? null, processAlive: false });
+      let info: Record<string, string>;
+      try {
+        info = (await client.containerStatus(containerId, true, { timeoutMs: ADMIN_CALL_MS, signal })).info;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
+        events.pod(plan, 'state-unverified', { ...observed, pidSource: PID_SOURCE, reason: `verbose ContainerStatus failed: ${code}` });
+        return;
+      }
+      const verdict = await judgeRunningAfterStop(info, status.started_at);
+      if (verdict) events.pod(plan, verdict.kind, { ...observed, ...verdict.data });
       return;
     }
     events.pod(plan, 'terminated', {
