@@ -53,6 +53,11 @@ export interface CellSummary {
   signatures: Record<string, number>;
   /** Lost-exit evidence per 1,000 stops sent: stuck stops and state mismatches. */
   per1000Stops: { stops: number; stuck: number; stateMismatch: number };
+  /**
+   * CRI: stops after which CRI still said RUNNING but the task pid could not be read (event
+   * state-unverified): neither a lost exit nor ruled out, so never counted as state-mismatch.
+   */
+  stateUnverified: number;
   gates: GateResult[];
 }
 

@@ -69,6 +69,7 @@ export function summarizeCell(
       stuck: perThousand(records.filter((r) => r.stopFailure?.code === 'DEADLINE_EXCEEDED').length),
       stateMismatch: perThousand(records.filter((r) => r.phases['state-mismatch'] !== undefined).length),
     },
+    stateUnverified: records.filter((r) => r.phases['state-unverified'] !== undefined).length,
     gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };
 }
