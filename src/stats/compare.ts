@@ -8,7 +8,11 @@ import { mannWhitneyU } from './mann-whitney.js';
  */
 export const ALPHA = 0.05;
 
-export type Verdict = 'better' | 'worse' | 'no significant change';
+/**
+ * "not enough history": history mode had fewer earlier runs than its test needs to reach alpha,
+ * so it gives no verdict rather than a "no significant change" that could never have been anything else.
+ */
+export type Verdict = 'better' | 'worse' | 'no significant change' | 'not enough history';
 export const comparedPercentiles = { p50: 50, p95: 95, p99: 99 } as const;
 export type ComparedMetric = keyof typeof comparedPercentiles;
 
@@ -28,6 +32,8 @@ export interface MetricComparison {
   ratio: number;
   ciLow: number;
   ciHigh: number;
+  /** History mode only: the two-sided rank-test p of this run against the earlier runs. */
+  p?: number;
   verdict: Verdict;
 }
 
@@ -48,15 +54,20 @@ export interface SampleComparison {
 }
 
 /**
- * Latency verdicts need two agreeing signals: Mann–Whitney says the distributions differ at ALPHA,
- * and the bootstrap CI of the percentile's ratio lies wholly on one side of 1. The test alone
- * would call a shifted median "worse at p99" even when the tail did not move; the CI alone has no
- * control over how often pure noise is called a change across many cells.
+ * Each percentile's verdict stands on its own: "worse" when the bootstrap CI of its
+ * candidate/baseline ratio (at confidence 1 - alpha) lies wholly above 1, "better" when wholly
+ * below, so a tail that moved while the median did not (p99 up, p50 unchanged) is caught at p99
+ * and not at p50. Mann–Whitney is still computed and reported as a whole-distribution shift figure,
+ * but it does not gate the verdicts: it tests the median-ish shift, not a percentile.
+ *
+ * What alpha means: each row (one percentile of one cell) errs with probability about alpha when
+ * nothing changed, so over k rows about alpha·k chance verdicts are expected. There is no
+ * family-wise correction; the reports say so next to the verdicts.
  */
 export function compareSamples(baseline: ComparedSample, candidate: ComparedSample, bootstrap: BootstrapOptions = defaultBootstrap): SampleComparison {
+  const alpha = round6(1 - bootstrap.confidence);
   const haveLatency = baseline.latencyMs.length > 0 && candidate.latencyMs.length > 0;
   const test = haveLatency ? mannWhitneyU(candidate.latencyMs, baseline.latencyMs) : null;
-  const significant = test !== null && test.p < ALPHA;
   const metrics: MetricComparison[] = haveLatency
     ? bootstrapPercentileRatios(baseline.latencyMs, candidate.latencyMs, Object.values(comparedPercentiles), bootstrap).map((interval, i) => ({
         metric: Object.keys(comparedPercentiles)[i] as ComparedMetric,
@@ -65,20 +76,29 @@ export function compareSamples(baseline: ComparedSample, candidate: ComparedSamp
         ratio: interval.ratio,
         ciLow: interval.low,
         ciHigh: interval.high,
-        verdict: !significant ? 'no significant change' : interval.low > 1 ? 'worse' : interval.high < 1 ? 'better' : 'no significant change',
+        verdict: intervalVerdict(interval.low, interval.high),
       }))
     : [];
   return {
-    alpha: ALPHA,
+    alpha,
     confidence: bootstrap.confidence,
     resamples: bootstrap.resamples,
     mannWhitney: test ? { u: test.u1, z: test.z, p: test.p } : null,
     metrics,
-    stuck: compareStuck(baseline, candidate),
+    stuck: compareStuck(baseline, candidate, alpha),
   };
 }
 
-function compareStuck(baseline: ComparedSample, candidate: ComparedSample): StuckComparison {
+function intervalVerdict(low: number, high: number): Verdict {
+  if (low > 1) return 'worse';
+  if (high < 1) return 'better';
+  return 'no significant change';
+}
+
+/** 1 - 0.95 is 0.050000000000000044 in floating point; the report prints alpha. */
+const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
+
+function compareStuck(baseline: ComparedSample, candidate: ComparedSample, alpha: number): StuckComparison {
   const p =
     baseline.stops === 0 || candidate.stops === 0
       ? 1
@@ -89,6 +109,6 @@ function compareStuck(baseline: ComparedSample, candidate: ComparedSample): Stuc
     baseline: { stuck: baseline.stuck, stops: baseline.stops },
     candidate: { stuck: candidate.stuck, stops: candidate.stops },
     p,
-    verdict: p >= ALPHA ? 'no significant change' : candRate > baseRate ? 'worse' : 'better',
+    verdict: p >= alpha ? 'no significant change' : candRate > baseRate ? 'worse' : 'better',
   };
 }
