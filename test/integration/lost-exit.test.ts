@@ -1,13 +1,15 @@
 import { expect } from 'chai';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
+import { runEvents } from '../helpers/run-dir.js';
 import { writeScenario } from '../helpers/scenario.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
 
 /**
  * The reproduction check (containerd/containerd#10589): exec probes in flight while containers'
  * main processes exit. On containerd 1.7.15 the detector must catch a lost exit (a stop that never
- * returns, CRI RUNNING with the process gone) within a bounded number of single-cycle runs; on
+ * returns, CRI RUNNING with the process gone) within a bounded number of single-cycle runs, and
+ * classify it state-mismatch because the pid check ran and found the task's process gone; on
  * 1.7.22, with the same runc and the same stress, it must catch none.
  */
 const stress = {
@@ -25,33 +27,56 @@ const stress = {
 
 async function churn(containerd: string, cycles: number) {
   const { file, reportsDir } = writeScenario(`lost-exit-${containerd.replace(/\./g, '')}`, { ...stress, cycles, runtime: { containerd, runc: '1.1.14' } });
-  const { analysis } = await runScenario({ scenarioFile: file, overrides: [], reportsDir, signal: new AbortController().signal });
+  const { analysis, dir } = await runScenario({ scenarioFile: file, overrides: [], reportsDir, signal: new AbortController().signal });
   expect(await hostLeftovers(analysis.summary.runId)).to.deep.equal([]);
   expect(analysis.summary.leakCheck.leaked).to.deep.equal([]);
   const cell = analysis.summary.cells[0]!;
-  return { cell, lostExits: cell.outcomes.stuck + cell.outcomes['state-mismatch'], analysis };
+  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  // Stops that never returned: each must be explained by the pid check, never left as a bare stuck.
+  const neverReturned = analysis.records.filter((r) => r.stopFailure?.code === 'DEADLINE_EXCEEDED');
+  return { cell, neverReturned, events, analysis };
 }
 
 describe('lost-exit reproduction (containerd#10589)', function () {
   this.timeout(60 * 60_000);
   before(() => ensureStoreKeys('containerd@1.7.15', 'containerd@1.7.22', 'runc@1.1.14'));
 
-  it('containerd 1.7.15 loses an exit within at most 8 runs of 10 stops, with evidence', async () => {
+  it('containerd 1.7.15 loses an exit within at most 8 runs of 10 stops: state-mismatch, the pid checked and found gone', async () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
-      const { cell, lostExits, analysis } = await churn('1.7.15', 1);
+      const { cell, neverReturned, events, analysis } = await churn('1.7.15', 1);
       expect(cell.runtime.containerd).to.equal('1.7.15');
-      if (lostExits === 0) continue;
-      process.stderr.write(`    (lost exit seen on run ${attempt}: ${lostExits} of ${cell.per1000Stops.stops} stops)\n`);
-      const lost = analysis.records.filter((r) => r.outcome === 'state-mismatch' || r.outcome === 'stuck');
-      // Evidence: the stop hit its deadline, and the runtime's log says its StopContainer gave up for
-      // that very container. Whether containerd logs "deadline exceeded" or "Canceled" depends on which
-      // timer fires first, the server's (from grpc-timeout) or the client's (which then cancels the call).
-      expect(lost.every((r) => r.stopFailure?.code === 'DEADLINE_EXCEEDED')).to.equal(true);
-      const deadlineLines = analysis.findings.filter((f) => (f.signature === 'stop-deadline' || f.signature === 'stop-canceled') && lost.some((r) => r.pod === f.pod));
+      if (neverReturned.length === 0) continue;
+      process.stderr.write(`    (lost exit seen on run ${attempt}: ${neverReturned.length} of ${cell.per1000Stops.stops} stops)\n`);
+      // Each stop that never returned is a state-mismatch, not a stuck stop: CRI still said RUNNING
+      // and the pid check ran and found the task's process gone.
+      expect(neverReturned.map((r) => [r.pod, r.outcome])).to.deep.equal(neverReturned.map((r) => [r.pod, 'state-mismatch']));
+      expect(cell.outcomes['state-mismatch']).to.equal(neverReturned.length);
+      expect(cell.outcomes.stuck).to.equal(0);
+      expect(cell.stateUnverified).to.equal(0);
+      expect(events.filter((e) => e.kind === 'state-unverified')).to.deep.equal([]);
+      const mismatches = events.filter((e) => e.kind === 'state-mismatch');
+      expect(mismatches.map((e) => e.pod).sort()).to.deep.equal(neverReturned.map((r) => r.pod).sort());
+      for (const { pod, data } of mismatches) {
+        const record = neverReturned.find((r) => r.pod === pod)!;
+        // The recorded pid came from the runtime's verbose status of that very container, and /proc
+        // showed it gone: no such process, a zombie or dead task, or the pid taken by a newer process.
+        expect(data.containerId).to.equal(record.containerId);
+        expect(data.criState).to.equal('CONTAINER_RUNNING');
+        expect(data.pidSource).to.equal('cri-verbose-info');
+        expect(data.pid).to.be.a('number').and.greaterThan(0);
+        expect(data.check).to.equal(`/proc/${String(data.pid)}/stat`);
+        expect(data.found).to.match(/^(no such process|zombie \(state Z\)|dead \(state [Xx]\)|pid reused: .+)$/);
+        expect(data.processAlive).to.equal(false);
+      }
+      process.stderr.write(`    (pid checks: ${mismatches.map((e) => `pod ${String(e.pod).slice(-4)} pid ${String(e.data.pid)}: ${String(e.data.found)}`).join('; ')})\n`);
+      // Evidence: the runtime's log says its StopContainer gave up for that very container. Whether
+      // containerd logs "deadline exceeded" or "Canceled" depends on which timer fires first, the
+      // server's (from grpc-timeout) or the client's (which then cancels the call).
+      const deadlineLines = analysis.findings.filter((f) => (f.signature === 'stop-deadline' || f.signature === 'stop-canceled') && neverReturned.some((r) => r.pod === f.pod));
       expect(deadlineLines.length).to.be.at.least(1);
       // Next to a hung stop, "cannot exec in a stopped container" is escalated from noise to evidence.
       const escalated = analysis.findings.filter((f) => f.signature === 'exec-in-stopped' && !f.benign);
-      expect(escalated.every((f) => lost.some((r) => r.pod === f.pod))).to.equal(true);
+      expect(escalated.every((f) => neverReturned.some((r) => r.pod === f.pod))).to.equal(true);
       expect(analysis.summary.exitCode).to.equal(1);
       return;
     }
@@ -59,10 +84,12 @@ describe('lost-exit reproduction (containerd#10589)', function () {
   });
 
   it('containerd 1.7.22 loses none under the same stress (30 stops)', async () => {
-    const { cell, lostExits } = await churn('1.7.22', 3);
+    const { cell, neverReturned, events } = await churn('1.7.22', 3);
     expect(cell.runtime.containerd).to.equal('1.7.22');
     expect(cell.per1000Stops.stops).to.equal(30);
-    expect(lostExits).to.equal(0);
+    expect(neverReturned).to.deep.equal([]);
+    expect(cell.outcomes.stuck + cell.outcomes['state-mismatch']).to.equal(0);
+    expect(events.filter((e) => e.kind === 'state-mismatch' || e.kind === 'state-unverified')).to.deep.equal([]);
     expect(cell.outcomes.ok + cell.outcomes.slow).to.equal(30);
   });
 });
