@@ -46,7 +46,7 @@ function runSetupScript(script: string, args: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [join(repoRoot, 'scripts', script), ...args], { stdio: ['ignore', 2, 2] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/${script} ${args.join(' ')} exited ${code}; its output is above`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/${[script, ...args].join(' ')} exited ${code}; its output is above`))));
   });
 }
 
