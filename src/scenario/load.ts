@@ -64,9 +64,19 @@ export function parseScenario(text: string, file: string, overrides: readonly st
       return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
     },
   };
-  const result = ScenarioSchema.safeParse(raw, { reportInput: true });
+  const result = ScenarioSchema.safeParse(withProbeBlockForProbeAxes(raw), { reportInput: true });
   if (!result.success) throw scenarioError(file, result.error.issues, sourceMap, overrides);
   return { file, scenario: result.data, raw, overrides: [...overrides] };
+}
+
+/**
+ * A matrix axis over an execProbe field writes into the execProbe block, as --set does: without a
+ * written block the cells would get the no-block default (no probes) and the axis would do nothing.
+ */
+function withProbeBlockForProbeAxes(raw: PlainObject): PlainObject {
+  const axes = isPlainObject(raw.matrix) ? Object.keys(raw.matrix) : [];
+  if (raw.execProbe !== undefined || !axes.some((path) => path.startsWith('execProbe.'))) return raw;
+  return { ...raw, execProbe: {} };
 }
 
 /** `key.path=value`: the value is read as YAML, so numbers, booleans and lists keep their types. */

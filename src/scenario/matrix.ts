@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { refuseIneffectiveSettings } from './honesty.js';
 import { describeIssue } from './load.js';
 import { formatPath, leafPaths, withValueAt, type PlainObject } from './paths.js';
 import { CellSettingsSchema, stopLatencyGates, type CellSettings, type Scenario } from './schema.js';
@@ -22,8 +23,13 @@ export function matrixAxisPaths(): string[] {
   return leafPaths(z.toJSONSchema(CellSettingsSchema, { io: 'input', unrepresentable: 'any' }));
 }
 
-/** The cartesian product of the matrix axes, in declaration order, last axis varying fastest. */
-export function expandMatrix(scenario: Scenario, file: string): Cell[] {
+/**
+ * The cartesian product of the matrix axes, in declaration order, last axis varying fastest.
+ * With `written` (the scenario as the user wrote it, after --set), keys that would have no effect
+ * are refused too. A run's stored scenario.yaml has every default written out, so re-analysis
+ * passes no `written`: that run was checked when it started.
+ */
+export function expandMatrix(scenario: Scenario, file: string, written?: PlainObject): Cell[] {
   const axes = Object.entries(scenario.matrix);
   const allowed = matrixAxisPaths();
   for (const [path] of axes) {
@@ -39,7 +45,7 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
     [{}],
   );
   const width = String(combinations.length).length < 2 ? 2 : String(combinations.length).length;
-  return combinations.map((combination, index) => {
+  const cells = combinations.map((combination, index) => {
     const raw = Object.entries(combination).reduce((acc, [path, value]) => withValueAt(acc, path, value), base);
     const parsed = CellSettingsSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
@@ -71,6 +77,8 @@ export function expandMatrix(scenario: Scenario, file: string): Cell[] {
       settings: parsed.data,
     };
   });
+  if (written) refuseIneffectiveSettings(file, written, axes.map(([path]) => path), cells);
+  return cells;
 }
 
 /** A matrix value as a cell name shows it: multi-line strings (config patches) on one line, lists joined with "+". */

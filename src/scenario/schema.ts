@@ -29,7 +29,10 @@ export const WorkloadSchema = z
 
 export const ExecProbeSchema = z
   .object({
-    enabled: z.boolean().default(false),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('A written execProbe block runs probes unless enabled is false; without the block no probes run'),
     periodMs: positiveInt.default(1000).describe('Interval between exec probes on one container'),
     timeoutSeconds: positiveInt.default(1).describe('ExecSyncRequest.timeout, as kubelet sends a probe timeout'),
     command: z.array(z.string().min(1)).min(1).default(['true']),
@@ -65,6 +68,7 @@ export const KubeTargetSchema = z
   .strict();
 
 export const targetTypes = ['cri', 'kube'] as const;
+export type TargetType = (typeof targetTypes)[number];
 
 export const TargetSchema = z
   .object({
@@ -165,6 +169,7 @@ export const CellSettingsSchema = z
       .describe("Caller's deadline on top of the grace period (kubelet runtimeRequestTimeout, default 2m)"),
     slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
+    // No block, no probes; a written block turns them on (ExecProbeSchema's enabled defaults to true).
     execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }),
     cluster: ClusterSchema.optional().describe('Bring up (or attach to) a cluster for a kube target; runtime.containerd/runc pin its node runtime'),
   })

@@ -1,0 +1,212 @@
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { InputError } from '../../src/errors.js';
+import { planRun } from '../../src/run/run-scenario.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { expandMatrix, type Cell } from '../../src/scenario/matrix.js';
+import { scenarioJsonSchema } from '../../src/scenario/schema.js';
+import { buildPodManifest } from '../../src/targets/kube/pod-manifest.js';
+import { runCli } from '../helpers/cli.js';
+
+const header = 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: t}\n';
+const kube = `${header}target: {type: kube}\n`;
+
+/** The cells of a scenario as `podchurn run` / `validate` plans them (written keys checked). */
+function cells(text: string, overrides: string[] = []): Cell[] {
+  const loaded = parseScenario(text, 's.yaml', overrides);
+  return expandMatrix(loaded.scenario, 's.yaml', loaded.raw);
+}
+
+function refusal(text: string, overrides: string[] = []): string {
+  try {
+    cells(text, overrides);
+  } catch (error) {
+    expect(error).to.be.instanceOf(InputError);
+    const message = (error as Error).message;
+    expect(message).to.match(/^s\.yaml: /);
+    return message;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('config honesty: a written key has an effect or is refused', () => {
+  describe('execProbe', () => {
+    it('no block: no probes', () => {
+      const [cell] = cells(header);
+      expect(cell!.settings.execProbe.enabled).to.equal(false);
+    });
+
+    it('a written block turns probes on without enabled: true, keeping what it says', () => {
+      const { scenario } = parseScenario(`${header}execProbe: {periodMs: 200, workers: 3}\n`, 's.yaml');
+      expect(scenario.execProbe).to.deep.include({ enabled: true, periodMs: 200, workers: 3 });
+      const [cell] = cells(`${header}execProbe: {periodMs: 200, workers: 3}\n`);
+      expect(cell!.settings.execProbe).to.deep.include({ enabled: true, periodMs: 200, workers: 3, timeoutSeconds: 1 });
+      expect(cells(`${header}execProbe: {}\n`)[0]!.settings.execProbe.enabled).to.equal(true);
+    });
+
+    it('enabled: false written keeps them off', () => {
+      expect(cells(`${header}execProbe: {enabled: false}\n`)[0]!.settings.execProbe.enabled).to.equal(false);
+    });
+
+    it('--set of a probe field writes the block, so probes run', () => {
+      const [cell] = cells(header, ['execProbe.periodMs=300']);
+      expect(cell!.settings.execProbe).to.deep.include({ enabled: true, periodMs: 300 });
+    });
+
+    it('a matrix axis over a probe field runs probes in every cell, as --set would', () => {
+      const expanded = cells(`${header}matrix: {execProbe.periodMs: [200, 500]}\n`);
+      expect(expanded.map((c) => [c.settings.execProbe.enabled, c.settings.execProbe.periodMs])).to.deep.equal([[true, 200], [true, 500]]);
+    });
+
+    it('the JSON Schema says a written block defaults enabled to true', () => {
+      const schema = scenarioJsonSchema() as { properties: { execProbe: { properties: { enabled: { default: unknown; description: string } } } } };
+      expect(schema.properties.execProbe.properties.enabled.default).to.equal(true);
+      expect(schema.properties.execProbe.properties.enabled.description).to.match(/written execProbe block/);
+    });
+
+    it('refuses probe fields next to enabled: false', () => {
+      const message = refusal(`${header}execProbe: {enabled: false, periodMs: 200}\n`);
+      expect(message).to.include('execProbe.periodMs has no effect with execProbe.enabled false');
+      expect(message).to.include('Remove execProbe.enabled: false');
+    });
+
+    it('allows probe fields written once when an enabled axis turns probes on in some cells', () => {
+      const expanded = cells(`${header}execProbe: {periodMs: 200}\nmatrix: {execProbe.enabled: [true, false]}\n`);
+      expect(expanded.map((c) => c.settings.execProbe.enabled)).to.deep.equal([true, false]);
+    });
+
+    it('refuses a probe-field axis crossed with probes off: those cells would be the same run', () => {
+      const message = refusal(`${header}matrix: {execProbe.enabled: [true, false], execProbe.periodMs: [200, 500]}\n`);
+      expect(message).to.match(/matrix\.execProbe\.periodMs: .*cell "execProbe\.enabled=false execProbe\.periodMs=200"/);
+    });
+
+    it('kube: refuses workers (kubelet runs one liveness and one readiness probe)', () => {
+      const message = refusal(`${kube}execProbe: {workers: 4}\n`);
+      expect(message).to.include('execProbe.workers has no effect on a kube target');
+    });
+
+    it('kube: refuses a period that is not whole seconds, accepts one that is, and the pod carries the probe', () => {
+      expect(refusal(`${kube}execProbe: {periodMs: 1500}\n`)).to.include('execProbe.periodMs 1500 cannot be honoured on a kube target');
+      const [cell] = cells(`${kube}execProbe: {periodMs: 2000, timeoutSeconds: 3, command: [date]}\n`);
+      const plan = { pod: 'p', cell: 'cell-01', rep: 1, cycle: 1, replica: 1, uid: 'u', labels: {} };
+      const pod = buildPodManifest(plan, cell!.settings, { namespacePrefix: 'podchurn-', qps: 20, burst: 40, waitFor: 'ready' }, 'img');
+      expect(pod.spec!.containers[0]!.livenessProbe).to.deep.include({ periodSeconds: 2, timeoutSeconds: 3, exec: { command: ['date'] } });
+    });
+  });
+
+  describe('workload.delaySeconds', () => {
+    it('refuses it when onSigterm is not delay', () => {
+      const message = refusal(`${header}workload: {onSigterm: ignore, delaySeconds: 5}\n`);
+      expect(message).to.include('workload.delaySeconds has no effect with workload.onSigterm "ignore"');
+      expect(message).to.include('allowed: exit, ignore, delay');
+    });
+
+    it('allows it once next to an onSigterm axis that includes delay', () => {
+      const expanded = cells(`${header}workload: {delaySeconds: 5}\nmatrix: {workload.onSigterm: [exit, delay]}\n`);
+      expect(expanded.map((c) => c.settings.workload.onSigterm)).to.deep.equal(['exit', 'delay']);
+    });
+
+    it('refuses a delaySeconds axis when a cell does not delay', () => {
+      const message = refusal(`${header}workload: {onSigterm: exit}\nmatrix: {workload.delaySeconds: [1, 5]}\n`);
+      expect(message).to.match(/matrix\.workload\.delaySeconds: workload\.delaySeconds has no effect in cell "workload\.delaySeconds=1"/);
+    });
+  });
+
+  describe('runtime', () => {
+    it('refuses logLevel and restrictOomScoreAdj on a kube target', () => {
+      expect(refusal(`${kube}runtime: {logLevel: debug}\n`)).to.include('runtime.logLevel has no effect on a kube target');
+      expect(refusal(`${kube}cluster: {provider: local}\nruntime: {restrictOomScoreAdj: "true"}\n`)).to.include('runtime.restrictOomScoreAdj has no effect on a kube target');
+    });
+
+    it('refuses runtime settings next to target.endpoint (podchurn starts no containerd)', () => {
+      const endpoint = `${header}target: {type: cri, endpoint: /run/containerd/containerd.sock}\n`;
+      expect(refusal(`${endpoint}runtime: {logLevel: debug}\n`)).to.include('runtime.logLevel has no effect with target.endpoint');
+      expect(refusal(`${endpoint}runtime: {containerd: "1.7.22"}\n`)).to.include('runtime.containerd has no effect with target.endpoint');
+      expect(cells(endpoint)[0]!.settings.target.endpoint).to.equal('/run/containerd/containerd.sock');
+    });
+
+    it('keeps them on a cri target that podchurn runs', () => {
+      const [cell] = cells(`${header}runtime: {logLevel: debug, restrictOomScoreAdj: "true", containerd: "1.7.22"}\n`);
+      expect(cell!.settings.runtime).to.deep.include({ logLevel: 'debug', restrictOomScoreAdj: 'true', containerd: '1.7.22' });
+    });
+
+    it('refuses pins on a kube target without a cluster block, or on an existing cluster, also from --set', () => {
+      expect(refusal(kube, ['runtime.runc=1.1.14'])).to.include('runtime.runc has no effect on a kube target without a cluster block');
+      expect(refusal(`${kube}cluster: {provider: existing}\nruntime: {containerd: "1.7.22"}\n`)).to.include(
+        'runtime.containerd has no effect with cluster.provider "existing"',
+      );
+      expect(cells(`${kube}cluster: {provider: local}\nruntime: {containerd: "1.7.22"}\n`)[0]!.settings.runtime.containerd).to.equal('1.7.22');
+    });
+
+    it('refuses a pin axis on a cluster it cannot change', () => {
+      const message = refusal(`${kube}cluster: {provider: existing}\nmatrix: {runtime.containerd: ["1.7.15", "1.7.22"]}\n`);
+      expect(message).to.match(/^s\.yaml: matrix\.runtime\.containerd: runtime\.containerd has no effect in cell "runtime\.containerd=1\.7\.15"/);
+    });
+  });
+
+  describe('cluster', () => {
+    for (const [field, value] of [['config', 'kind.yaml'], ['nodeImage', 'kindest/node:v1.34.0'], ['containerdConfigPatches', '["[debug]\\n  level = \\"debug\\""]'], ['kubernetes', '1.33.1'], ['keep', 'true']] as const) {
+      it(`refuses cluster.${field} with provider existing`, () => {
+        expect(refusal(`${kube}cluster: {provider: existing, ${field}: ${value}}\n`)).to.include(`cluster.${field} has no effect with cluster.provider "existing"`);
+      });
+    }
+
+    it('refuses a kind config or node image on a local cluster', () => {
+      expect(refusal(`${kube}cluster: {provider: local, config: kind.yaml}\n`)).to.include('cluster.config has no effect with cluster.provider "local"');
+      expect(refusal(`${kube}cluster: {provider: local, nodeImage: "kindest/node:v1.34.0"}\n`)).to.include('cluster.nodeImage has no effect with cluster.provider "local"');
+    });
+
+    it('refuses a Kubernetes version that a given kind node image overrides; keeps it when the image is built', () => {
+      expect(refusal(`${kube}cluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", kubernetes: 1.33.1}\n`)).to.include('the node image decides the Kubernetes version');
+      const built = `${kube}runtime: {containerd: "1.7.22", runc: "1.1.14"}\ncluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", nodeImageBuild: online, kubernetes: 1.33.1}\n`;
+      expect(cells(built)[0]!.settings.cluster!.kubernetes).to.equal('1.33.1');
+    });
+
+    it('refuses a kubeconfig or context next to a cluster podchurn brings up; keeps them for existing', () => {
+      expect(refusal(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: kind}\n`)).to.include(
+        'target.kube.kubeconfig has no effect with cluster.provider "kind"',
+      );
+      expect(refusal(`${header}target: {type: kube, kube: {context: c}}\ncluster: {provider: local}\n`)).to.include('target.kube.context has no effect');
+      expect(cells(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: existing}\n`)[0]!.settings.target.kube!.kubeconfig).to.equal('/k');
+    });
+  });
+
+  describe('gates', () => {
+    it('refuses maxStateMismatch when every cell is kube (a kube run never reports a lost exit); keeps it on cri', () => {
+      expect(refusal(`${kube}gates: {maxStateMismatch: 0}\n`)).to.include('gates.maxStateMismatch has no effect on a kube target');
+      const loaded = parseScenario(`${header}gates: {maxStateMismatch: 0}\n`, 's.yaml');
+      expect(expandMatrix(loaded.scenario, 's.yaml', loaded.raw)).to.have.length(1);
+      expect(loaded.scenario.gates.maxStateMismatch).to.equal(0);
+    });
+  });
+
+  it('re-analysis reads the stored, fully resolved scenario without refusing its written-out defaults', () => {
+    const loaded = parseScenario(`${kube}cluster: {provider: local}\nexecProbe: {periodMs: 2000}\n`, 's.yaml');
+    const stored = parseScenario(stringify(loaded.scenario), 'scenario.yaml');
+    expect(() => expandMatrix(stored.scenario, 'scenario.yaml', stored.raw)).to.throw(InputError, /has no effect/);
+    const [cell] = expandMatrix(stored.scenario, 'scenario.yaml');
+    expect(cell!.settings).to.deep.equal(expandMatrix(loaded.scenario, 's.yaml', loaded.raw)[0]!.settings);
+  });
+
+  it('every shipped scenario passes', () => {
+    const dir = new URL('../../scenarios/', import.meta.url).pathname;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).to.be.greaterThan(3);
+    for (const file of files) expect(planRun(join(dir, file), []).cells.length, file).to.be.greaterThan(0);
+  });
+
+  it('podchurn validate exits 2 with the field, the reason and what to write instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podchurn-honesty-'));
+    const file = join(dir, 'probes-off.yaml');
+    writeFileSync(file, `${header}execProbe: {enabled: false, workers: 4}\n`);
+    const result = await runCli(['validate', file]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(`${file}: execProbe.workers has no effect with execProbe.enabled false`);
+    expect(result.stderr).not.to.match(/\n\s+at /);
+    const ok = await runCli(['validate', file, '--set', 'execProbe.enabled=true']);
+    expect(ok.code, ok.stderr).to.equal(0);
+  }).timeout(30_000);
+});
