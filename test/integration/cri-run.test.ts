@@ -5,6 +5,7 @@ import { parseEventLines } from '../../src/results/event-log.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { runCommand } from '../../src/util/exec.js';
+import { runCli } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { writeScenario } from '../helpers/scenario.js';
 
@@ -81,6 +82,19 @@ describe('CRI target on a real containerd', function () {
     // On this (unaffected) runtime every exec refusal is the benign race: no finding may be escalated.
     expect(analysis.findings.filter((f) => f.signature === 'exec-in-stopped').every((f) => f.benign)).to.equal(true);
     expect(analysis.summary.topFindings.filter((f) => f.signature === 'exec-in-stopped')).to.deep.equal([]);
+  });
+
+  it('an execProbe block written without enabled runs probes (through the CLI, as a user writes it)', async () => {
+    const { file, reportsDir } = writeScenario('probe-block', { pods: 2, batchSize: 2, concurrency: 2, gracePeriodSeconds: 1, holdSeconds: 1, execProbe: { periodMs: 100 } });
+    const result = await runCli(['run', file, '--reports-dir', reportsDir, '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    const summary = JSON.parse(result.stdout) as RunSummary;
+    const cell = summary.cells[0]!;
+    expect(cell.settings.execProbe).to.equal(true);
+    // Two pods, probed every 100 ms for at least the 1 s hold: far more than a handful of execs.
+    expect(cell.probes.ok).to.be.greaterThan(10);
+    expect(cell.outcomes.ok).to.equal(2);
+    expect(await hostLeftovers(summary.runId)).to.deep.equal([]);
   });
 
   it('turns a failed gate into exit code 1 with the measured value', async () => {
