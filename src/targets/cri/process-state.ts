@@ -37,7 +37,7 @@ export interface ProcessCheck {
   alive: boolean;
   /** The state letter (field 3 of stat) seen, or null when there was no such process. */
   state: string | null;
-  /** What was found, in words: `running (state S)`, `no such process`, `zombie (state Z)`, `pid reused: ...`. */
+  /** What was found, in words: `alive (state S)`, `no such process`, `zombie (state Z)`, `pid reused: ...`. */
   found: string;
   /** The process's start time (epoch ms, from field 22 and the boot time), when it was computed. */
   processStartedAtMs?: number;
@@ -77,7 +77,7 @@ export async function checkProcess(pid: number, options: { containerStartedAtNs?
     const laterS = ((processStartedAtMs - containerStartedAtMs) / 1000).toFixed(1);
     return { check, alive: false, state, found: `pid reused: a process in state ${state} that started ${laterS} s after the container`, processStartedAtMs };
   }
-  return { check, alive: true, state, found: `running (state ${state})`, ...(processStartedAtMs === undefined ? {} : { processStartedAtMs }) };
+  return { check, alive: true, state, found: `alive (state ${state})`, ...(processStartedAtMs === undefined ? {} : { processStartedAtMs }) };
 }
 
 /** What a CRI RUNNING after a stop comes to; null when the task's process is alive (nothing was lost). */

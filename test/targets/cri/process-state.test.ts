@@ -77,7 +77,7 @@ describe('lost-exit check: is the pid the container\'s live process (/proc/<pid>
     const check = await checkProcess(child.pid!);
     expect(check).to.include({ check: `/proc/${child.pid}/stat`, alive: true });
     expect(check.state).to.match(/^[RSD]$/);
-    expect(check.found).to.equal(`running (state ${check.state})`);
+    expect(check.found).to.equal(`alive (state ${check.state})`);
   });
 
   it('reads the state past a command name holding ") Z ("', async () => {
