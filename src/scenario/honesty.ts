@@ -28,6 +28,19 @@ const probeDetailPaths = ['execProbe.periodMs', 'execProbe.timeoutSeconds', 'exe
 
 const fieldRules: readonly FieldRule[] = [
   {
+    paths: ['batchSize'],
+    noEffect: (s) => (s.batchSize > s.pods ? `at ${s.batchSize}, above pods ${s.pods} (every batch is the cycle's ${s.pods} pods)` : undefined),
+    instead: 'Set batchSize to at most pods.',
+  },
+  {
+    paths: ['concurrency'],
+    noEffect: (s) =>
+      s.concurrency > s.batchSize
+        ? `at ${s.concurrency}, above batchSize ${s.batchSize} (a batch finishes before the next starts, so at most batchSize calls are in flight)`
+        : undefined,
+    instead: 'Set concurrency to at most batchSize.',
+  },
+  {
     paths: ['workload.delaySeconds'],
     noEffect: (s) =>
       s.workload.onSigterm !== 'delay' ? `with workload.onSigterm "${s.workload.onSigterm}" (the workload waits delaySeconds only with onSigterm "delay")` : undefined,

@@ -35,8 +35,9 @@ const scenarioDocument = fc.record(
     apiVersion: mostly(fc.constant('podchurn/v1')),
     kind: mostly(fc.constant('Scenario')),
     metadata: mostly(fc.record({ name: mostly(fc.constantFrom('ok-name', 'x', 'seed-repro')) })),
-    pods: mostly(positive),
-    batchSize: mostly(positive),
+    // Plausible sizes: a batch of at most the cycle (a larger one is refused as having no effect).
+    pods: mostly(fc.integer({ min: 10, max: 50 })),
+    batchSize: mostly(fc.integer({ min: 1, max: 10 })),
     gracePeriodSeconds: mostly(fc.integer({ min: 0, max: 60 })),
     workload: mostly(fc.record({ onSigterm: mostly(fc.constantFrom('exit', 'ignore')) }, { requiredKeys: [] })),
     execProbe: mostly(fc.record({ enabled: mostly(fc.boolean()), periodMs: mostly(positive), workers: mostly(positive), command: mostly(fc.constant(['true'])) }, { requiredKeys: [] })),

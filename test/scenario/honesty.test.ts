@@ -97,6 +97,24 @@ describe('config honesty: a written key has an effect or is refused', () => {
     });
   });
 
+  describe('batchSize and concurrency', () => {
+    it('refuses a batch larger than the cycle and a concurrency above the batch', () => {
+      expect(refusal(`${header}pods: 20\nbatchSize: 50\n`)).to.include('batchSize has no effect at 50, above pods 20');
+      const message = refusal(`${header}pods: 20\nbatchSize: 10\nconcurrency: 50\n`);
+      expect(message).to.include('concurrency has no effect at 50, above batchSize 10');
+      expect(message).to.include('Set concurrency to at most batchSize.');
+    });
+
+    it('allows a concurrency that some cell uses in full (seed-repro: 50 with batchSize 50 and 20)', () => {
+      const expanded = cells(`${header}pods: 50\nconcurrency: 50\nmatrix: {batchSize: [50, 20]}\n`);
+      expect(expanded.map((c) => c.settings.batchSize)).to.deep.equal([50, 20]);
+    });
+
+    it('refuses a concurrency axis that goes above the batch in a cell', () => {
+      expect(refusal(`${header}batchSize: 10\nmatrix: {concurrency: [5, 20]}\n`)).to.match(/^s\.yaml: matrix\.concurrency: concurrency has no effect in cell "concurrency=20" at 20, above batchSize 10/);
+    });
+  });
+
   describe('workload.delaySeconds', () => {
     it('refuses it when onSigterm is not delay', () => {
       const message = refusal(`${header}workload: {onSigterm: ignore, delaySeconds: 5}\n`);
