@@ -4,11 +4,21 @@ import { runCommand } from '../util/exec.js';
 import { parseContainerdVersion, type BinarySet } from './binary-set.js';
 import { compareVersions } from './catalog.js';
 
+/** Config layouts podchurn writes: 2 (containerd 1.x), 3 (2.0-2.2: CRI split), 4 (2.3+: server sockets as plugins). */
+export type ConfigVersion = 2 | 3 | 4;
+
+/** What a containerd binary says about itself, measured by running it. */
+export interface ContainerdIdentity {
+  /** `containerd --version`, bare (`2.1.4`, `1.6.20~ds1`). */
+  version: string;
+  /** The layout to write: the `version` of the binary's own `containerd config default`, capped at the newest podchurn knows. */
+  configVersion: ConfigVersion;
+}
+
 /** The settings a generated containerd config depends on. */
 export interface ContainerdConfigOptions {
   binaries: Pick<BinarySet, 'runc'>;
-  /** What the containerd binary reports (`containerd --version`): it decides the config version. */
-  containerdVersion: string;
+  containerd: ContainerdIdentity;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   restrictOomScoreAdj: boolean;
   sandboxImage: string;
@@ -21,22 +31,28 @@ export interface ContainerdPaths {
 }
 
 /**
- * The config version a containerd understands natively: 2.x introduced version 3 (the CRI plugin
- * split into io.containerd.cri.v1.runtime / .images); 1.x knows version 2. 2.x still converts a
- * version 2 file, but a config podchurn writes should need no conversion.
+ * The config layout for a containerd whose `config default` starts with `version = N`: each
+ * containerd still converts older versions (2.x logs "Configuration migrated"), but a config podchurn
+ * writes should need no conversion. A version newer than 4 gets the version-4 layout, which it converts.
  */
-export function configVersionFor(containerdVersion: string): 2 | 3 {
-  const major = Number(/^v?(\d+)\./.exec(containerdVersion)?.[1]);
-  if (!Number.isFinite(major)) throw new InfrastructureError(`cannot tell the config version for containerd "${containerdVersion}": not a version number.`);
-  return major >= 2 ? 3 : 2;
+export function configVersionFromDefault(defaultConfig: string): ConfigVersion {
+  const version = Number(/^version\s*=\s*(\d+)/m.exec(defaultConfig)?.[1]);
+  if (!Number.isInteger(version) || version < 2) {
+    throw new InfrastructureError(`containerd config default did not name a config version podchurn can write (2 or later): ${defaultConfig.slice(0, 200)}`);
+  }
+  return Math.min(version, 4) as ConfigVersion;
 }
 
-/** The version a containerd binary reports, bare (`2.1.4`, `1.6.20~ds1`). */
-export async function probeContainerdVersion(binary: string): Promise<string> {
-  const result = await runCommand(binary, ['--version'], { timeoutMs: 10_000 });
-  const version = parseContainerdVersion(result.stdout);
-  if (!version) throw new InfrastructureError(`${binary} --version did not report a version (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
-  return version;
+/** Runs the binary: its version and the config version it writes by default. */
+export async function probeContainerd(binary: string): Promise<ContainerdIdentity> {
+  const [versionRun, defaultRun] = await Promise.all([
+    runCommand(binary, ['--version'], { timeoutMs: 10_000 }),
+    runCommand(binary, ['config', 'default'], { timeoutMs: 15_000 }),
+  ]);
+  const version = parseContainerdVersion(versionRun.stdout);
+  if (!version) throw new InfrastructureError(`${binary} --version did not report a version (exit ${versionRun.exitCode}): ${versionRun.stderr.trim().slice(0, 300)}`);
+  if (defaultRun.exitCode !== 0) throw new InfrastructureError(`${binary} config default failed (exit ${defaultRun.exitCode}): ${defaultRun.stderr.trim().slice(0, 300)}`);
+  return { version, configVersion: configVersionFromDefault(defaultRun.stdout) };
 }
 
 /** The runc runtime entry: the pinned runc, with its own root so containers never mix with a system containerd's. */
@@ -47,16 +63,16 @@ function runcRuntime(options: ContainerdConfigOptions, paths: ContainerdPaths): 
   };
 }
 
-/** What both versions share: the daemon's own root, state, sockets, log level and opt directory. */
-function daemonSection(version: 2 | 3, options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
-  return {
-    version,
-    root: paths.root,
-    state: paths.state,
-    grpc: { address: paths.socket },
-    ttrpc: { address: `${paths.socket}.ttrpc` },
-    debug: { level: options.logLevel },
-  };
+/** The daemon's own root, state and log level, and (up to version 3) its sockets. */
+function daemonSection(version: ConfigVersion, options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
+  const sockets = version >= 4 ? {} : { grpc: { address: paths.socket }, ttrpc: { address: `${paths.socket}.ttrpc` } };
+  return { version, root: paths.root, state: paths.state, ...sockets, debug: { level: options.logLevel } };
+}
+
+/** Version 4 configures each server as a plugin; the ttrpc one would otherwise take its default address. */
+function serverPlugins(version: ConfigVersion, paths: ContainerdPaths): Record<string, unknown> {
+  if (version < 4) return {};
+  return { 'io.containerd.server.v1.grpc': { address: paths.socket }, 'io.containerd.server.v1.ttrpc': { address: `${paths.socket}.ttrpc` } };
 }
 
 function cniSection(containerdVersion: string, paths: ContainerdPaths): Record<string, unknown> {
@@ -74,7 +90,7 @@ function versionTwoConfig(options: ContainerdConfigOptions, paths: ContainerdPat
         restrict_oom_score_adj: options.restrictOomScoreAdj,
         stream_server_address: '127.0.0.1',
         stream_server_port: '0',
-        cni: cniSection(options.containerdVersion, paths),
+        cni: cniSection(options.containerd.version, paths),
         containerd: { snapshotter: 'overlayfs', default_runtime_name: 'runc', runtimes: { runc: runcRuntime(options, paths) } },
       },
       'io.containerd.internal.v1.opt': { path: join(paths.root, 'opt') },
@@ -82,13 +98,15 @@ function versionTwoConfig(options: ContainerdConfigOptions, paths: ContainerdPat
   };
 }
 
-function versionThreeConfig(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
+/** Versions 3 and 4 share the CRI split; 4 also moves the sockets (serverPlugins). */
+function splitCriConfig(version: 3 | 4, options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
   return {
-    ...daemonSection(3, options, paths),
+    ...daemonSection(version, options, paths),
     plugins: {
+      ...serverPlugins(version, paths),
       'io.containerd.cri.v1.runtime': {
         restrict_oom_score_adj: options.restrictOomScoreAdj,
-        cni: cniSection(options.containerdVersion, paths),
+        cni: cniSection(options.containerd.version, paths),
         containerd: { default_runtime_name: 'runc', runtimes: { runc: runcRuntime(options, paths) } },
       },
       'io.containerd.cri.v1.images': {
@@ -109,5 +127,6 @@ function versionThreeConfig(options: ContainerdConfigOptions, paths: ContainerdP
  * a bridge network for a local cluster.
  */
 export function containerdConfig(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
-  return configVersionFor(options.containerdVersion) === 3 ? versionThreeConfig(options, paths) : versionTwoConfig(options, paths);
+  const version = options.containerd.configVersion;
+  return version === 2 ? versionTwoConfig(options, paths) : splitCriConfig(version, options, paths);
 }

@@ -8,7 +8,7 @@ import { InfrastructureError, describeCause } from '../errors.js';
 import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/clock.js';
 import type { BinarySet } from './binary-set.js';
-import { configVersionFor, containerdConfig, probeContainerdVersion } from './containerd-config.js';
+import { containerdConfig, probeContainerd, type ConfigVersion } from './containerd-config.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 
 export interface ManagedContainerdOptions {
@@ -48,8 +48,8 @@ export class ManagedContainerd {
   readonly root: string;
   readonly state: string;
   readonly configFile: string;
-  /** The config version written: 3 for a containerd 2.x, 2 for 1.x. */
-  readonly configVersion: 2 | 3;
+  /** The config version written: the binary's own (2 for 1.x, 3 for 2.0-2.2, 4 for 2.3+). */
+  readonly configVersion: ConfigVersion;
   /** Resolves when the daemon process ends, for whatever reason. */
   readonly exited: Promise<DaemonExit>;
   private stopping = false;
@@ -57,7 +57,7 @@ export class ManagedContainerd {
   private constructor(
     readonly options: ManagedContainerdOptions,
     private readonly child: ChildProcess,
-    paths: { socket: string; root: string; state: string; configFile: string; configVersion: 2 | 3 },
+    paths: { socket: string; root: string; state: string; configFile: string; configVersion: ConfigVersion },
   ) {
     this.configVersion = paths.configVersion;
     this.socket = paths.socket;
@@ -85,8 +85,8 @@ export class ManagedContainerd {
     await mkdir(join(state, 'cni'), { recursive: true });
     await mkdir(dirname(options.logFile), { recursive: true });
     // The config's version follows what the binary reports, never what was asked for.
-    const containerdVersion = await probeContainerdVersion(options.binaries.containerd);
-    await writeFile(configFile, toToml(containerdConfig({ ...options, containerdVersion }, { root, state, socket })));
+    const containerd = await probeContainerd(options.binaries.containerd);
+    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd }, { root, state, socket })));
 
     const log = openSync(options.logFile, 'a');
     const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];
@@ -95,7 +95,7 @@ export class ManagedContainerd {
       env: { ...process.env, PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':') },
     });
     closeSync(log);
-    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: configVersionFor(containerdVersion) });
+    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: containerd.configVersion });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new InfrastructureError(`cannot start ${options.binaries.containerd}: ${error.message}`, { cause: error })));

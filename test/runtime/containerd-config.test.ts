@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, stringify as toToml } from 'smol-toml';
 import { InfrastructureError } from '../../src/errors.js';
-import { configVersionFor, containerdConfig, probeContainerdVersion, type ContainerdConfigOptions } from '../../src/runtime/containerd-config.js';
+import { configVersionFromDefault, containerdConfig, probeContainerd, type ConfigVersion, type ContainerdConfigOptions } from '../../src/runtime/containerd-config.js';
 import { runCommand } from '../../src/util/exec.js';
 
 const paths = { root: '/var/lib/podchurn/t', state: '/run/podchurn/t', socket: '/run/podchurn/t/containerd.sock' };
-const options = (containerdVersion: string): ContainerdConfigOptions => ({
+const options = (version: string, configVersion: ConfigVersion): ContainerdConfigOptions => ({
   binaries: { runc: '/opt/runc' },
-  containerdVersion,
+  containerd: { version, configVersion },
   logLevel: 'info',
   restrictOomScoreAdj: true,
   sandboxImage: 'registry.k8s.io/pause:podchurn',
@@ -19,16 +19,17 @@ const options = (containerdVersion: string): ContainerdConfigOptions => ({
 type Table = Record<string, Record<string, unknown>>;
 
 describe('containerd config writer: the version each containerd understands', () => {
-  it('picks version 3 for 2.x and version 2 for 1.x, from the reported version', () => {
-    expect(configVersionFor('2.1.4')).to.equal(3);
-    expect(configVersionFor('v2.0.0-rc.5')).to.equal(3);
-    expect(configVersionFor('1.7.22')).to.equal(2);
-    expect(configVersionFor('1.6.20~ds1')).to.equal(2);
-    expect(() => configVersionFor('unknown')).to.throw(InfrastructureError, /not a version number/);
+  it('takes the layout from the version of the binary\'s own config default, capped at the newest it knows', () => {
+    expect(configVersionFromDefault("version = 2\nroot = '/var/lib/containerd'\n")).to.equal(2);
+    expect(configVersionFromDefault("version = 3\nroot = '/var/lib/containerd'\n")).to.equal(3);
+    expect(configVersionFromDefault('# comment\nversion = 4\n')).to.equal(4);
+    expect(configVersionFromDefault('version = 5\n')).to.equal(4);
+    expect(() => configVersionFromDefault('root = "/x"\n')).to.throw(InfrastructureError, /config version/);
+    expect(() => configVersionFromDefault('version = 1\n')).to.throw(InfrastructureError, /config version/);
   });
 
   it('writes a 2.x config with the split CRI plugins and pinned_images.sandbox', () => {
-    const config = containerdConfig(options('2.1.4'), paths);
+    const config = containerdConfig(options('2.1.4', 3), paths);
     expect(config.version).to.equal(3);
     const plugins = config.plugins as Table;
     const runtime = plugins['io.containerd.cri.v1.runtime']!;
@@ -46,15 +47,26 @@ describe('containerd config writer: the version each containerd understands', ()
   });
 
   it('keeps cni.bin_dir for 2.0, which has no bin_dirs', () => {
-    const runtime = (containerdConfig(options('2.0.2'), paths).plugins as Table)['io.containerd.cri.v1.runtime']!;
+    const runtime = (containerdConfig(options('2.0.2', 3), paths).plugins as Table)['io.containerd.cri.v1.runtime']!;
     expect(runtime.cni).to.deep.equal({ bin_dir: '/usr/lib/cni', conf_dir: '/run/podchurn/t/cni' });
   });
 
+  it('writes a 2.3+ config (version 4) with the sockets as server plugins and the same CRI split', () => {
+    const config = containerdConfig(options('2.3.1', 4), paths);
+    expect(config.version).to.equal(4);
+    expect(config).not.to.have.any.keys('grpc', 'ttrpc');
+    const plugins = config.plugins as Table;
+    expect(plugins['io.containerd.server.v1.grpc']).to.deep.equal({ address: paths.socket });
+    expect(plugins['io.containerd.server.v1.ttrpc']).to.deep.equal({ address: `${paths.socket}.ttrpc` });
+    expect(plugins['io.containerd.cri.v1.images']!.pinned_images).to.deep.equal({ sandbox: 'registry.k8s.io/pause:podchurn' });
+    expect(plugins['io.containerd.cri.v1.runtime']!.restrict_oom_score_adj).to.equal(true);
+  });
+
   it('writes a 1.x config that the host containerd 1.6 takes as written (its own config dump)', async () => {
-    const version = await probeContainerdVersion('containerd');
-    expect(configVersionFor(version)).to.equal(2);
+    const host = await probeContainerd('containerd');
+    expect(host.configVersion).to.equal(2);
     const file = join(mkdtempSync(join(tmpdir(), 'podchurn-config-')), 'config.toml');
-    writeFileSync(file, toToml(containerdConfig(options(version), paths)));
+    writeFileSync(file, toToml(containerdConfig(options(host.version, host.configVersion), paths)));
     const dump = await runCommand('containerd', ['--config', file, 'config', 'dump']);
     expect(dump.exitCode, dump.stderr).to.equal(0);
     const cri = (parseToml(dump.stdout) as { plugins: Table }).plugins['io.containerd.grpc.v1.cri']!;

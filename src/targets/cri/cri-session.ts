@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { CriClient } from '../../cri/client.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
 import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../images/builtin-images.js';
-import { measureVersions, type BinarySet, type MeasuredVersions } from '../../runtime/binary-set.js';
+import { measureVersions } from '../../runtime/binary-set.js';
+import type { RuntimeRecord } from '../../results/environment.js';
 import { canLowerOomScoreAdj } from '../../runtime/host.js';
 import { ManagedContainerd, type TeardownReport } from '../../runtime/managed-containerd.js';
 import { removeEmptyCgroupTree } from '../../runtime/mounts.js';
@@ -10,24 +11,6 @@ import { RuntimeStore } from '../../runtime/store.js';
 import type { CellSettings } from '../../scenario/schema.js';
 import { runtimeRootBase, runtimeStateBase } from '../../util/dirs.js';
 import { whichProgram } from '../../util/exec.js';
-
-/** What environment.json records about one runtime the run used. */
-export interface RuntimeRecord {
-  instance: string;
-  managed: boolean;
-  endpoint: string;
-  requested: { containerd: string; runc: string };
-  binaries?: BinarySet;
-  /** From running the binaries (managed runtimes only). */
-  measured?: MeasuredVersions;
-  /** From CRI Version, whatever the runtime. */
-  cri: { runtimeName: string; runtimeVersion: string; apiVersion: string };
-  settingsApplied: Record<string, unknown>;
-  notes: string[];
-  logFile?: string;
-  configFile?: string;
-  cells: string[];
-}
 
 /** A CRI endpoint ready for churn: either a containerd podchurn started, or one the user pointed at. */
 export interface CriSession {
@@ -103,10 +86,10 @@ export async function openCriSession(
         measured,
         cri: { runtimeName: version.runtime_name, runtimeVersion: version.runtime_version, apiVersion: version.runtime_api_version },
         settingsApplied: {
-          // Version 3 (containerd 2.x) names the sandbox image pinned_images.sandbox; version 2 sandbox_image.
+          // Versions 3 and 4 (containerd 2.x) name the sandbox image pinned_images.sandbox; version 2 sandbox_image.
           config_version: daemon.configVersion,
           restrict_oom_score_adj: restrict,
-          [daemon.configVersion === 3 ? 'pinned_images.sandbox' : 'sandbox_image']: PAUSE_IMAGE,
+          [daemon.configVersion >= 3 ? 'pinned_images.sandbox' : 'sandbox_image']: PAUSE_IMAGE,
           log_level: settings.runtime.logLevel,
           runc_binary: binaries.runc,
         },

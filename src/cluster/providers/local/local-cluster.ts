@@ -9,7 +9,7 @@ import { InfrastructureError, InputError, describeCause } from '../../../errors.
 import { PAUSE_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../../images/builtin-images.js';
 import type { BinarySet } from '../../../runtime/binary-set.js';
 import { canLowerOomScoreAdj } from '../../../runtime/host.js';
-import { containerdConfig, probeContainerdVersion } from '../../../runtime/containerd-config.js';
+import { containerdConfig, probeContainerd } from '../../../runtime/containerd-config.js';
 import { killAndRemoveCgroupTree, mountsUnder, pidsInCgroupTree, pidsWithCommandLine, unmountAllUnder } from '../../../runtime/mounts.js';
 import { RuntimeStore, parseKey } from '../../../runtime/store.js';
 import { sleep } from '../../../util/clock.js';
@@ -164,7 +164,7 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   if (restrict) state.notes.push('restrict_oom_score_adj = true was set: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE).');
   const config = applyConfigPatches(
     containerdConfig(
-      { binaries: runtime, containerdVersion: await probeContainerdVersion(runtime.containerd), logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
+      { binaries: runtime, containerd: await probeContainerd(runtime.containerd), logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
       { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket },
     ),
     spec.containerdConfigPatches,
