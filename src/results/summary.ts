@@ -6,6 +6,9 @@ import type { Finding } from '../measurements/log-signatures/log-scan.js';
 /** Bump on any incompatible change to summary.json; documented in docs/SUMMARY-SCHEMA.md. */
 export const SUMMARY_SCHEMA_VERSION = 2;
 
+/** Each target's one latency every verdict reads: deletion (kube), stop (cri). */
+export type PrimaryLatencyName = 'deletion' | 'stop';
+
 export type RunStatus = 'completed' | 'interrupted' | 'infrastructure-error';
 
 export interface CellSummary {
@@ -86,7 +89,7 @@ export interface RunSummary {
   durationMs: number;
   measurement: Record<string, string>;
   /** Which latency CellSummary.latencyMs holds for this run's target, and its definition. */
-  primaryLatency: { name: 'deletion' | 'stop'; definition: string };
+  primaryLatency: { name: PrimaryLatencyName; definition: string };
   cells: CellSummary[];
   /** kube: stretches the pod watch missed (410 relists, reconnects), and deletions inferred at them. */
   watchGaps: { count: number; inferredDeletions: number; totalMs: number };

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { buildPodRecords, type OutcomeLimits, type PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
-import { primaryLatencyFor } from '../measurements/pod-lifecycle/primary-latency.js';
+import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
+import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
@@ -14,7 +15,7 @@ import { parseScenario } from '../scenario/load.js';
 import { expandMatrix } from '../scenario/matrix.js';
 import { effectiveGraceSeconds, type CellSettings } from '../scenario/schema.js';
 import type { Stamp } from '../util/clock.js';
-import type { EnvironmentRecord } from './environment.js';
+import type { EnvironmentRecord } from '../results/environment.js';
 
 export interface RunAnalysis {
   summary: RunSummary;
@@ -39,7 +40,7 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'), forced);
   const leaked = leakCheck.leaked;
   const limitsByCell = new Map(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
-  const primary = primaryLatencyFor(scenario.target.type);
+  const primary = primaryLatency(targetDriver(scenario.target.type).primaryLatency);
   const records = buildPodRecords(
     events,
     primary,

@@ -6,27 +6,7 @@ import type { EventSink } from '../engine/events.js';
 import { describeCause } from '../errors.js';
 import { judgePatchKeys } from '../measurements/config-honesty/config-honesty.js';
 import type { CellSettings } from '../scenario/schema.js';
-
-/** What environment.json records about a cluster a run brought up or attached to. */
-export interface ProvidedClusterRecord {
-  provider: ClusterSpec['provider'];
-  name: string;
-  kubeconfig: string;
-  /** False when the cluster was already running (left up by `podchurn cluster up` or an earlier run). */
-  broughtUp: boolean;
-  kept: boolean;
-  requested: { kubernetes: string; containerd: string; runc: string; runtimeRequestTimeoutSeconds: number; containerdConfigPatches: string[] };
-  /** What the nodes report and their binaries say when run: the versions that were really measured. */
-  nodes: NodeRuntimeVersions[];
-  /** Keys of containerdConfigPatches that `containerd config dump` does not show: containerd ignored them. */
-  ignoredConfigKeys: string[];
-  /** Keys a containerd 2.x converted from their version-2 place: where its `containerd config dump` shows them. */
-  migratedConfigKeys?: { key: string; to: string }[];
-  upSeconds?: number;
-  /** Host set-up the provider reports (kind: Docker engine version, capability wrapper and what it removes). */
-  hostSetup?: Record<string, unknown>;
-  cells: string[];
-}
+import type { ProvidedClusterRecord } from '../results/environment.js';
 
 const MAX_NAME = 32;
 

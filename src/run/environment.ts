@@ -1,21 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { cgroupVersion, kernelRelease } from '../runtime/host.js';
-import type { RuntimeRecord } from '../targets/cri/cri-session.js';
-import type { ProvidedClusterRecord } from './cluster-pool.js';
-import type { ClusterRecord } from '../targets/kube/kube-session.js';
+import type { EnvironmentRecord } from '../results/environment.js';
 import { packagePath } from '../util/package-root.js';
-
-export interface EnvironmentRecord {
-  schemaVersion: 1;
-  podchurnVersion: string;
-  host: { hostname: string; os: string; kernel: string; cgroup: string; cpus: number; memoryBytes: number; node: string };
-  runtimes: RuntimeRecord[];
-  /** Kubernetes APIs a kube target used (absent when every cell ran on CRI). */
-  clusters?: ClusterRecord[];
-  /** Clusters a provider brought up or attached to for the run (scenario `cluster` block). */
-  providedClusters?: ProvidedClusterRecord[];
-}
 
 function osName(): string {
   try {

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { runChurn } from '../engine/churn.js';
 import type { RecordedEvent } from '../engine/events.js';
@@ -10,14 +9,13 @@ import { RunDirectory, describeWriteError, newRunId } from '../results/run-direc
 import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
-import { CriTarget } from '../targets/cri/cri-target.js';
-import type { ChurnTarget } from '../targets/target.js';
+import { targetDriver } from '../targets/registry.js';
+import type { ChurnTarget, SessionContext, TargetDriver, TargetSession } from '../targets/target.js';
 import { monotonicClock } from '../util/clock.js';
 import { analyzeRun, writeAnalysis, type RunAnalysis } from './analyze-run.js';
 import { ClusterPool } from './cluster-pool.js';
-import { openCriSession, runtimeKey, type CriSession } from '../targets/cri/cri-session.js';
-import { kubeSessionKey, openKubeSession, type KubeSession } from '../targets/kube/kube-session.js';
-import { describeHost, podchurnVersion, type EnvironmentRecord } from './environment.js';
+import type { EnvironmentRecord } from '../results/environment.js';
+import { describeHost, podchurnVersion } from './environment.js';
 
 export interface RunRequest {
   scenarioFile: string;
@@ -49,7 +47,7 @@ export function planRun(scenarioFile: string, overrides: readonly string[]) {
  */
 export async function runScenario(request: RunRequest): Promise<RunResult> {
   const plan = planRun(request.scenarioFile, request.overrides);
-  if (!isRoot() && plan.cells.some((c) => c.settings.target.type === 'cri' || c.settings.cluster?.provider === 'local')) {
+  if (!isRoot() && plan.cells.some((c) => targetDriver(c.settings.target.type).requiresRoot(c.settings))) {
     throw new InputError('podchurn run drives containerd (and a local cluster\'s kubelet) directly and must run as root (sudo podchurn run ...).');
   }
   const runId = newRunId(plan.scenario.metadata.name);
@@ -74,23 +72,31 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   request.signal.addEventListener('abort', abortFromCaller, { once: true });
   let status: RunStatus = 'completed';
   let failure: string | undefined;
-  let session: CriSession | undefined;
-  let kubeSession: KubeSession | undefined;
+  let session: TargetSession | undefined;
   let instances = 0;
   // Kept in memory too: if the event log can no longer be written, the error message still says what cleanup found.
-  // Keyed by runtime instance, because what a managed runtime still held goes with its clean teardown.
+  // Keyed by session instance, because what a managed runtime still held goes with its clean teardown.
   let leftovers: { instance: string; item: string }[] = [];
+  const context: SessionContext = {
+    runId,
+    runDir: dir.path,
+    scenarioName: plan.scenario.metadata.name,
+    scenarioFile: plan.file,
+    events,
+    clock,
+    clusters,
+    environment,
+    onNotice: request.onNotice ?? (() => undefined),
+    onDied: (reason) => runAbort.abort(new InfrastructureError(reason)),
+  };
 
   const closeSession = async () => {
     if (!session) return;
     const closing = session;
     session = undefined;
-    const teardown = await closing.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }));
-    const unmountFailures = teardown?.unmountFailures ?? [];
-    if (closing.record.managed && unmountFailures.length === 0) leftovers = leftovers.filter((l) => l.instance !== closing.record.instance);
-    leftovers.push(...unmountFailures.map((item) => ({ instance: closing.record.instance, item })));
-    // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
-    events.run('runtime-teardown', { runtime: closing.record.instance, managed: closing.record.managed, ...(teardown ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [] }) });
+    const closed = await closing.close();
+    if (closed.clearsCellLeftovers) leftovers = leftovers.filter((l) => l.instance !== closing.instance);
+    leftovers.push(...closed.leftovers.map((item) => ({ instance: closing.instance, item })));
   };
 
   /** One repetition of one cell on a target; its cleanup runs whatever happens. */
@@ -107,60 +113,21 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     }
   };
 
-  const closeKubeSession = async () => {
-    if (!kubeSession) return;
-    const closing = kubeSession;
-    kubeSession = undefined;
-    const report = await closing.close().catch((error) => ({ leftovers: [`cleanup failed: ${describeCause(error)}`] }));
-    leftovers.push(...report.leftovers.map((item) => ({ instance: closing.record.instance, item })));
-    // The namespace-wide leak check: anything still carrying the run label is a leak.
-    events.run('cleanup', { forced: [], runtime: closing.record.instance, scope: 'namespace', ...report });
-  };
-
   try {
+    let driver: TargetDriver | undefined;
     for (const cell of plan.cells) {
       for (let rep = 1; rep <= plan.scenario.repetitions && !runAbort.signal.aborted; rep++) {
-        if (cell.settings.target.type === 'kube') {
+        const next = targetDriver(cell.settings.target.type);
+        if (next !== driver) await closeSession();
+        driver = next;
+        const settings = await driver.prepare(cell.id, cell.settings, context, closeSession);
+        if (session?.key !== driver.sessionKey(settings)) {
           await closeSession();
-          // A namespace is removed through its cluster's API: the session closes before its cluster goes.
-          if (cell.settings.cluster && !clusters.holds(cell.settings, plan.scenario.metadata.name, plan.file)) await closeKubeSession();
-          const settings = cell.settings.cluster ? await clusters.settingsFor(cell.id, cell.settings, plan.scenario.metadata.name, plan.file) : cell.settings;
-          if (kubeSession?.key !== kubeSessionKey(settings)) {
-            await closeKubeSession();
-            kubeSession = await openKubeSession(settings, runId, ++instances, events, clock, { evidenceDir: join(dir.path, 'evidence'), cluster: clusters.current });
-            environment.clusters = [...(environment.clusters ?? []), kubeSession.record];
-          }
-          if (!kubeSession.record.cells.includes(cell.id)) kubeSession.record.cells.push(cell.id);
-          dir.writeJson('environment', environment);
-          await churnCell(cell, rep, kubeSession.target(cell.id, rep, settings), kubeSession.record.instance);
-          continue;
+          session = await driver.open(settings, ++instances, context);
         }
-        await closeKubeSession();
-        await clusters.release();
-        if (session?.key !== runtimeKey(cell.settings)) {
-          await closeSession();
-          const opened = await openCriSession(cell.settings, runId, ++instances, dir.path, request.onNotice);
-          session = opened;
-          environment.runtimes.push(opened.record);
-          void opened.died.then((reason) => {
-            events.run('runtime-exited', { reason, runtime: opened.record.instance });
-            runAbort.abort(new InfrastructureError(reason));
-          });
-        }
-        const active = session;
-        if (!active.record.cells.includes(cell.id)) active.record.cells.push(cell.id);
+        session.addCell(cell.id);
         dir.writeJson('environment', environment);
-        const target = new CriTarget({
-          client: active.client,
-          events,
-          runId,
-          settings: cell.settings,
-          workloadImage: active.workloadImage,
-          cgroupParent: active.cgroupParent,
-          // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
-          runtimeReturnMs: active.record.managed ? 0 : 30_000,
-        });
-        await churnCell(cell, rep, target, active.record.instance);
+        await churnCell(cell, rep, session.target(cell.id, rep, settings), session.instance);
       }
       if (runAbort.signal.aborted) break;
     }
@@ -181,7 +148,6 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       }
     }
     await closeSession();
-    await closeKubeSession();
     await clusters.release().catch((error) => events.run('cluster-teardown', { leftovers: [`cluster release failed: ${describeCause(error)}`] }));
     try {
       dir.writeJson('environment', environment);

@@ -17,7 +17,7 @@ import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
 import { provisionStoreKeys } from '../helpers/provision.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
-import { primaryLatencyFor } from '../../src/measurements/pod-lifecycle/primary-latency.js';
+import { primaryLatency } from '../../src/measurements/pod-lifecycle/primary-latency.js';
 
 /** No kubelet runs: pods are bound to a node that does not exist and a create ends at the API's answer. */
 const apiOnly = (kubeconfig: string, kube: Record<string, unknown> = {}) => ({
@@ -80,7 +80,7 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
       const kinds = new Set(events.filter((e) => e.replica === replica).map((e) => e.kind));
       expect([...kinds].sort(), `pod ${replica}`).to.include.members(timelineKinds);
     }
-    const records = buildPodRecords(events, primaryLatencyFor('kube'), () => ({ gracePeriodSeconds: 0, slackSeconds: 10, requestTimeoutSeconds: 30 }));
+    const records = buildPodRecords(events, primaryLatency('deletion'), () => ({ gracePeriodSeconds: 0, slackSeconds: 10, requestTimeoutSeconds: 30 }));
     expect(records.every((r) => r.deletionLatencyMs !== undefined && r.deletionLatencyMs >= 0 && r.outcome === 'ok')).to.equal(true);
     expect(cleanup).to.deep.equal({ forced: [], leftovers: [] });
     expect(closed.leftovers).to.deep.equal([]);
@@ -123,7 +123,7 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
     expect(byKind(events, 'stop-failed').map((e) => e.data?.code)).to.deep.equal(['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
     expect(cleanup.forced).to.have.length(2);
     expect(cleanup.leftovers).to.deep.equal([]);
-    const records = buildPodRecords(events, primaryLatencyFor('kube'), () => ({ gracePeriodSeconds: 1, slackSeconds: 0, requestTimeoutSeconds: 1 }), new Set(cleanup.forced.map((f) => f.pod)));
+    const records = buildPodRecords(events, primaryLatency('deletion'), () => ({ gracePeriodSeconds: 1, slackSeconds: 0, requestTimeoutSeconds: 1 }), new Set(cleanup.forced.map((f) => f.pod)));
     expect(records.map((r) => r.outcome)).to.deep.equal(['stuck', 'stuck']);
     expect(closed.leftovers).to.deep.equal([]);
     // Evidence was taken before cleanup forced the pods away: the pod object still terminating, and its events.

@@ -1,3 +1,4 @@
+import type { PrimaryLatencyName } from '../../results/summary.js';
 import type { PodRecord } from './pod-records.js';
 
 /**
@@ -7,7 +8,7 @@ import type { PodRecord } from './pod-records.js';
  */
 export interface PrimaryLatency {
   /** Short name used in table headers, JUnit properties and verdicts: "deletion p99". */
-  name: 'deletion' | 'stop';
+  name: PrimaryLatencyName;
   /** What one sample is, in the words every report prints. */
   definition: string;
   /** The per-pod sample: a measured completion only (failed stops and inferred deletions have none). */
@@ -26,7 +27,9 @@ const stop: PrimaryLatency = {
   of: (record) => record.stopLatencyMs,
 };
 
-/** kube pods are judged by their deletion through the API; CRI containers by their StopContainer. */
-export function primaryLatencyFor(targetType: string): PrimaryLatency {
-  return targetType === 'kube' ? deletion : stop;
+const byName: Record<PrimaryLatencyName, PrimaryLatency> = { deletion, stop };
+
+/** The measurement behind a primary latency name; each target driver names its own. */
+export function primaryLatency(name: PrimaryLatencyName): PrimaryLatency {
+  return byName[name];
 }

@@ -8,22 +8,12 @@ import { PodWatch } from './pod-watch.js';
 import { collectStuckEvidence } from './stuck-evidence.js';
 import type { ClusterHandle } from '../../cluster/provider.js';
 import { kubeTargetSettings, type CellSettings } from '../../scenario/schema.js';
+import type { ClusterRecord } from '../../results/environment.js';
 import { connectKube, kubeconfigPath } from './kube-connection.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
 import { TokenBucket } from './token-bucket.js';
 import { sleep, type Clock } from '../../util/clock.js';
-
-/** What environment.json records about one Kubernetes API the run used. */
-export interface ClusterRecord {
-  instance: string;
-  server: string;
-  kubeconfig: string;
-  context: string;
-  serverVersion: string;
-  namespace: string;
-  cells: string[];
-}
 
 /** What closing a session found: namespace removal and the run-label leak check. */
 export interface KubeCloseReport {

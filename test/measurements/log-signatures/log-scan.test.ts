@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
 import type { PodEvent } from '../../../src/engine/events.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../../../src/measurements/log-signatures/log-scan.js';
-import { primaryLatencyFor } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
+import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
 
 const a = 'a'.repeat(64);
 const b = 'b'.repeat(64);
@@ -31,7 +31,7 @@ describe('log signatures', () => {
   });
 
   it('keeps "cannot exec in a stopped container" benign alone, and escalates it next to a hung stop', () => {
-    const records = buildPodRecords([record('pod-a', a), record('pod-b', b)], primaryLatencyFor('cri'), () => ({ gracePeriodSeconds: 1, slackSeconds: 1, requestTimeoutSeconds: 1 }));
+    const records = buildPodRecords([record('pod-a', a), record('pod-b', b)], primaryLatency('stop'), () => ({ gracePeriodSeconds: 1, slackSeconds: 1, requestTimeoutSeconds: 1 }));
     const findings = attributeAndCorrelate(scanLog(log, 'x.log'), records);
     const execA = findings.find((f) => f.signature === 'exec-in-stopped' && f.containerId === a)!;
     const execB = findings.find((f) => f.signature === 'exec-in-stopped' && f.containerId === b)!;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
 import type { PodEvent, PodEventKind, RecordedEvent } from '../../../src/engine/events.js';
-import { primaryLatencyFor } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
+import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
 
 const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 10 };
 
@@ -27,7 +27,7 @@ const full = (pod: string, stopMs: number, extra: [PodEventKind, number, Record<
 describe('pod records and outcomes', () => {
   it('derives stop latency and create-to-running from the first sighting of each phase', () => {
     const events: RecordedEvent[] = [...full('a', 2100), ...timeline('a', [['delete-sent', 5000]])];
-    const [record] = buildPodRecords(events, primaryLatencyFor('cri'), () => limits);
+    const [record] = buildPodRecords(events, primaryLatency('stop'), () => limits);
     expect(record!.stopLatencyMs).to.equal(2100);
     expect(record!.createToRunningMs).to.equal(100);
     expect(record!.exitCode).to.equal(137);
@@ -45,7 +45,7 @@ describe('pod records and outcomes', () => {
       ...timeline('forced', [['create-sent', 0], ['running', 10]]),
       ...timeline('refused', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 40, { code: 'UNKNOWN' }]]),
     ];
-    const outcomes = Object.fromEntries(buildPodRecords(events, primaryLatencyFor('cri'), () => limits, new Set(['forced'])).map((r) => [r.pod, r.outcome]));
+    const outcomes = Object.fromEntries(buildPodRecords(events, primaryLatency('stop'), () => limits, new Set(['forced'])).map((r) => [r.pod, r.outcome]));
     expect(outcomes).to.deep.equal({
       slow: 'slow',
       stuck: 'stuck',
@@ -63,7 +63,7 @@ describe('pod records and outcomes', () => {
       ['probe-error', 500, { probeClass: 'other-error', duringStop: false }],
       ['probe-summary', 1110, { counts: { ok: 9, 'cannot-exec-stopped': 1, 'other-error': 1 } }],
     ]);
-    const [record] = buildPodRecords(events, primaryLatencyFor('cri'), () => limits);
+    const [record] = buildPodRecords(events, primaryLatency('stop'), () => limits);
     expect(record!.probeErrorsDuringStop).to.equal(1);
     expect(record!.probeCounts).to.deep.equal({ ok: 9, 'cannot-exec-stopped': 1, 'other-error': 1 });
   });
@@ -74,7 +74,7 @@ describe('pod records and outcomes', () => {
         ...full('done', 300),
         ...timeline('timed-out', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }]]),
       ],
-      primaryLatencyFor('cri'),
+      primaryLatency('stop'),
       () => limits,
     );
     expect(cri.map((r) => [r.pod, r.latencyMs, r.stopLatencyMs, r.stopFailure?.code])).to.deep.equal([
@@ -86,7 +86,7 @@ describe('pod records and outcomes', () => {
         ...timeline('seen', [['create-sent', 0], ['created', 5], ['delete-sent', 100], ['gone', 850, { source: 'watch', uid: 'u1' }]]),
         ...timeline('inferred', [['create-sent', 0], ['created', 5], ['delete-sent', 100], ['gone', 9_000, { source: 'watch', uid: 'u2', synthetic: true }]]),
       ],
-      primaryLatencyFor('kube'),
+      primaryLatency('deletion'),
       () => limits,
     );
     expect(kube.map((r) => [r.pod, r.latencyMs, r.deletionLatencyMs, r.deletionInferred ?? false, r.outcome])).to.deep.equal([

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { PodEvent, PodEventKind } from '../../../src/engine/events.js';
 import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
-import { primaryLatencyFor } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
+import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
 import { summarizeCell } from '../../../src/measurements/pod-lifecycle/summarize.js';
 import { expandMatrix } from '../../../src/scenario/matrix.js';
 import { ScenarioSchema } from '../../../src/scenario/schema.js';
@@ -30,7 +30,7 @@ describe('state-unverified: a RUNNING container whose pid could not be read', ()
     ...stoppedPod('unreadable', 1, [['state-unverified', { ...running, reason: 'verbose info has no pid field' }]]),
   ];
   const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 15 };
-  const records = buildPodRecords(events, primaryLatencyFor('cri'), () => limits, new Set(['lost', 'unreadable']));
+  const records = buildPodRecords(events, primaryLatency('stop'), () => limits, new Set(['lost', 'unreadable']));
 
   it('is never classified state-mismatch: the stop that hit its deadline stays stuck', () => {
     expect(Object.fromEntries(records.map((r) => [r.pod, r.outcome]))).to.deep.equal({ lost: 'state-mismatch', unreadable: 'stuck' });

@@ -1,0 +1,57 @@
+import { describeCause } from '../../errors.js';
+import type { TargetDriver } from '../target.js';
+import { openCriSession, runtimeKey } from './cri-session.js';
+import { CriTarget } from './cri-target.js';
+
+/** Sandboxes and containers over CRI, on a containerd podchurn starts or an existing endpoint. */
+export const criDriver: TargetDriver = {
+  type: 'cri',
+  primaryLatency: 'stop',
+
+  async prepare(_cellId, settings, context) {
+    // A cri cell needs no cluster: one a previous kube cell asked for goes now.
+    await context.clusters.release();
+    return settings;
+  },
+
+  requiresRoot: () => true,
+  sessionKey: runtimeKey,
+
+  async open(settings, instanceNumber, context) {
+    const session = await openCriSession(settings, context.runId, instanceNumber, context.runDir, context.onNotice);
+    const { record } = session;
+    context.environment.runtimes.push(record);
+    void session.died.then((reason) => {
+      context.events.run('runtime-exited', { reason, runtime: record.instance });
+      context.onDied(reason);
+    });
+    return {
+      key: session.key,
+      instance: record.instance,
+      addCell(cellId) {
+        if (!record.cells.includes(cellId)) record.cells.push(cellId);
+      },
+      target: (_cellId, _rep, cellSettings) =>
+        new CriTarget({
+          client: session.client,
+          events: context.events,
+          runId: context.runId,
+          settings: cellSettings,
+          workloadImage: session.workloadImage,
+          cgroupParent: session.cgroupParent,
+          // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
+          runtimeReturnMs: record.managed ? 0 : 30_000,
+        }),
+      async close() {
+        const teardown = (await session.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {
+          killedShims: 0,
+          killedProcesses: 0,
+          unmountFailures: [],
+        };
+        // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
+        context.events.run('runtime-teardown', { runtime: record.instance, managed: record.managed, ...teardown });
+        return { leftovers: teardown.unmountFailures, clearsCellLeftovers: record.managed && teardown.unmountFailures.length === 0 };
+      },
+    };
+  },
+};
