@@ -1,7 +1,16 @@
-import type { GateResult } from '../measurements/pod-lifecycle/gates.js';
+import type { Gates } from '../scenario/schema.js';
 import type { LatencyStats } from '../stats/percentiles.js';
-import type { Outcome } from '../measurements/pod-lifecycle/pod-records.js';
-import type { Finding } from '../measurements/log-signatures/log-scan.js';
+import type { Outcome } from './pod-record.js';
+import type { Finding } from './finding.js';
+
+/** One gate of a cell, as evaluated. */
+export interface GateResult {
+  gate: keyof Gates;
+  limit: number;
+  /** null when there was nothing to measure (e.g. no deletion completed): such a gate fails. */
+  measured: number | null;
+  passed: boolean;
+}
 
 /** Bump on any incompatible change to summary.json; documented in docs/SUMMARY-SCHEMA.md. */
 export const SUMMARY_SCHEMA_VERSION = 2;

@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { buildPodRecords, type OutcomeLimits, type PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
+import { buildPodRecords, type OutcomeLimits } from '../measurements/pod-lifecycle/pod-records.js';
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { isPodEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
-import { attributeAndCorrelate, countBySignature, scanLog, type Finding } from '../measurements/log-signatures/log-scan.js';
+import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
+import type { Finding } from '../results/finding.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 import { writeReports } from '../reports/write-reports.js';
 import { parseEventLines } from '../results/event-log.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
@@ -16,12 +18,6 @@ import { expandMatrix } from '../scenario/matrix.js';
 import { effectiveGraceSeconds, type CellSettings } from '../scenario/schema.js';
 import type { Stamp } from '../util/clock.js';
 import type { EnvironmentRecord } from '../results/environment.js';
-
-export interface RunAnalysis {
-  summary: RunSummary;
-  records: PodRecord[];
-  findings: Finding[];
-}
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;
 

@@ -1,23 +1,8 @@
 import type { PodRecord } from '../pod-lifecycle/pod-records.js';
 import { signatureCatalog, type Signature } from './signatures.js';
+import type { Finding } from '../../results/finding.js';
 
 /** One log line that matched a signature, attributed to a pod where the line names its container. */
-export interface Finding {
-  signature: string;
-  severity: Signature['severity'];
-  /** Still true when the line is harmless on its own; false once correlation escalated it. */
-  benign: boolean;
-  source: string;
-  lineNumber: number;
-  /** The log line's own timestamp, when it has one. */
-  time?: string;
-  containerId?: string;
-  pod?: string;
-  cell?: string;
-  line: string;
-  reference: string;
-}
-
 const MAX_LINE = 2000;
 
 /** Matches every line of a log against the catalog. Non-UTF-8 bytes arrive as U+FFFD and are kept as text. */

@@ -1,14 +1,7 @@
 import type { Gates } from '../../scenario/schema.js';
 import type { LatencyStats } from '../../stats/percentiles.js';
-import type { Outcome } from './pod-records.js';
-
-export interface GateResult {
-  gate: keyof Gates;
-  limit: number;
-  /** null when there was nothing to measure (e.g. no deletion completed): such a gate fails. */
-  measured: number | null;
-  passed: boolean;
-}
+import type { Outcome } from '../../results/pod-record.js';
+import type { GateResult } from '../../results/summary.js';
 
 interface GateInputs {
   outcomes: Record<Outcome, number>;

@@ -1,42 +1,12 @@
 import type { PrimaryLatency } from './primary-latency.js';
-import { isPodEvent, type PodEvent, type PodEventKind, type RecordedEvent } from '../../engine/events.js';
-
-export const outcomes = ['ok', 'slow', 'stuck', 'stop-error', 'state-mismatch', 'force-deleted', 'infra-error', 'interrupted'] as const;
-export type Outcome = (typeof outcomes)[number];
+import { isPodEvent, type PodEvent, type RecordedEvent } from '../../engine/events.js';
+import type { Outcome, PodRecord } from '../../results/pod-record.js';
 
 /** The limits that turn a pod's timeline into an outcome (from the cell's settings). */
 export interface OutcomeLimits {
   gracePeriodSeconds: number;
   slackSeconds: number;
   requestTimeoutSeconds: number;
-}
-
-/** One pod's timeline (first sighting of each phase, monotonic ms) and what it came to. */
-export interface PodRecord {
-  pod: string;
-  cell: string;
-  rep: number;
-  cycle: number;
-  replica: number;
-  containerId?: string;
-  phases: Partial<Record<PodEventKind, number>>;
-  /** Wall-clock time of each phase (epoch ms), to correlate with runtime logs. */
-  wall: Partial<Record<PodEventKind, number>>;
-  /** StopContainer returned OK - sent; absent when the stop failed or timed out (see stopFailure). */
-  stopLatencyMs?: number;
-  /** kube: gone (watch DELETED) - delete sent; absent when the deletion was only inferred at a relist. */
-  deletionLatencyMs?: number;
-  /** kube: the pod's DELETED was not observed but inferred when the watch relisted after a gap. */
-  deletionInferred?: boolean;
-  /** The run's primary latency for this pod (deletion on kube, stop on CRI): the one sample every verdict uses. */
-  latencyMs?: number;
-  createToRunningMs?: number;
-  exitCode?: number;
-  stopFailure?: { code: string; message: string };
-  errors: { phase: string; code: string; message: string; infrastructure: boolean }[];
-  probeCounts: Record<string, number>;
-  probeErrorsDuringStop: number;
-  outcome: Outcome;
 }
 
 /** Folds events into per-pod records. First sighting of a phase wins, as a watch may repeat one. */
