@@ -1,12 +1,13 @@
 import { ALPHA, compareSamples, type ComparedSample, type MetricComparison, type StuckComparison } from '../stats/compare.js';
 import { defaultBootstrap } from '../stats/bootstrap.js';
 import { checkLimits, type ComparisonLimits, type LimitViolation } from '../stats/regression-limits.js';
-import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
+import type { PodRecord } from '../results/pod-record.js';
 import { ExitCode, InputError } from '../errors.js';
 import type { CellSummary, RunSummary } from '../results/summary.js';
-import type { RunAnalysis } from './analyze-run.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 
-export const COMPARISON_SCHEMA_VERSION = 1;
+/** 2: verdicts stand per percentile (no Mann–Whitney gate), history basis "history-rank", verdict "not enough history". */
+export const COMPARISON_SCHEMA_VERSION = 2;
 
 export interface ComparedCell {
   runId: string;
@@ -20,8 +21,12 @@ export interface ComparedCell {
 export interface CellPairComparison {
   baseline: ComparedCell;
   candidate: ComparedCell;
-  /** "bootstrap": ratio CI from resampling; "history-range": min..max of the last N runs / their median. */
-  basis: 'bootstrap' | 'history-range';
+  /**
+   * "bootstrap": percentile-method CI of the ratio from resampling both cells' samples;
+   * "history-rank": rank of this run's figure among the last N runs', with the band it must leave
+   * (stats/history-rank.ts) as a ratio of their median.
+   */
+  basis: 'bootstrap' | 'history-rank';
   mannWhitney: { u: number; z: number; p: number } | null;
   metrics: MetricComparison[];
   stuck: StuckComparison;

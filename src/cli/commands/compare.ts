@@ -7,7 +7,7 @@ import { renderComparisonTerminal } from '../../reports/compare-terminal.js';
 import { HistoryStore } from '../../results/history.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun } from '../../run/analyze-run.js';
-import { compareWithHistory } from '../../run/compare-history.js';
+import { compareWithHistory, MIN_HISTORY_RUNS } from '../../run/compare-history.js';
 import { compareCells, compareRuns, type Comparison } from '../../run/compare-runs.js';
 
 export interface CompareArgs {
@@ -26,7 +26,7 @@ export function limitOptions<T>(yargs: Argv<T>) {
   return yargs
     .option('max-regression', { type: 'string', array: true, default: [] as string[], describe: 'Fail (exit 1) on a significant regression above this: p99=10% (repeatable; p50, p95, p99)' })
     .option('max-stuck', { type: 'string', describe: 'Fail (exit 1) when the candidate has more than N stuck + state-mismatch pods' })
-    .option('last', { type: 'number', default: 10, describe: 'With a history: compare with the median of the last N runs' })
+    .option('last', { type: 'number', default: MIN_HISTORY_RUNS, describe: `With a history: compare with the last N runs (verdicts need N >= ${MIN_HISTORY_RUNS})` })
     .option('markdown', { type: 'string', describe: 'Also write the comparison as Markdown to FILE' })
     .option('json', { type: 'string', describe: 'Also write the comparison as JSON to FILE' });
 }
