@@ -1,6 +1,6 @@
 import type { PodEventKind } from '../engine/events.js';
-import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
-import type { RunAnalysis } from '../run/analyze-run.js';
+import type { PodRecord } from '../results/pod-record.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 
 /** Points per cell in the ECDF; above this the curve is sampled at evenly spaced ranks (max kept). */
 const MAX_ECDF_POINTS = 1500;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RunAnalysis } from '../run/analyze-run.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';

@@ -1,5 +1,5 @@
-import type { PodRecord } from '../measurements/pod-lifecycle/pod-records.js';
-import type { RunAnalysis } from '../run/analyze-run.js';
+import type { PodRecord } from '../results/pod-record.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 import type { CellSummary, RunSummary } from '../results/summary.js';
 import { escapeXml as x } from './escape.js';
 import { leakSentence, statusSentence } from './run-facts.js';

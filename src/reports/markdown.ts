@@ -1,4 +1,4 @@
-import type { RunAnalysis } from '../run/analyze-run.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration } from './format.js';

@@ -1,4 +1,4 @@
-import type { Finding } from '../measurements/log-signatures/log-scan.js';
+import type { Finding } from '../results/finding.js';
 import type { CellSummary, RunSummary } from '../results/summary.js';
 import { formatMs } from './format.js';
 

@@ -1,4 +1,4 @@
-import type { RunAnalysis } from '../run/analyze-run.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
 import type { RunDirectory } from '../results/run-directory.js';
 import { renderHtmlReport } from './html.js';
 import { renderJunitReport } from './junit.js';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { RunDirectory } from '../../src/results/run-directory.js';
-import { analyzeRun, type RunAnalysis } from '../../src/run/analyze-run.js';
+import { analyzeRun } from '../../src/run/analyze-run.js';
+import type { RunAnalysis } from '../../src/results/run-analysis.js';
 import { repoRoot } from './cli.js';
 
 /**

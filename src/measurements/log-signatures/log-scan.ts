@@ -1,4 +1,4 @@
-import type { PodRecord } from '../pod-lifecycle/pod-records.js';
+import type { PodRecord } from '../../results/pod-record.js';
 import { signatureCatalog, type Signature } from './signatures.js';
 import type { Finding } from '../../results/finding.js';
 

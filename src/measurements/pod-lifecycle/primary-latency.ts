@@ -1,5 +1,5 @@
 import type { PrimaryLatencyName } from '../../results/summary.js';
-import type { PodRecord } from './pod-records.js';
+import type { PodRecord } from '../../results/pod-record.js';
 
 /**
  * The one latency each target is judged by. Every consumer (terminal, Markdown, HTML, JUnit,

@@ -1,11 +1,11 @@
-import type { Finding } from '../log-signatures/log-scan.js';
+import type { Finding } from '../../results/finding.js';
 import { countBySignature } from '../log-signatures/log-scan.js';
 import type { Cell } from '../../scenario/matrix.js';
 import { effectiveGraceSeconds, type Gates } from '../../scenario/schema.js';
 import type { CellSummary } from '../../results/summary.js';
 import { evaluateGates } from './gates.js';
 import { latencyStats } from '../../stats/percentiles.js';
-import { outcomes, type Outcome, type PodRecord } from './pod-records.js';
+import { outcomes, type Outcome, type PodRecord } from '../../results/pod-record.js';
 
 function tally(values: Iterable<string>): Record<string, number> {
   const counts: Record<string, number> = {};
