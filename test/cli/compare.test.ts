@@ -61,13 +61,38 @@ describe('podchurn compare, history and report through the CLI', function () {
     }
   });
 
-  it('records runs in the history, prints trends, writes the HTML chart and compares with the last runs', async () => {
+  it('flags a tail-only regression (p99 up, median unchanged) at p99 and not at p50', async () => {
+    const base = join(work, 'tail-base');
+    const cand = join(work, 'tail-cand');
+    const cell = { containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1000, stuckEvery: 0 };
+    writeSyntheticRun(base, synthesizeRun({ runId: 'tail-base', podsPerCell: 1000, seed: 3, cells: [cell] }));
+    // Same draws, but every stop beyond the distribution's 97th percentile (1,000 ms x e^(0.08 x 1.881)) takes three
+    // times as long: p50 and p95 are the very same pods, p99 triples.
+    writeSyntheticRun(cand, synthesizeRun({ runId: 'tail-cand', podsPerCell: 1000, seed: 3, cells: [{ ...cell, tail: { aboveMs: 1162, factor: 3 } }] }));
+    const json = join(work, 'tail.json');
+    const result = await runCli(['compare', base, cand, '--max-regression', 'p99=50%', '--max-regression', 'p50=1%', '--json', json]);
+    expect(result.code, result.stderr).to.equal(1);
+    const comparison = JSON.parse(readFileSync(json, 'utf8')) as { pairs: { metrics: { metric: string; verdict: string }[] }[]; violations: { metric: string }[] };
+    expect(Object.fromEntries(comparison.pairs[0]!.metrics.map((m) => [m.metric, m.verdict]))).to.deep.equal({ p50: 'no significant change', p95: 'no significant change', p99: 'worse' });
+    expect(comparison.violations.map((v) => v.metric)).to.deep.equal(['p99']);
+    expect(result.stdout).to.include('each row on its own');
+  });
+
+  it('records runs in the history, prints trends, and gives history verdicts only with enough earlier runs', async () => {
     const db = join(work, 'history.db');
     const store = HistoryStore.open(db, { create: true });
     const summary = fixtureAnalysis().summary;
-    for (let i = 0; i < 5; i++) {
-      store.record({ ...summary, runId: `earlier-${i}`, startedAt: new Date(Date.UTC(2026, 10, 20 + i)).toISOString(), cells: summary.cells.map((c) => ({ ...c, latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 / 2, p95: c.latencyMs.p95 / 2, p99: c.latencyMs.p99 / 2 } })) });
-    }
+    // Earlier runs at about half the fixture's latencies, spread so that they are not all equal.
+    const earlier = (i: number) => {
+      const scale = 0.45 + 0.01 * (i % 10);
+      return {
+        ...summary,
+        runId: `earlier-${String(i).padStart(2, '0')}`,
+        startedAt: new Date(Date.UTC(2026, 9, 1 + i)).toISOString(),
+        cells: summary.cells.map((c) => ({ ...c, latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 * scale, p95: c.latencyMs.p95 * scale, p99: c.latencyMs.p99 * scale } })),
+      };
+    };
+    for (let i = 0; i < 5; i++) store.record(earlier(i));
     expect(store.rows()).to.have.length(10);
     store.close();
     const html = join(work, 'history.html');
@@ -75,10 +100,23 @@ describe('podchurn compare, history and report through the CLI', function () {
     expect(trend.code, trend.stderr).to.equal(0);
     expect(trend.stdout).to.include('cri-lost-exit / runtime.containerd=1.7.15 (5 run(s))');
     expect(readFileSync(html, 'utf8')).to.include('id="trend-1"');
-    const compared = await runCli(['compare-history', db, fixtureRunDir, '--last', '5', '--max-regression', 'p50=10%']);
+
+    // Five earlier runs: the candidate is above all of them, yet no verdict at alpha = 0.05 and no limit fires.
+    const few = await runCli(['compare-history', db, fixtureRunDir, '--last', '5', '--max-regression', 'p50=10%']);
+    expect(few.code, few.stderr).to.equal(0);
+    expect(few.stdout).to.match(/p50 .* not enough history/);
+    expect(few.stdout).not.to.match(/p50 .* (worse|no significant change)/);
+    expect(few.stdout).to.include('needs at least 39 earlier runs');
+
+    const more = HistoryStore.open(db, { create: false });
+    for (let i = 5; i < 40; i++) more.record(earlier(i));
+    more.close();
+    const compared = await runCli(['compare-history', db, fixtureRunDir, '--max-regression', 'p50=10%']);
     expect(compared.code, compared.stderr).to.equal(1);
-    expect(compared.stdout).to.include('median of the last runs');
-    const viaCompare = await runCli(['compare', fixtureRunDir, '--history', db, '--last', '5']);
+    expect(compared.stdout).to.include('median of the last N runs');
+    expect(compared.stdout).to.match(/p50 .* worse/);
+    expect(compared.stdout).not.to.match(/p\d\d .* not enough history/);
+    const viaCompare = await runCli(['compare', fixtureRunDir, '--history', db, '--last', '39']);
     expect(viaCompare.code, viaCompare.stderr).to.equal(0);
     expect(viaCompare.stdout).to.match(/p50 .* worse/);
   });

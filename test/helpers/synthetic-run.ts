@@ -16,6 +16,8 @@ export interface SyntheticCell {
   medianStopMs: number;
   /** Every n-th pod's stop hangs (stuck + state-mismatch, forced at cleanup); 0 for none. */
   stuckEvery: number;
+  /** A slow tail that leaves the rest alone: a stop that would take longer than aboveMs takes factor times as long. */
+  tail?: { aboveMs: number; factor: number };
 }
 
 export interface SyntheticRunOptions {
@@ -88,7 +90,8 @@ export function synthesizeRun(options: SyntheticRunOptions): SyntheticRun {
         });
         cellEnd = Math.max(cellEnd, failedAt + 61);
       } else {
-        const stopMs = cell.medianStopMs * Math.exp(0.08 * gauss());
+        const drawnMs = cell.medianStopMs * Math.exp(0.08 * gauss());
+        const stopMs = cell.tail && drawnMs > cell.tail.aboveMs ? drawnMs * cell.tail.factor : drawnMs;
         const returned = deleteSent + stopMs;
         push('stop-returned', returned);
         push('probe-summary', returned + 5, { counts: { ok: 25, 'nonzero-exit': 3, 'not-running': 1 } });
