@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { CellSettings } from '../scenario/schema.js';
-import type { ChurnTarget, PodPlan } from '../targets/target.js';
+import type { ChurnTarget, PodPlan } from './churn-target.js';
 import { sleep } from '../util/clock.js';
 import { chunk } from './batches.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { chunk } from '../../src/engine/batches.js';
 import { planPods, runChurn, RUN_LABEL } from '../../src/engine/churn.js';
 import { CellSettingsSchema } from '../../src/scenario/schema.js';
-import type { ChurnTarget, PodPlan } from '../../src/targets/target.js';
+import type { ChurnTarget, PodPlan } from '../../src/engine/churn-target.js';
 import { sleep } from '../../src/util/clock.js';
 
 /** Records every call with its time and the number of calls in flight; each call takes `callMs`. */

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InfrastructureError, describeCause } from '../../errors.js';
-import { connectKube } from '../../targets/kube/kube-connection.js';
+import { connectKube } from '../kube-connection.js';
 import type { CommandResult } from '../../util/exec.js';
 import { listNodes, nodeInfoVersions, nodeReadiness } from '../node-versions.js';
 import type { ClusterHandle, ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown, NodeRuntimeVersions, NodeUnit } from '../provider.js';

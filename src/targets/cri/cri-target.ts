@@ -4,7 +4,7 @@ import { POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink, PodIdentity } from '../../engine/events.js';
 import { describeCause } from '../../errors.js';
 import type { CellSettings } from '../../scenario/schema.js';
-import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
+import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-target.js';
 import { ExecProber } from './exec-prober.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';

@@ -9,7 +9,7 @@ import { collectStuckEvidence } from './stuck-evidence.js';
 import type { ClusterHandle } from '../../cluster/provider.js';
 import { kubeTargetSettings, type CellSettings } from '../../scenario/schema.js';
 import type { ClusterRecord } from '../../results/environment.js';
-import { connectKube, kubeconfigPath } from './kube-connection.js';
+import { connectKube, kubeconfigPath } from '../../cluster/kube-connection.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
 import { TokenBucket } from './token-bucket.js';

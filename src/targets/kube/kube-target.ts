@@ -6,7 +6,7 @@ import type { PodPhaseTracker } from './pod-phases.js';
 import type { PodWatch } from './pod-watch.js';
 import { effectiveGraceSeconds, type CellSettings, type KubeTargetSettings } from '../../scenario/schema.js';
 import type { Clock } from '../../util/clock.js';
-import type { ChurnTarget, CleanupReport, PodPlan } from '../target.js';
+import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-target.js';
 import { statusOf, withApiRetry, type RetryPolicy, defaultRetryPolicy } from './api-retry.js';
 import { buildPodManifest } from './pod-manifest.js';
 import type { TokenBucket } from './token-bucket.js';

@@ -1,6 +1,6 @@
 import type { V1Pod, V1Probe } from '@kubernetes/client-node';
 import type { CellSettings, KubeTargetSettings } from '../../scenario/schema.js';
-import type { PodPlan } from '../target.js';
+import type { PodPlan } from '../../engine/churn-target.js';
 
 /**
  * The Pod for one planned pod: the workload image with its SIGTERM behaviour, the cell's grace

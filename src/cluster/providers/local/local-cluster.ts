@@ -14,7 +14,7 @@ import { killAndRemoveCgroupTree, mountsUnder, pidsInCgroupTree, pidsWithCommand
 import { RuntimeStore, parseKey } from '../../../runtime/store.js';
 import { sleep } from '../../../util/clock.js';
 import { runCommand, whichProgram } from '../../../util/exec.js';
-import { shareAgents } from '../../../targets/kube/kube-connection.js';
+import { shareAgents } from '../../kube-connection.js';
 import { httpOk, renderKubeconfig } from '../../apiserver-harness.js';
 import { loadKubeConfig } from '../../node-versions.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, schedulerArgs } from '../../control-plane-args.js';
