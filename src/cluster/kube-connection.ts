@@ -4,8 +4,8 @@ import type { Agent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
-import { InfrastructureError, describeCause } from '../../errors.js';
-import type { KubeTargetSettings } from '../../scenario/schema.js';
+import { InfrastructureError, describeCause } from '../errors.js';
+import type { KubeTargetSettings } from '../scenario/schema.js';
 
 export interface KubeConnection {
   kubeConfig: KubeConfig;
