@@ -20,7 +20,10 @@ import { Script, constants } from 'node:vm';
 // let a 5,000-pod run's garbage pile up to 256 MB peak RSS before a full collection (146 MB with this
 // flag, for 10 % more CPU; 10,000 pods: 189 instead of 422 MB, for 34 % more). Set before the bundle is
 // compiled: the code cache is written with it too.
-setFlagsFromString('--optimize-for-size');
+// `report` is the exception: it re-analyses a finished run, with no runtime beside it, and on a run of
+// 100,000 pods the collector's work under this flag more than doubled its time (bench/report-end-to-end.ts).
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+if (command !== 'report') setFlagsFromString('--optimize-for-size');
 
 const bundle = fileURLToPath(new URL('../dist/podchurn.cjs', import.meta.url));
 const cacheFile = `${bundle}.code-cache`;

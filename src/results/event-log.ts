@@ -1,5 +1,4 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { InputError } from '../errors.js';
 import type { Clock, Stamp } from '../util/clock.js';
 import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
 
@@ -113,22 +112,5 @@ export class EventLog implements EventSink {
   }
 }
 
-/**
- * Reads events.jsonl. A run killed in the middle of a write leaves a partial last line: it is
- * dropped (every complete event before it is kept). A broken line anywhere else means the file was
- * damaged, which is the caller's input error.
- */
-export function parseEventLines(text: string, file = 'events.jsonl'): RecordedEvent[] {
-  const lines = text.split('\n');
-  const events: RecordedEvent[] = [];
-  lines.forEach((line, index) => {
-    if (line.trim() === '') return;
-    try {
-      events.push(JSON.parse(line) as RecordedEvent);
-    } catch (error) {
-      const last = lines.slice(index + 1).every((rest) => rest.trim() === '');
-      if (!last) throw new InputError(`${file}:${index + 1}: not a JSON event line; the run directory is damaged.`, { cause: error });
-    }
-  });
-  return events;
-}
+// The reader lives beside the writer's format; re-exported where callers have always found it.
+export { parseEventLines } from './event-reader.js';

@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { buildPodRecords, type OutcomeLimits } from '../measurements/pod-lifecycle/pod-records.js';
+import { PodRecordFold, type OutcomeLimits } from '../measurements/pod-lifecycle/pod-records.js';
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
-import { isPodEvent, type RunEvent } from '../engine/events.js';
+import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
 import type { Finding } from '../results/finding.js';
 import type { RunAnalysis } from '../results/run-analysis.js';
 import { writeReports } from '../reports/write-reports.js';
-import { parseEventLines } from '../results/event-log.js';
+import { readEventFile } from '../results/event-reader.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
 import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
 import { parseScenario } from '../scenario/load.js';
@@ -28,17 +28,29 @@ const severityRank = { error: 0, warning: 1, info: 2 } as const;
 export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const { scenario } = parseScenario(dir.readText('scenario'), dir.file('scenario'));
   const cells = expandMatrix(scenario, dir.file('scenario'));
-  const events = parseEventLines(dir.readText('events'));
+  // Streamed: each pod event is folded into its record as it is read, never all held at once.
+  const fold = new PodRecordFold();
+  const runEvents: RunEvent[] = [];
+  const evidence: PodEvent[] = [];
+  let firstEvent: RecordedEvent | undefined;
+  let lastEvent: RecordedEvent | undefined;
+  readEventFile(dir.file('events'), (event) => {
+    firstEvent ??= event;
+    lastEvent = event;
+    if (!isPodEvent(event)) runEvents.push(event);
+    else {
+      fold.add(event);
+      if (event.kind === 'evidence') evidence.push(event);
+    }
+  });
   const environment = JSON.parse(dir.readText('environment')) as EnvironmentRecord;
-  const runEvents = events.filter((e): e is RunEvent => !isPodEvent(e));
   const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
   const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
   const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'), forced);
   const leaked = leakCheck.leaked;
   const limitsByCell = new Map(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
   const primary = primaryLatency(targetDriver(scenario.target.type).primaryLatency);
-  const records = buildPodRecords(
-    events,
+  const records = fold.finish(
     primary,
     (cell) => limitsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
     new Set(forced.map((f) => f.pod)),
@@ -68,9 +80,9 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     scenarioFile: String(start?.data?.scenarioFile ?? runFiles.scenario),
     target: scenario.target.type,
     status,
-    startedAt: new Date(start?.wall ?? events[0]?.wall ?? 0).toISOString(),
-    finishedAt: new Date(end?.wall ?? events.at(-1)?.wall ?? 0).toISOString(),
-    durationMs: Math.round((end?.mono ?? events.at(-1)?.mono ?? 0) - (start?.mono ?? 0)),
+    startedAt: new Date(start?.wall ?? firstEvent?.wall ?? 0).toISOString(),
+    finishedAt: new Date(end?.wall ?? lastEvent?.wall ?? 0).toISOString(),
+    durationMs: Math.round((end?.mono ?? lastEvent?.mono ?? 0) - (start?.mono ?? 0)),
     measurement: measurementDefinitions,
     primaryLatency: { name: primary.name, definition: primary.definition },
     cells: cellSummaries,
@@ -82,9 +94,8 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
       .slice(0, 20),
     leakCheck,
     ignoredConfigKeys: (environment.providedClusters ?? []).flatMap((c) => c.ignoredConfigKeys.map((key) => ({ cluster: c.name, key, cells: c.cells }))),
-    stuckEvidence: events
-      .filter(isPodEvent)
-      .filter((e) => e.kind === 'evidence' && typeof e.data?.dir === 'string')
+    stuckEvidence: evidence
+      .filter((e) => typeof e.data?.dir === 'string')
       .map((e) => ({ cell: e.cell, pod: e.pod, dir: relative(dir.path, String(e.data!.dir)) })),
     gatesPassed,
     exitCode,

@@ -1,0 +1,149 @@
+/**
+ * `podchurn report RUN_DIR` end to end on a run of 100,000 pods (1.1 M events), as a user re-analyses
+ * a large run: the bundled CLI spawned on a synthesized run directory (test/helpers/synthetic-run.ts,
+ * the same run as bench/report-render.ts), from process start to exit, reports and summary written.
+ *
+ * Side by side in one run: the CLI built from this tree and, as the baseline, the CLI built from
+ * BENCH_REPORT_BASELINE (a git revision, default af83741: the tree before the report was made fast),
+ * exported with `git archive` into a temporary directory and built there with the same scripts.
+ * Rounds alternate old and new, so both see the same load on a shared machine. Wall time, CPU time
+ * (user + system) and peak RSS of each CLI process come from GNU time. Outputs of both must be
+ * byte-identical. Writes bench/results/report-end-to-end.{json,md}; exits 1 when the target (median
+ * wall time <= 3 s) is missed or the outputs differ.
+ *
+ *   npm run build && node --import tsx bench/report-end-to-end.ts
+ *   (BENCH_ROUNDS, default 3; BENCH_PODS_PER_CELL, default 50000; BENCH_REPORT_BASELINE=none skips the baseline)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { synthesizeRun, writeSyntheticRun } from '../test/helpers/synthetic-run.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const podsPerCell = Number(process.env.BENCH_PODS_PER_CELL ?? 50_000);
+const baselineRev = process.env.BENCH_REPORT_BASELINE ?? 'af83741';
+const targetSeconds = 3;
+const outputs = ['summary.json', 'report.md', 'report.html', 'junit.xml', 'findings.jsonl'];
+const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-report-e2e-'));
+
+interface Sample {
+  wallS: number;
+  cpuS: number;
+  rssMb: number;
+  exitCode: number;
+  load1: number;
+}
+
+/** Exports a revision and builds its CLI with its own build scripts (node_modules shared with this tree). */
+function buildBaseline(rev: string): string {
+  const dir = join(work, 'baseline');
+  mkdirSync(dir);
+  const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+  execFileSync('bash', ['scripts/bundle.sh'], { cwd: dir, stdio: 'inherit' });
+  return join(dir, 'bin', 'podchurn.js');
+}
+
+/** One `podchurn report` on a fresh copy of the run directory, measured by GNU time. */
+function measure(bin: string, pristine: string, copy: string): Sample {
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(pristine, copy, { recursive: true });
+  const load1 = loadavg()[0]!;
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, bin, 'report', copy], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const figures = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  const [wallS, userS, sysS, rssKb] = figures as [number, number, number, number];
+  if (figures.length !== 4 || figures.some(Number.isNaN)) throw new Error(`no GNU time figures from ${bin}: ${result.stderr}`);
+  return { wallS, cpuS: userS + sysS, rssMb: rssKb / 1024, exitCode: result.status ?? -1, load1 };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+try {
+  const run = synthesizeRun({
+    runId: 'bench-report-render',
+    podsPerCell,
+    seed: 42,
+    cells: [
+      { containerd: '1.7.15', runc: '1.1.14', medianStopMs: 1500, stuckEvery: 5000 },
+      { containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1200, stuckEvery: 0 },
+    ],
+  });
+  const pristine = join(work, 'run');
+  writeSyntheticRun(pristine, run);
+  const eventCount = run.events.length;
+  const eventBytes = readFileSync(join(pristine, 'events.jsonl')).length;
+  const currentBin = join(root, 'bin', 'podchurn.js');
+  if (!existsSync(join(root, 'dist', 'podchurn.cjs'))) throw new Error('dist/podchurn.cjs is missing: run npm run build first');
+  const baselineBin = baselineRev === 'none' ? undefined : buildBaseline(baselineRev);
+  const samples: { current: Sample[]; baseline: Sample[] } = { current: [], baseline: [] };
+  for (let round = 0; round < rounds; round++) {
+    if (baselineBin) samples.baseline.push(measure(baselineBin, pristine, join(work, 'baseline-run')));
+    samples.current.push(measure(currentBin, pristine, join(work, 'current-run')));
+  }
+  const differing = baselineBin
+    ? outputs.filter((name) => !readFileSync(join(work, 'baseline-run', name)).equals(readFileSync(join(work, 'current-run', name))))
+    : [];
+  const sameOutputs = differing.length === 0;
+  const summarise = (list: Sample[]) =>
+    list.length === 0
+      ? undefined
+      : {
+          medianWallS: median(list.map((s) => s.wallS)),
+          medianCpuS: median(list.map((s) => s.cpuS)),
+          peakRssMb: Math.max(...list.map((s) => s.rssMb)),
+          exitCodes: [...new Set(list.map((s) => s.exitCode))],
+          samples: list,
+        };
+  const current = summarise(samples.current)!;
+  const baseline = summarise(samples.baseline);
+  const ok = current.medianWallS <= targetSeconds && sameOutputs;
+  const result = {
+    measuredAt: new Date().toISOString(),
+    host: { platform: process.platform, arch: process.arch, node: process.version, cpus: cpus().length },
+    run: { pods: podsPerCell * 2, events: eventCount, eventsJsonlBytes: eventBytes },
+    command: 'node bin/podchurn.js report RUN_DIR',
+    rounds,
+    baselineRevision: baselineBin ? baselineRev : null,
+    current,
+    baseline: baseline ?? null,
+    outputsIdentical: baselineBin ? sameOutputs : null,
+    differingOutputs: differing,
+    targetWallS: targetSeconds,
+    targetMet: ok,
+  };
+  const f = (n: number) => n.toFixed(2);
+  const row = (name: string, s: NonNullable<typeof baseline>) =>
+    `| ${name} | ${f(s.medianWallS)} s | ${f(s.medianCpuS)} s | ${s.peakRssMb.toFixed(0)} MB | ${s.samples.map((x) => `${f(x.wallS)}/${f(x.cpuS)}`).join(', ')} | ${s.samples.map((x) => x.load1.toFixed(1)).join(', ')} |`;
+  const lines = [
+    '# `podchurn report` end to end on 100,000 pods',
+    '',
+    `Written by \`node --import tsx bench/report-end-to-end.ts\` (part of \`npm run bench\`) on ${result.measuredAt.slice(0, 10)}: ${(podsPerCell * 2).toLocaleString('en')} pods, ${eventCount.toLocaleString('en')} events (${(eventBytes / 1e6).toFixed(0)} MB events.jsonl), synthesized by test/helpers/synthetic-run.ts. Each sample spawns \`node bin/podchurn.js report RUN_DIR\` on a fresh copy of the run directory and is measured by GNU time from process start to exit (analysis, summary.json, findings.jsonl, report.md, report.html, junit.xml written). Host: ${result.host.platform} ${result.host.arch}, ${result.host.cpus} CPUs shared with other work (load average per sample in the last column), Node ${process.version}.`,
+    '',
+    `Side by side in the same bench run, rounds alternating: the CLI of this tree and the CLI built from ${baselineBin ? `revision ${baselineRev} (before this work)` : '(no baseline)'}.`,
+    '',
+    '| CLI | median wall | median CPU (user + sys) | peak RSS | samples wall/CPU s | load average (1 min) |',
+    '|---|---:|---:|---:|---|---|',
+    ...(baseline ? [row(`baseline ${baselineRev}`, baseline)] : []),
+    row('this tree', current),
+    '',
+    `Outputs of both byte-identical: ${baselineBin ? (sameOutputs ? 'yes' : `NO (${differing.join(', ')})`) : 'not checked (no baseline)'}. Exit code ${current.exitCodes.join('/')} (the run's gates fail by design: one cell has stuck pods).`,
+    `Target: median wall time <= ${targetSeconds} s: ${ok ? 'met' : 'MISSED'}.`,
+    '',
+  ];
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/report-end-to-end.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(new URL('./results/report-end-to-end.md', import.meta.url), lines.join('\n'));
+  process.stdout.write(lines.join('\n'));
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
