@@ -39,7 +39,7 @@ export interface RunResult {
 /** Validates the scenario and expands its matrix without touching the host: every input error surfaces here. */
 export function planRun(scenarioFile: string, overrides: readonly string[]) {
   const loaded = loadScenarioFile(scenarioFile, overrides);
-  const cells = expandMatrix(loaded.scenario, scenarioFile, loaded.raw);
+  const cells = expandMatrix(loaded.scenario, scenarioFile, loaded);
   return { ...loaded, cells };
 }
 

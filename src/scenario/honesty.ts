@@ -121,13 +121,53 @@ export function writtenLeafPaths(raw: PlainObject, prefix = ''): string[] {
   });
 }
 
+/** What the user wrote: the scenario document after --set, before defaults, and the --set assignments. */
+export interface WrittenScenario {
+  raw: PlainObject;
+  overrides: readonly string[];
+}
+
+/** The field paths the --set assignments wrote (left of "="). */
+function overridePaths(overrides: readonly string[]): string[] {
+  return overrides.flatMap((assignment) => {
+    const separator = assignment.indexOf('=');
+    return separator > 0 ? [assignment.slice(0, separator).trim()] : [];
+  });
+}
+
+const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}.`);
+
+/**
+ * A field written and also a matrix axis: the axis values replace it in every cell. That is refused
+ * when both come from the same place (the file, or --set) and when a --set value would lose to the
+ * file's axis; a matrix given with --set may replace a value the file wrote (the later source wins,
+ * as --set always does).
+ */
+function refuseShadowedByAxis(file: string, writtenPaths: ReadonlySet<string>, axisPaths: readonly string[], overrides: readonly string[]): void {
+  const setPaths = overridePaths(overrides);
+  const fromSet = (path: string) => setPaths.find((setPath) => isUnder(path, setPath));
+  for (const axis of axisPaths) {
+    if (!writtenPaths.has(axis)) continue;
+    const axisAssignment = setPaths.find((setPath) => setPath === 'matrix' || setPath === `matrix.${axis}`);
+    const valueAssignment = fromSet(axis);
+    if (axisAssignment && !valueAssignment) continue;
+    if (valueAssignment && !axisAssignment) {
+      throw new InputError(
+        `${file}: --set ${valueAssignment}=...: ${axis} is a matrix axis of the scenario, whose values replace it in every cell. Change the axis instead: --set 'matrix={${axis}: [...]}' replaces the whole matrix (matrix.<field> works for fields without a dot).`,
+      );
+    }
+    throw new InputError(`${file}: ${axis} is written and is also a matrix axis, whose values replace it in every cell. Remove ${axis} (the axis supplies it), or the axis.`);
+  }
+}
+
 /**
  * Refuses, with an InputError (exit 2), the first written key or matrix axis that would have no
- * effect. `raw` is the scenario as written (after --set), before defaults.
+ * effect.
  */
-export function refuseIneffectiveSettings(file: string, raw: PlainObject, axisPaths: readonly string[], cells: readonly HonestyCell[]): void {
-  const { matrix: _matrix, ...written } = raw;
-  const writtenPaths = new Set(writtenLeafPaths(written));
+export function refuseIneffectiveSettings(file: string, written: WrittenScenario, axisPaths: readonly string[], cells: readonly HonestyCell[]): void {
+  const { matrix: _matrix, ...fields } = written.raw;
+  const writtenPaths = new Set(writtenLeafPaths(fields));
+  refuseShadowedByAxis(file, writtenPaths, axisPaths, written.overrides);
   for (const rule of fieldRules) {
     for (const path of rule.paths) {
       if (axisPaths.includes(path)) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { refuseIneffectiveSettings } from './honesty.js';
+import { refuseIneffectiveSettings, type WrittenScenario } from './honesty.js';
 import { describeIssue } from './load.js';
 import { formatPath, leafPaths, withValueAt, type PlainObject } from './paths.js';
 import { CellSettingsSchema, stopLatencyGates, type CellSettings, type Scenario } from './schema.js';
@@ -25,11 +25,11 @@ export function matrixAxisPaths(): string[] {
 
 /**
  * The cartesian product of the matrix axes, in declaration order, last axis varying fastest.
- * With `written` (the scenario as the user wrote it, after --set), keys that would have no effect
- * are refused too. A run's stored scenario.yaml has every default written out, so re-analysis
+ * With `written` (the scenario as the user wrote it, after --set, and the --set assignments), keys
+ * that would have no effect are refused too. A run's stored scenario.yaml has every default written out, so re-analysis
  * passes no `written`: that run was checked when it started.
  */
-export function expandMatrix(scenario: Scenario, file: string, written?: PlainObject): Cell[] {
+export function expandMatrix(scenario: Scenario, file: string, written?: WrittenScenario): Cell[] {
   const axes = Object.entries(scenario.matrix);
   const allowed = matrixAxisPaths();
   for (const [path] of axes) {

@@ -8,9 +8,9 @@ import { expandMatrix, matrixAxisPaths } from '../../src/scenario/matrix.js';
 /** Either a run plan or an InputError with a message naming the file: nothing else may come out. */
 function planOrInputError(text: string, overrides: string[]): 'plan' | 'input-error' {
   try {
-    const { scenario, raw } = parseScenario(text, 'fuzz.yaml', overrides);
+    const loaded = parseScenario(text, 'fuzz.yaml', overrides);
     // As podchurn run and validate plan it: written keys that would do nothing are refused too.
-    const cells = expandMatrix(scenario, 'fuzz.yaml', raw);
+    const cells = expandMatrix(loaded.scenario, 'fuzz.yaml', loaded);
     expect(cells.length).to.be.greaterThan(0);
     return 'plan';
   } catch (error) {

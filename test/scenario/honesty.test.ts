@@ -17,7 +17,7 @@ const kube = `${header}target: {type: kube}\n`;
 /** The cells of a scenario as `podchurn run` / `validate` plans them (written keys checked). */
 function cells(text: string, overrides: string[] = []): Cell[] {
   const loaded = parseScenario(text, 's.yaml', overrides);
-  return expandMatrix(loaded.scenario, 's.yaml', loaded.raw);
+  return expandMatrix(loaded.scenario, 's.yaml', loaded);
 }
 
 function refusal(text: string, overrides: string[] = []): string {
@@ -94,6 +94,26 @@ describe('config honesty: a written key has an effect or is refused', () => {
       const plan = { pod: 'p', cell: 'cell-01', rep: 1, cycle: 1, replica: 1, uid: 'u', labels: {} };
       const pod = buildPodManifest(plan, cell!.settings, { namespacePrefix: 'podchurn-', qps: 20, burst: 40, waitFor: 'ready' }, 'img');
       expect(pod.spec!.containers[0]!.livenessProbe).to.deep.include({ periodSeconds: 2, timeoutSeconds: 3, exec: { command: ['date'] } });
+    });
+  });
+
+  describe('a field that is also a matrix axis', () => {
+    it('refuses it written in the file next to the axis (the axis replaces it in every cell)', () => {
+      const message = refusal(`${header}batchSize: 50\npods: 50\nmatrix: {batchSize: [50, 20]}\n`);
+      expect(message).to.include('batchSize is written and is also a matrix axis, whose values replace it in every cell');
+    });
+
+    it('refuses a --set of an axis field, which the axis would silently replace', () => {
+      const message = refusal(`${header}pods: 50\nmatrix: {batchSize: [50, 20]}\n`, ['batchSize=10']);
+      expect(message).to.match(/^s\.yaml: --set batchSize=\.\.\.: batchSize is a matrix axis of the scenario/);
+      expect(message).to.include("--set 'matrix={batchSize: [...]}'");
+    });
+
+    it('lets a matrix given with --set replace a value the file wrote', () => {
+      const text = `${header}runtime: {containerd: "1.7.15", runc: "1.1.14"}\n`;
+      const expanded = cells(text, ['matrix={runtime.runc: ["1.1.12", "1.1.14"]}']);
+      expect(expanded.map((c) => c.settings.runtime.runc)).to.deep.equal(['1.1.12', '1.1.14']);
+      expect(cells(`${header}pods: 50\nbatchSize: 50\n`, ['matrix.batchSize=[50, 20]'])).to.have.length(2);
     });
   });
 
@@ -196,7 +216,7 @@ describe('config honesty: a written key has an effect or is refused', () => {
     it('refuses maxStateMismatch when every cell is kube (a kube run never reports a lost exit); keeps it on cri', () => {
       expect(refusal(`${kube}gates: {maxStateMismatch: 0}\n`)).to.include('gates.maxStateMismatch has no effect on a kube target');
       const loaded = parseScenario(`${header}gates: {maxStateMismatch: 0}\n`, 's.yaml');
-      expect(expandMatrix(loaded.scenario, 's.yaml', loaded.raw)).to.have.length(1);
+      expect(expandMatrix(loaded.scenario, 's.yaml', loaded)).to.have.length(1);
       expect(loaded.scenario.gates.maxStateMismatch).to.equal(0);
     });
   });
@@ -204,9 +224,9 @@ describe('config honesty: a written key has an effect or is refused', () => {
   it('re-analysis reads the stored, fully resolved scenario without refusing its written-out defaults', () => {
     const loaded = parseScenario(`${kube}cluster: {provider: local}\nexecProbe: {periodMs: 2000}\n`, 's.yaml');
     const stored = parseScenario(stringify(loaded.scenario), 'scenario.yaml');
-    expect(() => expandMatrix(stored.scenario, 'scenario.yaml', stored.raw)).to.throw(InputError, /has no effect/);
+    expect(() => expandMatrix(stored.scenario, 'scenario.yaml', stored)).to.throw(InputError, /has no effect/);
     const [cell] = expandMatrix(stored.scenario, 'scenario.yaml');
-    expect(cell!.settings).to.deep.equal(expandMatrix(loaded.scenario, 's.yaml', loaded.raw)[0]!.settings);
+    expect(cell!.settings).to.deep.equal(expandMatrix(loaded.scenario, 's.yaml', loaded)[0]!.settings);
   });
 
   it('every shipped scenario passes', () => {

@@ -12,7 +12,7 @@ const header = 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: t}\n';
 function loadError(text: string, overrides: string[] = []): string {
   try {
     const loaded = parseScenario(text, 'bad.yaml', overrides);
-    expandMatrix(loaded.scenario, 'bad.yaml', loaded.raw);
+    expandMatrix(loaded.scenario, 'bad.yaml', loaded);
   } catch (error) {
     expect(error).to.be.instanceOf(InputError);
     return (error as Error).message;
