@@ -1,12 +1,8 @@
-import type { RunAnalysis } from '../results/run-analysis.js';
 import type { RunDirectory } from '../results/run-directory.js';
-import { renderHtmlReport } from './html.js';
-import { renderJunitReport } from './junit.js';
-import { renderMarkdownReport } from './markdown.js';
+import type { RunAnalysis } from '../results/run-analysis.js';
+import { runReportRenderers } from './registry.js';
 
-/** Writes every rendered report of a run into its directory; summary.json is written by writeAnalysis. */
+/** Writes every registered report of a run into its directory; summary.json is written by writeAnalysis. */
 export function writeReports(dir: RunDirectory, analysis: RunAnalysis): void {
-  dir.writeText('reportMarkdown', renderMarkdownReport(analysis));
-  dir.writeText('reportHtml', renderHtmlReport(analysis));
-  dir.writeText('junit', renderJunitReport(analysis));
+  for (const renderer of runReportRenderers) dir.writeText(renderer.file, renderer.render(analysis));
 }
