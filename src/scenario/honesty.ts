@@ -22,6 +22,8 @@ interface FieldRule {
   noEffect(settings: CellSettings): string | undefined;
   /** What the user can write instead. */
   instead: string;
+  /** Checked only when the field is a matrix axis (written once, it still has its other uses). */
+  axisOnly?: boolean;
 }
 
 const probeDetailPaths = ['execProbe.periodMs', 'execProbe.timeoutSeconds', 'execProbe.command', 'execProbe.workers'] as const;
@@ -95,6 +97,15 @@ const fieldRules: readonly FieldRule[] = [
         ? `with cluster.nodeImage ${s.cluster.nodeImage} and no nodeImageBuild (the node image decides the Kubernetes version)`
         : undefined,
     instead: 'Remove cluster.kubernetes, or remove cluster.nodeImage so podchurn picks the image for that version.',
+  },
+  {
+    paths: ['gracePeriodSeconds'],
+    noEffect: (s) =>
+      s.target.type === 'kube' && s.target.kube?.deleteGracePeriodSeconds !== undefined
+        ? `on deletion when target.kube.deleteGracePeriodSeconds (${s.target.kube.deleteGracePeriodSeconds}) is set: the DELETE carries that grace, and gracePeriodSeconds is only the pods' terminationGracePeriodSeconds`
+        : undefined,
+    instead: 'Vary target.kube.deleteGracePeriodSeconds instead, or remove it so gracePeriodSeconds is the deletion grace.',
+    axisOnly: true,
   },
   {
     paths: ['target.kube.kubeconfig', 'target.kube.context'],
@@ -177,7 +188,7 @@ export function refuseIneffectiveSettings(file: string, written: WrittenScenario
             throw new InputError(`${file}: matrix.${path}: ${path} has no effect in cell "${cell.name}" ${reason}, so cells that differ only in it would be the same run. ${rule.instead}`);
           }
         }
-      } else if (writtenPaths.has(path)) {
+      } else if (writtenPaths.has(path) && !rule.axisOnly) {
         const reasons = cells.map((cell) => rule.noEffect(cell.settings));
         const reason = reasons[0];
         if (reason && reasons.every(Boolean)) throw new InputError(`${file}: ${path} has no effect ${reason}. ${rule.instead}`);

@@ -212,6 +212,15 @@ describe('config honesty: a written key has an effect or is refused', () => {
     });
   });
 
+  describe('gracePeriodSeconds on kube with deleteGracePeriodSeconds', () => {
+    it('refuses a grace axis that the DELETE grace overrides; a single value stays (the pods\' terminationGracePeriodSeconds)', () => {
+      const target = `${header}target: {type: kube, kube: {deleteGracePeriodSeconds: 0}}\n`;
+      expect(refusal(`${target}matrix: {gracePeriodSeconds: [30, 60]}\n`)).to.include('Vary target.kube.deleteGracePeriodSeconds instead');
+      expect(cells(`${target}gracePeriodSeconds: 30\n`)[0]!.settings.gracePeriodSeconds).to.equal(30);
+      expect(cells(`${kube}matrix: {gracePeriodSeconds: [30, 60]}\n`)).to.have.length(2);
+    });
+  });
+
   describe('gates', () => {
     it('refuses maxStateMismatch when every cell is kube (a kube run never reports a lost exit); keeps it on cri', () => {
       expect(refusal(`${kube}gates: {maxStateMismatch: 0}\n`)).to.include('gates.maxStateMismatch has no effect on a kube target');
