@@ -41,9 +41,10 @@ export function parseMaxStuck(value: unknown): number | undefined {
 }
 
 /**
- * A latency limit is violated only by a real regression: the verdict is "worse" (significant and
- * the CI excludes 1) and the point ratio exceeds 1 + the allowed increase. Noise never fails a
- * pipeline, and a significant but tolerated slowdown does not either.
+ * A latency limit is violated only by a real regression: the verdict is "worse" (the percentile's
+ * interval lies above 1, or in history mode the rank test rejects at alpha) and the point ratio
+ * exceeds 1 + the allowed increase. Noise never fails a pipeline, a real but tolerated slowdown
+ * does not either, and neither do "not enough history" and "too few samples".
  */
 export function checkLimits(subject: string, metrics: readonly MetricComparison[], stuck: StuckComparison, limits: ComparisonLimits): LimitViolation[] {
   const violations: LimitViolation[] = [];

@@ -65,18 +65,20 @@ describe('verdicts on a kube target read deletion latency (local cluster)', func
     expect(junit).to.match(/<testcase name="maxP99Ms"[^>]*>\s*<failure message="maxP99Ms: measured/);
 
     const comparisonFile = join(work, 'comparison.json');
-    const compared = await runCli(['compare', clean.dir, slow.dir, '--max-regression', 'p99=10%', '--json', comparisonFile]);
+    const compared = await runCli(['compare', clean.dir, slow.dir, '--max-regression', 'p50=10%', '--max-regression', 'p99=10%', '--json', comparisonFile]);
     expect(compared.code, compared.stderr).to.equal(1);
     const comparison = JSON.parse(readFileSync(comparisonFile, 'utf8')) as Comparison;
     expect(comparison.latency).to.equal('deletion');
     const [pair] = comparison.pairs;
+    // With 10 pods a side, p95 and p99 are each run's slowest pod, whose bootstrap interval is not at
+    // its stated confidence (docs/REPORTS.md): only p50 gets a verdict, and only its limit can fire.
     expect(pair!.metrics.map((m) => [m.metric, m.verdict])).to.deep.equal([
       ['p50', 'worse'],
-      ['p95', 'worse'],
-      ['p99', 'worse'],
+      ['p95', 'too few samples'],
+      ['p99', 'too few samples'],
     ]);
     expect(pair!.stuck.verdict).to.equal('no significant change');
-    expect(comparison.violations.map((v) => v.metric)).to.deep.equal(['p99']);
+    expect(comparison.violations.map((v) => v.metric)).to.deep.equal(['p50']);
     expect(compared.stdout).to.include('deletion p99');
 
     const trend = await runCli(['history', history, '--scenario', 'verdicts']);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compareSamples } from '../../src/stats/compare.js';
+import { compareSamples, hasSampleAbove } from '../../src/stats/compare.js';
 import { seededRandom } from '../../src/stats/prng.js';
 import { checkLimits, parseMaxStuck, parseRegressionLimit } from '../../src/stats/regression-limits.js';
 import { InputError } from '../../src/errors.js';
@@ -48,6 +48,17 @@ describe('comparison verdicts', () => {
     const limits = (metric: 'p50' | 'p99') => checkLimits('c', result.metrics, result.stuck, { regressions: [{ metric, maxIncrease: 0.1 }] });
     expect(limits('p99').map((v) => v.metric)).to.deep.equal(['p99']);
     expect(limits('p50')).to.have.length(0);
+  });
+
+  it('gives no verdict for a percentile that is the maximum of either sample', () => {
+    // p99 of 99 pods is the 99th value, the slowest: its interval covered the truth only 84-88 % of the time.
+    const result = compareSamples({ latencyMs: sample(13, 99, 1000), stops: 99, stuck: 0 }, { latencyMs: sample(14, 300, 2000), stops: 300, stuck: 0 });
+    expect(result.metrics.map((m) => m.verdict)).to.deep.equal(['worse', 'worse', 'too few samples']);
+    expect(checkLimits('c', result.metrics, result.stuck, { regressions: [{ metric: 'p99', maxIncrease: 0.1 }] })).to.have.length(0);
+    expect(hasSampleAbove(100, 99)).to.equal(true);
+    expect(hasSampleAbove(99, 99)).to.equal(false);
+    expect(hasSampleAbove(20, 95)).to.equal(true);
+    expect(hasSampleAbove(19, 95)).to.equal(false);
   });
 
   it('prints the alpha its intervals are at', () => {
