@@ -170,7 +170,9 @@ export const CellSettingsSchema = z
     slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
     // No block, no probes; a written block turns them on (ExecProbeSchema's enabled defaults to true).
-    execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }),
+    execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }).describe(
+      'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs them unless enabled is false',
+    ),
     cluster: ClusterSchema.optional().describe('Bring up (or attach to) a cluster for a kube target; runtime.containerd/runc pin its node runtime'),
   })
   .strict();
