@@ -1,10 +1,29 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, write, writeSync } from 'node:fs';
 import type { Clock, Stamp } from '../util/clock.js';
 import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
 
+/** Lines handed to one write, with where each ends (to cut back to the last complete one). */
+interface Batch {
+  bytes: Buffer;
+  /** File offset of the batch's first byte. */
+  offset: number;
+  /** End of each line, relative to the batch start. */
+  lineEnds: number[];
+  /** Bytes of the batch known to be written. */
+  written: number;
+}
+
 /**
- * The append-only events.jsonl of a run. Lines are written as events happen (so an interrupted or
- * crashed run keeps everything measured until then) and fsynced at least once a second.
+ * The append-only events.jsonl of a run. Lines are handed to the kernel within one turn of the event
+ * loop (so an interrupted or crashed run keeps everything measured until then) and fsynced at least
+ * once a second.
+ *
+ * The writes and fsyncs run on libuv's thread pool, never on the event loop: that loop also stamps
+ * gRPC and API replies, and a disk that takes its time (an fsync can take seconds) must not delay a
+ * stamp. Appending an event only queues its line; the lines queued during a turn of the loop go out
+ * as one positional write, one write in flight at a time. close() finishes synchronously: it writes
+ * whatever is queued or in flight itself (a positional write of the same bytes at the same offset is
+ * harmless to repeat), so the file is complete when it returns.
  *
  * A write that fails (the disk filled up mid-run, an I/O error) never throws into the target that
  * reported the event, which must still clean up: the file is cut back to its last complete line, so
@@ -16,8 +35,16 @@ export class EventLog implements EventSink {
   private pendingSync = false;
   private syncTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** File size after the last complete line. */
+  /** File size after the last complete line written. */
   private completeBytes: number;
+  /** Where the next batch goes: after every line already queued for a write. */
+  private nextOffset: number;
+  private queued: string[] = [];
+  private flushScheduled = false;
+  private inFlight: Batch | undefined;
+  /** Asynchronous writes and fsyncs not yet called back; the descriptor is closed once none are left. */
+  private pendingCalls = 0;
+  private fdClosed = false;
   /** Set when a write or sync failed; nothing more is written. */
   failure: Error | undefined;
   /** Events that happened after the failure (counted, not kept). */
@@ -29,8 +56,10 @@ export class EventLog implements EventSink {
     readonly file: string,
     private readonly clock: Clock,
   ) {
-    this.fd = openSync(file, 'a');
+    // Not O_APPEND: Linux appends a positional write on such a file wherever it was aimed.
+    this.fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
     this.completeBytes = fstatSync(this.fd).size;
+    this.nextOffset = this.completeBytes;
   }
 
   /** Complete lines written (file size in bytes). */
@@ -55,7 +84,13 @@ export class EventLog implements EventSink {
   private append(event: RecordedEvent): void {
     if (this.closed) return;
     if (this.failure) this.unwritten++;
-    else this.writeLine(`${JSON.stringify(event)}\n`);
+    else {
+      this.queued.push(`${JSON.stringify(event)}\n`);
+      if (!this.flushScheduled && !this.inFlight) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
     for (const listener of this.listeners) listener(event);
     if (!this.pendingSync && !this.failure) {
       this.pendingSync = true;
@@ -64,51 +99,134 @@ export class EventLog implements EventSink {
     }
   }
 
-  private writeLine(line: string): void {
-    const bytes = Buffer.from(line);
-    let offset = 0;
-    try {
-      // A nearly full disk can take part of a line: keep writing until it is all there or a write fails.
-      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
-      this.completeBytes += bytes.length;
-    } catch (error) {
-      this.fail(error);
+  /** Takes the queued lines as one batch placed after everything queued before. */
+  private takeBatch(): Batch {
+    const lineEnds: number[] = [];
+    let end = 0;
+    for (const line of this.queued) {
+      end += Buffer.byteLength(line);
+      lineEnds.push(end);
     }
+    const batch = { bytes: Buffer.from(this.queued.join('')), offset: this.nextOffset, lineEnds, written: 0 };
+    this.queued = [];
+    this.nextOffset += batch.bytes.length;
+    return batch;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.failure || this.inFlight || this.queued.length === 0) return;
+    this.inFlight = this.takeBatch();
+    this.writeRest(this.inFlight);
+  }
+
+  /** A nearly full disk can take part of a batch: keep writing until it is all there or a write fails. */
+  private writeRest(batch: Batch): void {
+    this.pendingCalls++;
+    write(this.fd, batch.bytes, batch.written, batch.bytes.length - batch.written, batch.offset + batch.written, (error, bytes) => {
+      this.pendingCalls--;
+      if (this.closed) {
+        // close() has written this batch itself; only the descriptor is left to release. If close()
+        // found the disk full, this late write may have added part of a line after its cut: cut again.
+        if (this.failure) this.cutBack();
+        this.closeFdWhenIdle();
+        return;
+      }
+      if (error) {
+        this.failBatch(batch, error);
+        return;
+      }
+      batch.written += bytes;
+      if (batch.written < batch.bytes.length) {
+        this.writeRest(batch);
+        return;
+      }
+      this.completeBytes = batch.offset + batch.bytes.length;
+      this.inFlight = undefined;
+      this.flush();
+    });
+  }
+
+  /** Writes a batch from where it stands, on this thread (for close()). */
+  private writeBatchSync(batch: Batch): boolean {
+    try {
+      while (batch.written < batch.bytes.length) {
+        batch.written += writeSync(this.fd, batch.bytes, batch.written, batch.bytes.length - batch.written, batch.offset + batch.written);
+      }
+      this.completeBytes = batch.offset + batch.bytes.length;
+      return true;
+    } catch (error) {
+      this.failBatch(batch, error);
+      return false;
+    }
+  }
+
+  /** A batch could not be written whole: keep its complete lines, count the rest and what is still queued. */
+  private failBatch(batch: Batch, error: unknown): void {
+    const completeLines = batch.lineEnds.filter((end) => end <= batch.written);
+    if (completeLines.length > 0) this.completeBytes = batch.offset + completeLines.at(-1)!;
+    const lost = batch.lineEnds.length - completeLines.length + this.queued.length;
+    this.queued = [];
+    this.inFlight = undefined;
+    // fail() counts the event whose write failed; the others here are counted now.
+    this.unwritten += lost - 1;
+    if (this.failure) {
+      this.unwritten++;
+      this.cutBack();
+    } else this.fail(error);
   }
 
   private fail(error: unknown): void {
     if (this.failure) return;
     this.failure = error instanceof Error ? error : new Error(String(error));
     this.unwritten++;
+    this.cutBack();
+    this.onFailure?.(this.failure);
+  }
+
+  /** Drops a partial line, so the file ends with the last complete event. */
+  private cutBack(): void {
     try {
-      // Drop the partial line, so the file ends with the last complete event.
       ftruncateSync(this.fd, this.completeBytes);
     } catch {
       // Nothing better to do: readers drop a cut last line anyway.
     }
-    this.onFailure?.(this.failure);
   }
 
   private sync(): void {
     this.pendingSync = false;
     if (this.closed || this.failure) return;
-    try {
-      fsyncSync(this.fd);
-    } catch (error) {
-      this.fail(error);
-    }
+    this.pendingCalls++;
+    fsync(this.fd, (error) => {
+      this.pendingCalls--;
+      if (this.closed) this.closeFdWhenIdle();
+      else if (error) this.fail(error);
+    });
   }
 
+  /** Writes what is in flight and queued, fsyncs, and closes: the file is complete when this returns. */
   close(): void {
     if (this.closed) return;
     clearTimeout(this.syncTimer);
-    try {
-      fsyncSync(this.fd);
-    } catch (error) {
-      this.fail(error);
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    const written = this.failure !== undefined || ((inFlight === undefined || this.writeBatchSync(inFlight)) && (this.queued.length === 0 || this.writeBatchSync(this.takeBatch())));
+    if (written && !this.failure) {
+      try {
+        fsyncSync(this.fd);
+      } catch (error) {
+        this.fail(error);
+      }
     }
-    closeSync(this.fd);
     this.closed = true;
+    this.closeFdWhenIdle();
+  }
+
+  /** A write or fsync still running on the thread pool holds the descriptor's number: release it after. */
+  private closeFdWhenIdle(): void {
+    if (this.fdClosed || this.pendingCalls > 0) return;
+    this.fdClosed = true;
+    closeSync(this.fd);
   }
 }
 
