@@ -57,12 +57,14 @@ function verdictRule(comparison: Comparison): string {
   if (comparison.mode === 'history') {
     return `worse/better = outside the interval, i.e. a rank-test p <= alpha among the last runs (exact whatever their distribution); "not enough history" below ${minimumHistoryRuns(comparison.alpha)} earlier runs`;
   }
-  return 'worse/better = the interval lies wholly above/below 1; the Mann–Whitney p describes a shift of the whole distribution and does not decide';
+  return 'worse/better = the interval lies wholly above/below 1 ("too few samples" when the percentile is either side\'s slowest pod); the Mann–Whitney p describes a shift of the whole distribution and does not decide';
 }
 
+/** Rows without a verdict ("too few samples", "not enough history") cannot err, so they are not counted. */
 function chanceVerdicts(comparison: Comparison): string {
-  const rows = comparison.pairs.reduce((n, pair) => n + pair.metrics.length, 0);
-  return `about ${Math.round(comparison.alpha * rows * 10) / 10} of these ${rows} latency rows would read worse or better by chance`;
+  const judged = (m: CellPairComparison['metrics'][number]) => m.verdict !== 'too few samples' && m.verdict !== 'not enough history';
+  const rows = comparison.pairs.reduce((n, pair) => n + pair.metrics.filter(judged).length, 0);
+  return `about ${Math.round(comparison.alpha * rows * 10) / 10} of the ${rows} latency rows judged here would read worse or better by chance`;
 }
 
 export function violationLines(comparison: Comparison): string[] {
