@@ -1,6 +1,6 @@
 import { minimumHistoryRuns } from '../stats/history-rank.js';
 import { formatChange } from '../stats/regression-limits.js';
-import type { CellPairComparison, Comparison } from '../run/compare-runs.js';
+import type { CellPairComparison, Comparison } from '../results/comparison.js';
 import { formatMs, formatP, formatRatio } from './format.js';
 
 /**

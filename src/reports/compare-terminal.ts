@@ -1,4 +1,4 @@
-import type { Comparison } from '../run/compare-runs.js';
+import type { Comparison } from '../results/comparison.js';
 import { comparisonExplanation, comparisonHeader, comparisonRows, violationLines } from './compare-rows.js';
 import { renderTable } from './table.js';
 

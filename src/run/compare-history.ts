@@ -4,7 +4,8 @@ import { historyBand, historyVerdict, minimumHistoryRuns, rankAgainstHistory } f
 import { checkLimits, type ComparisonLimits } from '../stats/regression-limits.js';
 import type { HistoryRow, HistoryStore } from '../results/history.js';
 import type { RunAnalysis } from '../results/run-analysis.js';
-import { finishComparison, sampleOf, type CellPairComparison } from './compare-runs.js';
+import { finishComparison, sampleOf } from './compare-runs.js';
+import type { CellPairComparison } from '../results/comparison.js';
 
 /** Earlier runs the rank test needs before it can give a verdict at ALPHA (39 at 0.05). */
 export const MIN_HISTORY_RUNS = minimumHistoryRuns(ALPHA);

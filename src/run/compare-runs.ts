@@ -1,54 +1,11 @@
-import { ALPHA, compareSamples, type ComparedSample, type MetricComparison, type StuckComparison } from '../stats/compare.js';
+import { ALPHA, compareSamples, type ComparedSample } from '../stats/compare.js';
 import { defaultBootstrap } from '../stats/bootstrap.js';
-import { checkLimits, type ComparisonLimits, type LimitViolation } from '../stats/regression-limits.js';
+import { checkLimits, type ComparisonLimits } from '../stats/regression-limits.js';
 import type { PodRecord } from '../results/pod-record.js';
 import { ExitCode, InputError } from '../errors.js';
-import type { CellSummary, RunSummary } from '../results/summary.js';
+import type { CellSummary } from '../results/summary.js';
+import { COMPARISON_SCHEMA_VERSION, type CellPairComparison, type ComparedCell, type Comparison } from '../results/comparison.js';
 import type { RunAnalysis } from '../results/run-analysis.js';
-
-/** 2: verdicts stand per percentile (no Mann–Whitney gate), history basis "history-rank", verdict "not enough history". */
-export const COMPARISON_SCHEMA_VERSION = 2;
-
-export interface ComparedCell {
-  runId: string;
-  cell: string;
-  name: string;
-  runtime: CellSummary['runtime'];
-  /** How many samples stand behind the figures (pods with a stop, or runs for a history median). */
-  samples: number;
-}
-
-export interface CellPairComparison {
-  baseline: ComparedCell;
-  candidate: ComparedCell;
-  /**
-   * "bootstrap": percentile-method CI of the ratio from resampling both cells' samples;
-   * "history-rank": rank of this run's figure among the last N runs', with the band it must leave
-   * (stats/history-rank.ts) as a ratio of their median.
-   */
-  basis: 'bootstrap' | 'history-rank';
-  mannWhitney: { u: number; z: number; p: number } | null;
-  metrics: MetricComparison[];
-  stuck: StuckComparison;
-  violations: LimitViolation[];
-}
-
-export interface Comparison {
-  schemaVersion: typeof COMPARISON_SCHEMA_VERSION;
-  kind: 'podchurn-comparison';
-  mode: 'runs' | 'cells' | 'history';
-  /** The primary latency both sides were compared on (deletion on kube, stop on CRI). */
-  latency: RunSummary['primaryLatency']['name'];
-  alpha: number;
-  confidence: number;
-  resamples: number;
-  limits: ComparisonLimits;
-  pairs: CellPairComparison[];
-  /** Cells that had no counterpart, and anything else the reader must know to trust the verdicts. */
-  notes: string[];
-  violations: LimitViolation[];
-  exitCode: number;
-}
 
 export function sampleOf(records: readonly PodRecord[]): ComparedSample {
   return {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Comparison } from '../../src/run/compare-runs.js';
+import type { Comparison } from '../../src/results/comparison.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { runCli } from '../helpers/cli.js';
 import { writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';

@@ -8,7 +8,8 @@ import { HistoryStore } from '../../results/history.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun } from '../../run/analyze-run.js';
 import { compareWithHistory, MIN_HISTORY_RUNS } from '../../run/compare-history.js';
-import { compareCells, compareRuns, type Comparison } from '../../run/compare-runs.js';
+import { compareCells, compareRuns } from '../../run/compare-runs.js';
+import type { Comparison } from '../../results/comparison.js';
 
 export interface CompareArgs {
   baseline: string;
