@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       .command('history <db>', 'Print the trend of every scenario/cell recorded with run --history', historyOptions, (args) => {
         exitCode = historyCommand({ db: String(args.db), scenario: args.scenario, html: args.html });
       })
-      .command('compare-history <db> <run>', 'Compare a run with the median of the last N runs of the same scenario/cell', compareHistoryOptions, (args) => {
+      .command('compare-history <db> <run>', 'Compare a run with the last N runs of the same scenario/cell (rank test; verdicts from 39 earlier runs)', compareHistoryOptions, (args) => {
         exitCode = compareHistoryCommand({ ...args, db: String(args.db), run: String(args.run) });
       })
       .command('schema', 'Print the scenario JSON Schema', {}, () => {

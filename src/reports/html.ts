@@ -5,7 +5,7 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
 import { buildChartData } from './html-data.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -87,7 +87,7 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
       ]),
     ),
     `<p class="legend">${h(latencySentence(summary))}</p>`,
-    ...watchGapSentences(summary).map((line) => `<p class="warn">${h(line)}</p>`),
+    ...measurementCaveats(summary).map((line) => `<p class="warn">${h(line)}</p>`),
   );
   const gateRows = summary.cells.flatMap((c) => c.gates.map((g) => [cellLabel(c), h(g.gate), g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>']));
   body.push('<h2>Gates</h2>', gateRows.length ? table(['cell', 'gate', 'measured', 'limit', 'result'], gateRows) : '<p>The scenario sets no gates.</p>');

@@ -2,7 +2,7 @@ import type { RunAnalysis } from '../results/run-analysis.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration } from './format.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -58,7 +58,7 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
     '',
     md(latencySentence(summary)),
     '',
-    ...watchGapSentences(summary).flatMap((line) => [md(line), '']),
+    ...measurementCaveats(summary).flatMap((line) => [md(line), '']),
   );
   const signatureRows = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => [cellLabel(c), md(id), String(n)]));
   for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);

@@ -75,11 +75,22 @@ export function latencySentence(summary: RunSummary): string {
   return `Latency columns: ${summary.primaryLatency.definition}. "no sample": deletions that ended without a measured completion (failed or timed-out stops, deletions inferred at a watch relist); they are counted, never in the percentiles.`;
 }
 
-/** The watch's blind stretches, when there were any (kube runs). */
-export function watchGapSentences(summary: RunSummary): string[] {
+/**
+ * What the reader must know before trusting the figures, in the same words in every report: the
+ * watch's blind stretches (kube), and stops whose lost-exit check could not run (CRI).
+ */
+export function measurementCaveats(summary: RunSummary): string[] {
+  const caveats: string[] = [];
   const { count, inferredDeletions, totalMs } = summary.watchGaps;
-  if (count === 0) return [];
-  return [`The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`];
+  if (count > 0) {
+    caveats.push(`The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`);
+  }
+  for (const cell of summary.cells) {
+    if (cell.stateUnverified > 0) {
+      caveats.push(`${cell.cell}: after ${cell.stateUnverified} stop(s) CRI still said RUNNING but the task pid could not be read, so whether the exit was lost is unknown (state-unverified; not counted as state-mismatch).`);
+    }
+  }
+  return caveats;
 }
 
 /**

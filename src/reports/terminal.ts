@@ -1,6 +1,6 @@
 import type { RunSummary } from '../results/summary.js';
 import { escapeTerminal } from './escape.js';
-import { cellFigureHeaders, cellFigures, ignoredConfigSentences, latencySentence, stuckEvidenceLines, watchGapSentences } from './run-facts.js';
+import { cellFigureHeaders, cellFigures, ignoredConfigSentences, latencySentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
 import { renderTable } from './table.js';
 
 export interface TerminalStyle {
@@ -32,7 +32,7 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   const table = renderTable(['cell', 'settings', 'containerd/runc', ...cellFigureHeaders(summary), 'probe errs'], rows);
   const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
   lines.push(latencySentence(summary));
-  for (const line of watchGapSentences(summary)) lines.push(paint(style, 'yellow', line));
+  for (const line of measurementCaveats(summary)) lines.push(paint(style, 'yellow', line));
   const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
   const gateCount = summary.cells.reduce((n, c) => n + c.gates.length, 0);
   if (gateCount > 0) {

@@ -20,12 +20,14 @@ describe('terminal summary', () => {
       target: 'kube',
       primaryLatency: { name: 'deletion', definition: 'deletion latency = pod DELETED seen on the watch - DELETE sent, per pod' },
       watchGaps: { count: 1, inferredDeletions: 3, totalMs: 1500 },
-      cells: golden.cells.map((c) => ({ ...c, stopLatencyMs: null, latencyMs: deletion, deletionLatencyMs: deletion })),
+      cells: golden.cells.map((c, i) => ({ ...c, stopLatencyMs: null, latencyMs: deletion, deletionLatencyMs: deletion, stateUnverified: i === 0 ? 2 : 0 })),
     };
     const text = renderTerminalSummary(kube, '/runs/x');
     expect(text).to.include('deletion p50 ms');
     expect(text).to.match(/\b3333\b.*\b3700\b.*\b3999\b.*\b4100\b/);
     expect(text).to.include('Latency columns: deletion latency = pod DELETED seen on the watch - DELETE sent');
     expect(text).to.include('The pod watch missed 1 stretch(es) (1500 ms in all) and relisted; 3 deletion(s) inside them were inferred');
+    expect(text).to.include('cell-01: after 2 stop(s) CRI still said RUNNING but the task pid could not be read');
+    expect(text).not.to.include('cell-02: after');
   });
 });
