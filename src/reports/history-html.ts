@@ -6,7 +6,7 @@ import { groupSeries } from './history-series.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 /** Draws one time chart per scenario/cell from the embedded JSON; never writes HTML. */
-const trendScript = String.raw`
+const trendScript = `
 (function () {
   'use strict';
   var series = JSON.parse(document.getElementById('podchurn-history').textContent);

@@ -14,7 +14,10 @@ export function groupSeries(rows: readonly HistoryRow[]): HistorySeries[] {
   for (const row of rows) {
     const key = `${row.scenario}\u0000${row.cellName}\u0000${row.latency}`;
     let entry = series.get(key);
-    if (!entry) series.set(key, (entry = { scenario: row.scenario, cellName: row.cellName, latency: row.latency, rows: [] }));
+    if (!entry) {
+      entry = { scenario: row.scenario, cellName: row.cellName, latency: row.latency, rows: [] };
+      series.set(key, entry);
+    }
     entry.rows.push(row);
   }
   return [...series.values()];

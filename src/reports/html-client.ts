@@ -3,7 +3,7 @@
  * canvases through uPlot; it never writes HTML, so data can never become markup. Plain ES2019
  * without modules, because the file must open from disk in any current browser.
  */
-export const htmlClientScript = String.raw`
+export const htmlClientScript = `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('podchurn-data').textContent);

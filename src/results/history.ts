@@ -97,7 +97,9 @@ export class HistoryStore {
       outcomes: JSON.stringify(c.outcomes),
       latency: summary.primaryLatency.name,
     }));
-    this.db.transaction(() => rows.forEach((row) => insert.run(row)))();
+    this.db.transaction(() => {
+      for (const row of rows) insert.run(row);
+    })();
     return rows.length;
   }
 

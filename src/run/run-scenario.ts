@@ -155,6 +155,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       dir.writeJson('environment', environment);
     } catch (error) {
       // A full disk: the run's own error below says so; cleanup has already run.
+      // biome-ignore lint/correctness/noUnsafeFinally: any other write failure ends the run here, after its cleanup.
       if (!events.failure) throw error;
     }
     events.run('run-end', { status, ...(failure ? { error: failure } : {}) });

@@ -44,7 +44,7 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
     (acc, [path, values]) => acc.flatMap((partial) => values.map((value) => ({ ...partial, [path]: value }))),
     [{}],
   );
-  const width = String(combinations.length).length < 2 ? 2 : String(combinations.length).length;
+  const width = Math.max(2, String(combinations.length).length);
   const cells = combinations.map((combination, index) => {
     const raw = Object.entries(combination).reduce((acc, [path, value]) => withValueAt(acc, path, value), base);
     const parsed = CellSettingsSchema.safeParse(raw, { reportInput: true });

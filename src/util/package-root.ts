@@ -13,7 +13,10 @@ export function packageRoot(): string {
   if (root) return root;
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'podchurn') return (root = dir);
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'podchurn') {
+      root = dir;
+      return root;
+    }
     if (dirname(dir) === dir) throw new Error(`podchurn's package.json was not found above ${fileURLToPath(import.meta.url)}`);
   }
 }

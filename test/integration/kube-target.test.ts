@@ -34,7 +34,7 @@ async function churn(harness: ApiserverHarness, runId: string, fields: Record<st
   const settings = CellSettingsSchema.parse({ holdSeconds: 0, gracePeriodSeconds: 0, ...cellFields, target: apiOnly(harness.kubeconfig, (kube ?? {}) as Record<string, unknown>) });
   const session = await openKubeSession(settings, runId, 1, events, clock, { evidenceDir: join(dir, 'evidence') });
   const target = session.target('cell-01', 1, settings);
-  let cleanup;
+  let cleanup: Awaited<ReturnType<typeof target.cleanup>>;
   try {
     await Promise.all([runChurn({ runId, scenario: 'kt', cellId: 'cell-01', rep: 1, settings }, target, new AbortController().signal), during?.(settings)]);
   } finally {

@@ -43,7 +43,7 @@ describe('kubernetes components from the Go module proxy', function () {
   });
 
   it('records the build in the manifest: go-build with the Go toolchain, 31 staging modules replaced', () => {
-    const manifestPath = join(binaries['kubelet']!, '..', '..', 'manifest.json');
+    const manifestPath = join(binaries.kubelet!, '..', '..', 'manifest.json');
     expect(existsSync(manifestPath)).to.equal(true);
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { source: string; origin: Record<string, string | number> };
     expect(manifest.source).to.equal('go-build');

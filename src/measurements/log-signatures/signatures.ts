@@ -64,7 +64,7 @@ export const signatureCatalog: readonly Signature[] = [
     benignAlone: true,
     // 2.x's sandbox controller logs each exit a second time ("TaskExit event in podsandbox handler",
     // containerd/containerd#11836, #11837): routine noise that must not count as another exit.
-    pattern: new RegExp(`TaskExit event (?!in podsandbox handler).*?(?:ContainerID:|container_id:"?|id:")([0-9a-f]{64})`),
+    pattern: /TaskExit event (?!in podsandbox handler).*?(?:ContainerID:|container_id:"?|id:")([0-9a-f]{64})/,
   },
   {
     id: 'stop-sandbox-failed',

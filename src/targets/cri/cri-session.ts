@@ -118,7 +118,7 @@ async function openExistingEndpoint(
 ): Promise<CriSession> {
   const endpoint = settings.target.endpoint!;
   const client = new CriClient(endpoint);
-  let version;
+  let version: Awaited<ReturnType<CriClient['version']>>;
   try {
     version = await client.version({ timeoutMs: 10_000 });
   } catch (error) {

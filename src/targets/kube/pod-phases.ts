@@ -66,7 +66,10 @@ export class PodPhaseTracker {
     }
     this.uidByPod.set(identity.pod, uid);
     let phases = this.seen.get(uid);
-    if (!phases) this.seen.set(uid, (phases = new Set()));
+    if (!phases) {
+      phases = new Set();
+      this.seen.set(uid, phases);
+    }
     for (const phase of phasesShown(observation)) {
       if (phases.has(phase)) continue;
       phases.add(phase);

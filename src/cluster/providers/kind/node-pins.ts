@@ -1,6 +1,6 @@
 import { InfrastructureError } from '../../../errors.js';
 import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from '../../../runtime/binary-set.js';
-import { parseKey, RuntimeStore, type InstallOptions } from '../../../runtime/store.js';
+import { parseKey, type RuntimeStore, type InstallOptions } from '../../../runtime/store.js';
 import { dockerArgv, outputTail, runTool, runToolOk } from './kind-cli.js';
 
 /**
