@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # containernetworking-plugins: the local cluster's etcd and pod network (the package's etcd service is never used).
 packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config etcd-server containernetworking-plugins)
 # Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand;
-# docker.io, jq: the Docker engine the kind tests run (scripts/docker-engine.sh); debootstrap: offline kind node images.
+# docker.io, jq: the Docker engine the kind tests run (scripts/docker-engine.sh); debootstrap: offline kind node images;
+# shellcheck: actionlint's check of the workflows' run: scripts, and of action.yml's (test/ci/actionlint.test.ts).
 if [[ ${1:-} == --test ]]; then
-  packages+=(chromium libxml2-utils docker.io jq debootstrap)
+  packages+=(chromium libxml2-utils docker.io jq debootstrap shellcheck)
 fi
 
 missing=()
@@ -46,8 +47,9 @@ if [[ ! -f dist/podchurn.cjs.code-cache ]] || [[ -n $(find src proto package-loc
   npm run build --silent
 fi
 
-# Tests only: the kind end-to-end tests need a Docker engine and the pinned kind CLI.
+# Tests only: the kind end-to-end tests need a Docker engine and the pinned kind CLI; the workflow lint, actionlint.
 if [[ ${1:-} == --test ]]; then
   bash scripts/docker-engine.sh start
   bash scripts/kind-tool.sh
+  bash scripts/actionlint-tool.sh >/dev/null
 fi
