@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAnyKey, RuntimeStore } from '../../src/runtime/store.js';
+import { repoRoot } from './cli.js';
 
 /**
  * What a test file needs from the machine, obtained by the file itself through the same code paths a
@@ -13,12 +13,11 @@ import { parseAnyKey, RuntimeStore } from '../../src/runtime/store.js';
 export const KUBERNETES_KEY = 'kubernetes@1.34.4';
 
 /**
- * How long a file's provisioning hook may take: a cold Kubernetes build is about 7 minutes on an
- * idle 2-core machine (docs/RUNTIMES.md), several components cold and a busy machine take longer.
+ * How long a file's provisioning hook may take: a cold Kubernetes build took 749 s and 1216 s on these
+ * 2-core machines under load (docs/results/fresh-cache-tests.md, docs/RUNTIMES.md), and a file may need
+ * several cold components, or the test set-up's Debian packages too.
  */
 export const PROVISION_TIMEOUT_MS = 45 * 60_000;
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function progress(line: string): void {
   process.stderr.write(`    [provision] ${line}\n`);
@@ -65,16 +64,6 @@ export function provisionSetUp(options: { test?: boolean } = {}): (this: Mocha.C
     this.timeout(PROVISION_TIMEOUT_MS);
     await ensureSetUp(options);
   };
-}
-
-/** A Docker engine that answers (scripts/docker-engine.sh start: installs docker.io if needed, starts dockerd unless one answers). */
-export function ensureDockerEngine(): Promise<void> {
-  return runSetupScript('docker-engine.sh', ['start']);
-}
-
-/** The pinned kind CLI on PATH (scripts/kind-tool.sh: built from the Go module proxy once). */
-export function ensureKindCli(): Promise<void> {
-  return runSetupScript('kind-tool.sh');
 }
 
 /** A mocha `before` hook that installs the given store keys, with the time a cold build needs. */
