@@ -6,7 +6,7 @@ import { DEFAULT_KUBERNETES_VERSION } from '../../scenario/schema.js';
 import { describeBuild, totalSeconds, type BuildStep } from '../doctor/build-times.js';
 import { findDockerEngine, findKubeconfig, findProgram, findStoreKey, type Finding } from '../doctor/probes.js';
 
-/** One line of doctor's table: a thing a target or provider needs, and how to get it when it is missing. */
+/** One thing a target or provider needs, as doctor reports it, and how to get it when it is missing. */
 interface Check {
   name: string;
   finding: Finding;
