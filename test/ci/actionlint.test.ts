@@ -56,6 +56,20 @@ describe('workflows and the GitHub Action pass their linters', function () {
     expect(lint.stdout).to.include('input "baseline-commit" is not defined in action "podchurn"');
   });
 
+  it("the README's pipeline example is a workflow actionlint accepts, with the action's inputs", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### In a pipeline'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(example).to.include('uses: OWNER/podchurn@REF');
+    const project = mkdtempSync(join(tmpdir(), 'podchurn-readme-action-'));
+    mkdirSync(join(project, '.github', 'workflows'), { recursive: true });
+    copyFileSync(join(repoRoot, 'action.yml'), join(project, 'action.yml'));
+    writeFileSync(join(project, '.github', 'workflows', 'example.yml'), `name: example\non: push\n${example.replace('OWNER/podchurn@REF', './')}`);
+    expect(spawnSync('git', ['init', '-q', project]).status).to.equal(0);
+    const lint = spawnSync(actionlint, ['.github/workflows/example.yml'], { cwd: project, encoding: 'utf8' });
+    expect(lint.status, lint.stdout).to.equal(0);
+  });
+
   describe('action.yml (actionlint lints workflows, not actions)', () => {
     const action = readActionMetadata();
     const steps = action.runs.steps;
