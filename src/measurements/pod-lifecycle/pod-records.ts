@@ -21,60 +21,98 @@ export function buildPodRecords(
   return fold.finish(primary, limitsFor, forced);
 }
 
-/** A pod's record while its events are still being read. */
-interface PodInProgress {
-  record: PodRecord;
-  /**
-   * First sighting of each phase, in order, kept in flat arrays until the pod is finished: numbers in
-   * an array are stored unboxed, where each one written into `phases` while a million events stream
-   * by was a separate heap object for the collector to move.
-   */
-  kinds: PodEventKind[];
-  monos: number[];
-  walls: number[];
-  /** Data of the pod's first `gone` event (its source tells a watch-observed deletion). */
-  goneData: Record<string, unknown> | undefined;
-  goneSeen: boolean;
-}
+/**
+ * Phase slots per pod: the 19 kinds podchurn writes, with room for a few a newer version may add. A
+ * kind beyond them is written straight into its record (its phase then sits first in `phases`).
+ */
+const phaseSlots = 24;
 
 /**
  * The fold of buildPodRecords, fed one event at a time in file order, so a large events.jsonl can be
  * read as a stream: each event is folded into its pod's record as it is parsed and then dropped,
  * instead of a million events held at once. Records come out in order of each pod's first event.
+ *
+ * The first sighting of each phase is kept in flat typed arrays until the pod is finished, not in the
+ * record: each number written into `phases` as a million events stream by was a heap object for the
+ * collector to move, and on a run of 100,000 pods that was a third of the analysis.
  */
 export class PodRecordFold {
-  private readonly pods = new Map<string, PodInProgress>();
+  private readonly podIndex = new Map<string, number>();
+  private readonly records: PodRecord[] = [];
+  /** Data of each pod's first `gone` event (its source tells a watch-observed deletion). */
+  private readonly goneData: (Record<string, unknown> | undefined)[] = [];
+  private readonly slotOfKind = new Map<string, number>();
+  private readonly kindOfSlot: PodEventKind[] = [];
+  /** Per pod: bit s is set once the kind in slot s was seen. */
+  private seen = new Int32Array(1024);
+  /** Per pod: how many phases were seen; per pod and sighting: the slot, mono and wall time. */
+  private sightings = new Uint8Array(1024);
+  private order = new Uint8Array(1024 * phaseSlots);
+  private monos = new Float64Array(1024 * phaseSlots);
+  private walls = new Float64Array(1024 * phaseSlots);
 
   add(event: PodEvent): void {
-    let pod = this.pods.get(event.pod);
-    if (!pod) {
-      pod = { record: startRecord(event), kinds: [], monos: [], walls: [], goneData: undefined, goneSeen: false };
-      this.pods.set(event.pod, pod);
+    let pod = this.podIndex.get(event.pod);
+    if (pod === undefined) {
+      pod = this.records.length;
+      this.podIndex.set(event.pod, pod);
+      this.records.push(startRecord(event));
+      this.goneData.push(undefined);
+      if (pod === this.seen.length) this.grow();
     }
-    if (event.kind === 'gone' && !pod.goneSeen) {
-      pod.goneSeen = true;
-      pod.goneData = event.data;
+    const record = this.records[pod]!;
+    const slot = this.slotOf(event.kind);
+    if (slot === undefined || typeof event.mono !== 'number' || typeof event.wall !== 'number') {
+      if (record.phases[event.kind] === undefined) {
+        record.phases[event.kind] = event.mono;
+        record.wall[event.kind] = event.wall;
+        if (event.kind === 'gone') this.goneData[pod] = event.data;
+      }
+    } else if ((this.seen[pod]! & (1 << slot)) === 0) {
+      this.seen[pod]! |= 1 << slot;
+      const at = pod * phaseSlots + this.sightings[pod]!++;
+      this.order[at] = slot;
+      this.monos[at] = event.mono;
+      this.walls[at] = event.wall;
+      if (event.kind === 'gone') this.goneData[pod] = event.data;
     }
-    if (!pod.kinds.includes(event.kind)) {
-      pod.kinds.push(event.kind);
-      pod.monos.push(event.mono);
-      pod.walls.push(event.wall);
-    }
-    foldEvent(pod.record, event);
+    foldEvent(record, event);
   }
 
   finish(primary: PrimaryLatency, limitsFor: (cell: string) => OutcomeLimits, forced: ReadonlySet<string> = new Set()): PodRecord[] {
-    const records: PodRecord[] = [];
-    for (const { record, kinds, monos, walls, goneData } of this.pods.values()) {
-      for (let i = 0; i < kinds.length; i++) {
-        record.phases[kinds[i]!] = monos[i];
-        record.wall[kinds[i]!] = walls[i];
+    this.records.forEach((record, pod) => {
+      const base = pod * phaseSlots;
+      for (let at = base; at < base + this.sightings[pod]!; at++) {
+        const kind = this.kindOfSlot[this.order[at]!]!;
+        record.phases[kind] = this.monos[at];
+        record.wall[kind] = this.walls[at];
       }
-      finishRecord(record, goneData, limitsFor(record.cell), forced);
+      finishRecord(record, this.goneData[pod], limitsFor(record.cell), forced);
       record.latencyMs = primary.of(record);
-      records.push(record);
-    }
-    return records;
+    });
+    return this.records;
+  }
+
+  private slotOf(kind: PodEventKind): number | undefined {
+    const slot = this.slotOfKind.get(kind);
+    if (slot !== undefined || this.kindOfSlot.length === phaseSlots) return slot;
+    this.slotOfKind.set(kind, this.kindOfSlot.length);
+    this.kindOfSlot.push(kind);
+    return this.kindOfSlot.length - 1;
+  }
+
+  private grow(): void {
+    const pods = this.seen.length * 2;
+    const larger = <T extends Int32Array | Uint8Array | Float64Array>(from: T, make: (length: number) => T): T => {
+      const to = make(pods * (from.length / this.seen.length));
+      to.set(from);
+      return to;
+    };
+    this.order = larger(this.order, (n) => new Uint8Array(n));
+    this.monos = larger(this.monos, (n) => new Float64Array(n));
+    this.walls = larger(this.walls, (n) => new Float64Array(n));
+    this.sightings = larger(this.sightings, (n) => new Uint8Array(n));
+    this.seen = larger(this.seen, (n) => new Int32Array(n));
   }
 }
 
