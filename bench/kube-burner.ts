@@ -2,20 +2,23 @@
  * Head-to-head at the API level: kube-burner (built from the Go module proxy) vs `podchurn run`,
  * the same create/delete job against the same control plane, rounds alternated. Per round: wall
  * time of the whole job, achieved create and delete rates (both taken the same way, from a watch in
- * this process), client CPU and peak RSS of the tool's process. Writes
- * bench/results/kube-burner.{md,json}. Standalone: `npm run build` first, then
+ * this process), client CPU and peak RSS of the tool's process. Both tools watch and record every
+ * pod: podchurn always does, kube-burner runs its podLatency measurement. After the measured rounds,
+ * one more podchurn run (not counted) is taken under `node --cpu-prof` to say where its CPU goes.
+ * Writes bench/results/kube-burner.{md,json}. Standalone: `npm run build` first, then
  * `node --import tsx bench/kube-burner.ts` (BENCH_RENDER_ONLY=1 re-renders the Markdown from the JSON).
  *
  * The control plane is the local cluster's (Kubernetes 1.34.4 from the runtime store: etcd,
  * kube-apiserver, kube-controller-manager) without scheduler and kubelet, and the controller
  * manager runs only the namespace controller: see `clusterChoice` for why.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { runCliSamplingPeakRss, runSamplingPeakRss, type SampledRun } from './cli-peak-rss.js';
+import { summariseCpuProfile, type CpuProfileSummary } from './cpu-profile-summary.js';
 import { ApiserverHarness } from '../src/cluster/apiserver-harness.js';
 import { controllerManagerArgs } from '../src/cluster/control-plane-args.js';
 import { ManagedProcess } from '../src/cluster/managed-process.js';
@@ -81,6 +84,8 @@ interface RoundResult {
   /** podchurn's own per-pod deletion latency (gone - delete sent); kube-burner measures none. */
   deletionP50Ms: number | null;
   deletionP99Ms: number | null;
+  /** What the tool wrote of its measurements: podchurn its run directory, kube-burner its local indexer's directory. */
+  recorded: { files: number; kb: number };
   leftovers: string[];
 }
 
@@ -232,7 +237,8 @@ function writePodchurnScenario(dir: string, kubeconfig: string, round: number): 
       pods,
       // One batch: every pod created, then every pod deleted, as kube-burner's create job then delete job.
       batchSize: pods,
-      concurrency: podchurnConcurrency,
+      // podchurn refuses a concurrency above batchSize (it would have no effect): small runs (BENCH_KB_PODS) need this.
+      concurrency: Math.min(podchurnConcurrency, pods),
       holdSeconds: 0,
       gracePeriodSeconds: 0,
       requestTimeoutSeconds: 120,
@@ -244,9 +250,12 @@ function writePodchurnScenario(dir: string, kubeconfig: string, round: number): 
 /**
  * kube-burner's config: a create job (N iterations of one pod, all in one namespace per round, no
  * waiting for readiness, since these pods never run) and a delete job that removes the round's pods,
- * then its namespace, waiting for both to go (its default). Everything else it would add is off:
- * image preloading (a DaemonSet), object verification, cleanup of earlier runs, GC, metrics,
- * indexing, measurements.
+ * then its namespace, waiting for both to go (its default). Like podchurn, it watches and records
+ * every pod: its podLatency measurement (a pod informer plus an informer on pod events), kept open
+ * across both jobs (metricsAggregate on the create job, as podchurn's one watch spans the run), its
+ * documents written by the local indexer (podchurn writes events.jsonl and its reports). Everything
+ * else it would add is off: image preloading (a DaemonSet), object verification, cleanup of earlier
+ * runs, GC, Prometheus metrics.
  */
 function writeKubeBurnerConfig(dir: string, round: number, uuid: string): string {
   const settings = podSettings();
@@ -255,7 +264,8 @@ function writeKubeBurnerConfig(dir: string, round: number, uuid: string): string
   writeFileSync(join(dir, 'pod.yaml'), stringify(template));
   const selector = { 'kube-burner.io/uuid': uuid };
   const config = {
-    global: { gc: false, measurements: [] },
+    global: { gc: false, measurements: [{ name: 'podLatency' }] },
+    metricsEndpoints: [{ indexer: { type: 'local', metricsDirectory: join(dir, 'kube-burner-metrics') } }],
     jobs: [
       {
         name: 'create-pods',
@@ -271,6 +281,7 @@ function writeKubeBurnerConfig(dir: string, round: number, uuid: string): string
         verifyObjects: false,
         errorOnVerify: false,
         cleanup: false,
+        metricsAggregate: true,
         objects: [{ objectTemplate: 'pod.yaml', replicas: 1 }],
       },
       {
@@ -302,6 +313,14 @@ async function leftovers(api: CoreV1Api): Promise<string[]> {
   ];
 }
 
+/** Files and size under a directory (none when it does not exist). */
+function recordedIn(dir: string): { files: number; kb: number } {
+  if (!existsSync(dir)) return { files: 0, kb: 0 };
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  const bytes = files.reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
+  return { files: files.length, kb: round1(bytes / 1024) };
+}
+
 /** podchurn's own deletion latency percentiles from the run's summary.json. */
 function podchurnDeletionLatency(reportsDir: string): { p50: number | null; p99: number | null } {
   const [runId] = readdirSync(reportsDir);
@@ -310,7 +329,17 @@ function podchurnDeletionLatency(reportsDir: string): { p50: number | null; p99:
   return { p50: latency ? round1(latency.p50) : null, p99: latency ? round1(latency.p99) : null };
 }
 
-async function runRound(tool: Tool, round: number, work: string, kubeconfig: string, kubeBurner: string): Promise<RoundResult> {
+/**
+ * The profiled run starts the compiled but unbundled CLI (dist/cli/main.js) so that each function's
+ * module is known, with the flag bin/podchurn.js sets for `run`; the work per pod and per event is
+ * the same code as the bundle's.
+ */
+function runPodchurn(scenario: string, reportsDir: string, profileDir: string | undefined): Promise<SampledRun> {
+  if (!profileDir) return runCliSamplingPeakRss(['run', scenario, '--reports-dir', reportsDir]);
+  return runSamplingPeakRss(process.execPath, ['--optimize-for-size', '--cpu-prof', '--cpu-prof-dir', profileDir, 'dist/cli/main.js', 'run', scenario, '--reports-dir', reportsDir]);
+}
+
+async function runRound(tool: Tool, round: number, work: string, kubeconfig: string, kubeBurner: string, profileDir?: string): Promise<RoundResult> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const api = kc.makeApiClient(CoreV1Api);
@@ -325,7 +354,7 @@ async function runRound(tool: Tool, round: number, work: string, kubeconfig: str
   let run: SampledRun;
   const spawnedAt = performance.now();
   if (tool === 'podchurn') {
-    run = await runCliSamplingPeakRss(['run', writePodchurnScenario(dir, kubeconfig, round), '--reports-dir', reportsDir]);
+    run = await runPodchurn(writePodchurnScenario(dir, kubeconfig, round), reportsDir, profileDir);
   } else {
     const config = writeKubeBurnerConfig(dir, round, uuid);
     run = await runSamplingPeakRss(kubeBurner, ['init', '-c', config, '--uuid', uuid, '--kubeconfig', kubeconfig, '--skip-log-file'], { cwd: dir, logFile: join(dir, 'kube-burner.log') });
@@ -359,6 +388,7 @@ async function runRound(tool: Tool, round: number, work: string, kubeconfig: str
     load1Before,
     deletionP50Ms: latency.p50,
     deletionP99Ms: latency.p99,
+    recorded: recordedIn(tool === 'podchurn' ? reportsDir : join(dir, 'kube-burner-metrics')),
     leftovers: await leftovers(api),
   };
   if (run.exitCode !== 0 && tool === 'kube-burner') process.stderr.write(readFileSync(join(dir, 'kube-burner.log'), 'utf8').slice(-3000));
@@ -391,6 +421,10 @@ interface BenchResults {
   burst: number;
   rounds: number;
   runs: RoundResult[];
+  /** Lowest and highest of each tool's rounds (the machine is shared: the spread is part of the figure). */
+  spread: Record<Tool, { wallS: [number, number]; cpuS: [number, number]; peakRssMb: [number, number] }>;
+  /** One more podchurn run under `node --cpu-prof`, not counted above. */
+  profile: { run: RoundResult; summary: CpuProfileSummary } | null;
   medians: Record<Tool, ToolSummary>;
   /** podchurn / kube-burner of each median (wall, span, CPU, RSS: lower is better; rates: higher is better). */
   ratio: ToolSummary;
@@ -412,6 +446,11 @@ function summarise(runs: RoundResult[]): ToolSummary {
   };
 }
 
+function spreadOf(runs: RoundResult[]): BenchResults['spread'][Tool] {
+  const range = (pick: (r: RoundResult) => number): [number, number] => [Math.min(...runs.map(pick)), Math.max(...runs.map(pick))];
+  return { wallS: range((r) => r.wallS), cpuS: range((r) => r.cpuS), peakRssMb: range((r) => r.peakRssMb) };
+}
+
 function ratioOf(a: ToolSummary, b: ToolSummary): ToolSummary {
   const r = (x: number, y: number) => round1(x / y, 3);
   return {
@@ -426,12 +465,34 @@ function ratioOf(a: ToolSummary, b: ToolSummary): ToolSummary {
   };
 }
 
+/** podchurn's side once more under the profiler (round number rounds + 1, not counted in the medians). */
+async function profiledRun(work: string, kubeconfig: string): Promise<BenchResults['profile']> {
+  const profileDir = join(work, 'cpu-profile');
+  const run = await runRound('podchurn', rounds + 1, work, kubeconfig, '', profileDir);
+  const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+  return file ? { run, summary: summariseCpuProfile(join(profileDir, file)) } : null;
+}
+
+/** BENCH_KB_ROUNDS=0: only podchurn's profiled run, no peer; the .cpuprofile is kept for a closer look. */
+async function profileOnly(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));
+  const controlPlane = await startControlPlane(work);
+  try {
+    process.stdout.write(`${JSON.stringify(await profiledRun(work, controlPlane.kubeconfig), null, 2)}\n`);
+  } finally {
+    await controlPlane.stop();
+    process.stderr.write(`kube-burner bench: profile kept in ${work}/cpu-profile\n`);
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync('dist/podchurn.cjs')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
+  if (rounds === 0) return profileOnly();
   const build = await buildKubeBurner(kubeBurnerVersion);
   process.stderr.write(`kube-burner ${kubeBurnerVersion} ready (${build.toolchain}, ${build.buildSeconds} s)\n`);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));
   const runs: RoundResult[] = [];
+  let profile: BenchResults['profile'] = null;
   let controlPlane: ControlPlane | undefined;
   try {
     controlPlane = await startControlPlane(work);
@@ -439,6 +500,7 @@ async function main(): Promise<void> {
       // podchurn, kube-burner, podchurn, kube-burner, ...: both see the same drift in machine load.
       for (const tool of ['podchurn', 'kube-burner'] as const) runs.push(await runRound(tool, round, work, controlPlane.kubeconfig, build.binary));
     }
+    if (process.env.BENCH_KB_PROFILE !== '0') profile = await profiledRun(work, controlPlane.kubeconfig);
   } finally {
     await controlPlane?.stop();
     if (runs.every((r) => r.exitCode === 0)) rmSync(work, { recursive: true, force: true });
@@ -460,7 +522,7 @@ async function main(): Promise<void> {
       revision: build.revision,
       toolchain: build.toolchain,
       build: `\`go mod download\` of the exact version from the Go module proxy (it refuses to list this module's versions; v${kubeBurnerVersion} is the newest release tag upstream); a wrapper module under the podchurn cache (build/kube-burner@VERSION) requires it and repeats its k8s.io replace directives; \`go build -trimpath\` of ${kubeBurnerModule}/cmd/kube-burner, CGO off, GOTOOLCHAIN=local; binary in bench/kube-burner@VERSION`,
-      config: `\`kube-burner init -c <config> --uuid <id> --kubeconfig <file> --skip-log-file\`; create job: jobIterations ${pods}, 1 replica, one namespace (namespacedIterations false), qps/burst ${qps}/${burst}, podWait false, waitWhenFinished false, preLoadImages false, verifyObjects false, cleanup false; delete job: Pods then the Namespace by the run's kube-burner.io/uuid label, qps/burst ${qps}/${burst}, waitForDeletion true (its List poll every 2 s); gc off, no measurements, no metrics endpoints, no indexer`,
+      config: `\`kube-burner init -c <config> --uuid <id> --kubeconfig <file> --skip-log-file\`; create job: jobIterations ${pods}, 1 replica, one namespace (namespacedIterations false), qps/burst ${qps}/${burst}, podWait false, waitWhenFinished false, preLoadImages false, verifyObjects false, cleanup false; delete job: Pods then the Namespace by the run's kube-burner.io/uuid label, qps/burst ${qps}/${burst}, waitForDeletion true (its List poll every 2 s); measurements: podLatency (global), kept open across both jobs by metricsAggregate on the create job; indexer: local (its metrics directory); gc off, no Prometheus endpoints`,
     },
     podchurn: { version: packageVersion, args: `podchurn run <scenario>: kube target, waitFor created, qps ${qps}, burst ${burst}, one batch of ${pods}, concurrency ${podchurnConcurrency}, hold 0, grace 0 (the built CLI, dist/)` },
     pods,
@@ -468,6 +530,8 @@ async function main(): Promise<void> {
     burst,
     rounds,
     runs,
+    spread: { podchurn: spreadOf(byTool('podchurn')), 'kube-burner': spreadOf(byTool('kube-burner')) },
+    profile,
     medians,
     ratio: ratioOf(medians.podchurn, medians['kube-burner']),
     podchurnDeletionLatencyMs: {
@@ -496,13 +560,15 @@ function verdicts(results: BenchResults): string[] {
   const rate = (r: number) => (r >= 1 ? `podchurn ${pct(r)} higher` : `podchurn ${pct(r)} **lower**`);
   const { qps, burst, pods } = results;
   const met = (ok: boolean) => (ok ? 'met' : '**NOT met**');
+  const range = ([low, high]: [number, number]) => `${low}-${high}`;
+  const cost = (r: number) => `target podchurn no higher: ${met(r <= 1)}`;
   return [
     `- Wall time of the whole job: ${p.wallS} s vs ${k.wallS} s, ratio ${ratio.wallS}: ${time(ratio.wallS)} (target: podchurn not slower: ${met(ratio.wallS <= 1)}).`,
     `- First pod created -> last pod gone: ${p.podSpanS} s vs ${k.podSpanS} s, ratio ${ratio.podSpanS}: ${time(ratio.podSpanS)} (${met(ratio.podSpanS <= 1)}).`,
     `- Outside the pods: start -> first pod ${p.startToFirstPodS} s vs ${k.startToFirstPodS} s (podchurn is a Node process loading its bundled CLI from V8's code cache, a Go binary starts at once); last pod gone -> exit ${p.lastPodToExitS} s vs ${k.lastPodToExitS} s (both delete their namespace and wait for the namespace controller to remove it: podchurn reads it every 100 ms, kube-burner lists every 2 s; podchurn then runs its leak check, analysis and reports).`,
     `- Create rate: ${p.createsPerS}/s vs ${k.createsPerS}/s (ratio ${ratio.createsPerS}: ${rate(ratio.createsPerS)}); delete rate: ${p.deletesPerS}/s vs ${k.deletesPerS}/s (ratio ${ratio.deletesPerS}: ${rate(ratio.deletesPerS)}). Both stay on the configured limit, and both start each phase with a full bucket (kube-burner a new limiter per job, podchurn fills its bucket when a phase starts), which lets the first ${burst} requests go at once: ${round1(((pods - 1) / (pods - burst)) * qps, 2)}/s is the expected rate for both.`,
-    `- Client CPU: ${p.cpuS} s vs ${k.cpuS} s (ratio ${ratio.cpuS}); peak RSS: ${p.peakRssMb} MB vs ${k.peakRssMb} MB (ratio ${ratio.peakRssMb}). podchurn's figures include Node start-up, its own watch and per-pod phase tracking, per-pod event recording (events.jsonl), analysis and the reports (summary.json, report.md/html, junit.xml); kube-burner, with measurements off, keeps no per-pod record.`,
-    `- Deletion latency: podchurn measures it per pod (gone - delete sent): median of the rounds' p50 **${results.podchurnDeletionLatencyMs.p50} ms**, p99 **${results.podchurnDeletionLatencyMs.p99} ms** (grace 0, no kubelet: this is the API's own delete path; the first ${burst} deletes of the phase reach the API together, which sets its tail). kube-burner measures none: its delete job sends the deletes and then polls List every 2 s until nothing is left, and it records no per-pod times for it.`,
+    `- Client CPU: ${p.cpuS} s vs ${k.cpuS} s (ratio ${ratio.cpuS}; rounds ${range(results.spread.podchurn.cpuS)} vs ${range(results.spread['kube-burner'].cpuS)}): ${cost(ratio.cpuS)}; peak RSS: ${p.peakRssMb} MB vs ${k.peakRssMb} MB (ratio ${ratio.peakRssMb}; rounds ${range(results.spread.podchurn.peakRssMb)} vs ${range(results.spread['kube-burner'].peakRssMb)}): ${cost(ratio.peakRssMb)}. Wall time rounds: ${range(results.spread.podchurn.wallS)} vs ${range(results.spread['kube-burner'].wallS)}. Both watch and record every pod: podchurn its own watch, per-pod phase tracking and event recording (events.jsonl), then analysis and the reports (summary.json, report.md/html, junit.xml), plus Node start-up; kube-burner its podLatency measurement (a pod informer and a pod-event informer, one record per pod in memory, quantiles at the end, documents to its local indexer).`,
+    `- Deletion latency: podchurn measures it per pod (gone - delete sent): median of the rounds' p50 **${results.podchurnDeletionLatencyMs.p50} ms**, p99 **${results.podchurnDeletionLatencyMs.p99} ms** (grace 0, no kubelet: this is the API's own delete path; the first ${burst} deletes of the phase reach the API together, which sets its tail). kube-burner's podLatency measures creation -> scheduled / initialized / containers ready / ready per pod, not deletion, and indexes a pod's document only once it was Ready: these pods never run, so it records every pod but indexes no latency; its delete job sends the deletes and then polls List every 2 s until nothing is left.`,
   ];
 }
 
@@ -545,7 +611,23 @@ function renderMarkdown(results: BenchResults): string {
     ...verdicts(results),
     `- Load average (1 min) before the runs: first ${results.loadAverage.first}, last ${results.loadAverage.last}, highest ${results.loadAverage.max}.`,
     '',
+    ...profileSection(results.profile),
   ].join('\n');
+}
+
+/** Where podchurn's CPU goes: self time by module and by function, from the extra profiled run. */
+function profileSection(profile: BenchResults['profile']): string[] {
+  if (!profile) return [];
+  const { run, summary } = profile;
+  const table = (title: string, rows: CpuProfileSummary['byModule']) => [`| ${title} | self ms | % of busy |`, '|---|---|---|', ...rows.map((r) => `| ${r.name.replaceAll('|', '\\|')} | ${r.selfMs} | ${r.percent} |`), ''];
+  return [
+    '## Where podchurn\'s CPU goes',
+    '',
+    `One more podchurn run after the rounds above, not counted in them: the same job under \`node --cpu-prof\` (the compiled, unbundled CLI, dist/cli/main.js, so each function's module is known; \`--optimize-for-size\` as bin/podchurn.js sets it). That run: wall ${run.wallS} s, CPU ${run.cpuS} s (the profiler's own cost included), peak RSS ${run.peakRssMb} MB, load ${run.load1Before}. The main thread was busy ${round1(summary.busyMs / 1000, 2)} s of the profile and idle ${round1(summary.idleMs / 1000, 2)} s; the rest of the process's CPU is other threads (V8's concurrent compiler and collector, libuv's pool). Self time, largest first: \`(garbage collector)\` is V8's collection on the main thread, \`(program)\` native work outside any JavaScript function (parsing, compiling, I/O callbacks' native side).`,
+    '',
+    ...table('module', summary.byModule),
+    ...table('function (module:line)', summary.byFunction),
+  ];
 }
 
 if (process.env.BENCH_RENDER_ONLY === '1') writeResults(JSON.parse(readFileSync('bench/results/kube-burner.json', 'utf8')) as BenchResults);
