@@ -128,6 +128,16 @@ describe('the GitHub Action (action.yml) run step by step against real podchurn 
     expect(run.outputs).to.include({ 'exit-code': '0', verdict: 'passed' });
   });
 
+  it('a regression limit compare refuses makes the job exit 2 even though the run passed, after the run directory and report are kept', () => {
+    const run = runComposite(action, { ...common, 'baseline-run': firstRunDir, 'max-regression': 'p99=often' }, options);
+    expect(step(run, 'run').outcome).to.equal('success');
+    expect(step(run, 'compare').stderr).to.include('p99=often');
+    const runDir = run.outputs['run-dir']!;
+    expect(run.summary).to.include(readFileSync(join(runDir, 'report.md'), 'utf8'));
+    expect(step(run, 'Upload the run directory').with).to.deep.include({ path: runDir });
+    expect(run.outputs).to.include({ 'exit-code': '2', verdict: 'bad-input', comparison: 'none' });
+  });
+
   it('refuses bad input with exit code 2 before anything runs, and still reaches the artifact and gate steps', () => {
     const both = runComposite(action, { ...common, 'baseline-run': reportsDir, 'history-cache-key': 'k' }, options);
     expect(step(both, 'check').outcome).to.equal('failure');
