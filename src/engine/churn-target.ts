@@ -27,6 +27,11 @@ export interface ChurnTarget {
   deletePod(pod: PodPlan, signal: AbortSignal): Promise<void>;
   /** Called before the creates (or the deletes) of a cycle start; a target may reset its pacing here. */
   beginPhase?(phase: 'create' | 'delete'): void;
+  /**
+   * Called when a cycle's pods are ready and its hold has passed, before its deletes: the moment a
+   * scenario's runtime step happens. Resolves when whatever the target does there is done.
+   */
+  afterHold?(cycle: number, signal: AbortSignal): Promise<void>;
   /** Removes everything labelled with this run, forcing where needed, and checks for leftovers. */
   cleanup(): Promise<CleanupReport>;
 }

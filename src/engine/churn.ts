@@ -76,6 +76,8 @@ export async function runChurn(plan: ChurnPlan, target: ChurnTarget, signal: Abo
     await inBatches(pods, (pod) => target.createPod(pod, signal));
     await sleep(settings.holdSeconds * 1000, signal);
     if (signal.aborted) return;
+    await target.afterHold?.(cycle, signal);
+    if (signal.aborted) return;
     target.beginPhase?.('delete');
     await inBatches(pods, (pod) => target.deletePod(pod, signal));
   }

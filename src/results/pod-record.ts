@@ -29,5 +29,9 @@ export interface PodRecord {
   errors: { phase: string; code: string; message: string; infrastructure: boolean }[];
   probeCounts: Record<string, number>;
   probeErrorsDuringStop: number;
+  /** CRI, a containerd podchurn started: the shim process serving the pod, measured (its executable and what `-v` reported). */
+  shim?: { pid: number; exe: string; version: string };
+  /** In a scenario with a runtimeStep: whether the pod's creation started before or after the step. */
+  createdRelativeToStep?: 'before' | 'after';
   outcome: Outcome;
 }

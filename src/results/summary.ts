@@ -70,7 +70,26 @@ export interface CellSummary {
    * state-unverified): neither a lost exit nor ruled out, so never counted as state-mismatch.
    */
   stateUnverified: number;
+  /**
+   * CRI on a containerd podchurn started: pods grouped by the shim version measured from each pod's
+   * shim process and, with a runtimeStep, by whether they were created before or after the step,
+   * with their lost exits. Absent when no pod's shim was measured and no step ran.
+   */
+  byShim?: ShimGroup[];
   gates: GateResult[];
+}
+
+/** One group of CellSummary.byShim. */
+export interface ShimGroup {
+  /** What the serving shim's `-v` reported; `unmeasured` when its process was not found. */
+  shimVersion: string;
+  /** Present only in a cell with a runtimeStep. */
+  createdRelativeToStep?: 'before' | 'after';
+  pods: number;
+  stops: number;
+  /** Stops that never returned (DEADLINE_EXCEEDED, as per1000Stops.stuck counts them) and, of those, the ones the pid check proved lost (state-mismatch). */
+  stuck: number;
+  stateMismatch: number;
 }
 
 /**

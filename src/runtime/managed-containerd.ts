@@ -110,17 +110,24 @@ export class ManagedContainerd {
     return result.exitCode === 0 ? result.stdout : `config dump failed (exit ${result.exitCode}): ${result.stderr}`;
   }
 
+  /**
+   * Stops the daemon process only, as a node upgrade does (systemd's KillMode=process): its shims, and
+   * so the running containers, stay up for the next daemon on the same root, state and socket to adopt.
+   */
+  async handOver(): Promise<void> {
+    this.stopping = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const exited = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
+    if (!exited) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
   /** Stops the daemon, then its shims, mounts, cgroups and directories: nothing of it stays behind. */
   async stop(): Promise<TeardownReport> {
-    this.stopping = true;
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      const exited = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!exited) {
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
+    await this.handOver();
     // Shims outlive their daemon by design; ours are found by the socket address they were given.
     const shims = await pidsWithCommandLine(['-address', this.socket]);
     for (const pid of shims) {

@@ -121,6 +121,22 @@ function cellValueProblem(settings: CellSettings, written: ReadonlySet<string>):
   if (settings.target.type === 'kube' && execProbe.enabled && written.has('execProbe.periodMs') && execProbe.periodMs % 1000 !== 0) {
     return `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole seconds. Use a multiple of 1000.`;
   }
+  return runtimeStepProblem(settings);
+}
+
+/** A runtime step replaces the containerd podchurn started: there must be one, and a cycle for it to happen in. */
+function runtimeStepProblem(settings: CellSettings): string | undefined {
+  const step = settings.runtimeStep;
+  if (!step) return undefined;
+  if (settings.target.type === 'kube') {
+    return 'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an in-place step there is not supported. Remove runtimeStep, or use target.type: cri.';
+  }
+  if (settings.target.endpoint) {
+    return 'runtimeStep cannot be honoured with target.endpoint: podchurn did not start that runtime and cannot replace it. Remove target.endpoint (podchurn then starts runtime.containerd and replaces it), or remove runtimeStep.';
+  }
+  if (step.afterCycleHold > settings.cycles) {
+    return `runtimeStep.afterCycleHold ${step.afterCycleHold} is after the last cycle (cycles ${settings.cycles}), so the step would never happen. Set afterCycleHold to at most cycles.`;
+  }
   return undefined;
 }
 

@@ -102,6 +102,18 @@ export const RuntimeSchema = z
   })
   .strict();
 
+export const RuntimeStepSchema = z
+  .object({
+    afterCycleHold: positiveInt.describe('The cycle whose pods are running when the step happens: after its hold, before its deletes'),
+    containerd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Runtime-store key of the containerd the daemon is replaced with; default: runtime.containerd (a plain restart)'),
+    runc: z.string().min(1).optional().describe('Runtime-store key of the runc swapped in; default: runtime.runc'),
+  })
+  .strict();
+
 export const DEFAULT_KUBERNETES_VERSION = '1.34.4';
 
 export const ClusterSchema = z
@@ -173,6 +185,9 @@ export const CellSettingsSchema = z
     execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }).describe(
       'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs them unless enabled is false',
     ),
+    runtimeStep: RuntimeStepSchema.optional().describe(
+      'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and the new pin started on the same root, state and socket; running pods keep their old shims',
+    ),
     cluster: ClusterSchema.optional().describe('Bring up (or attach to) a cluster for a kube target; runtime.containerd/runc pin its node runtime'),
   })
   .strict();
@@ -206,6 +221,7 @@ export type Workload = z.infer<typeof WorkloadSchema>;
 export type ExecProbe = z.infer<typeof ExecProbeSchema>;
 export type KubeTargetSettings = z.infer<typeof KubeTargetSchema>;
 export type ClusterSettings = z.infer<typeof ClusterSchema>;
+export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
 
 /**
  * The grace period a deletion is sent with: kube.deleteGracePeriodSeconds when a kube target sets

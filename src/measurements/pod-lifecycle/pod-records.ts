@@ -140,6 +140,10 @@ function foldEvent(record: PodRecord, event: PodEvent): void {
   // The CRI target names the container when it is created, the kube target when the watch sees it running.
   if (typeof data.containerId === 'string' && !record.containerId) record.containerId = data.containerId;
   switch (event.kind) {
+    case 'ready':
+      if (isShimReading(data.shim)) record.shim = { pid: data.shim.pid, exe: data.shim.exe, version: data.shim.version };
+      if (data.createdRelativeToStep === 'before' || data.createdRelativeToStep === 'after') record.createdRelativeToStep = data.createdRelativeToStep;
+      break;
     case 'terminated':
       record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
       break;
@@ -165,6 +169,12 @@ function foldEvent(record: PodRecord, event: PodEvent): void {
     default:
       break;
   }
+}
+
+function isShimReading(value: unknown): value is { pid: number; exe: string; version: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const shim = value as Record<string, unknown>;
+  return typeof shim.pid === 'number' && typeof shim.exe === 'string' && typeof shim.version === 'string';
 }
 
 function finishRecord(record: PodRecord, goneData: Record<string, unknown> | undefined, limits: OutcomeLimits, forced: ReadonlySet<string>): void {

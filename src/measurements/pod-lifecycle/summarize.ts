@@ -2,7 +2,7 @@ import type { Finding } from '../../results/finding.js';
 import { countBySignature } from '../log-signatures/log-scan.js';
 import type { Cell } from '../../scenario/matrix.js';
 import { effectiveGraceSeconds, type Gates } from '../../scenario/schema.js';
-import type { CellSummary } from '../../results/summary.js';
+import type { CellSummary, ShimGroup } from '../../results/summary.js';
 import { evaluateGates } from './gates.js';
 import { latencyStats } from '../../stats/percentiles.js';
 import { outcomes, type Outcome, type PodRecord } from '../../results/pod-record.js';
@@ -70,6 +70,27 @@ export function summarizeCell(
       stateMismatch: perThousand(records.filter((r) => r.phases['state-mismatch'] !== undefined).length),
     },
     stateUnverified: records.filter((r) => r.phases['state-unverified'] !== undefined).length,
+    ...shimGroups(records),
     gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };
+}
+
+/** Pods and lost exits per measured shim version (and side of a runtime step); nothing when nothing was measured. */
+function shimGroups(records: readonly PodRecord[]): { byShim?: ShimGroup[] } {
+  if (!records.some((r) => r.shim !== undefined || r.createdRelativeToStep !== undefined)) return {};
+  const groups = new Map<string, ShimGroup>();
+  for (const record of records) {
+    const shimVersion = record.shim?.version ?? 'unmeasured';
+    const key = `${shimVersion}\0${record.createdRelativeToStep ?? ''}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { shimVersion, ...(record.createdRelativeToStep ? { createdRelativeToStep: record.createdRelativeToStep } : {}), pods: 0, stops: 0, stuck: 0, stateMismatch: 0 };
+      groups.set(key, group);
+    }
+    group.pods++;
+    if (record.phases['delete-sent'] !== undefined) group.stops++;
+    if (record.stopFailure?.code === 'DEADLINE_EXCEEDED') group.stuck++;
+    if (record.phases['state-mismatch'] !== undefined) group.stateMismatch++;
+  }
+  return { byShim: [...groups.values()] };
 }

@@ -1,4 +1,4 @@
-import { describeCause } from '../../errors.js';
+import { InfrastructureError, describeCause } from '../../errors.js';
 import type { TargetDriver } from '../target.js';
 import { openCriSession, runtimeKey } from './cri-session.js';
 import { CriTarget } from './cri-target.js';
@@ -25,13 +25,17 @@ export const criDriver: TargetDriver = {
       context.events.run('runtime-exited', { reason, runtime: record.instance });
       context.onDied(reason);
     });
+    // A stepped runtime no longer runs the pins its key names: the next cell or repetition gets a fresh one.
+    let stepped = false;
     return {
-      key: session.key,
+      get key() {
+        return stepped ? `${session.key}#stepped` : session.key;
+      },
       instance: record.instance,
       addCell(cellId) {
         if (!record.cells.includes(cellId)) record.cells.push(cellId);
       },
-      target: (_cellId, _rep, cellSettings) =>
+      target: (cellId, _rep, cellSettings) =>
         new CriTarget({
           client: session.client,
           events: context.events,
@@ -41,6 +45,21 @@ export const criDriver: TargetDriver = {
           cgroupParent: session.cgroupParent,
           // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
           runtimeReturnMs: record.managed ? 0 : 30_000,
+          shimAddress: record.managed ? record.endpoint : undefined,
+          runtimeStep: cellSettings.runtimeStep && {
+            afterCycleHold: cellSettings.runtimeStep.afterCycleHold,
+            perform: async () => {
+              if (!session.step) throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');
+              const to = { containerd: cellSettings.runtimeStep?.containerd ?? cellSettings.runtime.containerd, runc: cellSettings.runtimeStep?.runc ?? cellSettings.runtime.runc };
+              stepped = true;
+              const startedAt = context.clock.now();
+              const result = await session.step(to);
+              context.events.run('runtime-step', { runtime: record.instance, afterCycleHold: cellSettings.runtimeStep?.afterCycleHold, startedAt, ...result }, cellId);
+              record.notes.push(
+                `Runtime step in ${cellId}: containerd ${result.from.measured.containerd} (shim ${result.from.measured.shim}, runc ${result.from.measured.runc}) replaced in place by ${result.to.measured.containerd} (shim ${result.to.measured.shim}, runc ${result.to.measured.runc}); running shims were left alone.`,
+              );
+            },
+          },
         }),
       async close() {
         const teardown = (await session.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {

@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import { CriClient } from '../../cri/client.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
 import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../images/builtin-images.js';
-import { measureVersions } from '../../runtime/binary-set.js';
+import { measureVersions, type MeasuredVersions } from '../../runtime/binary-set.js';
 import type { RuntimeRecord } from '../../results/environment.js';
 import { canLowerOomScoreAdj } from '../../runtime/host.js';
 import { ManagedContainerd, type TeardownReport } from '../../runtime/managed-containerd.js';
-import { removeEmptyCgroupTree } from '../../runtime/mounts.js';
+import { pidsWithCommandLine, removeEmptyCgroupTree } from '../../runtime/mounts.js';
 import { RuntimeStore } from '../../runtime/store.js';
 import type { CellSettings } from '../../scenario/schema.js';
 import { runtimeRootBase, runtimeStateBase } from '../../util/dirs.js';
 import { whichProgram } from '../../util/exec.js';
+import { sleep } from '../../util/clock.js';
 
 /** A CRI endpoint ready for churn: either a containerd podchurn started, or one the user pointed at. */
 export interface CriSession {
@@ -21,7 +22,22 @@ export interface CriSession {
   workloadImage: string;
   /** Resolves with a reason if the runtime goes away on its own; never resolves otherwise. */
   died: Promise<string>;
+  /**
+   * A managed runtime only: replaces the daemon in place with another pin (or the same one: a
+   * restart), leaving running shims alone. Resolves once the new daemon answers on the same socket.
+   */
+  step?(to: { containerd: string; runc: string }): Promise<RuntimeStepResult>;
   close(): Promise<TeardownReport | undefined>;
+}
+
+/** What a runtime step replaced: versions measured from the binaries before and after. */
+export interface RuntimeStepResult {
+  from: { containerdKey: string; runcKey: string; measured: MeasuredVersions; daemonPid: number | undefined };
+  to: { containerdKey: string; runcKey: string; measured: MeasuredVersions; daemonPid: number | undefined; criRuntimeVersion: string; configVersion: number };
+  /** Daemon stopped -> new daemon ready over CRI, ms. */
+  downtimeMs: number;
+  /** Pids of this runtime's shims still running once the new daemon answers: the step leaves them alone. */
+  shimPidsAfter: number[];
 }
 
 /** Cells that share this key share one runtime instance. */
@@ -52,7 +68,7 @@ export async function openCriSession(
     notes.push('restrict_oom_score_adj = true was set automatically: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE), and every sandbox would fail without it.');
   }
   const logFile = join(runDir, 'logs', `containerd-${instanceNumber}.log`);
-  const daemon = await ManagedContainerd.start({
+  const daemonOptions = {
     binaries,
     instance,
     rootBase: runtimeRootBase(),
@@ -62,15 +78,25 @@ export async function openCriSession(
     restrictOomScoreAdj: restrict,
     sandboxImage: PAUSE_IMAGE,
     cgroupParent,
-  });
+  };
+  // A runtime step swaps the daemon; whichever one runs now is the one teardown stops.
+  let daemon = await ManagedContainerd.start(daemonOptions);
   const client = new CriClient(daemon.socket);
   try {
     await importImages(binaries.ctr, daemon.socket, [workload, pause]);
     const [measured, version] = await Promise.all([measureVersions(binaries), client.version()]);
-    const died = daemon.exited.then(async (exit) => {
-      if (daemon.isStopping) return new Promise<string>(() => undefined);
-      return `containerd (pid ${daemon.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`}). Last log lines:\n${await daemon.logTail(10)}`;
+    let reportDeath: (reason: string) => void = () => undefined;
+    const died = new Promise<string>((resolve) => {
+      reportDeath = resolve;
     });
+    const watch = (watched: ManagedContainerd) =>
+      void watched.exited.then(async (exit) => {
+        // A daemon handed over in a step, or stopped at teardown, ended on purpose.
+        if (watched.isStopping) return;
+        reportDeath(`containerd (pid ${watched.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`}). Last log lines:\n${await watched.logTail(10)}`);
+      });
+    watch(daemon);
+    let current = { binaries, measured };
     return {
       key: runtimeKey(settings),
       client,
@@ -98,6 +124,25 @@ export async function openCriSession(
         configFile: daemon.configFile,
         cells: [],
       },
+      async step(to) {
+        const next = await new RuntimeStore().resolveBinarySet(to.containerd, to.runc, { autoInstall: true, onProgress: onNotice });
+        const nextMeasured = await measureVersions(next);
+        const started = performance.now();
+        const fromPid = daemon.pid;
+        await daemon.handOver();
+        daemon = await ManagedContainerd.start({ ...daemonOptions, binaries: next });
+        watch(daemon);
+        // The shared client reconnects to the same socket; wait until it has, so no pod call meets a stale channel.
+        const nextVersion = await awaitAnswer(client);
+        const result: RuntimeStepResult = {
+          from: { containerdKey: current.binaries.containerdKey, runcKey: current.binaries.runcKey, measured: current.measured, daemonPid: fromPid },
+          to: { containerdKey: next.containerdKey, runcKey: next.runcKey, measured: nextMeasured, daemonPid: daemon.pid, criRuntimeVersion: nextVersion.runtime_version, configVersion: daemon.configVersion },
+          downtimeMs: Math.round(performance.now() - started),
+          shimPidsAfter: await pidsWithCommandLine(['-address', daemon.socket]),
+        };
+        current = { binaries: next, measured: nextMeasured };
+        return result;
+      },
       async close() {
         client.close();
         return daemon.stop();
@@ -107,6 +152,19 @@ export async function openCriSession(
     client.close();
     await daemon.stop();
     throw error instanceof InfrastructureError ? error : new InfrastructureError(`preparing the managed containerd failed: ${describeCause(error)}`, { cause: error });
+  }
+}
+
+/** CRI Version through `client`, retried until it answers: a restarted daemon's socket takes a moment to be served again. */
+async function awaitAnswer(client: CriClient, waitMs = 30_000): Promise<Awaited<ReturnType<CriClient['version']>>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await client.version({ timeoutMs: 2_000 });
+    } catch (error) {
+      if (Date.now() > deadline) throw new InfrastructureError(`containerd did not answer over CRI within ${waitMs / 1000} s of a runtime step: ${describeCause(error)}`, { cause: error });
+      await sleep(100);
+    }
   }
 }
 

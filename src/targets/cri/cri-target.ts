@@ -8,6 +8,7 @@ import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-tar
 import { ExecProber } from './exec-prober.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
+import { measureSandboxShim } from './shim-process.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -23,6 +24,14 @@ export interface CriTargetOptions {
    * death ends the run and its teardown removes what it held.
    */
   runtimeReturnMs?: number;
+  /**
+   * The socket address of a containerd podchurn started: each pod's shim process is then found by its
+   * sandbox id and measured (the shim carries the lost-exit fix). Unset for an endpoint podchurn does
+   * not own, whose processes may live in another pid namespace.
+   */
+  shimAddress?: string;
+  /** The scenario's runtime step: done once, after the hold of cycle `afterCycleHold`. */
+  runtimeStep?: { afterCycleHold: number; perform(signal: AbortSignal): Promise<void> };
 }
 
 interface PodState {
@@ -47,6 +56,7 @@ const CLEANUP_CALL_MS = 10_000;
 export class CriTarget implements ChurnTarget {
   readonly type = 'cri';
   private readonly pods = new Map<string, PodState>();
+  private stepDone = false;
 
   constructor(private readonly options: CriTargetOptions) {}
 
@@ -59,6 +69,8 @@ export class CriTarget implements ChurnTarget {
     };
     const state: PodState = { sandboxConfig };
     this.pods.set(plan.pod, state);
+    // Decided when the pod's creation starts: the step happens between a cycle's creates and deletes, never during them.
+    const stepSide = this.options.runtimeStep ? { createdRelativeToStep: this.stepDone ? 'after' : 'before' } : {};
     try {
       events.pod(plan, 'create-sent');
       state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
@@ -78,7 +90,7 @@ export class CriTarget implements ChurnTarget {
       events.pod(plan, 'created', { containerId: state.containerId });
       await client.startContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
       events.pod(plan, 'running');
-      events.pod(plan, 'ready');
+      events.pod(plan, 'ready', { ...stepSide, ...(await this.shimOf(state.sandboxId)) });
       if (settings.execProbe.enabled) this.startProbes(plan, state, state.containerId);
     } catch (error) {
       this.recordError(plan, 'create', error, signal);
@@ -126,6 +138,20 @@ export class CriTarget implements ChurnTarget {
       await this.stopProbes(plan, state);
       this.recordError(plan, 'delete', error, signal);
     }
+  }
+
+  async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
+    const step = this.options.runtimeStep;
+    if (!step || this.stepDone || cycle !== step.afterCycleHold) return;
+    await step.perform(signal);
+    this.stepDone = true;
+  }
+
+  /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */
+  private async shimOf(sandboxId: string): Promise<Record<string, unknown>> {
+    if (!this.options.shimAddress) return {};
+    const shim = await measureSandboxShim(sandboxId, this.options.shimAddress);
+    return shim.pid === null ? { shimUnmeasured: shim.reason } : { shim };
   }
 
   /**
