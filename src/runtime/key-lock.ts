@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { sleep } from '../util/clock.js';
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
@@ -11,7 +11,28 @@ function processExists(pid: number): boolean {
   }
 }
 
-/** The pid written in a lock file, or undefined when it is gone or not yet written. */
+let attempts = 0;
+
+/**
+ * Creates `lockFile` holding this process's pid, or returns false when it exists. The pid is written to a
+ * file of our own first and hard-linked into place (link fails when the name exists), so a lock file
+ * never exists without its owner's pid in it.
+ */
+async function tryCreate(lockFile: string): Promise<boolean> {
+  const own = `${lockFile}.${process.pid}.${++attempts}`;
+  await writeFile(own, `${process.pid}\n`);
+  try {
+    await link(own, lockFile);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(own, { force: true });
+  }
+}
+
+/** The pid written in a lock file, or undefined when it is gone. */
 async function lockOwner(lockFile: string): Promise<number | undefined> {
   const text = await readFile(lockFile, 'utf8').catch(() => '');
   const pid = Number.parseInt(text, 10);
@@ -19,25 +40,18 @@ async function lockOwner(lockFile: string): Promise<number | undefined> {
 }
 
 /**
- * Runs `work` while holding `lockFile`, a file created exclusively (O_EXCL) that holds the owner's
- * pid. Another holder, in this process or another, is waited for (`onWait` is told once whom); a
- * lock whose owner has exited (a build that was killed) is taken over. The runtime store uses it so
- * that two runs or test processes wanting the same missing key build it once, not twice at the same
- * time on a 2-core machine.
+ * Runs `work` while holding `lockFile`, a file created exclusively that holds the owner's pid. Another
+ * holder, in this process or another, is waited for (`onWait` is told once whom); a lock whose owner
+ * has exited (a build that was killed) is taken over. The runtime store uses it so that two runs or
+ * test processes wanting the same missing key build it once, not twice at the same time on a 2-core
+ * machine.
  */
 export async function withFileLock<T>(lockFile: string, work: () => Promise<T>, options: { onWait?: (ownerPid: number) => void; pollMs?: number } = {}): Promise<T> {
   let toldWaiting = false;
   for (;;) {
-    try {
-      await writeFile(lockFile, `${process.pid}\n`, { flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await tryCreate(lockFile)) break;
     const owner = await lockOwner(lockFile);
-    // No pid in it for a while: its creator died between creating and writing it.
-    const ownerless = owner === undefined && Date.now() - ((await stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now()) > 10_000;
-    if (ownerless || (owner !== undefined && !processExists(owner))) {
+    if (owner !== undefined && !processExists(owner)) {
       await rm(lockFile, { force: true });
       continue;
     }
