@@ -20,6 +20,8 @@ export interface CpuProfileSummary {
   /** Sampled time with the thread doing something: total minus (idle). */
   busyMs: number;
   idleMs: number;
+  /** podchurn's own modules, npm packages, Node's own JavaScript, V8's collector, native code. */
+  byOrigin: SelfTimeRow[];
   byModule: SelfTimeRow[];
   byFunction: SelfTimeRow[];
 }
@@ -61,10 +63,15 @@ export function summariseCpuProfile(file: string, top = 15): CpuProfileSummary {
     functions.set(name, (functions.get(name) ?? 0) + us);
   }
   const busyUs = [...modules.values()].reduce((a, b) => a + b, 0);
+  const origins = new Map<string, number>();
+  for (const [module, us] of modules) {
+    const origin = /^(podchurn|npm) /.exec(module) ? `${module.split(' ')[0]} (all modules)` : module === '(garbage collector)' || module === 'node internals' ? module : 'native and V8 ((native), (program))';
+    origins.set(origin, (origins.get(origin) ?? 0) + us);
+  }
   const rows = (map: Map<string, number>) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), percent: Math.round((us / busyUs) * 1000) / 10 }));
-  return { busyMs: Math.round(busyUs / 1000), idleMs: Math.round(idleUs / 1000), byModule: rows(modules), byFunction: rows(functions) };
+  return { busyMs: Math.round(busyUs / 1000), idleMs: Math.round(idleUs / 1000), byOrigin: rows(origins), byModule: rows(modules), byFunction: rows(functions) };
 }
