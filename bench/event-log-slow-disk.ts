@@ -11,7 +11,7 @@
  *   cgroup throttles (BENCH_SLOW_DISK_IOPS write IOPS, default 10, and BENCH_SLOW_DISK_BPS bytes/s,
  *   default 256 KiB). device-mapper's delay target would do too, but this kernel has no device-mapper.
  *
- * Rounds alternate the four combinations, BENCH_STAMP_SECONDS (default 8) each at BENCH_REPLY_RATE
+ * Rounds (BENCH_ROUNDS, default 3) alternate the four combinations, BENCH_STAMP_SECONDS (default 6) each at BENCH_REPLY_RATE
  * replies/s (default 2,000). The loop device, mount, cgroup and files are removed at the end, always.
  * Needs root. Writes bench/results/event-log-slow-disk.{json,md}; exits 1 when the new writer's p99 gap
  * on the slow disk exceeds its p99 on tmpfs by more than the noise allowance (1 ms or 50 %).
@@ -27,9 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { runCommand } from '../src/util/exec.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const seconds = Number(process.env.BENCH_STAMP_SECONDS ?? 8);
+const seconds = Number(process.env.BENCH_STAMP_SECONDS ?? 6);
 const rate = Number(process.env.BENCH_REPLY_RATE ?? 2000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const iops = Number(process.env.BENCH_SLOW_DISK_IOPS ?? 10);
 const bps = Number(process.env.BENCH_SLOW_DISK_BPS ?? 256 * 1024);
 const cgroupDir = '/sys/fs/cgroup/blkio/podchurn-bench-slow-disk';
@@ -164,7 +164,11 @@ async function measure(writer: 'sync' | 'async', disk: Disk, round: number): Pro
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 try {
   const disks = [await tmpfsDisk(), await slowDisk()];
@@ -191,9 +195,12 @@ try {
     'Slow disk: an ext4 file system on a loop device, the child in a blkio cgroup throttled to ' +
       `${iops} write IOPS and ${(bps / 1024).toFixed(0)} KiB/s on that device (fsync waits for it). The loop device, mount and cgroup are removed at the end.`,
     '',
-    '| writer | disk | p50 gap | p99 gap | max gap | replies stamped > 10 ms late (per round) |',
-    '|---|---|---:|---:|---:|---|',
-    ...combos.map((c) => `| ${c.writer} | ${c.disk} | ${f(c.p50Ms)} ms | ${f(c.p99Ms)} ms | ${f(c.maxMs)} ms | ${c.list.map((s) => s.over10Ms).join(', ')} of ${c.list[0]!.replies.toLocaleString('en')} |`),
+    '| writer | disk | p50 gap | p99 gap | max gap | p99 per round (load average) | replies stamped > 10 ms late, per round |',
+    '|---|---|---:|---:|---:|---|---|',
+    ...combos.map(
+      (c) =>
+        `| ${c.writer} | ${c.disk} | ${f(c.p50Ms)} ms | ${f(c.p99Ms)} ms | ${f(c.maxMs)} ms | ${c.list.map((s) => `${f(s.p99Ms)} (${s.load1.toFixed(0)})`).join(', ')} | ${c.list.map((s) => s.over10Ms).join(', ')} of ${c.list[0]!.replies.toLocaleString('en')} |`,
+    ),
     '',
     `New writer, slow disk vs tmpfs: p99 ${f(newSlow.p99Ms)} vs ${f(newTmpfs.p99Ms)} ms (allowed: + ${f(allowance)} ms of noise): ${ok ? 'no later' : 'LATER'}.`,
     '',

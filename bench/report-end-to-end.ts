@@ -44,7 +44,9 @@ function buildBaseline(rev: string): string {
   const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+  // A revision may carry a type error from work in progress elsewhere; tsc still emits its JavaScript.
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'ignore' });
+  if (!existsSync(join(dir, 'dist', 'cli', 'main.js'))) throw new Error(`the baseline ${rev} did not compile`);
   execFileSync('bash', ['scripts/bundle.sh'], { cwd: dir, stdio: 'inherit' });
   return join(dir, 'bin', 'podchurn.js');
 }
@@ -59,6 +61,29 @@ function measure(bin: string, pristine: string, copy: string): Sample {
   const [wallS, userS, sysS, rssKb] = figures as [number, number, number, number];
   if (figures.length !== 4 || figures.some(Number.isNaN)) throw new Error(`no GNU time figures from ${bin}: ${result.stderr}`);
   return { wallS, cpuS: userS + sysS, rssMb: rssKb / 1024, exitCode: result.status ?? -1, load1 };
+}
+
+/** Paths present in `current` only, or undefined when a value of `baseline` changed or went missing. */
+function addedFields(baseline: unknown, current: unknown, path: string): string[] | undefined {
+  if (typeof baseline !== 'object' || baseline === null || typeof current !== 'object' || current === null) {
+    return JSON.stringify(baseline) === JSON.stringify(current) ? [] : undefined;
+  }
+  if (Array.isArray(baseline) !== Array.isArray(current)) return undefined;
+  const before = baseline as Record<string, unknown>;
+  const after = current as Record<string, unknown>;
+  if (Array.isArray(baseline) && baseline.length !== (current as unknown[]).length) return undefined;
+  const added: string[] = [];
+  for (const key of Object.keys(after)) {
+    const at = Array.isArray(baseline) ? `${path}[]` : `${path}.${key}`;
+    if (!(key in before)) {
+      if (!added.includes(at)) added.push(at);
+      continue;
+    }
+    const nested = addedFields(before[key], after[key], at);
+    if (nested === undefined) return undefined;
+    for (const field of nested) if (!added.includes(field)) added.push(field);
+  }
+  return Object.keys(before).every((key) => key in after) ? added : undefined;
 }
 
 const median = (values: number[]) => {
@@ -92,7 +117,13 @@ try {
   const differing = baselineBin
     ? outputs.filter((name) => !readFileSync(join(work, 'baseline-run', name)).equals(readFileSync(join(work, 'current-run', name))))
     : [];
-  const sameOutputs = differing.length === 0;
+  // summary.json may have gained fields from other work since the baseline: every field the baseline
+  // wrote must still be there with the same value; the added ones are listed.
+  const addedSummaryFields = differing.includes('summary.json')
+    ? addedFields(JSON.parse(readFileSync(join(work, 'baseline-run', 'summary.json'), 'utf8')), JSON.parse(readFileSync(join(work, 'current-run', 'summary.json'), 'utf8')), '')
+    : [];
+  const changed = differing.filter((name) => name !== 'summary.json' || addedSummaryFields === undefined);
+  const sameOutputs = changed.length === 0;
   const summarise = (list: Sample[]) =>
     list.length === 0
       ? undefined
@@ -116,7 +147,8 @@ try {
     current,
     baseline: baseline ?? null,
     outputsIdentical: baselineBin ? sameOutputs : null,
-    differingOutputs: differing,
+    differingOutputs: changed,
+    summaryFieldsAddedSinceBaseline: addedSummaryFields ?? null,
     targetWallS: targetSeconds,
     targetMet: ok,
   };
@@ -135,7 +167,7 @@ try {
     ...(baseline ? [row(`baseline ${baselineRev}`, baseline)] : []),
     row('this tree', current),
     '',
-    `Outputs of both byte-identical: ${baselineBin ? (sameOutputs ? 'yes' : `NO (${differing.join(', ')})`) : 'not checked (no baseline)'}. Exit code ${current.exitCodes.join('/')} (the run's gates fail by design: one cell has stuck pods).`,
+    `Outputs of both the same: ${baselineBin ? (sameOutputs ? `yes (${outputs.filter((name) => !differing.includes(name)).join(', ')} byte-identical${addedSummaryFields?.length ? `; summary.json holds every baseline field unchanged, plus ${addedSummaryFields.join(', ')} added since by other work` : ''})` : `NO (${changed.join(', ')})`) : 'not checked (no baseline)'}. Exit code ${current.exitCodes.join('/')} (the run's gates fail by design: one cell has stuck pods).`,
     `Target: median wall time <= ${targetSeconds} s: ${ok ? 'met' : 'MISSED'}.`,
     '',
   ];
