@@ -179,7 +179,14 @@ try {
   const combos = [...new Set(samples.map((s) => `${s.writer}\u0000${s.disk}`))].map((key) => {
     const [writer, disk] = key.split('\u0000') as [string, string];
     const list = samples.filter((s) => s.writer === writer && s.disk === disk);
-    return { writer, disk, p50Ms: median(list.map((s) => s.p50Ms)), p99Ms: median(list.map((s) => s.p99Ms)), maxMs: Math.max(...list.map((s) => s.maxMs)), list };
+    return {
+      writer,
+      disk,
+      p50Ms: median(list.map((s) => s.p50Ms)),
+      p99Ms: median(list.map((s) => s.p99Ms)),
+      maxMs: Math.max(...list.map((s) => s.maxMs)),
+      list,
+    };
   });
   const find = (writer: string, slow: boolean) => combos.find((c) => c.writer.startsWith(writer) && c.disk.startsWith('slow') === slow)!;
   const newTmpfs = find('new', false);
@@ -206,7 +213,10 @@ try {
     '',
   ];
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/event-log-slow-disk.json', import.meta.url), `${JSON.stringify({ measuredAt: new Date().toISOString(), rate, seconds, rounds, iops, bps, samples, ok }, null, 2)}\n`);
+  writeFileSync(
+    new URL('./results/event-log-slow-disk.json', import.meta.url),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), rate, seconds, rounds, iops, bps, samples, ok }, null, 2)}\n`,
+  );
   writeFileSync(new URL('./results/event-log-slow-disk.md', import.meta.url), lines.join('\n'));
   process.stdout.write(lines.join('\n'));
   process.exitCode = ok ? 0 : 1;

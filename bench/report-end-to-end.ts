@@ -120,7 +120,11 @@ try {
   // summary.json may have gained fields from other work since the baseline: every field the baseline
   // wrote must still be there with the same value; the added ones are listed.
   const addedSummaryFields = differing.includes('summary.json')
-    ? addedFields(JSON.parse(readFileSync(join(work, 'baseline-run', 'summary.json'), 'utf8')), JSON.parse(readFileSync(join(work, 'current-run', 'summary.json'), 'utf8')), '')
+    ? addedFields(
+        JSON.parse(readFileSync(join(work, 'baseline-run', 'summary.json'), 'utf8')),
+        JSON.parse(readFileSync(join(work, 'current-run', 'summary.json'), 'utf8')),
+        '',
+      )
     : [];
   const changed = differing.filter((name) => name !== 'summary.json' || addedSummaryFields === undefined);
   const sameOutputs = changed.length === 0;

@@ -33,7 +33,12 @@ socket.on('data', (chunk: Buffer) => {
     const sentNs = pending.readBigInt64LE(offset);
     gapsMs.push(Number(arrivedNs - sentNs) / 1e6);
     // An event like a reply's: the stamp taken above, some data, one line of about 250 bytes.
-    log.pod({ pod: `bench-slow-disk-${replica}`, cell: 'cell-01', rep: 1, cycle: 1, replica }, 'stop-returned', { containerId: 'c'.repeat(64), note: 'reply stamped' }, stamp);
+    log.pod(
+      { pod: `bench-slow-disk-${replica}`, cell: 'cell-01', rep: 1, cycle: 1, replica },
+      'stop-returned',
+      { containerId: 'c'.repeat(64), note: 'reply stamped' },
+      stamp,
+    );
     replica++;
   }
   pending = pending.subarray(offset);

@@ -210,7 +210,9 @@ export class EventLog implements EventSink {
     clearTimeout(this.syncTimer);
     const inFlight = this.inFlight;
     this.inFlight = undefined;
-    const written = this.failure !== undefined || ((inFlight === undefined || this.writeBatchSync(inFlight)) && (this.queued.length === 0 || this.writeBatchSync(this.takeBatch())));
+    const written =
+      this.failure !== undefined ||
+      ((inFlight === undefined || this.writeBatchSync(inFlight)) && (this.queued.length === 0 || this.writeBatchSync(this.takeBatch())));
     if (written && !this.failure) {
       try {
         fsyncSync(this.fd);

@@ -63,7 +63,7 @@ describe('events.jsonl writing off the event loop', () => {
     });
     log.pod(identity, 'create-sent');
     log.pod(identity, 'running');
-    expect((await failed as NodeJS.ErrnoException).code).to.equal('ENOSPC');
+    expect(((await failed) as NodeJS.ErrnoException).code).to.equal('ENOSPC');
     expect(log.unwritten).to.equal(2);
     log.pod(identity, 'delete-sent');
     expect(() => log.close()).not.to.throw();
