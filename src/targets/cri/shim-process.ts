@@ -37,7 +37,8 @@ function versionOf(exe: string): Promise<string> {
 /** Finds the shim process of a sandbox (scoped to one containerd by its socket address) and reads what it runs. */
 export async function measureSandboxShim(sandboxId: string, address: string): Promise<ShimMeasurement> {
   const pids = await pidsWithCommandLine(['-id', sandboxId, '-address', address]);
-  if (pids.length !== 1) return { pid: null, reason: pids.length === 0 ? 'no shim process carries this sandbox id' : `${pids.length} shim processes carry this sandbox id` };
+  if (pids.length !== 1)
+    return { pid: null, reason: pids.length === 0 ? 'no shim process carries this sandbox id' : `${pids.length} shim processes carry this sandbox id` };
   const pid = pids[0]!;
   let exe: string;
   try {
