@@ -22,10 +22,12 @@ describe('runtime store: one install per key at a time', () => {
     const root = join(base, 'concurrent');
     const counter = join(base, 'concurrent.count');
     const fromDir = countingRunc(join(base, 'concurrent-src'), counter);
+    // Either may take the lock first (both go through asynchronous file operations); the other says it waits.
     const waits: string[] = [];
+    const onProgress = (line: string) => waits.push(line);
     const [a, b] = await Promise.all([
-      new RuntimeStore(root).ensure(runc, { autoInstall: true, fromDir }),
-      new RuntimeStore(root).ensure(runc, { autoInstall: true, fromDir, onProgress: (line) => waits.push(line) }),
+      new RuntimeStore(root).ensure(runc, { autoInstall: true, fromDir, onProgress }),
+      new RuntimeStore(root).ensure(runc, { autoInstall: true, fromDir, onProgress }),
     ]);
     expect(a).to.deep.equal(b);
     expect(installs(counter)).to.equal(1);
