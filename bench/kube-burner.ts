@@ -610,13 +610,27 @@ function renderMarkdown(results: BenchResults): string {
     '',
     ...verdicts(results),
     `- Load average (1 min) before the runs: first ${results.loadAverage.first}, last ${results.loadAverage.last}, highest ${results.loadAverage.max}.`,
+    ...incompleteWatches(results),
     '',
-    ...profileSection(results.profile),
+    ...profileSection(results),
   ].join('\n');
 }
 
+/**
+ * Rounds in which the benchmark's own watch saw fewer pods than the job made: their spans and rates
+ * are not the tool's (wall, CPU and RSS come from the process and stand). The tool's own exit code
+ * and the left-behind check say whether the job itself was complete.
+ */
+function incompleteWatches(results: BenchResults): string[] {
+  const short = results.runs.filter((r) => r.podsAdded < results.pods || r.podsDeleted < results.pods);
+  if (!short.length) return [];
+  const which = short.map((r) => `round ${r.round} ${r.tool} (${r.podsAdded} added / ${r.podsDeleted} deleted seen)`).join(', ');
+  return [`- The benchmark's watch fell behind in ${which}: that row's spans and rates are not the tool's and the medians of those columns rest on the other rounds; its wall, CPU and RSS stand${short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing behind)' : ''}.`];
+}
+
 /** Where podchurn's CPU goes: self time by module and by function, from the extra profiled run. */
-function profileSection(profile: BenchResults['profile']): string[] {
+function profileSection(results: BenchResults): string[] {
+  const { profile } = results;
   if (!profile) return [];
   const { run, summary } = profile;
   const table = (title: string, rows: CpuProfileSummary['byModule']) => [`| ${title} | self ms | % of busy |`, '|---|---|---|', ...rows.map((r) => `| ${r.name.replaceAll('|', '\\|')} | ${r.selfMs} | ${r.percent} |`), ''];
@@ -624,6 +638,8 @@ function profileSection(profile: BenchResults['profile']): string[] {
     '## Where podchurn\'s CPU goes',
     '',
     `One more podchurn run after the rounds above, not counted in them: the same job under \`node --cpu-prof\` (the compiled, unbundled CLI, dist/cli/main.js, so each function's module is known; \`--optimize-for-size\` as bin/podchurn.js sets it). That run: wall ${run.wallS} s, CPU ${run.cpuS} s (the profiler's own cost included), peak RSS ${run.peakRssMb} MB, load ${run.load1Before}. The main thread was busy ${round1(summary.busyMs / 1000, 2)} s of the profile and idle ${round1(summary.idleMs / 1000, 2)} s; the rest of the process's CPU is other threads (V8's concurrent compiler and collector, libuv's pool). Self time, largest first: \`(garbage collector)\` is V8's collection on the main thread, \`(native)\` a native function called from JavaScript (socket writes, which include TLS encryption, and file writes), \`(program)\` native work outside any JavaScript function. The profiler samples the main thread at wall-clock intervals, so on a loaded machine a call that enters the kernel also collects the time the thread then waited for a core: the native writes read larger than their CPU, and the busy time exceeds the process's CPU time.`,
+    '',
+    `How to read it: podchurn's own modules are ${summary.byOrigin.find((r) => r.name.startsWith('podchurn'))?.percent ?? 0} % of the busy samples; the rest is the API client's path (Node's http/TLS and sockets, node-fetch, @kubernetes/client-node's request building and (de)serialisation of every created and deleted Pod), V8's collector (the CLI runs with \`--optimize-for-size\`, which trades CPU for a lower peak RSS) and, in this profiled run only, compiling the unbundled CLI's modules (\`compileSourceTextModule\`; the measured rounds run the bundle from V8's code cache). \`writeBuffer\` is the event log handing its batched lines to libuv's thread pool (results/event-log.ts), and \`writev\` / \`writeLatin1String\` are HTTP requests written to TLS sockets: calls into the kernel, over-weighted here as said above. One difference in kind: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 connection, while podchurn's (Node's https through node-fetch) speaks HTTP/1.1, one keep-alive TLS connection per request in flight, which a burst of ${results.burst} opens at once.`,
     '',
     ...table('origin', summary.byOrigin),
     ...table('module', summary.byModule),
