@@ -20,7 +20,7 @@ describe('verdicts on a kube target read deletion latency (local cluster)', func
   const cluster = 'pc-verdicts';
   const history = join(work, 'history.db');
   // SIGTERM ignored, so each deletion takes the grace period plus the kubelet's own work (1-3 s on an idle
-  // machine, up to ~10 s with 100 pods on a loaded 2-core one): 1 s in the clean run, 30 s in the slow one;
+  // machine, 12 s at p99 with 100 pods on a 2-core one at load 25): 1 s in the clean run, 30 s in the slow one;
   // the gate sits between them with room for that load.
   const scenario = () =>
     writeGracefulKubeScenario(work, 'verdicts', { provider: 'local', name: cluster }, { pods: 100, batchSize: 100, concurrency: 50, gracePeriodSeconds: 1, slackSeconds: 30, gates: { maxP99Ms: 20_000, maxStuck: 0 } });
