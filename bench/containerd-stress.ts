@@ -17,17 +17,8 @@ import { createHash } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { isPodEvent } from '../src/engine/events.js';
-import { buildLayerTar, type LayerEntry } from '../src/images/oci-archive.js';
-import { parseEventLines } from '../src/results/event-log.js';
-import { containerdExcludes, downloadModule, goEnvironment, goVersion, runGo, wrapperModuleGoMod } from '../src/runtime/sources/go-build.js';
-import { openCriSession } from '../src/targets/cri/cri-session.js';
-import { runScenario } from '../src/run/run-scenario.js';
-import { CellSettingsSchema } from '../src/scenario/schema.js';
-import { cacheDir } from '../src/util/dirs.js';
-import { whichProgram } from '../src/util/exec.js';
-import { CriClient } from '../src/cri/client.js';
 import { directLoop } from './direct-loop.js';
+import { buildLayerTar, cacheDir, CellSettingsSchema, containerdExcludes, CriClient, downloadModule, goEnvironment, goVersion, isPodEvent, type LayerEntry, openCriSession, parseEventLines, runGo, runScenario, whichProgram, wrapperModuleGoMod } from '../src/index.js';
 
 const containerdVersion = process.env.BENCH_CONTAINERD ?? '1.7.22';
 const runcVersion = process.env.BENCH_RUNC ?? '1.1.14';

@@ -6,14 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CriClient } from '../src/cri/client.js';
-import { isPodEvent } from '../src/engine/events.js';
-import { parseEventLines } from '../src/results/event-log.js';
-import { CellSettingsSchema } from '../src/scenario/schema.js';
-import { openCriSession } from '../src/targets/cri/cri-session.js';
-import { runScenario } from '../src/run/run-scenario.js';
 import { runCliSamplingPeakRss } from './cli-peak-rss.js';
 import { directLoop } from './direct-loop.js';
+import { CellSettingsSchema, CriClient, isPodEvent, openCriSession, parseEventLines, runScenario } from '../src/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const pods = 200;

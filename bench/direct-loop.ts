@@ -1,5 +1,4 @@
-import type { CriClient } from '../src/cri/client.js';
-import type { PodSandboxConfig } from '../src/cri/types.js';
+import type { CriClient, PodSandboxConfig } from '../src/index.js';
 
 /**
  * The baseline: the same CRI calls podchurn makes for a pod (RunPodSandbox, CreateContainer,

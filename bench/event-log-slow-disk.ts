@@ -24,7 +24,7 @@ import { createServer, type Socket } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommand } from '../src/util/exec.js';
+import { runCommand } from '../src/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env.BENCH_STAMP_SECONDS ?? 6);

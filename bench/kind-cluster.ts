@@ -9,12 +9,7 @@
 import { loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { KindProvider } from '../src/cluster/providers/kind/kind-provider.js';
-import { WORKLOAD_IMAGE } from '../src/images/builtin-images.js';
-import { buildNodeImage } from '../src/images/kind-node/node-image.js';
-import { DEFAULT_KUBERNETES_VERSION } from '../src/scenario/schema.js';
-import { runCommand } from '../src/util/exec.js';
-import { sleep } from '../src/util/clock.js';
+import { buildNodeImage, DEFAULT_KUBERNETES_VERSION, KindProvider, runCommand, sleep, WORKLOAD_IMAGE } from '../src/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const cold = process.env.BENCH_KIND_COLD !== '0';

@@ -12,11 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runCliSamplingPeakRss } from './cli-peak-rss.js';
-import { ApiserverHarness } from '../src/cluster/apiserver-harness.js';
-import { isPodEvent, type PodEvent } from '../src/engine/events.js';
-import { parseEventLines } from '../src/results/event-log.js';
-import type { RunSummary } from '../src/results/summary.js';
-import { RuntimeStore } from '../src/runtime/store.js';
+import { ApiserverHarness, isPodEvent, parseEventLines, type PodEvent, type RunSummary, RuntimeStore } from '../src/index.js';
 
 const KUBERNETES_KEY = 'kubernetes@1.34.4';
 const ratePods = Number(process.env.BENCH_KUBE_PODS ?? 5000);

@@ -19,17 +19,24 @@ import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-nod
 import { stringify } from 'yaml';
 import { runCliSamplingPeakRss, runSamplingPeakRss, type SampledRun } from './cli-peak-rss.js';
 import { summariseCpuProfile, type CpuProfileSummary } from './cpu-profile-summary.js';
-import { ApiserverHarness } from '../src/cluster/apiserver-harness.js';
-import { controllerManagerArgs } from '../src/cluster/control-plane-args.js';
-import { ManagedProcess } from '../src/cluster/managed-process.js';
-import { WORKLOAD_IMAGE } from '../src/images/builtin-images.js';
-import type { RunSummary } from '../src/results/summary.js';
-import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo } from '../src/runtime/sources/go-build.js';
-import { RuntimeStore } from '../src/runtime/store.js';
-import { CellSettingsSchema, kubeTargetSettings } from '../src/scenario/schema.js';
-import { buildPodManifest } from '../src/targets/kube/pod-manifest.js';
-import { sleep } from '../src/util/clock.js';
-import { cacheDir } from '../src/util/dirs.js';
+import {
+  ApiserverHarness,
+  buildPodManifest,
+  cacheDir,
+  CellSettingsSchema,
+  controllerManagerArgs,
+  downloadModule,
+  goEnvironment,
+  goVersion,
+  kubeTargetSettings,
+  ManagedProcess,
+  prepareWrapperModule,
+  runGo,
+  type RunSummary,
+  RuntimeStore,
+  sleep,
+  WORKLOAD_IMAGE,
+} from '../src/index.js';
 
 const KUBERNETES_KEY = 'kubernetes@1.34.4';
 const kubeBurnerModule = 'github.com/kube-burner/kube-burner/v2';
@@ -44,9 +51,9 @@ const missingNode = 'no-such-node';
 const CLK_TCK = 100;
 
 const clusterChoice = [
-  'Both tools drive the API of the local cluster\'s control plane (Kubernetes 1.34.4 from the runtime store) with pods bound to a node that does not exist, so no kubelet ever runs them; the same way bench/kube-api-churn.ts measures podchurn alone. Why not the full local cluster:',
+  "Both tools drive the API of the local cluster's control plane (Kubernetes 1.34.4 from the runtime store) with pods bound to a node that does not exist, so no kubelet ever runs them; the same way bench/kube-api-churn.ts measures podchurn alone. Why not the full local cluster:",
   '(1) its one node runs at most 250 pods (kubelet maxPods), so 2,000 real pods cannot run, and a job where 250 pods start containers and 1,750 wait would measure the node, not the clients;',
-  '(2) with pods bound to a missing node, the full cluster\'s pod garbage collector deletes them about 40 s after they appear, in the middle of the job;',
+  "(2) with pods bound to a missing node, the full cluster's pod garbage collector deletes them about 40 s after they appear, in the middle of the job;",
   '(3) scheduler, kubelet and containerd would share the 2 cores with the tools under test.',
   'So the control plane is etcd + kube-apiserver + kube-controller-manager running only its namespace controller, which both tools need: each job ends by deleting its namespace and waiting for it to go.',
 ].join(' ');
@@ -105,7 +112,13 @@ interface KubeBurnerBuild {
 function replaceDirectives(goMod: string): string[] {
   const block = /^replace\s*\(\n([\s\S]*?)\n\)/m.exec(goMod)?.[1] ?? '';
   const single = [...goMod.matchAll(/^replace\s+([^(\s].*)$/gm)].map((m) => m[1]!.trim());
-  return [...block.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('//')), ...single];
+  return [
+    ...block
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('//')),
+    ...single,
+  ];
 }
 
 /**
@@ -124,12 +137,22 @@ export async function buildKubeBurner(version: string): Promise<KubeBurnerBuild>
   const replaces = replaceDirectives(readFileSync(downloaded.GoMod, 'utf8'));
   if (!existsSync(binary)) {
     const command = `${kubeBurnerModule}/cmd/kube-burner`;
-    const workDir = await prepareWrapperModule(root, { name: 'kube-burner', goLine: 'go 1.25.0', module: kubeBurnerModule, version, replaces, imports: [command] }, env);
+    const workDir = await prepareWrapperModule(
+      root,
+      { name: 'kube-burner', goLine: 'go 1.25.0', module: kubeBurnerModule, version, replaces, imports: [command] },
+      env,
+    );
     mkdirSync(binDir, { recursive: true });
     const ldflags = `-s -w -X github.com/cloud-bulldozer/go-commons/v2/version.Version=v${version}`;
     await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', binary, command], workDir, { ...env, CGO_ENABLED: '0' });
   }
-  return { binary, toolchain: await goVersion(env), revision: downloaded.Origin?.Hash ?? `v${version}`, buildSeconds: round1((performance.now() - started) / 1000), replaces };
+  return {
+    binary,
+    toolchain: await goVersion(env),
+    revision: downloaded.Origin?.Hash ?? `v${version}`,
+    buildSeconds: round1((performance.now() - started) / 1000),
+    replaces,
+  };
 }
 
 interface ControlPlane {
@@ -259,7 +282,12 @@ function writePodchurnScenario(dir: string, kubeconfig: string, round: number): 
  */
 function writeKubeBurnerConfig(dir: string, round: number, uuid: string): string {
   const settings = podSettings();
-  const template = buildPodManifest({ pod: 'kb-{{.Iteration}}', cell: '', rep: 0, cycle: 0, replica: 0, uid: '', labels: {} }, settings, kubeTargetSettings(settings.target), WORKLOAD_IMAGE);
+  const template = buildPodManifest(
+    { pod: 'kb-{{.Iteration}}', cell: '', rep: 0, cycle: 0, replica: 0, uid: '', labels: {} },
+    settings,
+    kubeTargetSettings(settings.target),
+    WORKLOAD_IMAGE,
+  );
   delete template.metadata!.labels;
   writeFileSync(join(dir, 'pod.yaml'), stringify(template));
   const selector = { 'kube-burner.io/uuid': uuid };
@@ -336,7 +364,17 @@ function podchurnDeletionLatency(reportsDir: string): { p50: number | null; p99:
  */
 function runPodchurn(scenario: string, reportsDir: string, profileDir: string | undefined): Promise<SampledRun> {
   if (!profileDir) return runCliSamplingPeakRss(['run', scenario, '--reports-dir', reportsDir]);
-  return runSamplingPeakRss(process.execPath, ['--optimize-for-size', '--cpu-prof', '--cpu-prof-dir', profileDir, 'dist/cli/main.js', 'run', scenario, '--reports-dir', reportsDir]);
+  return runSamplingPeakRss(process.execPath, [
+    '--optimize-for-size',
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    profileDir,
+    'dist/cli/main.js',
+    'run',
+    scenario,
+    '--reports-dir',
+    reportsDir,
+  ]);
 }
 
 async function runRound(tool: Tool, round: number, work: string, kubeconfig: string, kubeBurner: string, profileDir?: string): Promise<RoundResult> {
@@ -357,7 +395,10 @@ async function runRound(tool: Tool, round: number, work: string, kubeconfig: str
     run = await runPodchurn(writePodchurnScenario(dir, kubeconfig, round), reportsDir, profileDir);
   } else {
     const config = writeKubeBurnerConfig(dir, round, uuid);
-    run = await runSamplingPeakRss(kubeBurner, ['init', '-c', config, '--uuid', uuid, '--kubeconfig', kubeconfig, '--skip-log-file'], { cwd: dir, logFile: join(dir, 'kube-burner.log') });
+    run = await runSamplingPeakRss(kubeBurner, ['init', '-c', config, '--uuid', uuid, '--kubeconfig', kubeconfig, '--skip-log-file'], {
+      cwd: dir,
+      logFile: join(dir, 'kube-burner.log'),
+    });
   }
   // The child is reaped by now: its CPU time (and that of anything it reaped) is in our children counters.
   const cpuS = round1(childrenCpuS() - cpuBefore, 2);
@@ -524,7 +565,10 @@ async function main(): Promise<void> {
       build: `\`go mod download\` of the exact version from the Go module proxy (it refuses to list this module's versions; v${kubeBurnerVersion} is the newest release tag upstream); a wrapper module under the podchurn cache (build/kube-burner@VERSION) requires it and repeats its k8s.io replace directives; \`go build -trimpath\` of ${kubeBurnerModule}/cmd/kube-burner, CGO off, GOTOOLCHAIN=local; binary in bench/kube-burner@VERSION`,
       config: `\`kube-burner init -c <config> --uuid <id> --kubeconfig <file> --skip-log-file\`; create job: jobIterations ${pods}, 1 replica, one namespace (namespacedIterations false), qps/burst ${qps}/${burst}, podWait false, waitWhenFinished false, preLoadImages false, verifyObjects false, cleanup false; delete job: Pods then the Namespace by the run's kube-burner.io/uuid label, qps/burst ${qps}/${burst}, waitForDeletion true (its List poll every 2 s); measurements: podLatency (global), kept open across both jobs by metricsAggregate on the create job; indexer: local (its metrics directory); gc off, no Prometheus endpoints`,
     },
-    podchurn: { version: packageVersion, args: `podchurn run <scenario>: kube target, waitFor created, qps ${qps}, burst ${burst}, one batch of ${pods}, concurrency ${podchurnConcurrency}, hold 0, grace 0 (the built CLI, dist/)` },
+    podchurn: {
+      version: packageVersion,
+      args: `podchurn run <scenario>: kube target, waitFor created, qps ${qps}, burst ${burst}, one batch of ${pods}, concurrency ${podchurnConcurrency}, hold 0, grace 0 (the built CLI, dist/)`,
+    },
     pods,
     qps,
     burst,
@@ -597,7 +641,7 @@ function renderMarkdown(results: BenchResults): string {
     '- wall s: the tool process from spawn to exit (start-up, namespace, creates, deletes, namespace removal and wait, its own output).',
     '- pod span s: first pod ADDED -> last pod DELETED, seen by one watch on all pods opened by the benchmark before the tool starts; wall = start -> first pod + pod span + last pod -> exit.',
     '- creates/s, deletes/s: (n - 1) / (last - first) over the ADDED (DELETED) stamps of that watch, i.e. as the API server saw them, not as the tool reports them.',
-    '- CPU s: utime + stime of the tool process (and anything it reaped), from the benchmark\'s reaped-children counters (/proc/self/stat), read at exit so nothing is missed.',
+    "- CPU s: utime + stime of the tool process (and anything it reaped), from the benchmark's reaped-children counters (/proc/self/stat), read at exit so nothing is missed.",
     '- peak RSS MB: VmHWM of the tool process, sampled every 100 ms (/proc/PID/status).',
     '- load: 1-minute load average before the run (other work shares the machine; the alternation gives both tools the same drift).',
     '',
@@ -625,7 +669,9 @@ function incompleteWatches(results: BenchResults): string[] {
   const short = results.runs.filter((r) => r.podsAdded < results.pods || r.podsDeleted < results.pods);
   if (!short.length) return [];
   const which = short.map((r) => `round ${r.round} ${r.tool} (${r.podsAdded} added / ${r.podsDeleted} deleted seen)`).join(', ');
-  return [`- The benchmark's watch fell behind in ${which}: that row's spans and rates are not the tool's and the medians of those columns rest on the other rounds; its wall, CPU and RSS stand${short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing behind)' : ''}.`];
+  return [
+    `- The benchmark's watch fell behind in ${which}: that row's spans and rates are not the tool's and the medians of those columns rest on the other rounds; its wall, CPU and RSS stand${short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing behind)' : ''}.`,
+  ];
 }
 
 /** Where podchurn's CPU goes: self time by module and by function, from the extra profiled run. */
@@ -633,9 +679,14 @@ function profileSection(results: BenchResults): string[] {
   const { profile } = results;
   if (!profile) return [];
   const { run, summary } = profile;
-  const table = (title: string, rows: CpuProfileSummary['byModule']) => [`| ${title} | self ms | % of busy |`, '|---|---|---|', ...rows.map((r) => `| ${r.name.replaceAll('|', '\\|')} | ${r.selfMs} | ${r.percent} |`), ''];
+  const table = (title: string, rows: CpuProfileSummary['byModule']) => [
+    `| ${title} | self ms | % of busy |`,
+    '|---|---|---|',
+    ...rows.map((r) => `| ${r.name.replaceAll('|', '\\|')} | ${r.selfMs} | ${r.percent} |`),
+    '',
+  ];
   return [
-    '## Where podchurn\'s CPU goes',
+    "## Where podchurn's CPU goes",
     '',
     `One more podchurn run after the rounds above, not counted in them: the same job under \`node --cpu-prof\` (the compiled, unbundled CLI, dist/cli/main.js, so each function's module is known; \`--optimize-for-size\` as bin/podchurn.js sets it). That run: wall ${run.wallS} s, CPU ${run.cpuS} s (the profiler's own cost included), peak RSS ${run.peakRssMb} MB, load ${run.load1Before}. The main thread was busy ${round1(summary.busyMs / 1000, 2)} s of the profile and idle ${round1(summary.idleMs / 1000, 2)} s; the rest of the process's CPU is other threads (V8's concurrent compiler and collector, libuv's pool). Self time, largest first: \`(garbage collector)\` is V8's collection on the main thread, \`(native)\` a native function called from JavaScript (socket writes, which include TLS encryption, and file writes), \`(program)\` native work outside any JavaScript function. The profiler samples the main thread at wall-clock intervals, so on a loaded machine a call that enters the kernel also collects the time the thread then waited for a core: the native writes read larger than their CPU.`,
     '',

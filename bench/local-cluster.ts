@@ -7,11 +7,7 @@
 import { loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
-import { LocalProvider } from '../src/cluster/providers/local/local-provider.js';
-import { coreApi } from '../src/cluster/providers/local/local-cluster.js';
-import { WORKLOAD_IMAGE } from '../src/images/builtin-images.js';
-import { DEFAULT_KUBERNETES_VERSION } from '../src/scenario/schema.js';
-import { sleep } from '../src/util/clock.js';
+import { coreApi, DEFAULT_KUBERNETES_VERSION, LocalProvider, sleep, WORKLOAD_IMAGE } from '../src/index.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const name = 'pc-bench';

@@ -10,13 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { renderHtmlReport } from '../src/reports/html.js';
-import { renderJunitReport } from '../src/reports/junit.js';
-import { renderMarkdownReport } from '../src/reports/markdown.js';
-import { loadUplotAssets } from '../src/reports/uplot-assets.js';
-import { RunDirectory } from '../src/results/run-directory.js';
-import { analyzeRun } from '../src/run/analyze-run.js';
 import { synthesizeRun, writeSyntheticRun } from '../test/helpers/synthetic-run.js';
+import { analyzeRun, loadUplotAssets, renderHtmlReport, renderJunitReport, renderMarkdownReport, RunDirectory } from '../src/index.js';
 
 const podsPerCell = Number(process.env.BENCH_PODS_PER_CELL ?? 50_000);
 const targets = { renderSeconds: 3, htmlBytes: 5 * 1024 * 1024 };

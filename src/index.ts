@@ -11,7 +11,7 @@ export { analyzeRun, writeAnalysis } from './run/analyze-run.js';
 // Results: run directories, events, summaries
 export { RunDirectory, runFiles } from './results/run-directory.js';
 export { EventLog, parseEventLines } from './results/event-log.js';
-export { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from './engine/events.js';
+export { isPodEvent, type EventSink, type PodEvent, type PodIdentity, type RecordedEvent, type RunEvent } from './engine/events.js';
 export type { RunSummary, CellSummary } from './results/summary.js';
 export type { RunAnalysis } from './results/run-analysis.js';
 
@@ -41,6 +41,6 @@ export { buildLayerTar, type LayerEntry } from './images/oci-archive.js';
 export { buildNodeImage } from './images/kind-node/node-image.js';
 
 // Utilities
-export { sleep } from './util/clock.js';
+export { monotonicClock, sleep, type Clock, type Stamp } from './util/clock.js';
 export { cacheDir } from './util/dirs.js';
 export { runCommand, whichProgram } from './util/exec.js';

@@ -10,8 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { EventLog } from '../../src/results/event-log.js';
-import { monotonicClock } from '../../src/util/clock.js';
+import { EventLog, monotonicClock } from '../../src/index.js';
 import { SyncEventLog } from './sync-event-log.js';
 
 const [socketPath, eventsFile, writer, cgroupProcs] = process.argv.slice(2) as [string, string, string, string];

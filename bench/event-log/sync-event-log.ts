@@ -1,6 +1,5 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import type { Clock, Stamp } from '../../src/util/clock.js';
-import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../../src/engine/events.js';
+import type { Clock, EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent, Stamp } from '../../src/index.js';
 
 /**
  * BASELINE FOR bench/event-log-slow-disk.ts ONLY: the event log as it was before its writes left the
