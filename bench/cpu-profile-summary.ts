@@ -46,7 +46,7 @@ export function summariseCpuProfile(file: string, top = 15): CpuProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const modules = new Map<string, number>();
   const functions = new Map<string, number>();
   let idleUs = 0;
@@ -65,7 +65,11 @@ export function summariseCpuProfile(file: string, top = 15): CpuProfileSummary {
   const busyUs = [...modules.values()].reduce((a, b) => a + b, 0);
   const origins = new Map<string, number>();
   for (const [module, us] of modules) {
-    const origin = /^(podchurn|npm) /.exec(module) ? `${module.split(' ')[0]} (all modules)` : module === '(garbage collector)' || module === 'node internals' ? module : 'native and V8 ((native), (program))';
+    const origin = /^(podchurn|npm) /.exec(module)
+      ? `${module.split(' ')[0]} (all modules)`
+      : module === '(garbage collector)' || module === 'node internals'
+        ? module
+        : 'native and V8 ((native), (program))';
     origins.set(origin, (origins.get(origin) ?? 0) + us);
   }
   const rows = (map: Map<string, number>) =>
@@ -73,5 +77,11 @@ export function summariseCpuProfile(file: string, top = 15): CpuProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), percent: Math.round((us / busyUs) * 1000) / 10 }));
-  return { busyMs: Math.round(busyUs / 1000), idleMs: Math.round(idleUs / 1000), byOrigin: rows(origins), byModule: rows(modules), byFunction: rows(functions) };
+  return {
+    busyMs: Math.round(busyUs / 1000),
+    idleMs: Math.round(idleUs / 1000),
+    byOrigin: rows(origins),
+    byModule: rows(modules),
+    byFunction: rows(functions),
+  };
 }

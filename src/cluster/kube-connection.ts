@@ -42,7 +42,9 @@ export function shareAgents(kubeConfig: KubeConfig): void {
   target.createAgent = (cluster, options) => {
     if (cluster?.proxyUrl) return create(cluster, options);
     const identity = [cluster?.server, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername];
-    const key = createHash('sha256').update(JSON.stringify(identity.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : (v ?? null))))).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify(identity.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : (v ?? null)))))
+      .digest('hex');
     let agent = agents.get(key);
     if (!agent) {
       // tls.connect builds exactly this context from the same options when it is given none.
@@ -60,14 +62,24 @@ export function shareAgents(kubeConfig: KubeConfig): void {
 export async function connectKube(settings: Pick<KubeTargetSettings, 'kubeconfig' | 'context'>): Promise<KubeConnection> {
   const file = kubeconfigPath(settings);
   const fail = (what: string, cause?: unknown) =>
-    new InfrastructureError(`kube target: ${what} (kubeconfig ${file}${settings.context ? `, context ${settings.context}` : ''}). Set target.kube.kubeconfig / target.kube.context to a cluster podchurn can reach.`, { cause });
+    new InfrastructureError(
+      `kube target: ${what} (kubeconfig ${file}${settings.context ? `, context ${settings.context}` : ''}). Set target.kube.kubeconfig / target.kube.context to a cluster podchurn can reach.`,
+      { cause },
+    );
   if (!existsSync(file)) throw fail('the kubeconfig file does not exist');
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromFile(file);
     if (settings.context) {
       if (!kubeConfig.getContextObject(settings.context)) {
-        throw new Error(`no context named "${settings.context}"; it has ${kubeConfig.getContexts().map((c) => `"${c.name}"`).join(', ') || 'none'}`);
+        throw new Error(
+          `no context named "${settings.context}"; it has ${
+            kubeConfig
+              .getContexts()
+              .map((c) => `"${c.name}"`)
+              .join(', ') || 'none'
+          }`,
+        );
       }
       kubeConfig.setCurrentContext(settings.context);
     }
