@@ -18,7 +18,24 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { directLoop } from './direct-loop.js';
-import { buildLayerTar, cacheDir, CellSettingsSchema, containerdExcludes, CriClient, downloadModule, goEnvironment, goVersion, isPodEvent, type LayerEntry, openCriSession, parseEventLines, runGo, runScenario, whichProgram, wrapperModuleGoMod } from '../src/index.js';
+import {
+  buildLayerTar,
+  cacheDir,
+  CellSettingsSchema,
+  containerdExcludes,
+  CriClient,
+  downloadModule,
+  goEnvironment,
+  goVersion,
+  isPodEvent,
+  type LayerEntry,
+  openCriSession,
+  parseEventLines,
+  runGo,
+  runScenario,
+  whichProgram,
+  wrapperModuleGoMod,
+} from '../src/index.js';
 
 const containerdVersion = process.env.BENCH_CONTAINERD ?? '1.7.22';
 const runcVersion = process.env.BENCH_RUNC ?? '1.1.14';
@@ -77,7 +94,12 @@ export async function buildContainerdStress(version: string): Promise<{ binary: 
     const ldflags = `-s -w -X ${containerdModule}/version.Version=v${version}`;
     await runGo(['build', '-trimpath', '-tags', 'urfave_cli_no_docs', '-ldflags', ldflags, '-o', binary, './stress'], workDir, { ...env, CGO_ENABLED: '0' });
   }
-  return { binary, toolchain: await goVersion(env), revision: downloaded.Origin?.Hash ?? `v${version}`, buildSeconds: Math.round((performance.now() - started) / 100) / 10 };
+  return {
+    binary,
+    toolchain: await goVersion(env),
+    revision: downloaded.Origin?.Hash ?? `v${version}`,
+    buildSeconds: Math.round((performance.now() - started) / 100) / 10,
+  };
 }
 
 interface Blob {
@@ -215,8 +237,18 @@ async function podchurnOnce(endpoint: string, shape: Shape): Promise<PodchurnRou
   const events = parseEventLines(readFileSync(join(dir.path, 'events.jsonl'), 'utf8')).filter(isPodEvent);
   const seconds = (events.filter((e) => e.kind === 'gone').at(-1)!.mono - events.find((e) => e.kind === 'create-sent')!.mono) / 1000;
   const outcomes = analysis.summary.cells[0]!.outcomes as Record<string, number>;
-  const notOk = Object.entries(outcomes).filter(([k]) => k !== 'ok').reduce((sum, [, n]) => sum + n, 0);
-  return { shape, pods: podchurnPods, notOk, seconds: round3(seconds), podsPerSecond: round3(podchurnPods / seconds), tasksPerSecond: round3((2 * podchurnPods) / seconds), load1: round3(load1) };
+  const notOk = Object.entries(outcomes)
+    .filter(([k]) => k !== 'ok')
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    shape,
+    pods: podchurnPods,
+    notOk,
+    seconds: round3(seconds),
+    podsPerSecond: round3(podchurnPods / seconds),
+    tasksPerSecond: round3((2 * podchurnPods) / seconds),
+    load1: round3(load1),
+  };
 }
 
 /**
@@ -227,10 +259,19 @@ async function directOnce(client: CriClient, image: string, cgroupParent: string
   const load1 = loadavg()[0]!;
   const { cycles, pods } = shapes.cycles;
   let ms = 0;
-  for (let cycle = 0; cycle < cycles; cycle++) ms += await directLoop(client, { pods, batchSize: pods, grace: 2, image, cgroupParent, tag: `s${round}-${cycle}` });
+  for (let cycle = 0; cycle < cycles; cycle++)
+    ms += await directLoop(client, { pods, batchSize: pods, grace: 2, image, cgroupParent, tag: `s${round}-${cycle}` });
   const seconds = ms / 1000;
   const total = pods * cycles;
-  return { shape: 'cycles', pods: total, notOk: 0, seconds: round3(seconds), podsPerSecond: round3(total / seconds), tasksPerSecond: round3((2 * total) / seconds), load1: round3(load1) };
+  return {
+    shape: 'cycles',
+    pods: total,
+    notOk: 0,
+    seconds: round3(seconds),
+    podsPerSecond: round3(total / seconds),
+    tasksPerSecond: round3((2 * total) / seconds),
+    load1: round3(load1),
+  };
 }
 
 async function main(): Promise<void> {
@@ -246,7 +287,8 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < rounds; round++) {
       // Alternate the order, so a drift in machine load does not favour one side.
-      const steps: ('stress' | 'direct' | Shape)[] = round % 2 === 0 ? ['stress', 'one-batch', 'cycles', 'direct'] : ['direct', 'cycles', 'one-batch', 'stress'];
+      const steps: ('stress' | 'direct' | Shape)[] =
+        round % 2 === 0 ? ['stress', 'one-batch', 'cycles', 'direct'] : ['direct', 'cycles', 'one-batch', 'stress'];
       for (const step of steps) {
         if (step === 'stress') stress.push(await stressOnce(build.binary, session.record.endpoint, reference));
         else if (step === 'direct') direct.push(await directOnce(client, session.workloadImage, session.cgroupParent, round));
@@ -279,11 +321,22 @@ async function main(): Promise<void> {
   };
   const shapeResults = { 'one-batch': byShape('one-batch'), cycles: byShape('cycles') };
   const directMedian = median(direct.map((r) => r.podsPerSecond));
-  const directResults = { runs: direct, medianPodsPerSecond: directMedian, ratioPodchurnCyclesToDirect: round3(shapeResults.cycles.medianPodsPerSecond / directMedian), ratioDirectTasksToStress: round3((2 * directMedian) / stressMedian) };
+  const directResults = {
+    runs: direct,
+    medianPodsPerSecond: directMedian,
+    ratioPodchurnCyclesToDirect: round3(shapeResults.cycles.medianPodsPerSecond / directMedian),
+    ratioDirectTasksToStress: round3((2 * directMedian) / stressMedian),
+  };
   const results: BenchResults = {
     date: new Date().toISOString(),
     runtime: `containerd ${session.record.measured?.containerd ?? containerdVersion} (managed), runc ${session.record.measured?.runc ?? runcVersion}; CRI ${session.record.cri.runtimeVersion}`,
-    peer: { tool: 'containerd-stress', module: `${containerdModule}@v${containerdVersion}`, revision: build.revision, toolchain: build.toolchain, args: `-c ${concurrency} -d ${stressSeconds}s --image <local busybox image>` },
+    peer: {
+      tool: 'containerd-stress',
+      module: `${containerdModule}@v${containerdVersion}`,
+      revision: build.revision,
+      toolchain: build.toolchain,
+      args: `-c ${concurrency} -d ${stressSeconds}s --image <local busybox image>`,
+    },
     concurrency,
     pods: podchurnPods,
     rounds,
@@ -333,42 +386,43 @@ function renderMarkdown(results: BenchResults): string {
   const recordingCost = recordingRatio >= 1 ? undefined : `${Math.round((1 - recordingRatio) * 100)}%`;
   const cell = (r: PodchurnRound) => `${r.podsPerSecond} / ${r.tasksPerSecond} (${r.seconds} s, not ok ${r.notOk}, load ${r.load1})`;
   return [
-      '# CRI churn: podchurn vs containerd-stress',
-      '',
-      `Measured ${results.date} by \`npm run bench\` on ${results.runtime}; 2 cores (1-minute load average at the start of each run below).`,
-      `Peer: containerd-stress from \`${results.peer.module}\` (${results.peer.toolchain}), \`${results.peer.args}\`, against the same managed daemon.`,
-      'Build: the tool\'s own package (`cmd/containerd-stress` of that module version) compiled in a wrapper module under the podchurn cache (`build/containerd-stress@VERSION`, binary in `bench/containerd-stress@VERSION`; GOMODCACHE/GOCACHE under `go/`, GOTOOLCHAIN=local), with one function replaced: its `setRlimit` raises RLIMIT_NOFILE to 100,000 and panics without CAP_SYS_RESOURCE, which root lacks here; the replacement keeps the inherited limit (20,000). It always pulls its image, so a busybox image with the `games` user it runs `true` as is served from a read-only registry on localhost (plain HTTP).',
-      `podchurn: ${podchurnPods} pods, concurrency ${concurrency}, SIGTERM-handling workload, grace 2 s, hold 0, exec probes off; two shapes:`,
-      `\`one-batch\` (all ${podchurnPods} created, then all deleted: up to ${podchurnPods} pods alive) and \`cycles\` (${cyclesCount} cycles of ${concurrency} pods: at most ${concurrency} alive, like the peer's ${concurrency} workers, but each cycle waits for its slowest pod).`,
-      `Also the direct CRI loop (bench/direct-loop.ts: the same CRI calls as the \`cycles\` shape, nothing recorded), to separate podchurn's own cost from the cost of CRI with a sandbox per pod.`,
-      `${rounds} rounds, alternating the order of the four runs.`,
-      '',
-      'What each counts:',
-      '- containerd-stress: containers created (with a snapshot), started (`true`), waited for and deleted, per second of its run (its own `total / seconds`). One runtime task and one shim each; the process exits on its own.',
-      '- podchurn: pods per second from the first RunPodSandbox sent to the last RemovePodSandbox returned. Each pod is two runtime tasks in one shim (the sandbox\'s pause and the workload), the workload stopped with CRI StopContainer (SIGTERM, it exits at once), the sandbox stopped and removed, all through the CRI plugin (which also keeps a container log and status), and a per-pod timeline recorded in events.jsonl. "tasks/s" = 2 x pods/s.',
-      '',
-      '| round | containerd-stress containers/s (n, failures, load) | podchurn one-batch pods/s / tasks/s | podchurn cycles pods/s / tasks/s | direct CRI loop pods/s / tasks/s |',
-      '|---|---|---|---|---|',
-      ...stress.map(
-        (s, i) =>
-          `| ${i + 1} | ${s.perSecond} (${s.containers}, ${s.failures}, load ${s.load1}) | ${cell(shapeResults['one-batch'].runs[i]!)} | ${cell(shapeResults.cycles.runs[i]!)} | ${cell(direct[i]!)} |`,
-      ),
-      `| median | **${stressMedian}** | **${shapeResults['one-batch'].medianPodsPerSecond} / ${shapeResults['one-batch'].medianTasksPerSecond}** | **${shapeResults.cycles.medianPodsPerSecond} / ${shapeResults.cycles.medianTasksPerSecond}** | **${directMedian} / ${round3(2 * directMedian)}** |`,
-      '',
-      'Ratio podchurn / containerd-stress (target: within 10%):',
-      ...(['one-batch', 'cycles'] as const).map(
-        (shape) => `- ${shape}: pods per peer container **${shapeResults[shape].ratioPods}** (${within(shapeResults[shape].ratioPods)}); runtime tasks per peer container **${shapeResults[shape].ratioTasks}** (${within(shapeResults[shape].ratioTasks)}).`,
-      ),
-      `- the direct CRI loop itself: pods per peer container **${round3(directMedian / stressMedian)}**, tasks **${directResults.ratioDirectTasksToStress}**; podchurn \`cycles\` / direct CRI loop: **${directResults.ratioPodchurnCyclesToDirect}** (${recordingCost ? `podchurn's recording costs ${recordingCost} on this path` : 'podchurn was not slower than the loop that records nothing'}).`,
-      '',
-      'What it means:',
-      `- Per pod, podchurn completes ${shapeResults.cycles.ratioPods} (cycles) and ${shapeResults['one-batch'].ratioPods} (one-batch) of the peer's containers per second: **not within 10%**. A pod is more work than a peer container: two runtime tasks (pause + workload) instead of one, a sandbox (its pause process and IPC namespace), a stop by signal instead of an exit on its own, and the CRI plugin's bookkeeping.`,
-      `- The direct CRI loop, which makes the same CRI calls and records nothing, runs at ${round3(directMedian / stressMedian)} of the peer per pod (${directResults.ratioDirectTasksToStress} per runtime task): the gap to the peer is the cost of the CRI path with a sandbox per pod, not of podchurn's recording. podchurn's recording (events.jsonl, per-pod timelines, a ContainerStatus read per stop, verbose only for a container that still claims to run) ${recordingCost ? `costs ${recordingCost} against that loop here` : 'cost nothing measurable against that loop here (rounds vary by more than the difference)'}.`,
-      '- Counted in runtime tasks started and stopped, podchurn `cycles` (at most as many pods alive as the peer has workers) is the fair like-for-like figure; `one-batch` keeps every pod alive until the delete phase and slows down under memory and CPU pressure on this 2-core machine.',
-      '- containerd-stress `--cri` (sandboxes only) cannot be pointed at another socket in 1.7.22 (its CRI endpoint is fixed to /run/containerd/containerd.sock), so the CRI-to-CRI comparison is the direct loop above.',
-      `- The load column is the 1-minute load average when each run starts: it carries the previous run's containerd, shim and runc work on 2 cores (the benchmark's first run started at load ${stress[0]?.load1 ?? '?'}), so it is high even on an otherwise idle machine; the rounds show the spread, and only medians are compared.`,
-      '',
-    ].join('\n');
+    '# CRI churn: podchurn vs containerd-stress',
+    '',
+    `Measured ${results.date} by \`npm run bench\` on ${results.runtime}; 2 cores (1-minute load average at the start of each run below).`,
+    `Peer: containerd-stress from \`${results.peer.module}\` (${results.peer.toolchain}), \`${results.peer.args}\`, against the same managed daemon.`,
+    "Build: the tool's own package (`cmd/containerd-stress` of that module version) compiled in a wrapper module under the podchurn cache (`build/containerd-stress@VERSION`, binary in `bench/containerd-stress@VERSION`; GOMODCACHE/GOCACHE under `go/`, GOTOOLCHAIN=local), with one function replaced: its `setRlimit` raises RLIMIT_NOFILE to 100,000 and panics without CAP_SYS_RESOURCE, which root lacks here; the replacement keeps the inherited limit (20,000). It always pulls its image, so a busybox image with the `games` user it runs `true` as is served from a read-only registry on localhost (plain HTTP).",
+    `podchurn: ${podchurnPods} pods, concurrency ${concurrency}, SIGTERM-handling workload, grace 2 s, hold 0, exec probes off; two shapes:`,
+    `\`one-batch\` (all ${podchurnPods} created, then all deleted: up to ${podchurnPods} pods alive) and \`cycles\` (${cyclesCount} cycles of ${concurrency} pods: at most ${concurrency} alive, like the peer's ${concurrency} workers, but each cycle waits for its slowest pod).`,
+    `Also the direct CRI loop (bench/direct-loop.ts: the same CRI calls as the \`cycles\` shape, nothing recorded), to separate podchurn's own cost from the cost of CRI with a sandbox per pod.`,
+    `${rounds} rounds, alternating the order of the four runs.`,
+    '',
+    'What each counts:',
+    '- containerd-stress: containers created (with a snapshot), started (`true`), waited for and deleted, per second of its run (its own `total / seconds`). One runtime task and one shim each; the process exits on its own.',
+    '- podchurn: pods per second from the first RunPodSandbox sent to the last RemovePodSandbox returned. Each pod is two runtime tasks in one shim (the sandbox\'s pause and the workload), the workload stopped with CRI StopContainer (SIGTERM, it exits at once), the sandbox stopped and removed, all through the CRI plugin (which also keeps a container log and status), and a per-pod timeline recorded in events.jsonl. "tasks/s" = 2 x pods/s.',
+    '',
+    '| round | containerd-stress containers/s (n, failures, load) | podchurn one-batch pods/s / tasks/s | podchurn cycles pods/s / tasks/s | direct CRI loop pods/s / tasks/s |',
+    '|---|---|---|---|---|',
+    ...stress.map(
+      (s, i) =>
+        `| ${i + 1} | ${s.perSecond} (${s.containers}, ${s.failures}, load ${s.load1}) | ${cell(shapeResults['one-batch'].runs[i]!)} | ${cell(shapeResults.cycles.runs[i]!)} | ${cell(direct[i]!)} |`,
+    ),
+    `| median | **${stressMedian}** | **${shapeResults['one-batch'].medianPodsPerSecond} / ${shapeResults['one-batch'].medianTasksPerSecond}** | **${shapeResults.cycles.medianPodsPerSecond} / ${shapeResults.cycles.medianTasksPerSecond}** | **${directMedian} / ${round3(2 * directMedian)}** |`,
+    '',
+    'Ratio podchurn / containerd-stress (target: within 10%):',
+    ...(['one-batch', 'cycles'] as const).map(
+      (shape) =>
+        `- ${shape}: pods per peer container **${shapeResults[shape].ratioPods}** (${within(shapeResults[shape].ratioPods)}); runtime tasks per peer container **${shapeResults[shape].ratioTasks}** (${within(shapeResults[shape].ratioTasks)}).`,
+    ),
+    `- the direct CRI loop itself: pods per peer container **${round3(directMedian / stressMedian)}**, tasks **${directResults.ratioDirectTasksToStress}**; podchurn \`cycles\` / direct CRI loop: **${directResults.ratioPodchurnCyclesToDirect}** (${recordingCost ? `podchurn's recording costs ${recordingCost} on this path` : 'podchurn was not slower than the loop that records nothing'}).`,
+    '',
+    'What it means:',
+    `- Per pod, podchurn completes ${shapeResults.cycles.ratioPods} (cycles) and ${shapeResults['one-batch'].ratioPods} (one-batch) of the peer's containers per second: **not within 10%**. A pod is more work than a peer container: two runtime tasks (pause + workload) instead of one, a sandbox (its pause process and IPC namespace), a stop by signal instead of an exit on its own, and the CRI plugin's bookkeeping.`,
+    `- The direct CRI loop, which makes the same CRI calls and records nothing, runs at ${round3(directMedian / stressMedian)} of the peer per pod (${directResults.ratioDirectTasksToStress} per runtime task): the gap to the peer is the cost of the CRI path with a sandbox per pod, not of podchurn's recording. podchurn's recording (events.jsonl, per-pod timelines, a ContainerStatus read per stop, verbose only for a container that still claims to run) ${recordingCost ? `costs ${recordingCost} against that loop here` : 'cost nothing measurable against that loop here (rounds vary by more than the difference)'}.`,
+    '- Counted in runtime tasks started and stopped, podchurn `cycles` (at most as many pods alive as the peer has workers) is the fair like-for-like figure; `one-batch` keeps every pod alive until the delete phase and slows down under memory and CPU pressure on this 2-core machine.',
+    '- containerd-stress `--cri` (sandboxes only) cannot be pointed at another socket in 1.7.22 (its CRI endpoint is fixed to /run/containerd/containerd.sock), so the CRI-to-CRI comparison is the direct loop above.',
+    `- The load column is the 1-minute load average when each run starts: it carries the previous run's containerd, shim and runc work on 2 cores (the benchmark's first run started at load ${stress[0]?.load1 ?? '?'}), so it is high even on an otherwise idle machine; the rounds show the spread, and only medians are compared.`,
+    '',
+  ].join('\n');
 }
 
 if (process.env.BENCH_RENDER_ONLY === '1') writeResults(JSON.parse(readFileSync('bench/results/containerd-stress.json', 'utf8')) as BenchResults);

@@ -19,7 +19,18 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 function scenarioFile(name: string, fields: Record<string, unknown>): string {
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, stringify({ apiVersion: 'podchurn/v1', kind: 'Scenario', metadata: { name }, holdSeconds: 0, gracePeriodSeconds: 2, workload: { onSigterm: 'exit' }, ...fields }));
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'podchurn/v1',
+      kind: 'Scenario',
+      metadata: { name },
+      holdSeconds: 0,
+      gracePeriodSeconds: 2,
+      workload: { onSigterm: 'exit' },
+      ...fields,
+    }),
+  );
   return file;
 }
 

@@ -5,7 +5,10 @@ import type { CriClient, PodSandboxConfig } from '../src/index.js';
  * StartContainer, then StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox), in the
  * same batches, with nothing recorded. Whatever podchurn adds on top is its overhead.
  */
-export async function directLoop(client: CriClient, options: { pods: number; batchSize: number; grace: number; image: string; cgroupParent: string; tag: string }): Promise<number> {
+export async function directLoop(
+  client: CriClient,
+  options: { pods: number; batchSize: number; grace: number; image: string; cgroupParent: string; tag: string },
+): Promise<number> {
   const namespaces = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
   const started = performance.now();
   const pods = Array.from({ length: options.pods }, (_, i) => `direct-${options.tag}-${i}`);
@@ -21,7 +24,12 @@ export async function directLoop(client: CriClient, options: { pods: number; bat
         const sandbox = await client.runPodSandbox(config);
         const container = await client.createContainer(
           sandbox,
-          { metadata: { name: 'workload' }, image: { image: options.image }, envs: [{ key: 'PODCHURN_ON_SIGTERM', value: 'exit' }], linux: { security_context: { namespace_options: namespaces } } },
+          {
+            metadata: { name: 'workload' },
+            image: { image: options.image },
+            envs: [{ key: 'PODCHURN_ON_SIGTERM', value: 'exit' }],
+            linux: { security_context: { namespace_options: namespaces } },
+          },
           config,
         );
         await client.startContainer(container);

@@ -21,7 +21,13 @@ const log = (line: string) => process.stderr.write(`kind bench: ${line}\n`);
 
 const pod: V1Pod = {
   metadata: { name: 'first' },
-  spec: { restartPolicy: 'Never', automountServiceAccountToken: false, dnsPolicy: 'Default', terminationGracePeriodSeconds: 0, containers: [{ name: 'workload', image: WORKLOAD_IMAGE, imagePullPolicy: 'IfNotPresent' }] },
+  spec: {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    dnsPolicy: 'Default',
+    terminationGracePeriodSeconds: 0,
+    containers: [{ name: 'workload', image: WORKLOAD_IMAGE, imagePullPolicy: 'IfNotPresent' }],
+  },
 };
 
 async function buildSeconds(containerd: string, tag: string): Promise<{ seconds: number; built: boolean }> {
@@ -34,7 +40,9 @@ const benchTag = 'podchurn.local/kind-node:bench';
 const otherPinTag = 'podchurn.local/kind-node:bench-other-pin';
 await runCommand('docker', ['rmi', '-f', benchTag, otherPinTag]);
 if (cold) {
-  const bases = (await runCommand('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'podchurn.local/kind-node-base'])).stdout.split('\n').filter(Boolean);
+  const bases = (await runCommand('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'podchurn.local/kind-node-base'])).stdout
+    .split('\n')
+    .filter(Boolean);
   // The base cannot go while images built on it exist; those are rebuilt on their next use.
   const nodes = (await runCommand('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'podchurn.local/kind-node'])).stdout.split('\n').filter(Boolean);
   if (bases.length) await runCommand('docker', ['rmi', '-f', ...nodes, ...bases], { timeoutMs: 300_000 });
@@ -57,7 +65,15 @@ const provider = new KindProvider();
 const results: Round[] = [];
 for (let round = 1; round <= rounds; round++) {
   let start = performance.now();
-  const handle = await provider.up({ provider: 'kind', name, kubernetes: DEFAULT_KUBERNETES_VERSION, ...pins, nodeImage: benchTag, runtimeRequestTimeoutSeconds: 120, containerdConfigPatches: [] });
+  const handle = await provider.up({
+    provider: 'kind',
+    name,
+    kubernetes: DEFAULT_KUBERNETES_VERSION,
+    ...pins,
+    nodeImage: benchTag,
+    runtimeRequestTimeoutSeconds: 120,
+    containerdConfigPatches: [],
+  });
   const upSeconds = seconds(start);
   start = performance.now();
   const config = new KubeConfig();
@@ -75,7 +91,9 @@ for (let round = 1; round <= rounds; round++) {
 }
 await runCommand('docker', ['rmi', '-f', benchTag]);
 
-const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const summary = {
   rounds,
   loadAverage: load,
@@ -87,7 +105,9 @@ const summary = {
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/kind-cluster.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
-const rows = results.map((r, i) => `| ${i + 1} | ${r.upSeconds} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`);
+const rows = results.map(
+  (r, i) => `| ${i + 1} | ${r.upSeconds} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`,
+);
 const build = (b: { seconds: number; built: boolean } | undefined) => (b ? `${b.seconds} s${b.built ? '' : ' (reused)'}` : 'not measured (BENCH_KIND_COLD=0)');
 writeFileSync(
   new URL('./results/kind-cluster.md', import.meta.url),

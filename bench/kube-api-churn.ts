@@ -243,7 +243,9 @@ async function main(): Promise<void> {
       `- Create rate ${rate.createsPerS}/s over ${rate.createSpanS} s vs ${rateQps} configured (target within 5 %: ${met(results.rate.createWithin5Percent)}).`,
       `- Delete rate ${rate.deletesPerS}/s over ${rate.deleteSpanS} s vs ${rateQps} configured (target within 5 %: ${met(results.rate.deleteWithin5Percent)}).`,
       `- Peak RSS ${rate.peakRssMb} MB (target < 200 MB: ${met(results.rate.rssUnder200Mb)}); CPU ${rate.cpuSPer1000Pods} s per 1,000 pods.`,
-      `- Outcomes: ${Object.entries(rate.outcomes).map(([k, n]) => `${k} ${n}`).join(', ')}; exit code ${rate.exitCode}.`,
+      `- Outcomes: ${Object.entries(rate.outcomes)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}; exit code ${rate.exitCode}.`,
       '',
       `## Scale: ${scale.map((r) => r.pods.toLocaleString('en-US')).join(' vs ')} pods at qps ${scaleQps}`,
       '',

@@ -37,7 +37,15 @@ const provider = new LocalProvider();
 const results: Round[] = [];
 for (let round = 1; round <= rounds; round++) {
   let start = performance.now();
-  const handle = await provider.up({ provider: 'local', name, kubernetes: DEFAULT_KUBERNETES_VERSION, containerd: 'system', runc: 'system', runtimeRequestTimeoutSeconds: 120, containerdConfigPatches: [] });
+  const handle = await provider.up({
+    provider: 'local',
+    name,
+    kubernetes: DEFAULT_KUBERNETES_VERSION,
+    containerd: 'system',
+    runc: 'system',
+    runtimeRequestTimeoutSeconds: 120,
+    containerdConfigPatches: [],
+  });
   const upSeconds = seconds(start);
   start = performance.now();
   const api = coreApi(handle.kubeconfig);
@@ -47,10 +55,14 @@ for (let round = 1; round <= rounds; round++) {
   start = performance.now();
   const teardown = await provider.down(name);
   results.push({ upSeconds, phases: handle.state.timings, firstPodRunningSeconds, downSeconds: seconds(start), leftovers: teardown.leftovers });
-  process.stderr.write(`local cluster round ${round}: up ${upSeconds} s, first pod Running ${firstPodRunningSeconds} s, down ${results.at(-1)!.downSeconds} s\n`);
+  process.stderr.write(
+    `local cluster round ${round}: up ${upSeconds} s, first pod Running ${firstPodRunningSeconds} s, down ${results.at(-1)!.downSeconds} s\n`,
+  );
 }
 
-const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const summary = {
   rounds,
   loadAverage: load,
@@ -62,7 +74,8 @@ const summary = {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/local-cluster.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 const rows = results.map(
-  (r, i) => `| ${i + 1} | ${r.upSeconds} | ${r.phases.controlPlane} | ${r.phases.runtime} | ${r.phases.node} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`,
+  (r, i) =>
+    `| ${i + 1} | ${r.upSeconds} | ${r.phases.controlPlane} | ${r.phases.runtime} | ${r.phases.node} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`,
 );
 writeFileSync(
   new URL('./results/local-cluster.md', import.meta.url),

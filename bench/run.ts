@@ -1,3 +1,13 @@
 /** `npm run bench`: every benchmark, each writing its figures under bench/results/. */
-const benchmarks = ['./report-render.js', './report-end-to-end.js', './event-log-slow-disk.js', './cri-overhead.js', './containerd-stress.js', './kube-api-churn.js', './kube-burner.js', './local-cluster.js', './kind-cluster.js'];
+const benchmarks = [
+  './report-render.js',
+  './report-end-to-end.js',
+  './event-log-slow-disk.js',
+  './cri-overhead.js',
+  './containerd-stress.js',
+  './kube-api-churn.js',
+  './kube-burner.js',
+  './local-cluster.js',
+  './kind-cluster.js',
+];
 for (const benchmark of benchmarks) await import(benchmark);

@@ -43,19 +43,33 @@ async function main(argv: string[]): Promise<number> {
           exitCode = reportCommand({ run: args.run, json: args.json });
         },
       )
-      .command('compare <baseline> [candidate]', 'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated', compareOptions, (args) => {
-        exitCode = compareCommand(args as unknown as CompareArgs);
-      })
+      .command(
+        'compare <baseline> [candidate]',
+        'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated',
+        compareOptions,
+        (args) => {
+          exitCode = compareCommand(args as unknown as CompareArgs);
+        },
+      )
       .command('history <db>', 'Print the trend of every scenario/cell recorded with run --history', historyOptions, (args) => {
         exitCode = historyCommand({ db: String(args.db), scenario: args.scenario, html: args.html });
       })
-      .command('compare-history <db> <run>', 'Compare a run with the last N runs of the same scenario/cell (rank test; verdicts from 39 earlier runs)', compareHistoryOptions, (args) => {
-        exitCode = compareHistoryCommand({ ...args, db: String(args.db), run: String(args.run) });
-      })
+      .command(
+        'compare-history <db> <run>',
+        'Compare a run with the last N runs of the same scenario/cell (rank test; verdicts from 39 earlier runs)',
+        compareHistoryOptions,
+        (args) => {
+          exitCode = compareHistoryCommand({ ...args, db: String(args.db), run: String(args.run) });
+        },
+      )
       .command('schema', 'Print the scenario JSON Schema', {}, () => {
         process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
       })
-      .command('cluster', 'Kubernetes clusters for kube targets: up, down, status (--provider local|kind|existing)', clusterCommands((code) => (exitCode = code)))
+      .command(
+        'cluster',
+        'Kubernetes clusters for kube targets: up, down, status (--provider local|kind|existing)',
+        clusterCommands((code) => (exitCode = code)),
+      )
       .command('image', 'kind node images with pinned runtimes: node (--flavor offline|online)', imageCommands)
       .command('runtime', 'Pinned runtime binaries (containerd, runc, kubernetes, etcd, cri-tools): list, fetch, build, add, path', runtimeCommands)
       .command(

@@ -40,21 +40,57 @@ async function issue(dir: string, name: string, subject: string, extensions: str
 export async function createClusterPki(dir: string): Promise<ClusterPki> {
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
-  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caCert, '-days', VALID_DAYS, '-subj', '/CN=podchurn-cluster-ca']);
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-days',
+    VALID_DAYS,
+    '-subj',
+    '/CN=podchurn-cluster-ca',
+  ]);
   const ca = { cert: caCert, key: caKey };
   const serving = await issue(
     dir,
     'apiserver',
     '/CN=kube-apiserver',
-    ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default'],
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default',
+    ],
     ca,
   );
-  const admin = await issue(dir, 'admin', '/O=system:masters/CN=podchurn-admin', ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'], ca);
+  const admin = await issue(
+    dir,
+    'admin',
+    '/O=system:masters/CN=podchurn-admin',
+    ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'],
+    ca,
+  );
   // Service-account tokens are signed with RSA, the algorithm every Kubernetes version accepts.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPublicKey = join(dir, 'sa.pub');
   await writeFile(serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   await writeFile(serviceAccountPublicKey, publicKey.export({ type: 'spki', format: 'pem' }));
-  return { caCert, caKey, servingCert: serving.cert, servingKey: serving.key, adminCert: admin.cert, adminKey: admin.key, serviceAccountKey, serviceAccountPublicKey };
+  return {
+    caCert,
+    caKey,
+    servingCert: serving.cert,
+    servingKey: serving.key,
+    adminCert: admin.cert,
+    adminKey: admin.key,
+    serviceAccountKey,
+    serviceAccountPublicKey,
+  };
 }

@@ -43,9 +43,7 @@ type ServiceClient = grpc.Client & Record<string, Unary>;
 
 let cachedDefinition: grpc.GrpcObject | undefined;
 function criDefinition(): grpc.GrpcObject {
-  cachedDefinition ??= grpc.loadPackageDefinition(
-    loadSync(protoFile, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }),
-  );
+  cachedDefinition ??= grpc.loadPackageDefinition(loadSync(protoFile, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }));
   return cachedDefinition;
 }
 

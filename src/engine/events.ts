@@ -27,7 +27,21 @@ export const podEventKinds = [
 ] as const;
 export type PodEventKind = (typeof podEventKinds)[number];
 
-export const runEventKinds = ['run-start', 'cell-start', 'cell-end', 'runtime-exited', 'interrupted', 'cleanup', 'runtime-teardown', 'watch-gap', 'cluster-ready', 'config-ignored', 'cluster-teardown', 'runtime-step', 'run-end'] as const;
+export const runEventKinds = [
+  'run-start',
+  'cell-start',
+  'cell-end',
+  'runtime-exited',
+  'interrupted',
+  'cleanup',
+  'runtime-teardown',
+  'watch-gap',
+  'cluster-ready',
+  'config-ignored',
+  'cluster-teardown',
+  'runtime-step',
+  'run-end',
+] as const;
 export type RunEventKind = (typeof runEventKinds)[number];
 
 export interface PodIdentity {

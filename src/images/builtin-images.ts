@@ -24,7 +24,7 @@ export interface BuiltImage {
 async function busyboxBinary(): Promise<Buffer> {
   const path = (await whichProgram('busybox')) ?? '/bin/busybox';
   if (!existsSync(path)) {
-    throw new InfrastructureError('busybox is not installed; the workload image is built from Debian\'s busybox-static (apt-get install busybox-static).');
+    throw new InfrastructureError("busybox is not installed; the workload image is built from Debian's busybox-static (apt-get install busybox-static).");
   }
   const file = await runCommand('file', ['-L', path]).catch(() => undefined);
   if (file && file.exitCode === 0 && !/statically linked|static-pie/.test(file.stdout)) {

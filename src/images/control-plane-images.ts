@@ -41,7 +41,9 @@ export function kubeadmImageDefaults(kubernetesVersion: string): KubeadmImageDef
   const minor = version.split('.').slice(0, 2).join('.');
   const defaults = kubeadmDefaultsByMinor[minor];
   if (!defaults) {
-    throw new InputError(`no kubeadm image defaults are known for Kubernetes ${version}; known release lines: ${Object.keys(kubeadmDefaultsByMinor).join(', ')}.`);
+    throw new InputError(
+      `no kubeadm image defaults are known for Kubernetes ${version}; known release lines: ${Object.keys(kubeadmDefaultsByMinor).join(', ')}.`,
+    );
   }
   return defaults;
 }
@@ -151,7 +153,8 @@ const baseEntries: LayerEntry[] = [
 const imagePath = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function installedEntry(store: RuntimeStore, parsed: ParsedKey, request: ControlPlaneImagesRequest): Promise<StoreEntry> {
-  if (parsed.version === 'system') throw new InputError(`control-plane images need pinned, statically linked binaries; ${parsed.key} is the host's package. Name a version.`);
+  if (parsed.version === 'system')
+    throw new InputError(`control-plane images need pinned, statically linked binaries; ${parsed.key} is the host's package. Name a version.`);
   await store.ensure(parsed, { autoInstall: request.autoInstall ?? true, onProgress: request.onProgress });
   const entry = await store.get(parsed.key);
   if (!entry) throw new InputError(`${parsed.key} is not installed; run "podchurn runtime fetch ${parsed.key}".`);
@@ -172,7 +175,10 @@ function binaryImageDefinition(reference: string, name: string, binary: Buffer, 
 /** Everything a definition is made of, so the cached archive changes whenever any of it does. */
 function definitionKey(definition: ImageDefinition): string {
   const files = definition.entries.flatMap((entry) => (entry.type === 'file' ? [entry.content] : []));
-  const shape = JSON.stringify({ ...definition, entries: definition.entries.map((entry) => (entry.type === 'file' ? { ...entry, content: entry.content.length } : entry)) });
+  const shape = JSON.stringify({
+    ...definition,
+    entries: definition.entries.map((entry) => (entry.type === 'file' ? { ...entry, content: entry.content.length } : entry)),
+  });
   return contentKey(shape, ...files);
 }
 
@@ -192,12 +198,19 @@ async function buildArchive(definition: ImageDefinition): Promise<string> {
   return archive;
 }
 
-async function binaryImage(component: ControlPlaneComponent, reference: string, entry: StoreEntry, request: ControlPlaneImagesRequest): Promise<ControlPlaneImage> {
+async function binaryImage(
+  component: ControlPlaneComponent,
+  reference: string,
+  entry: StoreEntry,
+  request: ControlPlaneImagesRequest,
+): Promise<ControlPlaneImage> {
   const path = entry.binaries[component];
   if (!path) throw new InputError(`${entry.key} has no ${component}.`);
   const binary = await readFile(path);
   if (elfLinkage(binary) !== 'static') {
-    throw new InputError(`${path} (${entry.key}) is not a statically linked executable; the ${component} image has no C library to run it with. Build the key from the Go module proxy (CGO_ENABLED=0).`);
+    throw new InputError(
+      `${path} (${entry.key}) is not a statically linked executable; the ${component} image has no C library to run it with. Build the key from the Go module proxy (CGO_ENABLED=0).`,
+    );
   }
   const labels: Record<string, string> = {
     [CONTROL_PLANE_IMAGE_LABELS.component]: component,

@@ -41,7 +41,10 @@ export function renderHistoryHtml(rows: readonly HistoryRow[], assets: ChartAsse
   const csp = `default-src 'none'; script-src 'sha256-${hash(library)}' 'sha256-${hash(script)}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const sections = series.map((s, i) => {
     const rowsHtml = s.rows
-      .map((r) => `<tr><td>${h(r.startedAt.slice(0, 19))}</td><td>${h(r.runId)}</td><td>${h(`${r.containerd}/${r.runc}`)}</td><td>${h(r.status)}</td><td>${r.stuck}/${r.stops}</td><td>${formatMs(r.p50)}</td><td>${formatMs(r.p95)}</td><td>${formatMs(r.p99)}</td></tr>`)
+      .map(
+        (r) =>
+          `<tr><td>${h(r.startedAt.slice(0, 19))}</td><td>${h(r.runId)}</td><td>${h(`${r.containerd}/${r.runc}`)}</td><td>${h(r.status)}</td><td>${r.stuck}/${r.stops}</td><td>${formatMs(r.p50)}</td><td>${formatMs(r.p95)}</td><td>${formatMs(r.p99)}</td></tr>`,
+      )
       .join('\n');
     return `<h2>${h(s.scenario)} / ${h(s.cellName)}</h2><div class="chart" id="trend-${i}"></div>
 <table><thead><tr><th>started</th><th>run</th><th>containerd/runc</th><th>status</th><th>stuck/stops</th><th>${h(s.latency)} p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead><tbody>

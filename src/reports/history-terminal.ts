@@ -13,7 +13,18 @@ export function renderHistoryTerminal(rows: readonly HistoryRow[]): string {
         `${s.scenario} / ${s.cellName} (${s.rows.length} run(s))`,
         renderTable(
           ['started', 'run', 'containerd/runc', 'status', 'stops', 'stuck', `${s.latency} p50 ms`, 'p95 ms', 'p99 ms', 'max ms'],
-          s.rows.map((r) => [r.startedAt.slice(0, 19), r.runId, `${r.containerd}/${r.runc}`, r.status, String(r.stops), String(r.stuck), formatMs(r.p50), formatMs(r.p95), formatMs(r.p99), formatMs(r.max)]),
+          s.rows.map((r) => [
+            r.startedAt.slice(0, 19),
+            r.runId,
+            `${r.containerd}/${r.runc}`,
+            r.status,
+            String(r.stops),
+            String(r.stuck),
+            formatMs(r.p50),
+            formatMs(r.p95),
+            formatMs(r.p99),
+            formatMs(r.max),
+          ]),
         ),
       ].join('\n'),
     )

@@ -85,7 +85,16 @@ export function slowestPods(records: readonly PodRecord[], count: number): Water
     const removed = rel(phase(record, 'removed'));
     const gone = rel(phase(record, 'gone'));
     const last = Math.max(0, ...Object.values(record.phases).map((mono) => (mono === undefined ? 0 : round(mono - start))));
-    pods.push({ pod: record.pod, cell: record.cell, outcome: record.outcome, stopEnd, stopFailed: phase(record, 'stop-failed') !== undefined, removed, gone, last });
+    pods.push({
+      pod: record.pod,
+      cell: record.cell,
+      outcome: record.outcome,
+      stopEnd,
+      stopFailed: phase(record, 'stop-failed') !== undefined,
+      removed,
+      gone,
+      last,
+    });
   }
   const neverGone = (p: WaterfallPod) => (p.gone === null ? 1 : 0);
   return pods.sort((a, b) => neverGone(b) - neverGone(a) || (b.gone ?? b.last) - (a.gone ?? a.last) || a.pod.localeCompare(b.pod)).slice(0, count);

@@ -5,7 +5,19 @@ import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
 import { buildChartData } from './html-data.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
+import {
+  cellFigureHeaders,
+  cellFigures,
+  cellPassed,
+  leakSentence,
+  evidenceFindings,
+  ignoredConfigSentences,
+  latencySentence,
+  runVerdict,
+  statusSentence,
+  stuckEvidenceLines,
+  measurementCaveats,
+} from './run-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -60,18 +72,51 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Verdict</h2><ul>');
   for (const cell of summary.cells) {
     const failed = cell.gates.filter((g) => !g.passed);
-    const text = cell.gates.length === 0 ? 'no gates' : failed.length ? `failed ${failed.map((g) => `${g.gate} (measured ${g.measured ?? 'nothing'}, limit ${g.limit})`).join(', ')}` : `all ${cell.gates.length} gates passed`;
+    const text =
+      cell.gates.length === 0
+        ? 'no gates'
+        : failed.length
+          ? `failed ${failed.map((g) => `${g.gate} (measured ${g.measured ?? 'nothing'}, limit ${g.limit})`).join(', ')}`
+          : `all ${cell.gates.length} gates passed`;
     body.push(`<li>${cellPassed(cell) ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>'} ${cellLabel(cell)}: ${h(text)}</li>`);
   }
-  body.push(`<li>${summary.leakCheck.leaked.length ? '<span class="fail">FAIL</span>' : '<span class="pass">PASS</span>'} leak check: ${h(leakSentence(summary))}</li></ul>`);
+  body.push(
+    `<li>${summary.leakCheck.leaked.length ? '<span class="fail">FAIL</span>' : '<span class="pass">PASS</span>'} leak check: ${h(leakSentence(summary))}</li></ul>`,
+  );
 
   body.push('<h2>Settings and measured versions</h2>');
   body.push(
     table(
-      ['cell', 'containerd', 'runc', 'CRI runtime', 'pods × cycles × reps', 'batch', 'concurrency', 'grace s', 'request timeout s', 'slack s', 'on SIGTERM', 'exec probe'],
+      [
+        'cell',
+        'containerd',
+        'runc',
+        'CRI runtime',
+        'pods × cycles × reps',
+        'batch',
+        'concurrency',
+        'grace s',
+        'request timeout s',
+        'slack s',
+        'on SIGTERM',
+        'exec probe',
+      ],
       summary.cells.map((c) => {
         const s = c.settings;
-        return [cellLabel(c), h(c.runtime.containerd), h(c.runtime.runc), h(c.runtime.criRuntimeVersion), `${s.pods} × ${s.cycles} × ${s.repetitions}`, String(s.batchSize), String(s.concurrency), String(s.gracePeriodSeconds), String(s.requestTimeoutSeconds), String(s.slackSeconds), h(s.onSigterm), s.execProbe ? 'yes' : 'no'];
+        return [
+          cellLabel(c),
+          h(c.runtime.containerd),
+          h(c.runtime.runc),
+          h(c.runtime.criRuntimeVersion),
+          `${s.pods} × ${s.cycles} × ${s.repetitions}`,
+          String(s.batchSize),
+          String(s.concurrency),
+          String(s.gracePeriodSeconds),
+          String(s.requestTimeoutSeconds),
+          String(s.slackSeconds),
+          h(s.onSigterm),
+          s.execProbe ? 'yes' : 'no',
+        ];
       }),
     ),
   );
@@ -83,13 +128,25 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
       summary.cells.map((c) => [
         cellLabel(c),
         ...cellFigures(c),
-        h(Object.entries(c.signatures).map(([id, n]) => `${id}×${n}`).join(', ')),
+        h(
+          Object.entries(c.signatures)
+            .map(([id, n]) => `${id}×${n}`)
+            .join(', '),
+        ),
       ]),
     ),
     `<p class="legend">${h(latencySentence(summary))}</p>`,
     ...measurementCaveats(summary).map((line) => `<p class="warn">${h(line)}</p>`),
   );
-  const gateRows = summary.cells.flatMap((c) => c.gates.map((g) => [cellLabel(c), h(g.gate), g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>']));
+  const gateRows = summary.cells.flatMap((c) =>
+    c.gates.map((g) => [
+      cellLabel(c),
+      h(g.gate),
+      g.measured === null ? 'nothing measured' : String(g.measured),
+      String(g.limit),
+      g.passed ? '<span class="pass">pass</span>' : '<span class="fail">FAIL</span>',
+    ]),
+  );
   body.push('<h2>Gates</h2>', gateRows.length ? table(['cell', 'gate', 'measured', 'limit', 'result'], gateRows) : '<p>The scenario sets no gates.</p>');
 
   body.push('<h2>Charts</h2>');
@@ -102,7 +159,14 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push(
     table(
       ['pod', 'cell', 'outcome', 'stop ms', 'removed ms', 'gone ms'],
-      chartData.waterfall.map((p) => [h(p.pod), h(p.cell), h(p.outcome), formatMs(p.stopEnd), formatMs(p.removed), p.gone === null ? 'never' : formatMs(p.gone)]),
+      chartData.waterfall.map((p) => [
+        h(p.pod),
+        h(p.cell),
+        h(p.outcome),
+        formatMs(p.stopEnd),
+        formatMs(p.removed),
+        p.gone === null ? 'never' : formatMs(p.gone),
+      ]),
     ),
   );
 

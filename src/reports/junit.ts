@@ -24,7 +24,13 @@ interface Suite {
  * test with the measured value and the limit. Follows the common (Ant/Jenkins) JUnit schema.
  */
 export function renderJunitReport({ summary, records }: RunAnalysis): string {
-  const suites: Suite[] = summary.cells.map((cell) => cellSuite(summary, cell, records.filter((r) => r.cell === cell.cell)));
+  const suites: Suite[] = summary.cells.map((cell) =>
+    cellSuite(
+      summary,
+      cell,
+      records.filter((r) => r.cell === cell.cell),
+    ),
+  );
   suites.push(runSuite(summary));
   const count = (pick: (c: Case) => unknown) => suites.reduce((n, s) => n + s.cases.filter(pick).length, 0);
   const lines = [
@@ -42,13 +48,15 @@ export function renderJunitReport({ summary, records }: RunAnalysis): string {
     lines.push('    </properties>');
     for (const c of suite.cases) {
       const open = `    <testcase name="${x(c.name)}" classname="${x(c.classname)}" time="0.000"`;
-      const problem = c.failure ? ['failure', c.failure] as const : c.error ? ['error', c.error] as const : null;
+      const problem = c.failure ? (['failure', c.failure] as const) : c.error ? (['error', c.error] as const) : null;
       if (!problem) {
         lines.push(`${open}/>`);
         continue;
       }
       lines.push(`${open}>`);
-      lines.push(`      <${problem[0]} message="${x(problem[1].message)}" type="${problem[0] === 'failure' ? 'gate' : 'run'}">${x(problem[1].body)}</${problem[0]}>`);
+      lines.push(
+        `      <${problem[0]} message="${x(problem[1].message)}" type="${problem[0] === 'failure' ? 'gate' : 'run'}">${x(problem[1].body)}</${problem[0]}>`,
+      );
       lines.push('    </testcase>');
     }
     lines.push('    <system-out/>', '    <system-err/>', '  </testsuite>');
@@ -79,7 +87,14 @@ function cellSuite(summary: RunSummary, cell: CellSummary, records: readonly Pod
       return {
         name: g.gate,
         classname,
-        ...(g.passed ? {} : { failure: { message: `${g.gate}: measured ${measured}, limit ${g.limit}`, body: `gate: ${g.gate}\nmeasured: ${measured}\nlimit: ${g.limit}\ncell: ${cell.cell} ${cell.name}` } }),
+        ...(g.passed
+          ? {}
+          : {
+              failure: {
+                message: `${g.gate}: measured ${measured}, limit ${g.limit}`,
+                body: `gate: ${g.gate}\nmeasured: ${measured}\nlimit: ${g.limit}\ncell: ${cell.cell} ${cell.name}`,
+              },
+            }),
       };
     }),
   };
@@ -100,12 +115,16 @@ function runSuite(summary: RunSummary): Suite {
       {
         name: 'leak check',
         classname,
-        ...(leaked.length ? { failure: { message: `${leaked.length} object(s) left behind (limit 0)`, body: `measured: ${leaked.length}\nlimit: 0\n${leaked.join('\n')}` } } : {}),
+        ...(leaked.length
+          ? { failure: { message: `${leaked.length} object(s) left behind (limit 0)`, body: `measured: ${leaked.length}\nlimit: 0\n${leaked.join('\n')}` } }
+          : {}),
       },
       {
         name: 'run status',
         classname,
-        ...(summary.status === 'completed' ? {} : { error: { message: statusSentence(summary), body: `${statusSentence(summary)}\n${leakSentence(summary)}` } }),
+        ...(summary.status === 'completed'
+          ? {}
+          : { error: { message: statusSentence(summary), body: `${statusSentence(summary)}\n${leakSentence(summary)}` } }),
       },
     ],
   };

@@ -2,7 +2,19 @@ import type { RunAnalysis } from '../results/run-analysis.js';
 import type { CellSummary } from '../results/summary.js';
 import { escapeMarkdownText as md, markdownCodeBlock } from './escape.js';
 import { formatDuration } from './format.js';
-import { cellFigureHeaders, cellFigures, cellPassed, leakSentence, evidenceFindings, ignoredConfigSentences, latencySentence, runVerdict, statusSentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
+import {
+  cellFigureHeaders,
+  cellFigures,
+  cellPassed,
+  leakSentence,
+  evidenceFindings,
+  ignoredConfigSentences,
+  latencySentence,
+  runVerdict,
+  statusSentence,
+  stuckEvidenceLines,
+  measurementCaveats,
+} from './run-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -23,13 +35,21 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   const out: string[] = [];
   const verdict = runVerdict(summary);
   out.push(`# podchurn run ${md(summary.runId)}: ${md(summary.scenario)}`, '');
-  out.push(`**${verdict}** · target ${md(summary.target)} · ${summary.cells.length} cell(s) · started ${summary.startedAt} · took ${formatDuration(summary.durationMs)} · exit code ${summary.exitCode}`, '');
+  out.push(
+    `**${verdict}** · target ${md(summary.target)} · ${summary.cells.length} cell(s) · started ${summary.startedAt} · took ${formatDuration(summary.durationMs)} · exit code ${summary.exitCode}`,
+    '',
+  );
   out.push(summary.status === 'completed' ? statusSentence(summary) : `> **${md(statusSentence(summary))}**`, '');
 
   out.push('## Verdict', '');
   for (const cell of summary.cells) {
     const failed = cell.gates.filter((g) => !g.passed);
-    const gates = cell.gates.length === 0 ? 'no gates' : failed.length ? `failed ${failed.map((g) => `${g.gate} (measured ${g.measured ?? 'nothing'}, limit ${g.limit})`).join(', ')}` : `all ${cell.gates.length} gates passed`;
+    const gates =
+      cell.gates.length === 0
+        ? 'no gates'
+        : failed.length
+          ? `failed ${failed.map((g) => `${g.gate} (measured ${g.measured ?? 'nothing'}, limit ${g.limit})`).join(', ')}`
+          : `all ${cell.gates.length} gates passed`;
     out.push(`- ${cellPassed(cell) ? 'PASS' : '**FAIL**'} ${cellLabel(cell)}: ${gates}`);
   }
   out.push(`- ${summary.leakCheck.leaked.length ? '**FAIL**' : 'PASS'} leak check: ${md(leakSentence(summary))}`, '');
@@ -40,14 +60,30 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
       ['cell', 'pods × cycles × reps', 'batch', 'concurrency', 'grace s', 'request timeout s', 'slack s', 'on SIGTERM', 'exec probe'],
       summary.cells.map((c) => {
         const s = c.settings;
-        return [cellLabel(c), `${s.pods} × ${s.cycles} × ${s.repetitions}`, String(s.batchSize), String(s.concurrency), String(s.gracePeriodSeconds), String(s.requestTimeoutSeconds), String(s.slackSeconds), md(s.onSigterm), s.execProbe ? 'yes' : 'no'];
+        return [
+          cellLabel(c),
+          `${s.pods} × ${s.cycles} × ${s.repetitions}`,
+          String(s.batchSize),
+          String(s.concurrency),
+          String(s.gracePeriodSeconds),
+          String(s.requestTimeoutSeconds),
+          String(s.slackSeconds),
+          md(s.onSigterm),
+          s.execProbe ? 'yes' : 'no',
+        ];
       }),
     ),
     '',
   );
 
   out.push('## Measured versions', '', 'Versions the runtime reported while each cell ran, not the versions asked for.', '');
-  out.push(table(['cell', 'containerd', 'runc', 'CRI runtime'], summary.cells.map((c) => [cellLabel(c), md(c.runtime.containerd), md(c.runtime.runc), md(c.runtime.criRuntimeVersion)])), '');
+  out.push(
+    table(
+      ['cell', 'containerd', 'runc', 'CRI runtime'],
+      summary.cells.map((c) => [cellLabel(c), md(c.runtime.containerd), md(c.runtime.runc), md(c.runtime.criRuntimeVersion)]),
+    ),
+    '',
+  );
 
   out.push('## Figures', '');
   out.push(
@@ -64,7 +100,9 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);
   if (signatureRows.length) out.push('Log signatures:', '', table(['cell', 'signature', 'lines'], signatureRows), '');
 
-  const gateRows = summary.cells.flatMap((c) => c.gates.map((g) => [cellLabel(c), g.gate, g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? 'pass' : '**FAIL**']));
+  const gateRows = summary.cells.flatMap((c) =>
+    c.gates.map((g) => [cellLabel(c), g.gate, g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? 'pass' : '**FAIL**']),
+  );
   out.push('## Gates', '');
   out.push(gateRows.length ? table(['cell', 'gate', 'measured', 'limit', 'result'], gateRows) : 'The scenario sets no gates.', '');
 
@@ -81,7 +119,15 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   const ignored = ignoredConfigSentences(summary);
   if (ignored.length) out.push('## Config keys containerd ignored', '', ...ignored.map((line) => `- ${md(line)}`), '');
   const evidence = stuckEvidenceLines(summary);
-  if (evidence.length) out.push('## Stuck pod evidence', '', 'Collected while each pod was still stuck: pod object, its events, node log lines, runtime state.', '', ...evidence.map((line) => `- ${md(line)}`), '');
+  if (evidence.length)
+    out.push(
+      '## Stuck pod evidence',
+      '',
+      'Collected while each pod was still stuck: pod object, its events, node log lines, runtime state.',
+      '',
+      ...evidence.map((line) => `- ${md(line)}`),
+      '',
+    );
 
   out.push('## Leak check', '', md(leakSentence(summary)), '');
   for (const item of summary.leakCheck.leaked.slice(0, 20)) out.push(`- ${md(item)}`);

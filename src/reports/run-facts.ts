@@ -48,7 +48,20 @@ export function unsampled(cell: CellSummary): number {
 
 /** The per-cell figures every tabular report shows, in this order, under these headers. */
 export function cellFigureHeaders(summary: RunSummary): string[] {
-  return ['pods', 'ok', 'slow', 'stuck', 'state-mismatch', 'stop-error', 'other', `${summary.primaryLatency.name} p50 ms`, 'p95 ms', 'p99 ms', 'max ms', 'no sample'];
+  return [
+    'pods',
+    'ok',
+    'slow',
+    'stuck',
+    'state-mismatch',
+    'stop-error',
+    'other',
+    `${summary.primaryLatency.name} p50 ms`,
+    'p95 ms',
+    'p99 ms',
+    'max ms',
+    'no sample',
+  ];
 }
 
 export function cellFigures(cell: CellSummary): string[] {
@@ -83,11 +96,15 @@ export function measurementCaveats(summary: RunSummary): string[] {
   const caveats: string[] = [];
   const { count, inferredDeletions, totalMs } = summary.watchGaps;
   if (count > 0) {
-    caveats.push(`The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`);
+    caveats.push(
+      `The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`,
+    );
   }
   for (const cell of summary.cells) {
     if (cell.stateUnverified > 0) {
-      caveats.push(`${cell.cell}: after ${cell.stateUnverified} stop(s) CRI still said RUNNING but the task pid could not be read, so whether the exit was lost is unknown (state-unverified; not counted as state-mismatch).`);
+      caveats.push(
+        `${cell.cell}: after ${cell.stateUnverified} stop(s) CRI still said RUNNING but the task pid could not be read, so whether the exit was lost is unknown (state-unverified; not counted as state-mismatch).`,
+      );
     }
   }
   return caveats;
@@ -122,7 +139,8 @@ export function evidenceFindings(findings: readonly Finding[], count: number): F
 /** One sentence per containerd config key a patch set and containerd ignored (config honesty). */
 export function ignoredConfigSentences(summary: RunSummary): string[] {
   return (summary.ignoredConfigKeys ?? []).map(
-    (k) => `${k.key} (cluster ${k.cluster}, ${k.cells.join(', ') || 'no cells'}) is not in containerd config dump: containerd ignored it, so it changed nothing.`,
+    (k) =>
+      `${k.key} (cluster ${k.cluster}, ${k.cells.join(', ') || 'no cells'}) is not in containerd config dump: containerd ignored it, so it changed nothing.`,
   );
 }
 

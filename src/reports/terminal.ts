@@ -19,7 +19,6 @@ function paint(style: TerminalStyle, colour: keyof typeof ansi, text: string): s
   return style.colour ? `${ansi[colour]}${text}${ansi.reset}` : text;
 }
 
-
 /** The end-of-run summary: one row per cell with its key figures, then gates, leaks and the verdict. */
 export function renderTerminalSummary(summary: RunSummary, runDir: string, style: TerminalStyle = { colour: false }): string {
   const rows = summary.cells.map((c) => [
@@ -33,10 +32,14 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   const lines = [paint(style, 'bold', `podchurn run ${summary.runId} — ${summary.scenario} (${summary.target}), ${summary.status}`), '', table, ''];
   lines.push(latencySentence(summary));
   for (const line of measurementCaveats(summary)) lines.push(paint(style, 'yellow', line));
-  const failedGates = summary.cells.flatMap((c) => c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`));
+  const failedGates = summary.cells.flatMap((c) =>
+    c.gates.filter((g) => !g.passed).map((g) => `${c.cell} ${g.gate}: measured ${g.measured ?? 'nothing'}, limit ${g.limit}`),
+  );
   const gateCount = summary.cells.reduce((n, c) => n + c.gates.length, 0);
   if (gateCount > 0) {
-    lines.push(failedGates.length ? paint(style, 'red', `Gates: ${failedGates.length} of ${gateCount} failed`) : paint(style, 'green', `Gates: all ${gateCount} passed`));
+    lines.push(
+      failedGates.length ? paint(style, 'red', `Gates: ${failedGates.length} of ${gateCount} failed`) : paint(style, 'green', `Gates: all ${gateCount} passed`),
+    );
     for (const failed of failedGates) lines.push(`  - ${failed}`);
   }
   const signatures = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => `${c.cell} ${id}×${n}`));
@@ -48,7 +51,14 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   ].filter(Boolean);
   lines.push(
     leaked.length
-      ? paint(style, 'red', `Leak check: ${leaked.length} left behind: ${leaked.slice(0, 5).map((l) => cellText(l, 300)).join(', ')}`)
+      ? paint(
+          style,
+          'red',
+          `Leak check: ${leaked.length} left behind: ${leaked
+            .slice(0, 5)
+            .map((l) => cellText(l, 300))
+            .join(', ')}`,
+        )
       : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
   );
   for (const line of ignoredConfigSentences(summary)) lines.push(paint(style, 'yellow', `Config: ${escapeTerminal(line)}`));

@@ -41,7 +41,10 @@ export class HistoryStore {
     try {
       db = new Database(file, { fileMustExist: !options.create });
     } catch (error) {
-      throw new InputError(`cannot open the history database ${file} (${(error as Error).message})${options.create ? '' : '; record runs into it first with podchurn run --history'}.`, { cause: error });
+      throw new InputError(
+        `cannot open the history database ${file} (${(error as Error).message})${options.create ? '' : '; record runs into it first with podchurn run --history'}.`,
+        { cause: error },
+      );
     }
     const store = new HistoryStore(db);
     store.migrate(file);
@@ -50,7 +53,8 @@ export class HistoryStore {
 
   private migrate(file: string): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > HISTORY_SCHEMA_VERSION) throw new InputError(`${file} was written by a newer podchurn (history schema ${version}); this one reads up to ${HISTORY_SCHEMA_VERSION}.`);
+    if (version > HISTORY_SCHEMA_VERSION)
+      throw new InputError(`${file} was written by a newer podchurn (history schema ${version}); this one reads up to ${HISTORY_SCHEMA_VERSION}.`);
     if (version === HISTORY_SCHEMA_VERSION) return;
     this.db.transaction(() => {
       if (version === 0) {

@@ -136,12 +136,16 @@ export interface RunSummary {
 
 export const measurementDefinitions: Record<string, string> = {
   clock: 'Latencies use the monotonic clock of the podchurn process (process.hrtime); wall-clock stamps are kept only to correlate with runtime logs.',
-  stopLatency: 'Stop latency = StopContainer returned OK - StopContainer sent, per container; failed or timed-out stops are counted apart, never in the percentiles.',
-  primaryLatency: 'Each target has one primary latency that gates, comparisons, history and every report use: deletion latency on Kubernetes, stop latency on CRI.',
-  deletionLatency: 'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock); deletions inferred at a watch relist after a gap are counted apart, never in the percentiles.',
+  stopLatency:
+    'Stop latency = StopContainer returned OK - StopContainer sent, per container; failed or timed-out stops are counted apart, never in the percentiles.',
+  primaryLatency:
+    'Each target has one primary latency that gates, comparisons, history and every report use: deletion latency on Kubernetes, stop latency on CRI.',
+  deletionLatency:
+    'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock); deletions inferred at a watch relist after a gap are counted apart, never in the percentiles.',
   createToRunning: 'Create to running = StartContainer returned - RunPodSandbox sent.',
   percentiles: 'Nearest-rank percentiles over exact per-pod samples (events.jsonl).',
-  stuck: 'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds of DELETE sent.',
+  stuck:
+    'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds of DELETE sent.',
   stateMismatch: 'state-mismatch = after the stop, CRI reports CONTAINER_RUNNING while the task pid no longer exists: a lost exit event.',
   slow: 'slow = the stop returned (kube: the pod was gone), but later than grace + slackSeconds.',
 };

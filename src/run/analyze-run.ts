@@ -46,7 +46,11 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const environment = JSON.parse(dir.readText('environment')) as EnvironmentRecord;
   const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
   const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
-  const leakCheck = checkLeaks(cleanups, runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'), forced);
+  const leakCheck = checkLeaks(
+    cleanups,
+    runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'),
+    forced,
+  );
   const leaked = leakCheck.leaked;
   const limitsByCell = new Map(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
   const primary = primaryLatency(targetDriver(scenario.target.type).primaryLatency);
@@ -71,7 +75,13 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const status = (end?.data?.status as RunStatus | undefined) ?? (runEvents.some((e) => e.kind === 'interrupted') ? 'interrupted' : 'infrastructure-error');
   const gatesPassed = cellSummaries.every((c) => c.gates.every((g) => g.passed)) && leaked.length === 0;
   const exitCode =
-    status === 'interrupted' ? ExitCode.interrupted : status === 'infrastructure-error' ? ExitCode.infrastructure : gatesPassed ? ExitCode.ok : ExitCode.gateFailed;
+    status === 'interrupted'
+      ? ExitCode.interrupted
+      : status === 'infrastructure-error'
+        ? ExitCode.infrastructure
+        : gatesPassed
+          ? ExitCode.ok
+          : ExitCode.gateFailed;
   const summary: RunSummary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     kind: 'podchurn-run-summary',
@@ -164,7 +174,9 @@ function measuredVersionsOf(environment: EnvironmentRecord, cellId: string) {
 
 function scanLogs(dir: RunDirectory): Finding[] {
   const logsDir = dir.file('logs');
-  const files = readdirSync(logsDir).filter((name) => name.endsWith('.log')).sort();
+  const files = readdirSync(logsDir)
+    .filter((name) => name.endsWith('.log'))
+    .sort();
   return files.flatMap((name) => scanLog(readFileSync(`${logsDir}/${name}`, 'utf8'), `${runFiles.logs}/${name}`));
 }
 
@@ -173,4 +185,3 @@ export function writeAnalysis(dir: RunDirectory, analysis: RunAnalysis): void {
   dir.writeJson('summary', analysis.summary);
   writeReports(dir, analysis);
 }
-

@@ -81,7 +81,10 @@ export class ClusterPool {
     if (!record.cells.includes(cellId)) record.cells.push(cellId);
     return {
       ...settings,
-      target: { ...settings.target, kube: { ...settings.target.kube, kubeconfig: handle.kubeconfig, ...(handle.context ? { context: handle.context } : {}) } } as CellSettings['target'],
+      target: {
+        ...settings.target,
+        kube: { ...settings.target.kube, kubeconfig: handle.kubeconfig, ...(handle.context ? { context: handle.context } : {}) },
+      } as CellSettings['target'],
     };
   }
 
@@ -103,7 +106,13 @@ export class ClusterPool {
       kubeconfig: handle.kubeconfig,
       broughtUp: !attached,
       kept: keep || Boolean(attached) || spec.provider === 'existing',
-      requested: { kubernetes: spec.kubernetes, containerd: spec.containerd, runc: spec.runc, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, containerdConfigPatches: spec.containerdConfigPatches },
+      requested: {
+        kubernetes: spec.kubernetes,
+        containerd: spec.containerd,
+        runc: spec.runc,
+        runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds,
+        containerdConfigPatches: spec.containerdConfigPatches,
+      },
       nodes,
       ignoredConfigKeys,
       ...(migratedConfigKeys.length ? { migratedConfigKeys } : {}),

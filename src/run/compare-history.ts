@@ -29,7 +29,9 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
   const pairs: CellPairComparison[] = [];
   const latency = run.summary.primaryLatency.name;
   if (last < MIN_HISTORY_RUNS) {
-    notes.push(`--last ${last} can never give a latency verdict: the rank test at alpha = ${ALPHA} needs at least ${MIN_HISTORY_RUNS} earlier runs (--last ${MIN_HISTORY_RUNS} or more).`);
+    notes.push(
+      `--last ${last} can never give a latency verdict: the rank test at alpha = ${ALPHA} needs at least ${MIN_HISTORY_RUNS} earlier runs (--last ${MIN_HISTORY_RUNS} or more).`,
+    );
   }
   for (const cell of run.summary.cells) {
     const history = store.lastRuns(run.summary.scenario, cell.name, run.summary.primaryLatency.name, last, run.summary.runId);
@@ -47,7 +49,9 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
     });
     const shortest = Math.min(history.length, ...metrics.map((m) => m.runs));
     if (shortest < MIN_HISTORY_RUNS && last >= MIN_HISTORY_RUNS) {
-      notes.push(`${cell.cell} (${cell.name}): not enough history: ${shortest} earlier run(s) with latency figures, the rank test at alpha = ${ALPHA} needs ${MIN_HISTORY_RUNS}; latency figures are shown without a verdict.`);
+      notes.push(
+        `${cell.cell} (${cell.name}): not enough history: ${shortest} earlier run(s) with latency figures, the rank test at alpha = ${ALPHA} needs ${MIN_HISTORY_RUNS}; latency figures are shown without a verdict.`,
+      );
     }
     const stuck = pooledStuck(history, sample.stuck, sample.stops);
     const candidateCell = { runId: run.summary.runId, cell: cell.cell, name: cell.name, runtime: cell.runtime, samples: sample.latencyMs.length };
@@ -79,7 +83,16 @@ function rankComparison(metric: keyof typeof comparedPercentiles, candidate: num
   const band = historyBand(past, ALPHA);
   return {
     runs: past.length,
-    comparison: { metric, baseline: mid, candidate, ratio: ratio(candidate), ciLow: ratio(band.low), ciHigh: ratio(band.high), p: test.p, verdict: historyVerdict(test, ALPHA) },
+    comparison: {
+      metric,
+      baseline: mid,
+      candidate,
+      ratio: ratio(candidate),
+      ciLow: ratio(band.low),
+      ciHigh: ratio(band.high),
+      p: test.p,
+      verdict: historyVerdict(test, ALPHA),
+    },
   };
 }
 

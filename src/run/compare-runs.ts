@@ -86,27 +86,46 @@ export function compareRuns(base: RunAnalysis, cand: RunAnalysis, limits: Compar
     });
     const matched = new Set(pairs.map(([b]) => b.name));
     for (const b of baseCells) if (!matched.has(b.name)) notes.push(`baseline cell ${b.cell} (${b.name}) has no cell of that name in the candidate run.`);
-    for (const c of candCells) if (!baseCells.some((b) => b.name === c.name)) notes.push(`candidate cell ${c.cell} (${c.name}) has no cell of that name in the baseline run.`);
+    for (const c of candCells)
+      if (!baseCells.some((b) => b.name === c.name)) notes.push(`candidate cell ${c.cell} (${c.name}) has no cell of that name in the baseline run.`);
   }
   if (pairs.length === 0) {
     throw new InputError(
       `no cells to compare: ${base.summary.runId} has cells [${baseCells.map((c) => c.name).join('; ')}] and ${cand.summary.runId} has [${candCells.map((c) => c.name).join('; ')}]; cells are matched by name.`,
     );
   }
-  for (const run of [base, cand]) if (run.summary.status !== 'completed') notes.push(`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`);
-  return finishComparison('runs', latency, pairs.map(([b, c]) => pairCells(base, b, cand, c, limits)), notes, limits);
+  for (const run of [base, cand])
+    if (run.summary.status !== 'completed')
+      notes.push(`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`);
+  return finishComparison(
+    'runs',
+    latency,
+    pairs.map(([b, c]) => pairCells(base, b, cand, c, limits)),
+    notes,
+    limits,
+  );
 }
 
 /** Cells within one run: the first named cell is the baseline, every other one a candidate. */
 export function compareCells(run: RunAnalysis, cellIds: readonly string[], limits: ComparisonLimits): Comparison {
   const known = run.summary.cells;
-  if (cellIds.length < 2) throw new InputError(`--cells needs at least two cells, e.g. --cells cell-01,cell-02; this run has ${known.map((c) => c.cell).join(', ')}.`);
+  if (cellIds.length < 2)
+    throw new InputError(`--cells needs at least two cells, e.g. --cells cell-01,cell-02; this run has ${known.map((c) => c.cell).join(', ')}.`);
   const cells = cellIds.map((id) => {
     const cell = known.find((c) => c.cell === id || c.name === id);
     if (!cell) throw new InputError(`--cells: run ${run.summary.runId} has no cell "${id}"; it has ${known.map((c) => `${c.cell} (${c.name})`).join(', ')}.`);
     return cell;
   });
   const [baseline, ...candidates] = cells;
-  const notes = run.summary.status === 'completed' ? [] : [`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`];
-  return finishComparison('cells', run.summary.primaryLatency.name, candidates.map((c) => pairCells(run, baseline!, run, c, limits)), notes, limits);
+  const notes =
+    run.summary.status === 'completed'
+      ? []
+      : [`run ${run.summary.runId} is ${run.summary.status}: its figures cover only what was measured before it stopped.`];
+  return finishComparison(
+    'cells',
+    run.summary.primaryLatency.name,
+    candidates.map((c) => pairCells(run, baseline!, run, c, limits)),
+    notes,
+    limits,
+  );
 }

@@ -50,11 +50,14 @@ export function planRun(scenarioFile: string, overrides: readonly string[]) {
 export async function runScenario(request: RunRequest): Promise<RunResult> {
   const plan = planRun(request.scenarioFile, request.overrides);
   if (!isRoot() && plan.cells.some((c) => targetDriver(c.settings.target.type).requiresRoot(c.settings))) {
-    throw new InputError('podchurn run drives containerd (and a local cluster\'s kubelet) directly and must run as root (sudo podchurn run ...).');
+    throw new InputError("podchurn run drives containerd (and a local cluster's kubelet) directly and must run as root (sudo podchurn run ...).");
   }
   const runId = newRunId(plan.scenario.metadata.name);
   const dir = RunDirectory.create(request.reportsDir, runId);
-  dir.writeText('scenario', `# Resolved by podchurn ${podchurnVersion()} from ${plan.file}${plan.overrides.map((o) => ` --set ${o}`).join('')}\n${toYaml(plan.scenario)}`);
+  dir.writeText(
+    'scenario',
+    `# Resolved by podchurn ${podchurnVersion()} from ${plan.file}${plan.overrides.map((o) => ` --set ${o}`).join('')}\n${toYaml(plan.scenario)}`,
+  );
   const environment: EnvironmentRecord = { schemaVersion: 1, podchurnVersion: podchurnVersion(), host: describeHost(), runtimes: [] };
   dir.writeJson('environment', environment);
 
@@ -161,7 +164,12 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     events.run('run-end', { status, ...(failure ? { error: failure } : {}) });
     events.close();
   }
-  if (events.failure) throw eventLogFailure(dir, events, leftovers.map((l) => l.item));
+  if (events.failure)
+    throw eventLogFailure(
+      dir,
+      events,
+      leftovers.map((l) => l.item),
+    );
   const analysis = analyzeRun(dir);
   writeAnalysis(dir, analysis);
   return { dir, analysis };
@@ -178,7 +186,9 @@ function eventLogFailure(dir: RunDirectory, events: EventLog, leftovers: readonl
   } catch {
     reports = 'summary.json and the reports could not be written';
   }
-  const cleanup = leftovers.length ? `the leak check found ${leftovers.length} leftover(s): ${leftovers.slice(0, 5).join('; ')}` : 'the leak check found nothing left behind';
+  const cleanup = leftovers.length
+    ? `the leak check found ${leftovers.length} leftover(s): ${leftovers.slice(0, 5).join('; ')}`
+    : 'the leak check found nothing left behind';
   return new InfrastructureError(
     `cannot write ${events.file}: ${describeWriteError(events.failure)}. The run stopped there; its pods were cleaned up and any runtime it started was torn down (${cleanup}). ` +
       `events.jsonl keeps every event written before the failure (${events.writtenBytes} bytes of complete lines; ${events.unwritten} later events were not recorded); ${reports}. ` +

@@ -9,7 +9,18 @@ const ComponentSchema = z.object({
   releaseUrl: z.string(),
   checksumUrl: z.string().optional(),
   module: z.string(),
-  versions: z.record(z.string(), z.object({ note: z.string().optional(), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).nullable()),
+  versions: z.record(
+    z.string(),
+    z
+      .object({
+        note: z.string().optional(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional(),
+      })
+      .nullable(),
+  ),
 });
 
 const RuntimeCatalogSchema = z.object({

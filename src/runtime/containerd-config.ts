@@ -50,8 +50,10 @@ export async function probeContainerd(binary: string): Promise<ContainerdIdentit
     runCommand(binary, ['config', 'default'], { timeoutMs: 15_000 }),
   ]);
   const version = parseContainerdVersion(versionRun.stdout);
-  if (!version) throw new InfrastructureError(`${binary} --version did not report a version (exit ${versionRun.exitCode}): ${versionRun.stderr.trim().slice(0, 300)}`);
-  if (defaultRun.exitCode !== 0) throw new InfrastructureError(`${binary} config default failed (exit ${defaultRun.exitCode}): ${defaultRun.stderr.trim().slice(0, 300)}`);
+  if (!version)
+    throw new InfrastructureError(`${binary} --version did not report a version (exit ${versionRun.exitCode}): ${versionRun.stderr.trim().slice(0, 300)}`);
+  if (defaultRun.exitCode !== 0)
+    throw new InfrastructureError(`${binary} config default failed (exit ${defaultRun.exitCode}): ${defaultRun.stderr.trim().slice(0, 300)}`);
   return { version, configVersion: configVersionFromDefault(defaultRun.stdout) };
 }
 
@@ -78,7 +80,9 @@ function serverPlugins(version: ConfigVersion, paths: ContainerdPaths): Record<s
 function cniSection(containerdVersion: string, paths: ContainerdPaths): Record<string, unknown> {
   const confDir = join(paths.state, 'cni');
   // 2.1 replaced bin_dir with bin_dirs (bin_dir still works there, as a deprecation).
-  return compareVersions(containerdVersion.replace(/[~+].*$/, ''), '2.1.0') >= 0 ? { bin_dirs: ['/usr/lib/cni'], conf_dir: confDir } : { bin_dir: '/usr/lib/cni', conf_dir: confDir };
+  return compareVersions(containerdVersion.replace(/[~+].*$/, ''), '2.1.0') >= 0
+    ? { bin_dirs: ['/usr/lib/cni'], conf_dir: confDir }
+    : { bin_dir: '/usr/lib/cni', conf_dir: confDir };
 }
 
 function versionTwoConfig(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {

@@ -46,7 +46,11 @@ async function lockOwner(lockFile: string): Promise<number | undefined> {
  * test processes wanting the same missing key build it once, not twice at the same time on a 2-core
  * machine.
  */
-export async function withFileLock<T>(lockFile: string, work: () => Promise<T>, options: { onWait?: (ownerPid: number) => void; pollMs?: number } = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockFile: string,
+  work: () => Promise<T>,
+  options: { onWait?: (ownerPid: number) => void; pollMs?: number } = {},
+): Promise<T> {
   let toldWaiting = false;
   for (;;) {
     if (await tryCreate(lockFile)) break;

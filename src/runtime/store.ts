@@ -101,7 +101,8 @@ export async function verifyBinaries(parsed: ParsedKey, binaries: Record<string,
     const { args, parse } = probe;
     const result = await runCommand(path, args, { timeoutMs: 10_000 }).catch((error) => ({ stdout: '', stderr: describeCause(error), exitCode: -1 }));
     const version = parse(result.stdout)?.replace(/^v/, '');
-    if (!version) throw new InfrastructureError(`${path} ${args.join(' ')} did not report a version (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
+    if (!version)
+      throw new InfrastructureError(`${path} ${args.join(' ')} did not report a version (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 300)}`);
     if (parsed.version !== 'system' && version !== parsed.version) {
       throw new InputError(`${path} reports version ${version}, not ${parsed.version}: refusing it as ${parsed.key}.`);
     }
@@ -211,7 +212,13 @@ export class RuntimeStore {
       const spec = runtimeCatalog()[parsed.component];
       const pinned = spec.versions[parsed.version]?.sha256;
       if (!spec.releaseUrl) throw new InfrastructureError(`the catalog has no releaseUrl for ${parsed.component}; build it instead.`);
-      return installRelease(parsed.component, parsed.version, { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned }, binDir, binariesOf[parsed.component]);
+      return installRelease(
+        parsed.component,
+        parsed.version,
+        { releaseUrl: spec.releaseUrl, checksumUrl: spec.checksumUrl, sha256: pinned },
+        binDir,
+        binariesOf[parsed.component],
+      );
     }
     return goBuilders[parsed.component](parsed.version, { cacheRoot: cacheDir(), outDir: binDir, onProgress: options.onProgress });
   }
@@ -227,7 +234,11 @@ export class RuntimeStore {
   }
 
   /** The binary set for a containerd key and a runc key. */
-  async resolveBinarySet(containerdKey: string, runcKey: string, options: InstallOptions & { autoInstall: boolean } = { autoInstall: true }): Promise<BinarySet> {
+  async resolveBinarySet(
+    containerdKey: string,
+    runcKey: string,
+    options: InstallOptions & { autoInstall: boolean } = { autoInstall: true },
+  ): Promise<BinarySet> {
     const containerd = parseKey('containerd', containerdKey);
     const runc = parseKey('runc', runcKey);
     const [c, r] = [await this.ensure(containerd, options), await this.ensure(runc, options)];
@@ -240,7 +251,8 @@ async function systemBinaries(component: Component): Promise<Record<string, stri
   const binaries: Record<string, string> = {};
   for (const name of binariesOf[component]) {
     const path = await whichProgram(name);
-    if (!path) throw new InputError(`${name} is not installed on this host; install Debian's ${aptPackage} (apt-get install ${aptPackage}) or pick a pinned version.`);
+    if (!path)
+      throw new InputError(`${name} is not installed on this host; install Debian's ${aptPackage} (apt-get install ${aptPackage}) or pick a pinned version.`);
     binaries[name] = path;
   }
   return binaries;

@@ -45,7 +45,9 @@ const fieldRules: readonly FieldRule[] = [
   {
     paths: ['workload.delaySeconds'],
     noEffect: (s) =>
-      s.workload.onSigterm !== 'delay' ? `with workload.onSigterm "${s.workload.onSigterm}" (the workload waits delaySeconds only with onSigterm "delay")` : undefined,
+      s.workload.onSigterm !== 'delay'
+        ? `with workload.onSigterm "${s.workload.onSigterm}" (the workload waits delaySeconds only with onSigterm "delay")`
+        : undefined,
     instead: 'Set workload.onSigterm: delay (allowed: exit, ignore, delay), or remove workload.delaySeconds.',
   },
   {
@@ -56,13 +58,16 @@ const fieldRules: readonly FieldRule[] = [
   {
     paths: ['execProbe.workers'],
     noEffect: (s) =>
-      s.target.type === 'kube' ? 'on a kube target (kubelet runs one liveness and one readiness exec probe per pod; workers sets the CRI target\'s probe loops)' : undefined,
+      s.target.type === 'kube'
+        ? "on a kube target (kubelet runs one liveness and one readiness exec probe per pod; workers sets the CRI target's probe loops)"
+        : undefined,
     instead: 'Remove execProbe.workers, or use target.type: cri.',
   },
   {
     paths: ['runtime.logLevel', 'runtime.restrictOomScoreAdj'],
     noEffect: (s) => {
-      if (s.target.type === 'kube') return "on a kube target (they configure the containerd podchurn starts for a cri target; a cluster node's containerd is configured by its provider)";
+      if (s.target.type === 'kube')
+        return "on a kube target (they configure the containerd podchurn starts for a cri target; a cluster node's containerd is configured by its provider)";
       if (s.target.endpoint) return 'with target.endpoint (podchurn starts no containerd then; the runtime at the endpoint keeps its own configuration)';
       return undefined;
     },
@@ -71,8 +76,9 @@ const fieldRules: readonly FieldRule[] = [
   {
     paths: ['runtime.containerd', 'runtime.runc'],
     noEffect: (s) => {
-      if (s.target.type === 'cri' && s.target.endpoint) return 'with target.endpoint (podchurn starts no containerd then; the endpoint runs whatever binaries it runs)';
-      if (s.target.type === 'kube' && !s.cluster) return 'on a kube target without a cluster block (podchurn uses the kubeconfig\'s cluster as it is)';
+      if (s.target.type === 'cri' && s.target.endpoint)
+        return 'with target.endpoint (podchurn starts no containerd then; the endpoint runs whatever binaries it runs)';
+      if (s.target.type === 'kube' && !s.cluster) return "on a kube target without a cluster block (podchurn uses the kubeconfig's cluster as it is)";
       if (s.cluster?.provider === 'existing') return 'with cluster.provider "existing" (podchurn cannot change the runtime of a cluster it did not make)';
       return undefined;
     },
@@ -81,13 +87,17 @@ const fieldRules: readonly FieldRule[] = [
   {
     paths: ['cluster.kubernetes', 'cluster.containerdConfigPatches', 'cluster.config', 'cluster.nodeImage', 'cluster.keep'],
     noEffect: (s) =>
-      s.cluster?.provider === 'existing' ? 'with cluster.provider "existing" (podchurn attaches to that cluster as it is: it never creates, changes or removes it)' : undefined,
+      s.cluster?.provider === 'existing'
+        ? 'with cluster.provider "existing" (podchurn attaches to that cluster as it is: it never creates, changes or removes it)'
+        : undefined,
     instead: 'Remove the field, or use cluster.provider local or kind (allowed: local, kind, existing).',
   },
   {
     paths: ['cluster.config', 'cluster.nodeImage'],
     noEffect: (s) =>
-      s.cluster?.provider === 'local' ? 'with cluster.provider "local" (a local cluster runs from processes on this host: no kind config, no node image)' : undefined,
+      s.cluster?.provider === 'local'
+        ? 'with cluster.provider "local" (a local cluster runs from processes on this host: no kind config, no node image)'
+        : undefined,
     instead: 'Remove the field, or use cluster.provider: kind.',
   },
   {
@@ -110,8 +120,10 @@ const fieldRules: readonly FieldRule[] = [
   {
     paths: ['target.kube.kubeconfig', 'target.kube.context'],
     noEffect: (s) =>
-      s.cluster && s.cluster.provider !== 'existing' ? `with cluster.provider "${s.cluster.provider}" (podchurn uses the kubeconfig of the cluster it brings up)` : undefined,
-    instead: 'Remove the field, or use cluster.provider: existing to attach to that kubeconfig\'s cluster.',
+      s.cluster && s.cluster.provider !== 'existing'
+        ? `with cluster.provider "${s.cluster.provider}" (podchurn uses the kubeconfig of the cluster it brings up)`
+        : undefined,
+    instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
   },
 ];
 
@@ -183,7 +195,9 @@ function refuseShadowedByAxis(file: string, writtenPaths: ReadonlySet<string>, a
         `${file}: --set ${valueAssignment}=...: ${axis} is a matrix axis of the scenario, whose values replace it in every cell. Change the axis instead: --set 'matrix={${axis}: [...]}' replaces the whole matrix (matrix.<field> works for fields without a dot).`,
       );
     }
-    throw new InputError(`${file}: ${axis} is written and is also a matrix axis, whose values replace it in every cell. Remove ${axis} (the axis supplies it), or the axis.`);
+    throw new InputError(
+      `${file}: ${axis} is written and is also a matrix axis, whose values replace it in every cell. Remove ${axis} (the axis supplies it), or the axis.`,
+    );
   }
 }
 
@@ -201,7 +215,9 @@ export function refuseIneffectiveSettings(file: string, written: WrittenScenario
         for (const cell of cells) {
           const reason = rule.noEffect(cell.settings);
           if (reason) {
-            throw new InputError(`${file}: matrix.${path}: ${path} has no effect in cell "${cell.name}" ${reason}, so cells that differ only in it would be the same run. ${rule.instead}`);
+            throw new InputError(
+              `${file}: matrix.${path}: ${path} has no effect in cell "${cell.name}" ${reason}, so cells that differ only in it would be the same run. ${rule.instead}`,
+            );
           }
         }
       } else if (writtenPaths.has(path) && !rule.axisOnly) {

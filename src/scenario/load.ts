@@ -118,12 +118,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return `${issue.message.replace(/^Invalid input: /, '')}${got}`;
 }
 
-function scenarioError(
-  file: string,
-  issues: readonly z.core.$ZodIssue[],
-  sourceMap: SourceMap,
-  overrides: readonly string[],
-): InputError {
+function scenarioError(file: string, issues: readonly z.core.$ZodIssue[], sourceMap: SourceMap, overrides: readonly string[]): InputError {
   const lines = issues.slice(0, 8).map((issue) => {
     const path = formatPath(issue.path) || '(top level)';
     const keyPath = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path;

@@ -34,9 +34,7 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
   const allowed = matrixAxisPaths();
   for (const [path] of axes) {
     if (!allowed.includes(path)) {
-      throw new InputError(
-        `${file}: matrix key "${path}" is not a field a matrix can vary. Allowed: ${allowed.join(', ')}.`,
-      );
+      throw new InputError(`${file}: matrix key "${path}" is not a field a matrix can vary. Allowed: ${allowed.join(', ')}.`);
     }
   }
   const base: PlainObject = Object.fromEntries(cellFieldKeys.map((key) => [key, scenario[key as keyof CellSettings]]));
@@ -68,7 +66,9 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
       throw new InputError(`${file}: cluster.nodeImageBuild builds kind node images; provider "${cluster.provider}" does not use one.`);
     }
     if (cluster?.nodeImageBuild && [parsed.data.runtime.containerd, parsed.data.runtime.runc].some((key) => /(^|@)system$/.test(key))) {
-      throw new InputError(`${file}: cluster.nodeImageBuild bakes runtime.containerd and runtime.runc into the node image; pin both (e.g. containerd@1.7.22, runc@1.1.14).`);
+      throw new InputError(
+        `${file}: cluster.nodeImageBuild bakes runtime.containerd and runtime.runc into the node image; pin both (e.g. containerd@1.7.22, runc@1.1.14).`,
+      );
     }
     return {
       id: `cell-${String(index + 1).padStart(width, '0')}`,
@@ -77,7 +77,13 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
       settings: parsed.data,
     };
   });
-  if (written) refuseIneffectiveSettings(file, written, axes.map(([path]) => path), cells);
+  if (written)
+    refuseIneffectiveSettings(
+      file,
+      written,
+      axes.map(([path]) => path),
+      cells,
+    );
   return cells;
 }
 

@@ -27,9 +27,7 @@ export function withValueAt(root: PlainObject, path: string, value: unknown): Pl
 /** Dotted paths of every non-object leaf described by a JSON Schema object (its `properties`). */
 export function leafPaths(jsonSchema: unknown, prefix = ''): string[] {
   if (!isPlainObject(jsonSchema) || !isPlainObject(jsonSchema.properties)) return prefix ? [prefix] : [];
-  return Object.entries(jsonSchema.properties).flatMap(([key, child]) =>
-    leafPaths(child, prefix ? `${prefix}.${key}` : key),
-  );
+  return Object.entries(jsonSchema.properties).flatMap(([key, child]) => leafPaths(child, prefix ? `${prefix}.${key}` : key));
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -29,16 +29,11 @@ export const WorkloadSchema = z
 
 export const ExecProbeSchema = z
   .object({
-    enabled: z
-      .boolean()
-      .default(true)
-      .describe('A written execProbe block runs probes unless enabled is false; without the block no probes run'),
+    enabled: z.boolean().default(true).describe('A written execProbe block runs probes unless enabled is false; without the block no probes run'),
     periodMs: positiveInt.default(1000).describe('Interval between exec probes on one container'),
     timeoutSeconds: positiveInt.default(1).describe('ExecSyncRequest.timeout, as kubelet sends a probe timeout'),
     command: z.array(z.string().min(1)).min(1).default(['true']),
-    workers: positiveInt
-      .default(1)
-      .describe('Concurrent probe loops per container (e.g. liveness + readiness + kubectl exec)'),
+    workers: positiveInt.default(1).describe('Concurrent probe loops per container (e.g. liveness + readiness + kubectl exec)'),
   })
   .strict();
 
@@ -53,7 +48,13 @@ export const KubeTargetSchema = z
       .regex(/^[a-z]([a-z0-9-]{0,29})$/, 'must start with a lower-case letter and hold only lower-case letters, digits and "-" (at most 30 characters)')
       .default('podchurn-')
       .describe('Each run gets its own namespace, <namespacePrefix><run id>'),
-    qps: z.number().positive().default(20).describe('Client-side limit on API requests per second (token bucket refill rate); the bucket is full when each phase (a cycle\'s creates, a cycle\'s deletes) starts'),
+    qps: z
+      .number()
+      .positive()
+      .default(20)
+      .describe(
+        "Client-side limit on API requests per second (token bucket refill rate); the bucket is full when each phase (a cycle's creates, a cycle's deletes) starts",
+      ),
     burst: positiveInt.default(40).describe('Requests allowed at once above qps (token bucket size)'),
     deleteGracePeriodSeconds: nonNegativeInt
       .optional()
@@ -73,11 +74,7 @@ export type TargetType = (typeof targetTypes)[number];
 export const TargetSchema = z
   .object({
     type: z.enum(targetTypes).default('cri').describe('cri: sandboxes and containers driven over CRI; kube: Pods through a Kubernetes API'),
-    endpoint: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Existing CRI socket (unix path); default: a containerd started and owned by podchurn'),
+    endpoint: z.string().min(1).optional().describe('Existing CRI socket (unix path); default: a containerd started and owned by podchurn'),
     kube: KubeTargetSchema.optional().describe('Settings of the kube target (type: kube only)'),
   })
   .strict()
@@ -136,7 +133,11 @@ export const ClusterSchema = z
       .default([])
       .describe('TOML fragments merged into the node containerd config; podchurn reports keys containerd ignored (e.g. stop_timeout)'),
     config: z.string().min(1).optional().describe('kind: cluster config file (kind.x-k8s.io/v1alpha4), relative to the scenario file'),
-    nodeImage: z.string().min(1).optional().describe('kind: node image; default: chosen from the kind catalog for the Kubernetes version (with nodeImageBuild online: the image to derive from)'),
+    nodeImage: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('kind: node image; default: chosen from the kind catalog for the Kubernetes version (with nodeImageBuild online: the image to derive from)'),
     nodeImageBuild: z
       .enum(['offline', 'online'])
       .optional()
@@ -163,7 +164,6 @@ export const GatesSchema = z
 /** Gates that read CRI stop latency by name: refused on kube targets, whose pods have none. */
 export const stopLatencyGates = ['maxP50StopMs', 'maxP99StopMs'] as const;
 
-
 /** Every field a matrix may vary or `--set` may override lives in this object. */
 export const CellSettingsSchema = z
   .object({
@@ -176,9 +176,7 @@ export const CellSettingsSchema = z
     cycles: positiveInt.default(1),
     holdSeconds: nonNegativeNumber.default(1).describe('Time between all pods of a cycle being ready and the first delete'),
     gracePeriodSeconds: nonNegativeInt.default(2).describe('StopContainerRequest.timeout: seconds between stop signal and SIGKILL'),
-    requestTimeoutSeconds: positiveInt
-      .default(120)
-      .describe("Caller's deadline on top of the grace period (kubelet runtimeRequestTimeout, default 2m)"),
+    requestTimeoutSeconds: positiveInt.default(120).describe("Caller's deadline on top of the grace period (kubelet runtimeRequestTimeout, default 2m)"),
     slackSeconds: nonNegativeNumber.default(10).describe('A stop longer than grace + slack is "slow"'),
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
     // No block, no probes; a written block turns them on (ExecProbeSchema's enabled defaults to true).
@@ -206,10 +204,7 @@ export const ScenarioSchema = CellSettingsSchema.extend({
   apiVersion: z.literal('podchurn/v1'),
   kind: z.literal('Scenario'),
   metadata: MetadataSchema,
-  matrix: z
-    .record(z.string(), z.array(z.unknown()).min(1))
-    .default({})
-    .describe('Dotted field path -> list of values; the run is the cartesian product'),
+  matrix: z.record(z.string(), z.array(z.unknown()).min(1)).default({}).describe('Dotted field path -> list of values; the run is the cartesian product'),
   repetitions: positiveInt.default(1).describe('Times each matrix cell is run'),
   gates: GatesSchema.default({}),
 }).strict();

@@ -79,9 +79,7 @@ class ResampledPercentiles {
     const n = this.sorted.length;
     this.counts = new Uint32Array(n);
     this.values = new Float64Array(percentiles.length);
-    this.ranks = percentiles
-      .map((p, slot) => ({ rank: p <= 0 ? 1 : Math.min(Math.ceil((p / 100) * n), n), slot }))
-      .sort((a, b) => a.rank - b.rank);
+    this.ranks = percentiles.map((p, slot) => ({ rank: p <= 0 ? 1 : Math.min(Math.ceil((p / 100) * n), n), slot })).sort((a, b) => a.rank - b.rank);
   }
 
   /** Draws one resample and returns its percentiles, in the order they were requested. */

@@ -78,7 +78,10 @@ export function compareSamples(baseline: ComparedSample, candidate: ComparedSamp
         ratio: interval.ratio,
         ciLow: interval.low,
         ciHigh: interval.high,
-        verdict: hasSampleAbove(baseline.latencyMs.length, interval.percentile) && hasSampleAbove(candidate.latencyMs.length, interval.percentile) ? intervalVerdict(interval.low, interval.high) : 'too few samples',
+        verdict:
+          hasSampleAbove(baseline.latencyMs.length, interval.percentile) && hasSampleAbove(candidate.latencyMs.length, interval.percentile)
+            ? intervalVerdict(interval.low, interval.high)
+            : 'too few samples',
       }))
     : [];
   return {

@@ -39,6 +39,6 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWh
   const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
   if (variance <= 0) return { u1, u2, z: 0, p: 1 };
   const diff = u1 - mean;
-  const z = Math.sign(diff) * Math.max(0, Math.abs(diff) - 0.5) / Math.sqrt(variance);
+  const z = (Math.sign(diff) * Math.max(0, Math.abs(diff) - 0.5)) / Math.sqrt(variance);
   return { u1, u2, z, p: twoSidedNormalP(z) };
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionMetadata, ActionStep } from './action-metadata.js';
+import type { ActionMetadata } from './action-metadata.js';
 
 /**
  * Runs a composite action's `run:` steps on this machine the way the Actions runner does, so a test can

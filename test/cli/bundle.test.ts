@@ -14,7 +14,12 @@ import { runDirOf } from '../helpers/run-dir.js';
  * root, and better-sqlite3 loads from node_modules.
  */
 function podchurn(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['bin/podchurn.js', ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: 300_000 });
+  return spawnSync(process.execPath, ['bin/podchurn.js', ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
 }
 
 const reportCodeCache = { PODCHURN_CODE_CACHE_REPORT: '1' };
@@ -42,7 +47,8 @@ describe('the bundled CLI (bin/podchurn.js -> dist/podchurn.cjs)', function () {
     // A copy of the package whose cache is absent, then garbage: the answers must not change.
     const copy = mkdtempSync(join(tmpdir(), 'podchurn-bundle-copy-'));
     for (const dir of ['bin', 'dist', 'scenarios']) mkdirSync(join(copy, dir));
-    for (const file of ['package.json', 'bin/podchurn.js', 'dist/podchurn.cjs', 'scenarios/quickstart.yaml']) copyFileSync(join(repoRoot, file), join(copy, file));
+    for (const file of ['package.json', 'bin/podchurn.js', 'dist/podchurn.cjs', 'scenarios/quickstart.yaml'])
+      copyFileSync(join(repoRoot, file), join(copy, file));
     symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
     const absent = podchurn(['validate', 'scenarios/quickstart.yaml'], { cwd: copy, env: reportCodeCache });
     expect(absent.stderr).to.include('podchurn: code cache absent');
@@ -58,7 +64,20 @@ describe('the bundled CLI (bin/podchurn.js -> dist/podchurn.cjs)', function () {
   it('runs a CRI scenario end to end (gRPC with the CRI proto, images, reports with uPlot inline, SQLite history)', () => {
     const work = mkdtempSync(join(tmpdir(), 'podchurn-bundle-'));
     const reports = join(work, 'reports');
-    const run = podchurn(['run', 'scenarios/quickstart.yaml', '--set', 'pods=2', '--set', 'batchSize=2', '--set', 'concurrency=2', '--reports-dir', reports, '--history', join(work, 'history.db')]);
+    const run = podchurn([
+      'run',
+      'scenarios/quickstart.yaml',
+      '--set',
+      'pods=2',
+      '--set',
+      'batchSize=2',
+      '--set',
+      'concurrency=2',
+      '--reports-dir',
+      reports,
+      '--history',
+      join(work, 'history.db'),
+    ]);
     expect(run.status, run.stderr).to.equal(0);
     const runDir = runDirOf(reports);
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { cells: { outcomes: Record<string, number> }[] };

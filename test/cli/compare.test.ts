@@ -19,7 +19,20 @@ describe('podchurn compare, history and report through the CLI', function () {
     const md = join(work, 'cmp.md');
     const json = join(work, 'cmp.json');
     // The fixture's cells have 24 and 22 pods: p95 can be judged, p99 is each cell's slowest pod and is not.
-    const result = await runCli(['compare', fixtureRunDir, '--cells', 'cell-02,cell-01', '--max-regression', 'p95=10%', '--max-regression', 'p99=10%', '--markdown', md, '--json', json]);
+    const result = await runCli([
+      'compare',
+      fixtureRunDir,
+      '--cells',
+      'cell-02,cell-01',
+      '--max-regression',
+      'p95=10%',
+      '--max-regression',
+      'p99=10%',
+      '--markdown',
+      md,
+      '--json',
+      json,
+    ]);
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stdout).to.match(/p95 .* worse/);
     expect(result.stdout).to.match(/p99 .* too few samples/);
@@ -40,8 +53,14 @@ describe('podchurn compare, history and report through the CLI', function () {
   it('matches the single cells of two runs', async () => {
     const base = join(work, 'base');
     const cand = join(work, 'cand');
-    writeSyntheticRun(base, synthesizeRun({ runId: 'base', podsPerCell: 40, seed: 1, cells: [{ containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1000, stuckEvery: 0 }] }));
-    writeSyntheticRun(cand, synthesizeRun({ runId: 'cand', podsPerCell: 40, seed: 2, cells: [{ containerd: '1.7.15', runc: '1.1.14', medianStopMs: 1400, stuckEvery: 0 }] }));
+    writeSyntheticRun(
+      base,
+      synthesizeRun({ runId: 'base', podsPerCell: 40, seed: 1, cells: [{ containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1000, stuckEvery: 0 }] }),
+    );
+    writeSyntheticRun(
+      cand,
+      synthesizeRun({ runId: 'cand', podsPerCell: 40, seed: 2, cells: [{ containerd: '1.7.15', runc: '1.1.14', medianStopMs: 1400, stuckEvery: 0 }] }),
+    );
     const result = await runCli(['compare', base, cand, '--max-regression', 'p50=10%']);
     expect(result.code, result.stderr).to.equal(1);
     expect(result.stdout).to.include('1.7.22/1.1.14  1.7.15/1.1.14');
@@ -74,8 +93,15 @@ describe('podchurn compare, history and report through the CLI', function () {
     const json = join(work, 'tail.json');
     const result = await runCli(['compare', base, cand, '--max-regression', 'p99=50%', '--max-regression', 'p50=1%', '--json', json]);
     expect(result.code, result.stderr).to.equal(1);
-    const comparison = JSON.parse(readFileSync(json, 'utf8')) as { pairs: { metrics: { metric: string; verdict: string }[] }[]; violations: { metric: string }[] };
-    expect(Object.fromEntries(comparison.pairs[0]!.metrics.map((m) => [m.metric, m.verdict]))).to.deep.equal({ p50: 'no significant change', p95: 'no significant change', p99: 'worse' });
+    const comparison = JSON.parse(readFileSync(json, 'utf8')) as {
+      pairs: { metrics: { metric: string; verdict: string }[] }[];
+      violations: { metric: string }[];
+    };
+    expect(Object.fromEntries(comparison.pairs[0]!.metrics.map((m) => [m.metric, m.verdict]))).to.deep.equal({
+      p50: 'no significant change',
+      p95: 'no significant change',
+      p99: 'worse',
+    });
     expect(comparison.violations.map((v) => v.metric)).to.deep.equal(['p99']);
     expect(result.stdout).to.include('each row on its own');
   });
@@ -91,7 +117,10 @@ describe('podchurn compare, history and report through the CLI', function () {
         ...summary,
         runId: `earlier-${String(i).padStart(2, '0')}`,
         startedAt: new Date(Date.UTC(2026, 9, 1 + i)).toISOString(),
-        cells: summary.cells.map((c) => ({ ...c, latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 * scale, p95: c.latencyMs.p95 * scale, p99: c.latencyMs.p99 * scale } })),
+        cells: summary.cells.map((c) => ({
+          ...c,
+          latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 * scale, p95: c.latencyMs.p95 * scale, p99: c.latencyMs.p99 * scale },
+        })),
       };
     };
     for (let i = 0; i < 5; i++) store.record(earlier(i));

@@ -24,7 +24,11 @@ function fakeDocker(dir: string, server: 'down' | 'up' | 'hangs'): void {
     up: `echo 28.1.1`,
     hangs: `exec sleep 30`,
   }[server];
-  fakeProgram(dir, 'docker', `if [ "$1" = --version ]; then echo 'Docker version 28.1.1, build 4eba377'; exit 0; fi\nif [ "$1" = version ]; then ${version}; exit 0; fi\nexit 2`);
+  fakeProgram(
+    dir,
+    'docker',
+    `if [ "$1" = --version ]; then echo 'Docker version 28.1.1, build 4eba377'; exit 0; fi\nif [ "$1" = version ]; then ${version}; exit 0; fi\nexit 2`,
+  );
 }
 
 /** What doctor printed about one check: its own line and the indented to-fix / builds lines under it. */
@@ -44,18 +48,22 @@ describe('podchurn doctor: per target and provider, what is there and what to do
   it('a docker CLI without a daemon, no kind, an empty store: MISSING with the command and the measured build time', async () => {
     const bin = join(base, 'down-bin');
     fakeDocker(bin, 'down');
-    const result = await runCli(['doctor'], { PATH: `${bin}:${SYSTEM_PATH}`, PODCHURN_CACHE_DIR: join(base, 'empty-cache'), KUBECONFIG: join(base, 'no-kubeconfig') });
+    const result = await runCli(['doctor'], {
+      PATH: `${bin}:${SYSTEM_PATH}`,
+      PODCHURN_CACHE_DIR: join(base, 'empty-cache'),
+      KUBECONFIG: join(base, 'no-kubeconfig'),
+    });
     expect(result.code, result.stderr).to.equal(0); // the CRI target can still run
-    expect(linesOf(result.stdout, 'docker CLI')).to.match(/^  ok\s+docker CLI\s+28\.1\.1 \(/);
+    expect(linesOf(result.stdout, 'docker CLI')).to.match(/^ {2}ok\s+docker CLI\s+28\.1\.1 \(/);
     const engine = linesOf(result.stdout, 'docker engine');
-    expect(engine).to.match(/^  MISSING\s+docker engine\s+the CLI is there, the daemon does not answer: Cannot connect to the Docker daemon/);
+    expect(engine).to.match(/^ {2}MISSING\s+docker engine\s+the CLI is there, the daemon does not answer: Cannot connect to the Docker daemon/);
     expect(engine).to.include('to fix: bash scripts/docker-engine.sh start');
     const kind = linesOf(result.stdout, 'kind');
-    expect(kind).to.match(/^  MISSING\s+kind\s+not found on PATH/);
+    expect(kind).to.match(/^ {2}MISSING\s+kind\s+not found on PATH/);
     expect(kind).to.include('to fix: bash scripts/kind-tool.sh');
     expect(kind).to.include('builds: about 35 s once (35 s measured, docs/CLUSTERS.md');
     const kubernetes = linesOf(result.stdout, 'kubernetes@1.34.4');
-    expect(kubernetes).to.match(/^  MISSING\s+kubernetes@1\.34\.4\s+not in the runtime store/);
+    expect(kubernetes).to.match(/^ {2}MISSING\s+kubernetes@1\.34\.4\s+not in the runtime store/);
     expect(kubernetes).to.include('to fix: podchurn runtime build kubernetes@1.34.4');
     expect(kubernetes).to.include('builds: about 20 min once (1216 s measured, docs/RUNTIMES.md');
     expect(result.stdout).to.include('cri target (harness-managed containerd): ready');
@@ -73,16 +81,25 @@ describe('podchurn doctor: per target and provider, what is there and what to do
     mkdirSync(join(keyDir, 'bin'), { recursive: true });
     const binaries = Object.fromEntries(kubernetesCommands.map((name) => [name, join(keyDir, 'bin', name)]));
     for (const path of Object.values(binaries)) writeFileSync(path, '', { mode: 0o755 });
-    const manifest = { key: 'kubernetes@1.34.4', component: 'kubernetes', version: '1.34.4', source: 'go-build', origin: {}, binaries, verifiedVersions: {}, installedAt: '2026-11-30T00:00:00Z' };
+    const manifest = {
+      key: 'kubernetes@1.34.4',
+      component: 'kubernetes',
+      version: '1.34.4',
+      source: 'go-build',
+      origin: {},
+      binaries,
+      verifiedVersions: {},
+      installedAt: '2026-11-30T00:00:00Z',
+    };
     writeFileSync(join(keyDir, 'manifest.json'), JSON.stringify(manifest));
     const kubeconfig = join(base, 'kubeconfig');
     writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\n');
 
     const result = await runCli(['doctor'], { PATH: `${bin}:${SYSTEM_PATH}`, PODCHURN_CACHE_DIR: cache, KUBECONFIG: kubeconfig });
     expect(result.code, result.stderr).to.equal(0);
-    expect(linesOf(result.stdout, 'docker engine')).to.match(/^  ok\s+docker engine\s+daemon 28\.1\.1 answers$/);
+    expect(linesOf(result.stdout, 'docker engine')).to.match(/^ {2}ok\s+docker engine\s+daemon 28\.1\.1 answers$/);
     expect(linesOf(result.stdout, 'kind')).to.match(new RegExp(`^  ok\\s+kind\\s+v0\\.30\\.0 \\(${bin}/kind\\)$`));
-    expect(linesOf(result.stdout, 'kubernetes@1.34.4')).to.match(/^  ok\s+kubernetes@1\.34\.4\s+in the runtime store \(go-build\)$/);
+    expect(linesOf(result.stdout, 'kubernetes@1.34.4')).to.match(/^ {2}ok\s+kubernetes@1\.34\.4\s+in the runtime store \(go-build\)$/);
     expect(linesOf(result.stdout, 'kubeconfig')).to.equal(`  ok       kubeconfig              ${kubeconfig} ($KUBECONFIG)`);
     expect(result.stdout).to.include('existing cluster (cluster.provider: existing): ready');
   });
@@ -92,7 +109,7 @@ describe('podchurn doctor: per target and provider, what is there and what to do
     fakeDocker(bin, 'hangs');
     const started = performance.now();
     const result = await runCli(['doctor'], { PATH: `${bin}:${SYSTEM_PATH}`, PODCHURN_CACHE_DIR: join(base, 'empty-cache') });
-    expect(linesOf(result.stdout, 'docker engine')).to.match(/^  MISSING\s+docker engine\s+no answer within 5 s/);
+    expect(linesOf(result.stdout, 'docker engine')).to.match(/^ {2}MISSING\s+docker engine\s+no answer within 5 s/);
     expect(performance.now() - started).to.be.below(25_000);
   });
 });

@@ -13,7 +13,8 @@ function reporterAt(clock: { ms: number }, pods: number): { reporter: ProgressRe
   reporter.cellStarted(cell, 1, pods);
   let next = 0;
   const emit = (kind: PodEventKind, count: number) => {
-    for (let i = 0; i < count; i++) reporter.onEvent({ kind, pod: `p${next++}`, cell: 'cell-01', rep: 1, cycle: 1, replica: i, mono: 0, wall: 0 } as RecordedEvent);
+    for (let i = 0; i < count; i++)
+      reporter.onEvent({ kind, pod: `p${next++}`, cell: 'cell-01', rep: 1, cycle: 1, replica: i, mono: 0, wall: 0 } as RecordedEvent);
   };
   return { reporter, emit };
 }

@@ -39,7 +39,16 @@ async function registerNode(api: CoreV1Api, name: string, containerRuntimeVersio
 }
 
 function spec(fields: Partial<ClusterSpec>): ClusterSpec {
-  return { provider: 'kind', name: 'pc-api', kubernetes: '1.34.0', containerd: 'system', runc: 'system', runtimeRequestTimeoutSeconds: 120, containerdConfigPatches: [], ...fields };
+  return {
+    provider: 'kind',
+    name: 'pc-api',
+    kubernetes: '1.34.0',
+    containerd: 'system',
+    runc: 'system',
+    runtimeRequestTimeoutSeconds: 120,
+    containerdConfigPatches: [],
+    ...fields,
+  };
 }
 
 describe('cluster providers against a real kube-apiserver', function () {
@@ -74,11 +83,29 @@ describe('cluster providers against a real kube-apiserver', function () {
     it('joins node.status.nodeInfo from the API with the versions the binaries report in each node', async () => {
       const userConfig = join(work, 'two-nodes.yaml');
       writeFileSync(userConfig, 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n  - role: worker\n');
-      const provider = new KindProvider({ stateRoot: join(work, 'state'), store: fakeStore(work, { containerd: '1.7.22', runc: '1.1.14' }), images: async () => fakeImages(work) });
+      const provider = new KindProvider({
+        stateRoot: join(work, 'state'),
+        store: fakeStore(work, { containerd: '1.7.22', runc: '1.1.14' }),
+        images: async () => fakeImages(work),
+      });
       const handle = await provider.up(spec({ kindConfig: userConfig, containerd: '1.7.22' }));
       expect(await handle.runtimeVersions()).to.deep.equal([
-        { node: 'pc-api-control-plane', containerRuntimeVersion: 'containerd://1.7.15', kubeletVersion: 'v1.34.0', containerd: '1.7.22', shim: '1.7.22', runc: '1.1.12' },
-        { node: 'pc-api-worker', containerRuntimeVersion: 'containerd://1.7.15', kubeletVersion: 'v1.34.0', containerd: '1.7.22', shim: '1.7.22', runc: '1.1.12' },
+        {
+          node: 'pc-api-control-plane',
+          containerRuntimeVersion: 'containerd://1.7.15',
+          kubeletVersion: 'v1.34.0',
+          containerd: '1.7.22',
+          shim: '1.7.22',
+          runc: '1.1.12',
+        },
+        {
+          node: 'pc-api-worker',
+          containerRuntimeVersion: 'containerd://1.7.15',
+          kubeletVersion: 'v1.34.0',
+          containerd: '1.7.22',
+          shim: '1.7.22',
+          runc: '1.1.12',
+        },
       ]);
       await provider.down('pc-api');
     });
@@ -88,7 +115,9 @@ describe('cluster providers against a real kube-apiserver', function () {
     it('attaches to the kubeconfig, lists nodes and their versions from the API, and creates nothing', async () => {
       const notices: string[] = [];
       const provider = new ExistingProvider();
-      const handle = await provider.up(spec({ provider: 'existing', kubeconfig: harness.kubeconfig, containerd: '1.7.22' }), { onNotice: (line) => notices.push(line) });
+      const handle = await provider.up(spec({ provider: 'existing', kubeconfig: harness.kubeconfig, containerd: '1.7.22' }), {
+        onNotice: (line) => notices.push(line),
+      });
       expect(handle.kubeconfig).to.equal(harness.kubeconfig);
       expect(handle.context).to.equal('podchurn');
       expect(notices[0]).to.match(/^attached to https:\/\/127\.0\.0\.1:\d+ \(Kubernetes v1\.34\.4, context podchurn\)/);
@@ -103,7 +132,11 @@ describe('cluster providers against a real kube-apiserver', function () {
 
     it('has no node access: exec, logs and the containerd config are clear infrastructure errors; exported logs hold what the API knows', async () => {
       const handle = await new ExistingProvider().up(spec({ provider: 'existing', kubeconfig: harness.kubeconfig }));
-      for (const attempt of [() => handle.exec('pc-api-worker', ['true']), () => handle.logs('pc-api-worker', 'containerd'), () => handle.effectiveContainerdConfig('pc-api-worker')]) {
+      for (const attempt of [
+        () => handle.exec('pc-api-worker', ['true']),
+        () => handle.logs('pc-api-worker', 'containerd'),
+        () => handle.effectiveContainerdConfig('pc-api-worker'),
+      ]) {
         let caught: unknown;
         await attempt().catch((error: unknown) => (caught = error));
         expect(caught).to.be.instanceOf(InfrastructureError);
@@ -113,7 +146,10 @@ describe('cluster providers against a real kube-apiserver', function () {
       await handle.exportLogs(dir);
       expect(readdirSync(dir).sort()).to.deep.equal(['README.txt', 'nodes.json']);
       const nodes = JSON.parse(readFileSync(join(dir, 'nodes.json'), 'utf8')) as { name: string; ready: string }[];
-      expect(nodes.map((n) => [n.name, n.ready])).to.deep.equal([['pc-api-control-plane', 'Ready'], ['pc-api-worker', 'NotReady (KubeletNotReady)']]);
+      expect(nodes.map((n) => [n.name, n.ready])).to.deep.equal([
+        ['pc-api-control-plane', 'Ready'],
+        ['pc-api-worker', 'NotReady (KubeletNotReady)'],
+      ]);
     });
 
     it('cluster status|up|down --provider existing through the CLI: exit 0 when the API answers, 3 when it does not', async () => {

@@ -61,7 +61,10 @@ export class FakeCli {
 
   calls(): Call[] {
     if (!existsSync(this.log)) return [];
-    return readFileSync(this.log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Call);
+    return readFileSync(this.log, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Call);
   }
 
   /** Calls as "tool argv..." strings, easier to compare and to read in a failure. */
@@ -113,7 +116,16 @@ export function fakeStore(dir: string, pins: { containerd: string; runc: string;
     const keyDir = join(root, key);
     mkdirSync(join(keyDir, 'bin'), { recursive: true });
     const paths = Object.fromEntries(Object.entries(binaries).map(([name, output]) => [name, script(join(keyDir, 'bin', name), output)]));
-    const manifest = { key, component, version, source: 'local-dir', origin: { directory: 'test' }, binaries: paths, verifiedVersions: {}, installedAt: new Date().toISOString() };
+    const manifest = {
+      key,
+      component,
+      version,
+      source: 'local-dir',
+      origin: { directory: 'test' },
+      binaries: paths,
+      verifiedVersions: {},
+      installedAt: new Date().toISOString(),
+    };
     writeFileSync(join(keyDir, 'manifest.json'), JSON.stringify(manifest));
   };
   const c = pins.containerdReports ?? pins.containerd;

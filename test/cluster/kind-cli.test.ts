@@ -35,7 +35,9 @@ describe('podchurn cluster --provider kind (CLI, fake kind and docker)', functio
     const kubeconfig = join(cache, 'clusters', 'kind', 'pc-cli', 'kubeconfig');
     expect(up.stdout).to.equal(`${kubeconfig}\n`);
     const loads = fake.calls().filter((c) => c.argv[0] === 'load');
-    expect(loads.map((c) => c.argv[2])).to.satisfy((archives: string[]) => archives.length === 2 && archives.every((a) => a.startsWith(join(cache, 'images')) && existsSync(a)));
+    expect(loads.map((c) => c.argv[2])).to.satisfy(
+      (archives: string[]) => archives.length === 2 && archives.every((a) => a.startsWith(join(cache, 'images')) && existsSync(a)),
+    );
 
     const status = await runCli(['cluster', 'status', '--provider', 'kind', '--name', 'pc-cli'], env());
     expect(status.code, status.stderr).to.equal(0);
@@ -54,7 +56,7 @@ describe('podchurn cluster --provider kind (CLI, fake kind and docker)', functio
     expect(down.stderr).to.include('left behind: docker container pc-leak-control-plane (Exited (137) 1 second ago; label io.x-k8s.kind.cluster=pc-leak)');
   });
 
-  it('the installed entry point (bin/podchurn.js, built by npm test\'s setup) gives the same answers', () => {
+  it("the installed entry point (bin/podchurn.js, built by npm test's setup) gives the same answers", () => {
     const bin = (args: string[], extra: Record<string, string> = {}, pathDirs?: string[]) =>
       spawnSync(process.execPath, ['bin/podchurn.js', ...args], { cwd: repoRoot, env: { ...process.env, ...env(extra, pathDirs) }, encoding: 'utf8' });
     const notRunning = bin(['cluster', 'status', '--provider', 'kind', '--name', 'pc-bin']);

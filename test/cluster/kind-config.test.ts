@@ -28,10 +28,14 @@ describe('kind cluster config generation', () => {
       kubeadmConfigPatches: ['kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nruntimeRequestTimeout: 90s\n'],
     });
     // The patch is itself a KubeletConfiguration document kind merges into kubeadm's.
-    expect(parseYaml(kubeletPatch(90))).to.deep.equal({ kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', runtimeRequestTimeout: '90s' });
+    expect(parseYaml(kubeletPatch(90))).to.deep.equal({
+      kind: 'KubeletConfiguration',
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      runtimeRequestTimeout: '90s',
+    });
   });
 
-  it('keeps the user config (comments, nodes, networking, own patches) and appends podchurn\'s patches after the user\'s', () => {
+  it("keeps the user config (comments, nodes, networking, own patches) and appends podchurn's patches after the user's", () => {
     const user = file(
       'user.yaml',
       [
@@ -66,7 +70,9 @@ describe('kind cluster config generation', () => {
 
   it('an empty or comment-only user config is an empty Cluster', () => {
     for (const text of ['', '# nothing here\n']) {
-      const config = parseYaml(renderKindConfig({ configFile: file('empty.yaml', text), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })) as Record<string, unknown>;
+      const config = parseYaml(
+        renderKindConfig({ configFile: file('empty.yaml', text), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 }),
+      ) as Record<string, unknown>;
       expect(config).to.include({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
     }
   });
@@ -84,7 +90,10 @@ describe('kind cluster config generation', () => {
       const path = file(name, text);
       expect(() => renderKindConfig({ configFile: path, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 }), name).to.throw(InputError, message);
     }
-    expect(() => renderKindConfig({ configFile: join(dir, 'absent.yaml'), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })).to.throw(InputError, /absent\.yaml cannot be read/);
+    expect(() => renderKindConfig({ configFile: join(dir, 'absent.yaml'), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })).to.throw(
+      InputError,
+      /absent\.yaml cannot be read/,
+    );
     expect(() => renderKindConfig({ containerdConfigPatches: ['  '], runtimeRequestTimeoutSeconds: 120 })).to.throw(InputError, /patch is empty/);
     expect(() => renderKindConfig({ containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 0 })).to.throw(InputError, /runtimeRequestTimeout/);
   });
@@ -107,19 +116,27 @@ describe('kind node image choice', () => {
     const choice = chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system' }, catalog);
     expect(choice.image).to.equal('kindest/node:v1.34.0');
     expect(choice.note).to.include('no node image for Kubernetes 1.34.4');
-    expect(() => chooseNodeImage({ kubernetes: '1.12.0', containerd: 'system' }, catalog)).to.throw(InputError, /no node image for Kubernetes 1\.12\.0 \(it knows 1\.27\.3, .*1\.36\.1\)/);
+    expect(() => chooseNodeImage({ kubernetes: '1.12.0', containerd: 'system' }, catalog)).to.throw(
+      InputError,
+      /no node image for Kubernetes 1\.12\.0 \(it knows 1\.27\.3, .*1\.36\.1\)/,
+    );
   });
 
   it('uses the node image the user names', () => {
-    expect(chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system', nodeImage: 'example.com/node:custom' }, catalog)).to.deep.equal({ image: 'example.com/node:custom', entry: undefined });
+    expect(chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system', nodeImage: 'example.com/node:custom' }, catalog)).to.deep.equal({
+      image: 'example.com/node:custom',
+      entry: undefined,
+    });
   });
 });
 
 describe('kind config for a podchurn offline node image', () => {
-  it('turns off what the image does not carry (kindnet, kube-proxy, CoreDNS) and names its etcd tag; the user\'s networking stays', () => {
+  it("turns off what the image does not carry (kindnet, kube-proxy, CoreDNS) and names its etcd tag; the user's networking stays", () => {
     const user = join(dir, 'offline-user.yaml');
     writeFileSync(user, 'kind: Cluster\nnetworking:\n  podSubnet: 10.250.0.0/16\n');
-    const config = parseYaml(renderKindConfig({ configFile: user, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 60, offlineNode: { etcdImageTag: '3.6.5-0' } })) as Record<string, unknown>;
+    const config = parseYaml(
+      renderKindConfig({ configFile: user, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 60, offlineNode: { etcdImageTag: '3.6.5-0' } }),
+    ) as Record<string, unknown>;
     expect(config.networking).to.deep.equal({ podSubnet: '10.250.0.0/16', disableDefaultCNI: true, kubeProxyMode: 'none' });
     const patches = (config.kubeadmConfigPatches as string[]).map((p) => parseYaml(p) as Record<string, unknown>);
     expect(patches).to.deep.equal([
@@ -136,7 +153,9 @@ describe('example kind configs in clusters/', () => {
   const clustersDir = fileURLToPath(new URL('../../clusters/', import.meta.url));
   for (const name of readdirSync(clustersDir).filter((f) => f.startsWith('kind-') && f.endsWith('.yaml'))) {
     it(`${name} is a kind Cluster podchurn can extend`, () => {
-      const config = parseYaml(renderKindConfig({ configFile: join(clustersDir, name), containerdConfigPatches: ['[plugins]\n'], runtimeRequestTimeoutSeconds: 120 })) as Record<string, unknown>;
+      const config = parseYaml(
+        renderKindConfig({ configFile: join(clustersDir, name), containerdConfigPatches: ['[plugins]\n'], runtimeRequestTimeoutSeconds: 120 }),
+      ) as Record<string, unknown>;
       expect(config).to.include({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
       expect((config.nodes as { role: string }[]).filter((n) => n.role === 'control-plane')).to.have.length(1);
     });

@@ -11,7 +11,16 @@ import { FakeCli, fakeImages, fakeStore } from './fake-cli.js';
 const NAME = 'pc-kind';
 
 function spec(fields: Partial<ClusterSpec> = {}): ClusterSpec {
-  return { provider: 'kind', name: NAME, kubernetes: '1.30.0', containerd: 'system', runc: 'system', runtimeRequestTimeoutSeconds: 120, containerdConfigPatches: [], ...fields };
+  return {
+    provider: 'kind',
+    name: NAME,
+    kubernetes: '1.30.0',
+    containerd: 'system',
+    runc: 'system',
+    runtimeRequestTimeoutSeconds: 120,
+    containerdConfigPatches: [],
+    ...fields,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -73,7 +82,9 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     const userConfig = join(work, 'two-nodes.yaml');
     writeFileSync(userConfig, '# two nodes\nkind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n  - role: worker\n');
     const patch = '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n';
-    const handle = await provider().up(spec({ kindConfig: userConfig, containerdConfigPatches: [patch], runtimeRequestTimeoutSeconds: 300, nodeImage: 'kindest/node:v1.31.2' }));
+    const handle = await provider().up(
+      spec({ kindConfig: userConfig, containerdConfigPatches: [patch], runtimeRequestTimeoutSeconds: 300, nodeImage: 'kindest/node:v1.31.2' }),
+    );
     const text = readFileSync(paths().config, 'utf8');
     expect(text.startsWith('# two nodes\n')).to.equal(true);
     const config = parseYaml(text) as Record<string, unknown>;
@@ -94,7 +105,9 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     const store = fakeStore(work, { containerd: '1.7.22', runc: '1.1.14' });
     const bin = (key: string, name: string) => join(store.root, key, 'bin', name);
     const notices: string[] = [];
-    const handle = await provider(store).up(spec({ kindConfig: userConfig, containerd: 'containerd@1.7.22', runc: '1.1.14' }), { onNotice: (line) => notices.push(line) });
+    const handle = await provider(store).up(spec({ kindConfig: userConfig, containerd: 'containerd@1.7.22', runc: '1.1.14' }), {
+      onNotice: (line) => notices.push(line),
+    });
     const perNode = (node: string) => [
       `docker cp ${bin('containerd@1.7.22', 'containerd')} ${node}:/usr/local/bin/containerd`,
       `docker cp ${bin('containerd@1.7.22', 'containerd-shim-runc-v2')} ${node}:/usr/local/bin/containerd-shim-runc-v2`,
@@ -149,7 +162,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     expect(await provider().attach('no-such-cluster')).to.equal(undefined);
   });
 
-  it('up: a failing create is an infrastructure error with kind\'s last words, and leaves no state behind', async () => {
+  it("up: a failing create is an infrastructure error with kind's last words, and leaves no state behind", async () => {
     fake.set('FAKE_CLI_FAIL', 'kind create cluster');
     const error = await rejection(provider().up(spec()));
     expect(error).to.be.instanceOf(InfrastructureError);
@@ -198,7 +211,7 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     ]);
   });
 
-  it('status: kind\'s list and the node containers\' states', async () => {
+  it("status: kind's list and the node containers' states", async () => {
     expect(await provider().status(NAME)).to.deep.equal({ name: NAME, provider: 'kind', running: false, kubeconfig: undefined, components: [] });
     await provider().up(spec());
     fake.clearLog();

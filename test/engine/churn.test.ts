@@ -48,7 +48,13 @@ describe('churn engine', () => {
   it('labels every pod with run, cell, repetition, cycle and replica', () => {
     const pods = planPods(plan({ pods: 3 }), 2);
     expect(pods.map((p) => p.pod)).to.deep.equal(['sc-c01-r1-y2-0000', 'sc-c01-r1-y2-0001', 'sc-c01-r1-y2-0002']);
-    expect(pods[1]!.labels).to.include({ [RUN_LABEL]: 'run1', 'podchurn.io/cell': 'cell-01', 'podchurn.io/cycle': '2', 'podchurn.io/replica': '1', 'podchurn.io/pod': 'sc-c01-r1-y2-0001' });
+    expect(pods[1]!.labels).to.include({
+      [RUN_LABEL]: 'run1',
+      'podchurn.io/cell': 'cell-01',
+      'podchurn.io/cycle': '2',
+      'podchurn.io/replica': '1',
+      'podchurn.io/pod': 'sc-c01-r1-y2-0001',
+    });
   });
 
   it('keeps pod names unique and within 63 characters for a 63-character scenario name', () => {
@@ -76,7 +82,7 @@ describe('churn engine', () => {
     for (let i = 1; i < creates.length; i++) expect(batchOf(creates[i]!.pod)).to.be.at.least(batchOf(creates[i - 1]!.pod));
   });
 
-  it('tells the target when each cycle\'s creates and deletes begin (once per phase, not per batch)', async () => {
+  it("tells the target when each cycle's creates and deletes begin (once per phase, not per batch)", async () => {
     const target = new RecordingTarget(1);
     await runChurn(plan({ pods: 4, batchSize: 2, cycles: 2 }), target, new AbortController().signal);
     expect(target.phases).to.deep.equal([

@@ -18,7 +18,9 @@ export async function hostLeftovers(runId: string): Promise<string[]> {
     return found;
   });
   leftovers.push(...processes);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(runId));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(runId));
   leftovers.push(...mounts.map((m) => `mount ${m.split(' ')[4]}`));
   // Processes in the run's cgroups (a container whose shim died keeps running there) and the cgroups themselves.
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {

@@ -35,7 +35,11 @@ export function writeGracefulKubeScenario(dir: string, name: string, cluster: Re
  * than grace + slack (kubelet's sync and status round trip), and the watch named every pod's container.
  */
 export function expectGracefulKubeRun(runDir: string, expected: { pods: number; graceMs: number; slackMs: number }): void {
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; cells: { podCount: number; outcomes: Record<string, number> }[]; leakCheck: { leaked: string[] } };
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
+    status: string;
+    cells: { podCount: number; outcomes: Record<string, number> }[];
+    leakCheck: { leaked: string[] };
+  };
   expect(summary.status).to.equal('completed');
   expect(summary.cells[0]!.podCount).to.equal(expected.pods);
   expect(summary.cells[0]!.outcomes.ok).to.equal(expected.pods);
@@ -46,7 +50,10 @@ export function expectGracefulKubeRun(runDir: string, expected: { pods: number; 
   const sent = new Map(events.filter((e) => e.kind === 'delete-sent').map((e) => [e.pod, e.mono]));
   const gone = events.filter((e) => e.kind === 'gone');
   expect(gone).to.have.length(expected.pods);
-  for (const event of gone) expect(event.mono - sent.get(event.pod)!, event.pod).to.be.at.least(expected.graceMs).and.below(expected.graceMs + expected.slackMs);
+  for (const event of gone)
+    expect(event.mono - sent.get(event.pod)!, event.pod)
+      .to.be.at.least(expected.graceMs)
+      .and.below(expected.graceMs + expected.slackMs);
   // Containers really ran in pods on the node: the watch named their containerd ids.
   expect(events.filter((e) => e.kind === 'running' && e.data?.containerId)).to.have.length(expected.pods);
 }

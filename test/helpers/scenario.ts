@@ -9,7 +9,15 @@ export function writeScenario(name: string, fields: Record<string, unknown>): { 
   const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
-    stringify({ apiVersion: 'podchurn/v1', kind: 'Scenario', metadata: { name }, target: { type: 'cri' }, holdSeconds: 0, requestTimeoutSeconds: 30, ...fields }),
+    stringify({
+      apiVersion: 'podchurn/v1',
+      kind: 'Scenario',
+      metadata: { name },
+      target: { type: 'cri' },
+      holdSeconds: 0,
+      requestTimeoutSeconds: 30,
+      ...fields,
+    }),
   );
   return { file, reportsDir: join(dir, 'reports') };
 }

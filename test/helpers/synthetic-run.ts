@@ -53,7 +53,12 @@ export function synthesizeRun(options: SyntheticRunOptions): SyntheticRun {
   options.cells.forEach((cell, index) => {
     const cellId = `cell-${String(index + 1).padStart(2, '0')}`;
     mono += 400;
-    events.push({ ...stamp(mono), kind: 'cell-start', cell: cellId, data: { rep: 1, name: `runtime.containerd=${cell.containerd}`, runtime: `${options.runId}-${index + 1}` } });
+    events.push({
+      ...stamp(mono),
+      kind: 'cell-start',
+      cell: cellId,
+      data: { rep: 1, name: `runtime.containerd=${cell.containerd}`, runtime: `${options.runId}-${index + 1}` },
+    });
     const forced: { pod: string; object: string }[] = [];
     const cellStart = mono;
     let cellEnd = mono;
@@ -62,7 +67,8 @@ export function synthesizeRun(options: SyntheticRunOptions): SyntheticRun {
       const identity = { pod, cell: cellId, rep: 1, cycle: 1, replica };
       const cid = containerId(pod);
       const t0 = cellStart + replica * 0.5;
-      const push = (kind: PodEventKind, at: number, data?: Record<string, unknown>) => events.push({ ...stamp(at), kind, ...identity, ...(data ? { data } : {}) });
+      const push = (kind: PodEventKind, at: number, data?: Record<string, unknown>) =>
+        events.push({ ...stamp(at), kind, ...identity, ...(data ? { data } : {}) });
       const running = t0 + 400 + random() * 600;
       const deleteSent = running + 2000;
       push('create-sent', t0);

@@ -58,7 +58,7 @@ async function archiveImageConfig(archive: string): Promise<{ Entrypoint: string
 }
 
 describe('control-plane image references', () => {
-  it('names the images kubeadm 1.34 pulls, etcd in kubeadm\'s <version>-0 form', () => {
+  it("names the images kubeadm 1.34 pulls, etcd in kubeadm's <version>-0 form", () => {
     const references = controlPlaneImageReferences(`kubernetes@${KUBERNETES}`);
     expect(references.images).to.deep.equal({
       'kube-apiserver': 'registry.k8s.io/kube-apiserver:v1.34.4',
@@ -142,7 +142,11 @@ describe('control-plane images from the runtime store', function () {
       [CONTROL_PLANE_IMAGE_LABELS.module]: 'k8s.io/kubernetes',
     });
     const etcdConfig = await archiveImageConfig(byComponent.etcd!.archive);
-    expect(etcdConfig.Labels).to.include({ [CONTROL_PLANE_IMAGE_LABELS.storeKey]: `etcd@${ETCD}`, [CONTROL_PLANE_IMAGE_LABELS.version]: ETCD, [CONTROL_PLANE_IMAGE_LABELS.component]: 'etcd' });
+    expect(etcdConfig.Labels).to.include({
+      [CONTROL_PLANE_IMAGE_LABELS.storeKey]: `etcd@${ETCD}`,
+      [CONTROL_PLANE_IMAGE_LABELS.version]: ETCD,
+      [CONTROL_PLANE_IMAGE_LABELS.component]: 'etcd',
+    });
     expect(etcdConfig.Labels[CONTROL_PLANE_IMAGE_LABELS.binarySha256]).to.match(/^[0-9a-f]{64}$/);
     expect(etcdConfig.Entrypoint).to.deep.equal(['/usr/local/bin/etcd']);
     expect(etcdConfig.Env.some((line) => line.startsWith('PATH=') && line.split(':').includes('/usr/local/bin'))).to.equal(true);
@@ -192,11 +196,19 @@ describe('control-plane images from the runtime store', function () {
     for (const image of built.images.filter((i) => i.component !== 'pause')) {
       const id = `cp-${image.component}-${process.pid}`;
       const result = await ctr([
-        'run', '--rm', '--net-host',
-        '--runc-binary', options.binaries.runc,
-        '--runc-root', join(daemon.state, 'ctr-runc'),
-        '--cgroup', `${options.cgroupParent}/${id}`,
-        image.reference, id, image.component, '--version',
+        'run',
+        '--rm',
+        '--net-host',
+        '--runc-binary',
+        options.binaries.runc,
+        '--runc-root',
+        join(daemon.state, 'ctr-runc'),
+        '--cgroup',
+        `${options.cgroupParent}/${id}`,
+        image.reference,
+        id,
+        image.component,
+        '--version',
       ]);
       expect(result.exitCode, `${image.component} --version in ${image.reference}: ${result.stderr}`).to.equal(0);
       expect(result.stdout, image.reference).to.match(expected[image.component]!);

@@ -93,7 +93,13 @@ describe('credentials never leak into run directories or CLI output', function (
     const unreachable = `https://127.0.0.1:${await freeLoopbackPort()}`;
     const kube = { nodeName: 'no-such-node', waitFor: 'created', deleteGracePeriodSeconds: 0, qps: 50, burst: 50 };
     const run = async (what: string, kubeconfig: string, extra: string[] = []) => {
-      const { file, reportsDir } = writeScenario(`creds-${what}`, { target: { type: 'kube', kube: { kubeconfig, ...kube } }, pods: 6, batchSize: 3, concurrency: 3, gracePeriodSeconds: 0 });
+      const { file, reportsDir } = writeScenario(`creds-${what}`, {
+        target: { type: 'kube', kube: { kubeconfig, ...kube } },
+        pods: 6,
+        batchSize: 3,
+        concurrency: 3,
+        gracePeriodSeconds: 0,
+      });
       const result = await podchurn(['run', file, '--reports-dir', reportsDir, ...extra]);
       captured.push({ what: `run ${what} stdout`, text: result.stdout }, { what: `run ${what} stderr`, text: result.stderr });
       runDirs.push(reportsDir);
@@ -107,7 +113,10 @@ describe('credentials never leak into run directories or CLI output', function (
     for (const file of ['events.jsonl', 'summary.json', 'environment.json', 'scenario.yaml', 'report.md', 'report.html', 'junit.xml']) {
       expect(existsSync(join(runDir, file)), file).to.equal(true);
     }
-    for (const args of [['report', runDir], ['report', runDir, '--json']]) {
+    for (const args of [
+      ['report', runDir],
+      ['report', runDir, '--json'],
+    ]) {
       const result = await podchurn(args);
       expect(result.code, result.stderr).to.equal(0);
       captured.push({ what: `${args.join(' ')} stdout`, text: result.stdout }, { what: `${args.join(' ')} stderr`, text: result.stderr });

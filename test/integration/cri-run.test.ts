@@ -21,7 +21,13 @@ describe('CRI target on a real containerd', function () {
   this.timeout(180_000);
 
   it('a SIGTERM-ignoring workload with grace 2 s stops no sooner than 2 s, killed (137)', async () => {
-    const { analysis, leftovers, dir } = await run('ignore', { pods: 10, batchSize: 10, concurrency: 10, gracePeriodSeconds: 2, workload: { onSigterm: 'ignore' } });
+    const { analysis, leftovers, dir } = await run('ignore', {
+      pods: 10,
+      batchSize: 10,
+      concurrency: 10,
+      gracePeriodSeconds: 2,
+      workload: { onSigterm: 'ignore' },
+    });
     const stopped = analysis.records.filter((r) => r.stopLatencyMs !== undefined);
     expect(stopped).to.have.length(10);
     for (const record of stopped) {
@@ -85,7 +91,14 @@ describe('CRI target on a real containerd', function () {
   });
 
   it('an execProbe block written without enabled runs probes (through the CLI, as a user writes it)', async () => {
-    const { file, reportsDir } = writeScenario('probe-block', { pods: 2, batchSize: 2, concurrency: 2, gracePeriodSeconds: 1, holdSeconds: 1, execProbe: { periodMs: 100 } });
+    const { file, reportsDir } = writeScenario('probe-block', {
+      pods: 2,
+      batchSize: 2,
+      concurrency: 2,
+      gracePeriodSeconds: 1,
+      holdSeconds: 1,
+      execProbe: { periodMs: 100 },
+    });
     const result = await runCli(['run', file, '--reports-dir', reportsDir, '--json']);
     expect(result.code, result.stderr).to.equal(0);
     const summary = JSON.parse(result.stdout) as RunSummary;
@@ -98,7 +111,13 @@ describe('CRI target on a real containerd', function () {
   });
 
   it('turns a failed gate into exit code 1 with the measured value', async () => {
-    const { analysis } = await run('gate', { pods: 2, batchSize: 2, gracePeriodSeconds: 1, workload: { onSigterm: 'ignore' }, gates: { maxP99StopMs: 10, maxStuck: 0 } });
+    const { analysis } = await run('gate', {
+      pods: 2,
+      batchSize: 2,
+      gracePeriodSeconds: 1,
+      workload: { onSigterm: 'ignore' },
+      gates: { maxP99StopMs: 10, maxStuck: 0 },
+    });
     const summary: RunSummary = analysis.summary;
     const gates = summary.cells[0]!.gates;
     expect(gates.find((g) => g.gate === 'maxP99StopMs')).to.include({ passed: false, limit: 10 });

@@ -27,7 +27,8 @@ function expectNoInjectedScript(html: string): void {
   expect(html).not.to.include('<script>alert');
   expect(html).not.to.include('<img src=x');
   expect(html).not.to.include('\u001b');
-  for (const tag of html.match(/<script[^>]*>/g) ?? []) expect(tag).to.match(/^<script( type="application\/json" id="podchurn-data"| type="module")?( nonce="[^"]*")?>$|^<script>$/);
+  for (const tag of html.match(/<script[^>]*>/g) ?? [])
+    expect(tag).to.match(/^<script( type="application\/json" id="podchurn-data"| type="module")?( nonce="[^"]*")?>$|^<script>$/);
 }
 
 describe('hostile strings in scenarios, cells, paths and runtime logs', function () {
@@ -90,7 +91,9 @@ describe('hostile strings in scenarios, cells, paths and runtime logs', function
     appendFileSync(
       log,
       Buffer.concat([
-        Buffer.from(`time="2026-11-27T20:00:00Z" level=error msg="StopContainer for \\"${containerId}\\" failed" error="rpc error: code = DeadlineExceeded desc = wait container \\"${containerId}\\": context deadline exceeded `),
+        Buffer.from(
+          `time="2026-11-27T20:00:00Z" level=error msg="StopContainer for \\"${containerId}\\" failed" error="rpc error: code = DeadlineExceeded desc = wait container \\"${containerId}\\": context deadline exceeded `,
+        ),
         notUtf8,
         Buffer.from(` ${markup} ${shell} ${terminal} ${long}"\n`),
         notUtf8,
@@ -132,7 +135,10 @@ describe('hostile strings in scenarios, cells, paths and runtime logs', function
   it('a hostile scenario name is refused as input (exit 2), its message printed without escapes', async () => {
     const base = mkdtempSync(join(tmpdir(), 'podchurn-hostile-name-'));
     const file = join(base, 'name.yaml');
-    writeFileSync(file, stringify({ apiVersion: 'podchurn/v1', kind: 'Scenario', metadata: { name: `${shell}${markup}${terminal}${long}` }, target: { type: 'cri' } }));
+    writeFileSync(
+      file,
+      stringify({ apiVersion: 'podchurn/v1', kind: 'Scenario', metadata: { name: `${shell}${markup}${terminal}${long}` }, target: { type: 'cri' } }),
+    );
     const result = await runCli(['run', file, '--reports-dir', join(base, 'reports')]);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/metadata\.name/);

@@ -31,7 +31,13 @@ describe('interrupts and dead runtimes', function () {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} in the middle of a run: exit 130, everything cleaned up, measured events kept`, async () => {
-      const { file, reportsDir } = writeScenario(`interrupt-${signal.toLowerCase()}`, { pods: 30, batchSize: 5, concurrency: 5, holdSeconds: 60, workload: { onSigterm: 'ignore' } });
+      const { file, reportsDir } = writeScenario(`interrupt-${signal.toLowerCase()}`, {
+        pods: 30,
+        batchSize: 5,
+        concurrency: 5,
+        holdSeconds: 60,
+        workload: { onSigterm: 'ignore' },
+      });
       const { child, done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
       const dir = await waitForEvents(reportsDir, 'running', 8);
       child.kill(signal);
@@ -66,7 +72,14 @@ describe('interrupts and dead runtimes', function () {
   });
 
   it('a managed containerd killed mid-run: exit 3 within 30 s, affected pods infra-error, events kept, nothing left', async () => {
-    const { file, reportsDir } = writeScenario('killed', { pods: 40, batchSize: 4, concurrency: 4, holdSeconds: 0, gracePeriodSeconds: 1, workload: { onSigterm: 'ignore' } });
+    const { file, reportsDir } = writeScenario('killed', {
+      pods: 40,
+      batchSize: 4,
+      concurrency: 4,
+      holdSeconds: 0,
+      gracePeriodSeconds: 1,
+      workload: { onSigterm: 'ignore' },
+    });
     const { child, done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
     const dir = await waitForEvents(reportsDir, 'delete-sent', 4);
     const runId = dir.split('/').pop()!;

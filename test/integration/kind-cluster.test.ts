@@ -54,7 +54,12 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
   it('podchurn image node: the image runs the pinned binaries and says so in its labels', async () => {
     expect(image).to.equal('podchurn.local/kind-node:v1.34.4-containerd1.7.22-runc1.1.14');
     const labels = JSON.parse(await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])) as Record<string, string>;
-    expect(labels).to.include({ 'io.podchurn.node-image.flavor': 'offline', 'io.podchurn.kubernetes': '1.34.4', 'io.podchurn.containerd': '1.7.22', 'io.podchurn.runc': '1.1.14' });
+    expect(labels).to.include({
+      'io.podchurn.node-image.flavor': 'offline',
+      'io.podchurn.kubernetes': '1.34.4',
+      'io.podchurn.containerd': '1.7.22',
+      'io.podchurn.runc': '1.1.14',
+    });
     expect(await docker(['run', '--rm', '--entrypoint', '/usr/local/bin/containerd-shim-runc-v2', image, '-v'])).to.match(/Version:\s+v?1\.7\.22/);
     expect(await docker(['run', '--rm', '--entrypoint', '/usr/local/sbin/runc', image, '--version'])).to.match(/^runc version 1\.1\.14/);
     expect(await docker(['run', '--rm', '--entrypoint', 'cat', image, '/kind/version'])).to.equal('v1.34.4');
@@ -66,7 +71,20 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
 
   it('podchurn image node --flavor online: one layer over a node image replaces containerd, shim, ctr and runc', async () => {
     // No registry here, so the offline image stands in for kindest/node as the base: the layer is the same.
-    const online = await runCli(['image', 'node', '--flavor', 'online', '--base-image', image, '--containerd', 'containerd@1.7.15', '--runc', RUNC, '--tag', 'podchurn.local/kind-node:online-test']);
+    const online = await runCli([
+      'image',
+      'node',
+      '--flavor',
+      'online',
+      '--base-image',
+      image,
+      '--containerd',
+      'containerd@1.7.15',
+      '--runc',
+      RUNC,
+      '--tag',
+      'podchurn.local/kind-node:online-test',
+    ]);
     expect(online.code, online.stderr).to.equal(0);
     const derived = online.stdout.trim();
     try {
@@ -87,7 +105,24 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
     const stopTimeout = '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n';
     const patch = join(work, 'stop-timeout.toml');
     writeFileSync(patch, stopTimeout);
-    const up = await runCli(['cluster', 'up', '--provider', 'kind', '--name', NAME, '--build-node-image', 'offline', '--containerd', CONTAINERD, '--runc', RUNC, '--runtime-request-timeout', '30', '--containerd-config-patch', patch]);
+    const up = await runCli([
+      'cluster',
+      'up',
+      '--provider',
+      'kind',
+      '--name',
+      NAME,
+      '--build-node-image',
+      'offline',
+      '--containerd',
+      CONTAINERD,
+      '--runc',
+      RUNC,
+      '--runtime-request-timeout',
+      '30',
+      '--containerd-config-patch',
+      patch,
+    ]);
     expect(up.code, up.stderr).to.equal(0);
     expect(up.stderr).to.match(/carries the pinned runtimes/);
     try {
@@ -99,14 +134,27 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       expect(await docker(['exec', node, 'crictl', 'version'])).to.match(/RuntimeVersion:\s+v?1\.7\.22/);
 
       const reports = join(work, 'reports');
-      const scenario = writeGracefulKubeScenario(work, 'kind-e2e', { provider: 'kind', name: NAME, nodeImageBuild: 'offline', containerdConfigPatches: [stopTimeout] }, { runtime: { containerd: CONTAINERD, runc: RUNC } });
+      const scenario = writeGracefulKubeScenario(
+        work,
+        'kind-e2e',
+        { provider: 'kind', name: NAME, nodeImageBuild: 'offline', containerdConfigPatches: [stopTimeout] },
+        { runtime: { containerd: CONTAINERD, runc: RUNC } },
+      );
       const run = await runCli(['run', scenario, '--reports-dir', reports, '--json']);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
       expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
 
       // The node's measured versions and the config honesty check came from the kind node.
-      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { provider: string; broughtUp: boolean; ignoredConfigKeys: string[]; hostSetup: { dockerEngine: { serverVersion?: string; capabilityWrapper?: boolean; capabilitiesRemoved?: number[] } }; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
+      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
+        providedClusters: {
+          provider: string;
+          broughtUp: boolean;
+          ignoredConfigKeys: string[];
+          hostSetup: { dockerEngine: { serverVersion?: string; capabilityWrapper?: boolean; capabilitiesRemoved?: number[] } };
+          nodes: { kubeletVersion: string; containerRuntimeVersion: string }[];
+        }[];
+      };
       const [cluster] = environment.providedClusters;
       expect(cluster!.provider).to.equal('kind');
       expect(cluster!.broughtUp, 'the run attached to the running cluster').to.equal(false);
@@ -124,7 +172,10 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       }
       // The node's containerd log (this run's part) was copied in.
       const logs = readdirSync(join(runDir, 'logs'));
-      expect(logs.some((f) => f.startsWith(`containerd-${node}`)), logs.join(', ')).to.equal(true);
+      expect(
+        logs.some((f) => f.startsWith(`containerd-${node}`)),
+        logs.join(', '),
+      ).to.equal(true);
     } finally {
       const down = await runCli(['cluster', 'down', '--provider', 'kind', '--name', NAME]);
       expect(down.code, down.stderr).to.equal(0);

@@ -31,7 +31,12 @@ async function churn(harness: ApiserverHarness, runId: string, fields: Record<st
   const clock = monotonicClock();
   const events = new EventLog(join(dir, 'events.jsonl'), clock);
   const { kube, ...cellFields } = fields;
-  const settings = CellSettingsSchema.parse({ holdSeconds: 0, gracePeriodSeconds: 0, ...cellFields, target: apiOnly(harness.kubeconfig, (kube ?? {}) as Record<string, unknown>) });
+  const settings = CellSettingsSchema.parse({
+    holdSeconds: 0,
+    gracePeriodSeconds: 0,
+    ...cellFields,
+    target: apiOnly(harness.kubeconfig, (kube ?? {}) as Record<string, unknown>),
+  });
   const session = await openKubeSession(settings, runId, 1, events, clock, { evidenceDir: join(dir, 'evidence') });
   const target = session.target('cell-01', 1, settings);
   let cleanup: Awaited<ReturnType<typeof target.cleanup>>;
@@ -74,8 +79,16 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
     // qps 5, burst 1: one create every 200 ms (a little scheduling slack allowed).
     for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!, `gap before create ${i}`).to.be.at.least(180);
     // The second batch starts only once the first batch's creates have been acknowledged.
-    const createdFirstBatch = byKind(events, 'created').filter((e) => e.replica < 4).map((e) => e.mono);
-    expect(Math.min(...byKind(events, 'create-sent').filter((e) => e.replica >= 4).map((e) => e.mono))).to.be.at.least(Math.max(...createdFirstBatch));
+    const createdFirstBatch = byKind(events, 'created')
+      .filter((e) => e.replica < 4)
+      .map((e) => e.mono);
+    expect(
+      Math.min(
+        ...byKind(events, 'create-sent')
+          .filter((e) => e.replica >= 4)
+          .map((e) => e.mono),
+      ),
+    ).to.be.at.least(Math.max(...createdFirstBatch));
     for (let replica = 0; replica < 8; replica++) {
       const kinds = new Set(events.filter((e) => e.replica === replica).map((e) => e.kind));
       expect([...kinds].sort(), `pod ${replica}`).to.include.members(timelineKinds);
@@ -118,12 +131,23 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
 
   it('a pod not gone by grace + request timeout is stuck, its evidence collected while stuck, then force-deleted by cleanup', async () => {
     // Grace 1 s and no kubelet: the API marks the pod terminating and waits for a kubelet that never comes.
-    const { events, cleanup, closed, dir } = await churn(harness, 'kt-stuck', { pods: 2, batchSize: 2, gracePeriodSeconds: 1, requestTimeoutSeconds: 1, kube: { deleteGracePeriodSeconds: undefined } });
+    const { events, cleanup, closed, dir } = await churn(harness, 'kt-stuck', {
+      pods: 2,
+      batchSize: 2,
+      gracePeriodSeconds: 1,
+      requestTimeoutSeconds: 1,
+      kube: { deleteGracePeriodSeconds: undefined },
+    });
     expect(byKind(events, 'delete-acked')).to.have.length(2);
     expect(byKind(events, 'stop-failed').map((e) => e.data?.code)).to.deep.equal(['DEADLINE_EXCEEDED', 'DEADLINE_EXCEEDED']);
     expect(cleanup.forced).to.have.length(2);
     expect(cleanup.leftovers).to.deep.equal([]);
-    const records = buildPodRecords(events, primaryLatency('deletion'), () => ({ gracePeriodSeconds: 1, slackSeconds: 0, requestTimeoutSeconds: 1 }), new Set(cleanup.forced.map((f) => f.pod)));
+    const records = buildPodRecords(
+      events,
+      primaryLatency('deletion'),
+      () => ({ gracePeriodSeconds: 1, slackSeconds: 0, requestTimeoutSeconds: 1 }),
+      new Set(cleanup.forced.map((f) => f.pod)),
+    );
     expect(records.map((r) => r.outcome)).to.deep.equal(['stuck', 'stuck']);
     expect(closed.leftovers).to.deep.equal([]);
     // Evidence was taken before cleanup forced the pods away: the pod object still terminating, and its events.
@@ -175,7 +199,12 @@ describe('kube target: a namespace whose default ServiceAccount nobody has made 
     // The situation: a fresh namespace refuses pods (403) while its default ServiceAccount is missing.
     await core.createNamespace({ body: { metadata: { name: 'sa-control' } } });
     let refused: unknown;
-    await core.createNamespacedPod({ namespace: 'sa-control', body: { metadata: { name: 'p' }, spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'x' }] } } }).catch((error: unknown) => (refused = error));
+    await core
+      .createNamespacedPod({
+        namespace: 'sa-control',
+        body: { metadata: { name: 'p' }, spec: { nodeName: 'no-such-node', containers: [{ name: 'c', image: 'x' }] } },
+      })
+      .catch((error: unknown) => (refused = error));
     expect(String((refused as { body?: unknown })?.body ?? refused)).to.match(/serviceaccount \\?"default\\?" not found/);
 
     const { events, closed } = await churn(harness, 'kt-sa', { pods: 6, batchSize: 3, concurrency: 3 });
@@ -192,7 +221,9 @@ describe('kube target: a cluster that cannot be used is an infrastructure failur
     const { file, reportsDir } = writeScenario('kube-nofile', { target: { type: 'kube', kube: { kubeconfig: '/nonexistent/kubeconfig' } } });
     const result = await runCli(['run', file, '--reports-dir', reportsDir]);
     expect(result.code, result.stderr).to.equal(3);
-    expect(result.stderr).to.match(/kubeconfig file does not exist/).and.match(/\/nonexistent\/kubeconfig/);
+    expect(result.stderr)
+      .to.match(/kubeconfig file does not exist/)
+      .and.match(/\/nonexistent\/kubeconfig/);
     expect(result.stderr).not.to.match(/\n\s+at /);
   });
 

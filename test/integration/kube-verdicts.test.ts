@@ -23,7 +23,12 @@ describe('verdicts on a kube target read deletion latency (local cluster)', func
   // machine, 12 s at p99 with 100 pods on a 2-core one at load 25): 1 s in the clean run, 30 s in the slow one;
   // the gate sits between them with room for that load.
   const scenario = () =>
-    writeGracefulKubeScenario(work, 'verdicts', { provider: 'local', name: cluster }, { pods: 100, batchSize: 100, concurrency: 50, gracePeriodSeconds: 1, slackSeconds: 30, gates: { maxP99Ms: 20_000, maxStuck: 0 } });
+    writeGracefulKubeScenario(
+      work,
+      'verdicts',
+      { provider: 'local', name: cluster },
+      { pods: 100, batchSize: 100, concurrency: 50, gracePeriodSeconds: 1, slackSeconds: 30, gates: { maxP99Ms: 20_000, maxStuck: 0 } },
+    );
   const run = async (label: string, extra: string[]) => {
     const reports = join(work, label);
     const result = await runCli(['run', scenario(), '--reports-dir', reports, '--history', history, ...extra]);

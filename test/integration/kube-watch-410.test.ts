@@ -36,7 +36,13 @@ class WatchCuttingProxy {
   }
 
   static async start(harness: ApiserverHarness): Promise<WatchCuttingProxy> {
-    const [ca, cert, key, servingCert, servingKey] = [harness.pki.caCert, harness.pki.adminCert, harness.pki.adminKey, harness.pki.servingCert, harness.pki.servingKey].map((f) => readFileSync(f));
+    const [ca, cert, key, servingCert, servingKey] = [
+      harness.pki.caCert,
+      harness.pki.adminCert,
+      harness.pki.adminKey,
+      harness.pki.servingCert,
+      harness.pki.servingKey,
+    ].map((f) => readFileSync(f));
     let proxy!: WatchCuttingProxy;
     const server = createServer({ cert: servingCert, key: servingKey }, (req, res) => {
       const isWatch = new URL(req.url ?? '/', 'https://proxy').searchParams.get('watch') === 'true';
@@ -165,11 +171,18 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     const { done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
     try {
       // 1. The watch has seen every pod (their `scheduled` phase comes from it): cut it off.
-      await until('the watch to see every pod', 60_000, () => (readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'scheduled').length === pods ? true : undefined));
+      await until('the watch to see every pod', 60_000, () =>
+        readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'scheduled').length === pods ? true : undefined,
+      );
       expect(proxy.cutWatches(), 'watches cut').to.be.at.least(1);
       // 2. The hold ends and podchurn deletes every pod while its watch is turned away.
-      await until('every pod to be deleted', 60_000, async () => ((await api.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length === 0 ? true : undefined));
-      expect(readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'gone'), 'gone seen while the watch was cut').to.deep.equal([]);
+      await until('every pod to be deleted', 60_000, async () =>
+        (await api.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length === 0 ? true : undefined,
+      );
+      expect(
+        readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'gone'),
+        'gone seen while the watch was cut',
+      ).to.deep.equal([]);
       // 3. The history those deletions are in expires: compact etcd, and restart kube-apiserver so
       //    its watch cache (which would otherwise still serve the old resourceVersion) starts afresh.
       await compactEtcd(harness.etcdUrl);
@@ -218,7 +231,10 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     const { done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
     try {
       await until('every pod to be created and deleted', 60_000, async () =>
-        readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'delete-sent').length === pods && (await api.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length === 0 ? true : undefined,
+        readEvents(reportsDir).filter((e) => isPodEvent(e) && e.kind === 'delete-sent').length === pods &&
+        (await api.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length === 0
+          ? true
+          : undefined,
       );
       await compactEtcd(harness.etcdUrl);
       await harness.restartApiserver();
@@ -234,7 +250,10 @@ describe('kube target: watch history expired mid-run (410 Gone)', function () {
     const gone = podEvents.filter((e) => e.kind === 'gone');
     expect(new Set(gone.map((e) => e.pod)).size).to.equal(pods);
     expect(gone.every((e) => e.data?.synthetic === true)).to.equal(true);
-    expect(podEvents.filter((e) => e.kind === 'stop-failed'), 'no pod was taken for stuck').to.deep.equal([]);
+    expect(
+      podEvents.filter((e) => e.kind === 'stop-failed'),
+      'no pod was taken for stuck',
+    ).to.deep.equal([]);
     const [runId] = readdirSync(reportsDir);
     const summary = JSON.parse(readFileSync(join(reportsDir, runId!, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.leakCheck.leaked).to.deep.equal([]);

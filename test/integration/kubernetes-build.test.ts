@@ -27,7 +27,7 @@ describe('kubernetes components from the Go module proxy', function () {
     expect(runtimeCatalog().kubernetes.versions).to.have.property(KUBERNETES);
   });
 
-  it('has all six commands, each reporting the key\'s version', async () => {
+  it("has all six commands, each reporting the key's version", async () => {
     expect(Object.keys(binaries).sort()).to.deep.equal([...kubernetesCommands].sort());
     for (const name of kubernetesCommands) {
       const { args, parse } = kubernetesVersionProbes[name];
@@ -39,7 +39,9 @@ describe('kubernetes components from the Go module proxy', function () {
 
   it('kubeadm and kubectl answer their version commands exactly as released binaries do', async () => {
     expect((await runCommand(binaries.kubeadm!, ['version', '-o', 'short'])).stdout.trim()).to.equal(`v${KUBERNETES}`);
-    expect((await runCommand(binaries.kubectl!, ['version', '--client'])).stdout).to.match(new RegExp(`^Client Version: v${KUBERNETES.replace(/\./g, '\\.')}$`, 'm'));
+    expect((await runCommand(binaries.kubectl!, ['version', '--client'])).stdout).to.match(
+      new RegExp(`^Client Version: v${KUBERNETES.replace(/\./g, '\\.')}$`, 'm'),
+    );
   });
 
   it('records the build in the manifest: go-build with the Go toolchain, 31 staging modules replaced', () => {

@@ -35,7 +35,15 @@ describe('local cluster: kube-apiserver restarted in the middle of a kube run', 
   });
 
   it('the watch resumes, no deletion is lost, the run finishes clean', async () => {
-    const handle = await provider.up({ provider: 'local', name, kubernetes: DEFAULT_KUBERNETES_VERSION, containerd: 'system', runc: 'system', runtimeRequestTimeoutSeconds: 30, containerdConfigPatches: [] });
+    const handle = await provider.up({
+      provider: 'local',
+      name,
+      kubernetes: DEFAULT_KUBERNETES_VERSION,
+      containerd: 'system',
+      runc: 'system',
+      runtimeRequestTimeoutSeconds: 30,
+      containerdConfigPatches: [],
+    });
     const work = mkdtempSync(join(tmpdir(), 'podchurn-restart-'));
     const scenario = join(work, 'restart.yaml');
     writeFileSync(
@@ -73,7 +81,10 @@ describe('local cluster: kube-apiserver restarted in the middle of a kube run', 
     expect(new Set(events.filter((e) => e.kind === 'gone').map((e) => e.pod)).size).to.equal(40);
     const namespaceCleanup = events.find((e) => e.kind === 'cleanup' && e.data?.scope === 'namespace');
     expect(namespaceCleanup?.data?.watch?.reconnects, 'the watch reconnected after the restart').to.be.at.least(1);
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { cells: { outcomes: Record<string, number> }[]; leakCheck: { leaked: string[] } };
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
+      cells: { outcomes: Record<string, number> }[];
+      leakCheck: { leaked: string[] };
+    };
     expect(summary.cells[0]!.outcomes.stuck).to.equal(0);
     expect(summary.cells[0]!.outcomes['infra-error']).to.equal(0);
     expect(summary.leakCheck.leaked).to.deep.equal([]);

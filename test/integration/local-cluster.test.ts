@@ -31,10 +31,16 @@ async function clusterLeftovers(name: string): Promise<string[]> {
   }
   const inCgroups = await pidsInCgroupTree(layout.cgroupRoot);
   if (inCgroups.length) leftovers.push(`${inCgroups.length} processes in ${layout.cgroupRoot}`);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' ')[4] ?? '');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '');
   leftovers.push(...mounts.filter((m) => m.startsWith(layout.dir) || m.startsWith(layout.containerdState)).map((m) => `mount ${m}`));
   if ((await runCommand('ip', ['link', 'show', layout.bridge])).exitCode === 0) leftovers.push(`bridge ${layout.bridge}`);
-  leftovers.push(...netnsEntries().filter((n) => !netnsBefore.has(n)).map((n) => `network namespace ${n}`));
+  leftovers.push(
+    ...netnsEntries()
+      .filter((n) => !netnsBefore.has(n))
+      .map((n) => `network namespace ${n}`),
+  );
   for (const dir of [layout.dir, layout.containerdState]) if (existsSync(dir)) leftovers.push(`directory ${dir}`);
   if (existsSync(join('/sys/fs/cgroup/pids', layout.cgroupRoot))) leftovers.push(`cgroup ${layout.cgroupRoot}`);
   return [...new Set(leftovers)];
@@ -71,12 +77,17 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
 
       // report.html charts deletion latency for a kube run: one ECDF point per pod.
       const html = readFileSync(join(runDir, 'report.html'), 'utf8');
-      const chartData = JSON.parse(/<script type="application\/json" id="podchurn-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as { latency: { title: string }; ecdf: { x: number[] }[] };
+      const chartData = JSON.parse(/<script type="application\/json" id="podchurn-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as {
+        latency: { title: string };
+        ecdf: { x: number[] }[];
+      };
       expect(chartData.latency.title).to.equal('Deletion latency');
       expect(chartData.ecdf[0]!.x.length).to.equal(20);
       expect(Math.min(...chartData.ecdf[0]!.x)).to.be.at.least(3000);
 
-      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[] };
+      const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
+        providedClusters: { broughtUp: boolean; nodes: { kubeletVersion: string; containerRuntimeVersion: string }[] }[];
+      };
       const [cluster] = environment.providedClusters;
       expect(cluster!.broughtUp, 'the run attached to the running cluster').to.equal(false);
       expect(cluster!.nodes[0]!.kubeletVersion).to.equal('v1.34.4');
@@ -96,7 +107,10 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
   it('a run that brings its own cluster checks its config patches and removes it, also when interrupted (exit 130)', async () => {
     const name = 'pc-own';
     const reports = join(work, 'reports-own');
-    const patches = ['[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n', '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n'];
+    const patches = [
+      '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n',
+      '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n',
+    ];
     const scenario = writeScenario(work, 'local-own', { name, containerdConfigPatches: patches }, { cycles: 3 });
     const { child, done } = spawnCli(['run', scenario, '--reports-dir', reports]);
     // Interrupt once pods are being churned on the cluster the run started.
@@ -110,7 +124,9 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     const result = await done;
     expect(result.code, result.stderr).to.equal(130);
     expect(await clusterLeftovers(name)).to.deep.equal([]);
-    const environment = JSON.parse(readFileSync(join(runDirOf(reports), 'environment.json'), 'utf8')) as { providedClusters: { broughtUp: boolean; ignoredConfigKeys: string[] }[] };
+    const environment = JSON.parse(readFileSync(join(runDirOf(reports), 'environment.json'), 'utf8')) as {
+      providedClusters: { broughtUp: boolean; ignoredConfigKeys: string[] }[];
+    };
     expect(environment.providedClusters[0]!.broughtUp).to.equal(true);
     // stop_timeout is not a containerd setting: the node's config dump does not have it; stream_idle_timeout is kept.
     const ignored = ['plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout'];
@@ -128,14 +144,21 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
     it('the node runs 2.1.4 / 1.3.3 with a version-3 config; a 1.x-style patch key is reported ignored, a kept one is not', async () => {
       const name = 'pc-2x';
       const reports = join(work, 'reports-2x');
-      const patches = ['[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n', '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n'];
+      const patches = [
+        '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n',
+        '[plugins."io.containerd.grpc.v1.cri"]\n  stream_idle_timeout = "5m"\n',
+      ];
       const scenario = writeScenario(work, 'local-2x', { name, containerdConfigPatches: patches }, { runtime: { containerd: '2.1.4', runc: '1.3.3' } });
       const run = await runCli(['run', scenario, '--reports-dir', reports]);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
       expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
-        providedClusters: { broughtUp: boolean; nodes: { containerRuntimeVersion: string; containerd: string; shim: string; runc: string }[]; ignoredConfigKeys: string[] }[];
+        providedClusters: {
+          broughtUp: boolean;
+          nodes: { containerRuntimeVersion: string; containerd: string; shim: string; runc: string }[];
+          ignoredConfigKeys: string[];
+        }[];
       };
       const [cluster] = environment.providedClusters;
       expect(cluster!.broughtUp).to.equal(true);

@@ -68,11 +68,15 @@ describe('lost-exit reproduction (containerd#10589)', function () {
         expect(data.found).to.match(/^(no such process|zombie \(state Z\)|dead \(state [Xx]\)|pid reused: .+)$/);
         expect(data.processAlive).to.equal(false);
       }
-      process.stderr.write(`    (pid checks: ${mismatches.map((e) => `pod ${String(e.pod).slice(-4)} pid ${String(e.data.pid)}: ${String(e.data.found)}`).join('; ')})\n`);
+      process.stderr.write(
+        `    (pid checks: ${mismatches.map((e) => `pod ${String(e.pod).slice(-4)} pid ${String(e.data.pid)}: ${String(e.data.found)}`).join('; ')})\n`,
+      );
       // Evidence: the runtime's log says its StopContainer gave up for that very container. Whether
       // containerd logs "deadline exceeded" or "Canceled" depends on which timer fires first, the
       // server's (from grpc-timeout) or the client's (which then cancels the call).
-      const deadlineLines = analysis.findings.filter((f) => (f.signature === 'stop-deadline' || f.signature === 'stop-canceled') && neverReturned.some((r) => r.pod === f.pod));
+      const deadlineLines = analysis.findings.filter(
+        (f) => (f.signature === 'stop-deadline' || f.signature === 'stop-canceled') && neverReturned.some((r) => r.pod === f.pod),
+      );
       expect(deadlineLines.length).to.be.at.least(1);
       // Next to a hung stop, "cannot exec in a stopped container" is escalated from noise to evidence.
       const escalated = analysis.findings.filter((f) => f.signature === 'exec-in-stopped' && !f.benign);

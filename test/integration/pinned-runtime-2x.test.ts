@@ -38,7 +38,7 @@ describe('pinned runtimes: containerd 2.x and runc 1.3', function () {
   this.timeout(20 * 60_000);
   before(provisionStoreKeys(CONTAINERD_KEY, RUNC_KEY));
 
-  it('builds them from the module source, verified, with the selinux deviation in runc\'s manifest', async () => {
+  it("builds them from the module source, verified, with the selinux deviation in runc's manifest", async () => {
     // A fresh store, built from the Go module proxy now (the shared module and build caches make it seconds after provisioning).
     const store = new RuntimeStore(mkdtempSync(join(tmpdir(), 'podchurn-store-2x-')));
     const containerd = await store.install(parseKey('containerd', CONTAINERD_KEY), { sources: ['go-build'] });
@@ -96,7 +96,7 @@ describe('pinned runtimes: containerd 2.x and runc 1.3', function () {
     expect(await hostLeftovers(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).runId as string)).to.deep.equal([]);
   });
 
-  describe('config honesty against 2.x\'s own config dump', () => {
+  describe("config honesty against 2.x's own config dump", () => {
     const work = mkdtempSync(join(tmpdir(), 'podchurn-config-2x-'));
     const stopTimeout = '[plugins."io.containerd.grpc.v1.cri".containerd]\n  stop_timeout = "60s"\n';
     const sandboxImage = '[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:podchurn"\n';
@@ -113,7 +113,7 @@ describe('pinned runtimes: containerd 2.x and runc 1.3', function () {
       return result.stdout;
     }
 
-    it('on a version-2 base (kind\'s): stop_timeout ignored, sandbox_image migrated to pinned_images.sandbox, a server key applied', async () => {
+    it("on a version-2 base (kind's): stop_timeout ignored, sandbox_image migrated to pinned_images.sandbox, a server key applied", async () => {
       const patches = [stopTimeout, sandboxImage, streamIdle];
       expect(judgePatchKeys(patches, await dump(2, patches))).to.deep.equal([
         { key: 'plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout', status: 'ignored' },
@@ -122,7 +122,7 @@ describe('pinned runtimes: containerd 2.x and runc 1.3', function () {
       ]);
     });
 
-    it('on a version-3 base (podchurn\'s): a 1.x-style key is ignored, a real 2.x key applied', async () => {
+    it("on a version-3 base (podchurn's): a 1.x-style key is ignored, a real 2.x key applied", async () => {
       const patches = [stopTimeout, sandboxImage, pullTimeout];
       expect(judgePatchKeys(patches, await dump(3, patches))).to.deep.equal([
         { key: 'plugins."io.containerd.grpc.v1.cri".containerd.stop_timeout', status: 'ignored' },

@@ -10,7 +10,10 @@ const schema = readFileSync(join(repoRoot, 'test/fixtures/junit.xsd'), 'utf8');
 
 async function validate(xml: string): Promise<void> {
   const result = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
-  expect(result.errors.map((e) => e.rawMessage), 'schema errors').to.deep.equal([]);
+  expect(
+    result.errors.map((e) => e.rawMessage),
+    'schema errors',
+  ).to.deep.equal([]);
   expect(result.valid).to.equal(true);
 }
 
@@ -26,7 +29,11 @@ describe('junit.xml against the JUnit XSD', () => {
 
   it('validates for an interrupted run with a leak, as a failure and an error', async () => {
     const analysis = fixtureAnalysis();
-    const summary = { ...analysis.summary, status: 'interrupted' as const, leakCheck: { ...analysis.summary.leakCheck, leaked: ['container/abc of pod \u0001<x>&'] } };
+    const summary = {
+      ...analysis.summary,
+      status: 'interrupted' as const,
+      leakCheck: { ...analysis.summary.leakCheck, leaked: ['container/abc of pod \u0001<x>&'] },
+    };
     const xml = renderJunitReport({ ...analysis, summary });
     await validate(xml);
     expect(xml).to.match(/<testcase name="run status"[^>]*>\s*<error message="The run was INTERRUPTED/);
@@ -35,7 +42,10 @@ describe('junit.xml against the JUnit XSD', () => {
   });
 
   it('catches what the schema forbids (the validator is really checking)', async () => {
-    const result = await validateXML({ xml: [{ fileName: 'bad.xml', contents: '<testsuites><testsuite name="x"/></testsuites>' }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
+    const result = await validateXML({
+      xml: [{ fileName: 'bad.xml', contents: '<testsuites><testsuite name="x"/></testsuites>' }],
+      schema: [{ fileName: 'junit.xsd', contents: schema }],
+    });
     expect(result.valid).to.equal(false);
   });
 });

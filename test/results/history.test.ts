@@ -21,7 +21,9 @@ describe('history database', () => {
     store.record(fixtureAnalysis().summary);
     store.record(kubeSummary('kube-run'));
     const cell = fixtureAnalysis().summary.cells[0]!;
-    expect(store.lastRuns('cri-lost-exit', cell.name, 'deletion', 10, 'none').map((r) => [r.runId, r.latency, r.p99])).to.deep.equal([['kube-run', 'deletion', cell.latencyMs!.p99]]);
+    expect(store.lastRuns('cri-lost-exit', cell.name, 'deletion', 10, 'none').map((r) => [r.runId, r.latency, r.p99])).to.deep.equal([
+      ['kube-run', 'deletion', cell.latencyMs!.p99],
+    ]);
     expect(store.lastRuns('cri-lost-exit', cell.name, 'stop', 10, 'none').map((r) => r.latency)).to.deep.equal(['stop']);
     store.close();
   });

@@ -16,7 +16,10 @@ describe('compare with history (rank test)', () => {
     ...analysis.summary,
     runId: `earlier-${String(i).padStart(2, '0')}`,
     startedAt: new Date(Date.UTC(2026, 8, 1, i)).toISOString(),
-    cells: analysis.summary.cells.map((c) => ({ ...c, latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 * scale, p95: c.latencyMs.p95 * scale, p99: c.latencyMs.p99 * scale } })),
+    cells: analysis.summary.cells.map((c) => ({
+      ...c,
+      latencyMs: c.latencyMs && { ...c.latencyMs, p50: c.latencyMs.p50 * scale, p95: c.latencyMs.p95 * scale, p99: c.latencyMs.p99 * scale },
+    })),
   });
   const limits = { regressions: [{ metric: 'p50' as const, maxIncrease: 0.1 }] };
 
@@ -36,7 +39,8 @@ describe('compare with history (rank test)', () => {
   it('says "not enough history" per cell when fewer runs exist than --last asks for, and no limit fires', () => {
     for (let i = 0; i < 10; i++) store.record(earlier(i, 0.5));
     const comparison = compareWithHistory(store, analysis, 39, limits);
-    for (const pair of comparison.pairs) expect(pair.metrics.map((m) => m.verdict)).to.deep.equal(['not enough history', 'not enough history', 'not enough history']);
+    for (const pair of comparison.pairs)
+      expect(pair.metrics.map((m) => m.verdict)).to.deep.equal(['not enough history', 'not enough history', 'not enough history']);
     expect(comparison.notes.filter((n) => n.includes('not enough history: 10 earlier run(s)'))).to.have.length(analysis.summary.cells.length);
     expect(comparison.violations).to.have.length(0);
     expect(comparison.exitCode).to.equal(0);
@@ -58,7 +62,8 @@ describe('compare with history (rank test)', () => {
     for (let i = 0; i < 39; i++) middle.record(earlier(i, 0.8 + 0.01 * i));
     const inside = compareWithHistory(middle, analysis, 39, limits);
     middle.close();
-    for (const pair of inside.pairs) expect(pair.metrics.map((m) => m.verdict)).to.deep.equal(['no significant change', 'no significant change', 'no significant change']);
+    for (const pair of inside.pairs)
+      expect(pair.metrics.map((m) => m.verdict)).to.deep.equal(['no significant change', 'no significant change', 'no significant change']);
     expect(inside.violations).to.have.length(0);
   });
 });

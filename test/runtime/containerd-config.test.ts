@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, stringify as toToml } from 'smol-toml';
 import { InfrastructureError } from '../../src/errors.js';
-import { configVersionFromDefault, containerdConfig, probeContainerd, type ConfigVersion, type ContainerdConfigOptions } from '../../src/runtime/containerd-config.js';
+import {
+  configVersionFromDefault,
+  containerdConfig,
+  probeContainerd,
+  type ConfigVersion,
+  type ContainerdConfigOptions,
+} from '../../src/runtime/containerd-config.js';
 import { runCommand } from '../../src/util/exec.js';
 
 const paths = { root: '/var/lib/podchurn/t', state: '/run/podchurn/t', socket: '/run/podchurn/t/containerd.sock' };
@@ -19,7 +25,7 @@ const options = (version: string, configVersion: ConfigVersion): ContainerdConfi
 type Table = Record<string, Record<string, unknown>>;
 
 describe('containerd config writer: the version each containerd understands', () => {
-  it('takes the layout from the version of the binary\'s own config default, capped at the newest it knows', () => {
+  it("takes the layout from the version of the binary's own config default, capped at the newest it knows", () => {
     expect(configVersionFromDefault("version = 2\nroot = '/var/lib/containerd'\n")).to.equal(2);
     expect(configVersionFromDefault("version = 3\nroot = '/var/lib/containerd'\n")).to.equal(3);
     expect(configVersionFromDefault('# comment\nversion = 4\n')).to.equal(4);

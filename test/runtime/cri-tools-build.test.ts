@@ -31,7 +31,7 @@ describe('cri-tools build recipe', () => {
     expect(binariesOf['cri-tools']).to.deep.equal(['crictl']);
   });
 
-  it('installs a crictl that reports the key\'s version and refuses one that does not', async () => {
+  it("installs a crictl that reports the key's version and refuses one that does not", async () => {
     const root = mkdtempSync(join(tmpdir(), 'podchurn-crictl-store-'));
     const store = new RuntimeStore(join(root, 'runtimes'));
     const entry = await store.install(parseAnyKey('cri-tools@1.34.0'), { fromDir: fakeCrictl(join(root, 'good'), '1.34.0') });

@@ -31,7 +31,7 @@ function fakeEtcd(dir: string, version: string): string {
 }
 
 describe('etcd build recipe', () => {
-  it('wraps the server module with upstream\'s go line and none of its replaces', () => {
+  it("wraps the server module with upstream's go line and none of its replaces", () => {
     const goMod = etcdWrapperGoMod('3.6.5', upstreamGoMod);
     expect(goMod).to.include('\ngo 1.24\n').and.include(`\nrequire ${etcdModule} v3.6.5\n`);
     expect(goMod).not.to.match(/replace|toolchain|FORBIDDEN/);
@@ -64,7 +64,7 @@ describe('etcd build recipe', () => {
 describe('etcd keys in the runtime store', () => {
   const root = mkdtempSync(join(tmpdir(), 'podchurn-etcd-store-'));
 
-  it('installs an etcd that reports the key\'s version and refuses one that does not', async () => {
+  it("installs an etcd that reports the key's version and refuses one that does not", async () => {
     const store = new RuntimeStore(join(root, 'runtimes'));
     const entry = await store.install(parseAnyKey('etcd@3.6.5'), { fromDir: fakeEtcd(join(root, 'good'), '3.6.5') });
     expect(entry).to.include({ key: 'etcd@3.6.5', component: 'etcd', source: 'local-dir' });
@@ -79,7 +79,7 @@ describe('etcd keys in the runtime store', () => {
     expect((await store.list()).map((e) => e.key)).to.deep.equal(['etcd@3.6.5']);
   });
 
-  it('points etcd@system at Debian\'s etcd-server package when it is missing', async () => {
+  it("points etcd@system at Debian's etcd-server package when it is missing", async () => {
     const store = new RuntimeStore(join(root, 'runtimes'));
     const saved = process.env.PATH;
     process.env.PATH = join(root, 'empty-path');

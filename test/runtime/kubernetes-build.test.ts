@@ -51,7 +51,8 @@ function versionAnswer(name: KubernetesCommand, version: string): string {
 /** Fake Kubernetes commands: shell scripts answering the version probe the way the real ones do. */
 function fakeKubernetes(dir: string, versions: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });
-  for (const name of kubernetesCommands) writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${versionAnswer(name, versions[name] ?? versions.default!)}"\n`, { mode: 0o755 });
+  for (const name of kubernetesCommands)
+    writeFileSync(join(dir, name), `#!/bin/sh\nprintf '%s\\n' "${versionAnswer(name, versions[name] ?? versions.default!)}"\n`, { mode: 0o755 });
   return dir;
 }
 
@@ -95,7 +96,7 @@ describe('kubernetes build recipe', () => {
 describe('kubernetes keys in the runtime store', () => {
   const root = mkdtempSync(join(tmpdir(), 'podchurn-k8s-store-'));
 
-  it('installs the six binaries that report the key\'s version from a local directory', async () => {
+  it("installs the six binaries that report the key's version from a local directory", async () => {
     const store = new RuntimeStore(join(root, 'runtimes'));
     const entry = await store.install(parseAnyKey('kubernetes@1.34.4'), { fromDir: fakeKubernetes(join(root, 'good'), { default: '1.34.4' }) });
     expect(entry).to.include({ key: 'kubernetes@1.34.4', source: 'local-dir' });
@@ -109,7 +110,16 @@ describe('kubernetes keys in the runtime store', () => {
     const fourCommands = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'];
     fakeKubernetes(join(dir, 'bin'), { default: '1.34.4' });
     const binaries = Object.fromEntries(fourCommands.map((name) => [name, join(dir, 'bin', name)]));
-    const manifest = { key: 'kubernetes@1.34.4', component: 'kubernetes', version: '1.34.4', source: 'go-build', origin: {}, binaries, verifiedVersions: {}, installedAt: '2026-11-27T00:00:00Z' };
+    const manifest = {
+      key: 'kubernetes@1.34.4',
+      component: 'kubernetes',
+      version: '1.34.4',
+      source: 'go-build',
+      origin: {},
+      binaries,
+      verifiedVersions: {},
+      installedAt: '2026-11-27T00:00:00Z',
+    };
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
     const store = new RuntimeStore(runtimes);
     expect(await store.get('kubernetes@1.34.4')).to.equal(undefined);

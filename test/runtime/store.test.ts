@@ -28,7 +28,7 @@ describe('runtime store', () => {
     expect(() => parseKey('containerd', 'latest')).to.throw(InputError, /must look like 1.7.22/);
   });
 
-  it('installs from a local directory only when the binaries report the key\'s version', async () => {
+  it("installs from a local directory only when the binaries report the key's version", async () => {
     const store = new RuntimeStore(root);
     const dir = join(root, 'src-good');
     fakeRunc(dir, '1.1.14');
@@ -51,7 +51,7 @@ describe('runtime store', () => {
     expect((await store.list()).map((e) => e.key)).to.deep.equal(['runc@1.1.14']);
   });
 
-  it('refuses the host\'s containerd under a pinned key', async () => {
+  it("refuses the host's containerd under a pinned key", async () => {
     const store = new RuntimeStore(root);
     let refused: unknown;
     try {
@@ -124,7 +124,9 @@ describe('runtime store', () => {
     });
 
     it('reads sha256sum files', () => {
-      expect(digestFromChecksumFile(`${'a'.repeat(64)}  containerd-1.7.22-linux-amd64.tar.gz\n`, 'containerd-1.7.22-linux-amd64.tar.gz')).to.equal('a'.repeat(64));
+      expect(digestFromChecksumFile(`${'a'.repeat(64)}  containerd-1.7.22-linux-amd64.tar.gz\n`, 'containerd-1.7.22-linux-amd64.tar.gz')).to.equal(
+        'a'.repeat(64),
+      );
       expect(digestFromChecksumFile(`${'b'.repeat(64)} *runc.amd64\n`, 'runc.amd64')).to.equal('b'.repeat(64));
       expect(digestFromChecksumFile(`${'c'.repeat(64)}  other\n`, 'runc.amd64')).to.equal(undefined);
     });
@@ -134,9 +136,21 @@ describe('runtime store', () => {
 describe('runtime catalog', () => {
   it('knows which containerd versions lose exits (containerd#10589)', () => {
     const cases: [string, string][] = [
-      ['1.6.20~ds1', 'unaffected'], ['1.6.28', 'unaffected'], ['1.6.29', 'affected'], ['1.6.35', 'affected'], ['1.6.36', 'fixed'],
-      ['1.7.13', 'unaffected'], ['1.7.14', 'affected'], ['1.7.15', 'affected'], ['1.7.21', 'affected'], ['1.7.22', 'fixed'], ['1.7.27', 'fixed'],
-      ['2.0.0-rc.0', 'affected'], ['2.0.0-rc.4', 'affected'], ['2.0.0-rc.5', 'fixed'], ['2.1.3', 'fixed'],
+      ['1.6.20~ds1', 'unaffected'],
+      ['1.6.28', 'unaffected'],
+      ['1.6.29', 'affected'],
+      ['1.6.35', 'affected'],
+      ['1.6.36', 'fixed'],
+      ['1.7.13', 'unaffected'],
+      ['1.7.14', 'affected'],
+      ['1.7.15', 'affected'],
+      ['1.7.21', 'affected'],
+      ['1.7.22', 'fixed'],
+      ['1.7.27', 'fixed'],
+      ['2.0.0-rc.0', 'affected'],
+      ['2.0.0-rc.4', 'affected'],
+      ['2.0.0-rc.5', 'fixed'],
+      ['2.1.3', 'fixed'],
     ];
     for (const [version, status] of cases) expect(lostExitStatus(version), version).to.equal(status);
   });

@@ -21,8 +21,34 @@ function planOrInputError(text: string, overrides: string[]): 'plan' | 'input-er
   }
 }
 
-const scalar = fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double({ noNaN: false }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 12 }), fc.constantFrom('exit', 'ignore', 'delay', 'cri', 'kube', 'system', '1.7.22', 'podchurn/v1', 'Scenario'));
-const fieldNames = ['apiVersion', 'kind', 'metadata', 'target', 'runtime', 'pods', 'batchSize', 'concurrency', 'cycles', 'holdSeconds', 'gracePeriodSeconds', 'requestTimeoutSeconds', 'workload', 'execProbe', 'matrix', 'gates', 'repetitions', 'stop_timeout'];
+const scalar = fc.oneof(
+  fc.integer({ min: -5, max: 200 }),
+  fc.double({ noNaN: false }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('exit', 'ignore', 'delay', 'cri', 'kube', 'system', '1.7.22', 'podchurn/v1', 'Scenario'),
+);
+const fieldNames = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'target',
+  'runtime',
+  'pods',
+  'batchSize',
+  'concurrency',
+  'cycles',
+  'holdSeconds',
+  'gracePeriodSeconds',
+  'requestTimeoutSeconds',
+  'workload',
+  'execProbe',
+  'matrix',
+  'gates',
+  'repetitions',
+  'stop_timeout',
+];
 const paths = [...matrixAxisPaths(), 'nope', 'runtime', 'metadata.name', 'a..b', ''];
 
 /** Mostly a valid value, sometimes anything: both sides of the validator get exercised. */
@@ -30,23 +56,30 @@ const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: v
 const positive = fc.integer({ min: 1, max: 50 });
 
 /** Scenario-shaped documents: mostly the right keys with plausible values, sometimes nonsense. */
-const scenarioDocument = fc.record(
-  {
-    apiVersion: mostly(fc.constant('podchurn/v1')),
-    kind: mostly(fc.constant('Scenario')),
-    metadata: mostly(fc.record({ name: mostly(fc.constantFrom('ok-name', 'x', 'seed-repro')) })),
-    // Plausible sizes: a batch of at most the cycle (a larger one is refused as having no effect).
-    pods: mostly(fc.integer({ min: 10, max: 50 })),
-    batchSize: mostly(fc.integer({ min: 1, max: 10 })),
-    gracePeriodSeconds: mostly(fc.integer({ min: 0, max: 60 })),
-    workload: mostly(fc.record({ onSigterm: mostly(fc.constantFrom('exit', 'ignore')) }, { requiredKeys: [] })),
-    execProbe: mostly(fc.record({ enabled: mostly(fc.boolean()), periodMs: mostly(positive), workers: mostly(positive), command: mostly(fc.constant(['true'])) }, { requiredKeys: [] })),
-    matrix: mostly(fc.dictionary(fc.constantFrom(...paths), mostly(fc.array(positive, { minLength: 1, maxLength: 3 })), { maxKeys: 2 })),
-    gates: mostly(fc.dictionary(fc.constantFrom('maxStuck', 'maxP99StopMs', 'maxBananas'), mostly(positive), { maxKeys: 2 })),
-    extra: fc.dictionary(fc.constantFrom(...fieldNames), scalar, { maxKeys: 1 }),
-  },
-  { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
-).map(({ extra, ...rest }) => ({ ...rest, ...extra }));
+const scenarioDocument = fc
+  .record(
+    {
+      apiVersion: mostly(fc.constant('podchurn/v1')),
+      kind: mostly(fc.constant('Scenario')),
+      metadata: mostly(fc.record({ name: mostly(fc.constantFrom('ok-name', 'x', 'seed-repro')) })),
+      // Plausible sizes: a batch of at most the cycle (a larger one is refused as having no effect).
+      pods: mostly(fc.integer({ min: 10, max: 50 })),
+      batchSize: mostly(fc.integer({ min: 1, max: 10 })),
+      gracePeriodSeconds: mostly(fc.integer({ min: 0, max: 60 })),
+      workload: mostly(fc.record({ onSigterm: mostly(fc.constantFrom('exit', 'ignore')) }, { requiredKeys: [] })),
+      execProbe: mostly(
+        fc.record(
+          { enabled: mostly(fc.boolean()), periodMs: mostly(positive), workers: mostly(positive), command: mostly(fc.constant(['true'])) },
+          { requiredKeys: [] },
+        ),
+      ),
+      matrix: mostly(fc.dictionary(fc.constantFrom(...paths), mostly(fc.array(positive, { minLength: 1, maxLength: 3 })), { maxKeys: 2 })),
+      gates: mostly(fc.dictionary(fc.constantFrom('maxStuck', 'maxP99StopMs', 'maxBananas'), mostly(positive), { maxKeys: 2 })),
+      extra: fc.dictionary(fc.constantFrom(...fieldNames), scalar, { maxKeys: 1 }),
+    },
+    { requiredKeys: ['apiVersion', 'kind', 'metadata'] },
+  )
+  .map(({ extra, ...rest }) => ({ ...rest, ...extra }));
 
 const override = fc.oneof(
   fc.tuple(fc.constantFrom(...paths), scalar).map(([path, value]) => `${path}=${typeof value === 'string' ? value : JSON.stringify(value)}`),
@@ -71,9 +104,16 @@ describe('scenario fuzzing (fast-check)', function () {
 
   it('2,000 arbitrary texts (not YAML, YAML of any shape, binary noise)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue().map((v) => stringify(v)), fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('latin1'))), (text) => {
-        planOrInputError(text, []);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.jsonValue().map((v) => stringify(v)),
+          fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+        (text) => {
+          planOrInputError(text, []);
+        },
+      ),
       { numRuns: 2000, seed: 7 },
     );
   });

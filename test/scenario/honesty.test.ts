@@ -58,7 +58,10 @@ describe('config honesty: a written key has an effect or is refused', () => {
 
     it('a matrix axis over a probe field runs probes in every cell, as --set would', () => {
       const expanded = cells(`${header}matrix: {execProbe.periodMs: [200, 500]}\n`);
-      expect(expanded.map((c) => [c.settings.execProbe.enabled, c.settings.execProbe.periodMs])).to.deep.equal([[true, 200], [true, 500]]);
+      expect(expanded.map((c) => [c.settings.execProbe.enabled, c.settings.execProbe.periodMs])).to.deep.equal([
+        [true, 200],
+        [true, 500],
+      ]);
     });
 
     it('the JSON Schema says a written block defaults enabled to true', () => {
@@ -131,7 +134,9 @@ describe('config honesty: a written key has an effect or is refused', () => {
     });
 
     it('refuses a concurrency axis that goes above the batch in a cell', () => {
-      expect(refusal(`${header}batchSize: 10\nmatrix: {concurrency: [5, 20]}\n`)).to.match(/^s\.yaml: matrix\.concurrency: concurrency has no effect in cell "concurrency=20" at 20, above batchSize 10/);
+      expect(refusal(`${header}batchSize: 10\nmatrix: {concurrency: [5, 20]}\n`)).to.match(
+        /^s\.yaml: matrix\.concurrency: concurrency has no effect in cell "concurrency=20" at 20, above batchSize 10/,
+      );
     });
   });
 
@@ -156,7 +161,9 @@ describe('config honesty: a written key has an effect or is refused', () => {
   describe('runtime', () => {
     it('refuses logLevel and restrictOomScoreAdj on a kube target', () => {
       expect(refusal(`${kube}runtime: {logLevel: debug}\n`)).to.include('runtime.logLevel has no effect on a kube target');
-      expect(refusal(`${kube}cluster: {provider: local}\nruntime: {restrictOomScoreAdj: "true"}\n`)).to.include('runtime.restrictOomScoreAdj has no effect on a kube target');
+      expect(refusal(`${kube}cluster: {provider: local}\nruntime: {restrictOomScoreAdj: "true"}\n`)).to.include(
+        'runtime.restrictOomScoreAdj has no effect on a kube target',
+      );
     });
 
     it('refuses runtime settings next to target.endpoint (podchurn starts no containerd)', () => {
@@ -186,19 +193,31 @@ describe('config honesty: a written key has an effect or is refused', () => {
   });
 
   describe('cluster', () => {
-    for (const [field, value] of [['config', 'kind.yaml'], ['nodeImage', 'kindest/node:v1.34.0'], ['containerdConfigPatches', '["[debug]\\n  level = \\"debug\\""]'], ['kubernetes', '1.33.1'], ['keep', 'true']] as const) {
+    for (const [field, value] of [
+      ['config', 'kind.yaml'],
+      ['nodeImage', 'kindest/node:v1.34.0'],
+      ['containerdConfigPatches', '["[debug]\\n  level = \\"debug\\""]'],
+      ['kubernetes', '1.33.1'],
+      ['keep', 'true'],
+    ] as const) {
       it(`refuses cluster.${field} with provider existing`, () => {
-        expect(refusal(`${kube}cluster: {provider: existing, ${field}: ${value}}\n`)).to.include(`cluster.${field} has no effect with cluster.provider "existing"`);
+        expect(refusal(`${kube}cluster: {provider: existing, ${field}: ${value}}\n`)).to.include(
+          `cluster.${field} has no effect with cluster.provider "existing"`,
+        );
       });
     }
 
     it('refuses a kind config or node image on a local cluster', () => {
       expect(refusal(`${kube}cluster: {provider: local, config: kind.yaml}\n`)).to.include('cluster.config has no effect with cluster.provider "local"');
-      expect(refusal(`${kube}cluster: {provider: local, nodeImage: "kindest/node:v1.34.0"}\n`)).to.include('cluster.nodeImage has no effect with cluster.provider "local"');
+      expect(refusal(`${kube}cluster: {provider: local, nodeImage: "kindest/node:v1.34.0"}\n`)).to.include(
+        'cluster.nodeImage has no effect with cluster.provider "local"',
+      );
     });
 
     it('refuses a Kubernetes version that a given kind node image overrides; keeps it when the image is built', () => {
-      expect(refusal(`${kube}cluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", kubernetes: 1.33.1}\n`)).to.include('the node image decides the Kubernetes version');
+      expect(refusal(`${kube}cluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", kubernetes: 1.33.1}\n`)).to.include(
+        'the node image decides the Kubernetes version',
+      );
       const built = `${kube}runtime: {containerd: "1.7.22", runc: "1.1.14"}\ncluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", nodeImageBuild: online, kubernetes: 1.33.1}\n`;
       expect(cells(built)[0]!.settings.cluster!.kubernetes).to.equal('1.33.1');
     });
@@ -208,12 +227,14 @@ describe('config honesty: a written key has an effect or is refused', () => {
         'target.kube.kubeconfig has no effect with cluster.provider "kind"',
       );
       expect(refusal(`${header}target: {type: kube, kube: {context: c}}\ncluster: {provider: local}\n`)).to.include('target.kube.context has no effect');
-      expect(cells(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: existing}\n`)[0]!.settings.target.kube!.kubeconfig).to.equal('/k');
+      expect(cells(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: existing}\n`)[0]!.settings.target.kube!.kubeconfig).to.equal(
+        '/k',
+      );
     });
   });
 
   describe('gracePeriodSeconds on kube with deleteGracePeriodSeconds', () => {
-    it('refuses a grace axis that the DELETE grace overrides; a single value stays (the pods\' terminationGracePeriodSeconds)', () => {
+    it("refuses a grace axis that the DELETE grace overrides; a single value stays (the pods' terminationGracePeriodSeconds)", () => {
       const target = `${header}target: {type: kube, kube: {deleteGracePeriodSeconds: 0}}\n`;
       expect(refusal(`${target}matrix: {gracePeriodSeconds: [30, 60]}\n`)).to.include('Vary target.kube.deleteGracePeriodSeconds instead');
       expect(cells(`${target}gracePeriodSeconds: 30\n`)[0]!.settings.gracePeriodSeconds).to.equal(30);

@@ -25,15 +25,37 @@ describe('scenario: kube target', () => {
   it('keeps every kube setting given', () => {
     const text = `${header}target:\n  type: kube\n  kube: {kubeconfig: /k, context: c, namespacePrefix: churn-, qps: 2.5, burst: 3, deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created}\n`;
     const { scenario } = parseScenario(text, 's.yaml');
-    expect(scenario.target.kube).to.deep.equal({ kubeconfig: '/k', context: 'c', namespacePrefix: 'churn-', qps: 2.5, burst: 3, deleteGracePeriodSeconds: 0, propagationPolicy: 'Background', nodeName: 'n1', waitFor: 'created' });
+    expect(scenario.target.kube).to.deep.equal({
+      kubeconfig: '/k',
+      context: 'c',
+      namespacePrefix: 'churn-',
+      qps: 2.5,
+      burst: 3,
+      deleteGracePeriodSeconds: 0,
+      propagationPolicy: 'Background',
+      nodeName: 'n1',
+      waitFor: 'created',
+    });
   });
 
   const bad: { name: string; target: string; expect: RegExp[] }[] = [
     { name: 'zero qps', target: '{type: kube, kube: {qps: 0}}', expect: [/target\.kube\.qps \(line 4\)/, /got 0/] },
     { name: 'fractional burst', target: '{type: kube, kube: {burst: 1.5}}', expect: [/target\.kube\.burst/] },
-    { name: 'negative delete grace', target: '{type: kube, kube: {deleteGracePeriodSeconds: -1}}', expect: [/target\.kube\.deleteGracePeriodSeconds/, /got -1/] },
-    { name: 'unknown propagation policy', target: '{type: kube, kube: {propagationPolicy: Sometimes}}', expect: [/target\.kube\.propagationPolicy/, /"Foreground", "Background", "Orphan"/, /got "Sometimes"/] },
-    { name: 'namespace prefix that is not a DNS label', target: '{type: kube, kube: {namespacePrefix: Bad}}', expect: [/target\.kube\.namespacePrefix/, /lower-case/] },
+    {
+      name: 'negative delete grace',
+      target: '{type: kube, kube: {deleteGracePeriodSeconds: -1}}',
+      expect: [/target\.kube\.deleteGracePeriodSeconds/, /got -1/],
+    },
+    {
+      name: 'unknown propagation policy',
+      target: '{type: kube, kube: {propagationPolicy: Sometimes}}',
+      expect: [/target\.kube\.propagationPolicy/, /"Foreground", "Background", "Orphan"/, /got "Sometimes"/],
+    },
+    {
+      name: 'namespace prefix that is not a DNS label',
+      target: '{type: kube, kube: {namespacePrefix: Bad}}',
+      expect: [/target\.kube\.namespacePrefix/, /lower-case/],
+    },
     { name: 'unknown kube field', target: '{type: kube, kube: {qpss: 1}}', expect: [/target\.kube/, /unknown field "qpss"/] },
     { name: 'kube block on a cri target', target: '{type: cri, kube: {qps: 1}}', expect: [/target\.kube/, /only used when target\.type is "kube"/] },
     { name: 'CRI endpoint on a kube target', target: '{type: kube, endpoint: /run/containerd.sock}', expect: [/target\.endpoint/, /target\.kube\.kubeconfig/] },

@@ -34,10 +34,18 @@ describe('scenario loading', () => {
     { name: 'negative batch size', text: `${header}batchSize: -1\n`, expect: [/batchSize \(line 4\)/, /got -1/] },
     { name: 'unknown SIGTERM behaviour', text: `${header}workload:\n  onSigterm: maybe\n`, expect: [/workload\.onSigterm/, /"exit", "ignore", "delay"/] },
     { name: 'delay without delaySeconds', text: `${header}workload: {onSigterm: delay}\n`, expect: [/workload\.delaySeconds/, /required/] },
-    { name: 'stop_timeout is named for what it is', text: `${header}stop_timeout: 60s\n`, expect: [/unknown field "stop_timeout"/, /not a containerd setting/, /line 4/] },
+    {
+      name: 'stop_timeout is named for what it is',
+      text: `${header}stop_timeout: 60s\n`,
+      expect: [/unknown field "stop_timeout"/, /not a containerd setting/, /line 4/],
+    },
     { name: 'wrong apiVersion', text: 'apiVersion: v2\nkind: Scenario\nmetadata: {name: t}\n', expect: [/apiVersion/, /podchurn\/v1/] },
     { name: 'missing metadata', text: 'apiVersion: podchurn/v1\nkind: Scenario\n', expect: [/metadata/] },
-    { name: 'name that is not a DNS label', text: 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: "Bad Name"}\n', expect: [/metadata\.name/, /DNS label/] },
+    {
+      name: 'name that is not a DNS label',
+      text: 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: "Bad Name"}\n',
+      expect: [/metadata\.name/, /DNS label/],
+    },
     { name: 'unknown target type', text: `${header}target: {type: nomad}\n`, expect: [/target\.type/, /"cri"/] },
     { name: 'probe period zero', text: `${header}execProbe: {enabled: true, periodMs: 0}\n`, expect: [/execProbe\.periodMs/] },
     { name: 'gate with a negative limit', text: `${header}gates: {maxStuck: -2}\n`, expect: [/gates\.maxStuck/] },
@@ -59,7 +67,12 @@ describe('scenario loading', () => {
   }
 
   it('lets --set override nested fields with typed values', () => {
-    const { scenario } = parseScenario(header, 's.yaml', ['runtime.containerd=1.7.22', 'batchSize=50', 'execProbe.enabled=true', 'execProbe.command=[date, "-u"]']);
+    const { scenario } = parseScenario(header, 's.yaml', [
+      'runtime.containerd=1.7.22',
+      'batchSize=50',
+      'execProbe.enabled=true',
+      'execProbe.command=[date, "-u"]',
+    ]);
     expect(scenario.runtime.containerd).to.equal('1.7.22');
     expect(scenario.batchSize).to.equal(50);
     expect(scenario.execProbe.enabled).to.equal(true);
@@ -88,7 +101,19 @@ describe('scenario loading', () => {
       const result = await runCli(['schema']);
       expect(result.code).to.equal(0);
       const schema = JSON.parse(result.stdout) as { properties: Record<string, { properties?: Record<string, unknown> }> };
-      expect(schema.properties).to.include.keys('apiVersion', 'kind', 'metadata', 'target', 'runtime', 'pods', 'batchSize', 'matrix', 'gates', 'execProbe', 'workload');
+      expect(schema.properties).to.include.keys(
+        'apiVersion',
+        'kind',
+        'metadata',
+        'target',
+        'runtime',
+        'pods',
+        'batchSize',
+        'matrix',
+        'gates',
+        'execProbe',
+        'workload',
+      );
       expect(schema.properties.workload!.properties).to.include.keys('onSigterm', 'delaySeconds');
     });
   });

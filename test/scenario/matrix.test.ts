@@ -13,7 +13,9 @@ describe('matrix expansion', () => {
   it('cluster.nodeImageBuild: kind only, and only with pinned containerd and runc (bad input, exit 2)', () => {
     const kube = `${header}target: {type: kube}\n`;
     const build = (text: string) => () => expandMatrix(parseScenario(text, 's.yaml').scenario, 's.yaml');
-    expect(build(`${kube}cluster: {provider: local, nodeImageBuild: offline}\nruntime: {containerd: containerd@1.7.22, runc: runc@1.1.14}\n`)).to.throw(/nodeImageBuild builds kind node images; provider "local"/);
+    expect(build(`${kube}cluster: {provider: local, nodeImageBuild: offline}\nruntime: {containerd: containerd@1.7.22, runc: runc@1.1.14}\n`)).to.throw(
+      /nodeImageBuild builds kind node images; provider "local"/,
+    );
     expect(build(`${kube}cluster: {provider: kind, nodeImageBuild: offline}\nruntime: {containerd: containerd@1.7.22}\n`)).to.throw(/pin both/);
     const [cell] = build(`${kube}cluster: {provider: kind, nodeImageBuild: online}\nruntime: {containerd: containerd@1.7.22, runc: runc@1.1.14}\n`)();
     expect(cell!.settings.cluster!.nodeImageBuild).to.equal('online');
@@ -24,8 +26,14 @@ describe('matrix expansion', () => {
     const cells = expandMatrix(parseScenario(text, 's.yaml').scenario, 's.yaml');
     expect(cells).to.have.length(8);
     expect(cells.map((c) => [c.settings.batchSize, c.settings.runtime.containerd, c.settings.gracePeriodSeconds])).to.deep.equal([
-      [50, '1.7.15', 30], [50, '1.7.15', 60], [50, '1.7.22', 30], [50, '1.7.22', 60],
-      [20, '1.7.15', 30], [20, '1.7.15', 60], [20, '1.7.22', 30], [20, '1.7.22', 60],
+      [50, '1.7.15', 30],
+      [50, '1.7.15', 60],
+      [50, '1.7.22', 30],
+      [50, '1.7.22', 60],
+      [20, '1.7.15', 30],
+      [20, '1.7.15', 60],
+      [20, '1.7.22', 30],
+      [20, '1.7.22', 60],
     ]);
     expect(cells[0]!.name).to.equal('batchSize=50 runtime.containerd=1.7.15 gracePeriodSeconds=30');
     expect(cells[7]!.id).to.equal('cell-08');
@@ -43,6 +51,14 @@ describe('matrix expansion', () => {
   });
 
   it('offers every leaf setting as an axis', () => {
-    expect(matrixAxisPaths()).to.include.members(['batchSize', 'runtime.containerd', 'runtime.runc', 'workload.onSigterm', 'execProbe.periodMs', 'gracePeriodSeconds', 'requestTimeoutSeconds']);
+    expect(matrixAxisPaths()).to.include.members([
+      'batchSize',
+      'runtime.containerd',
+      'runtime.runc',
+      'workload.onSigterm',
+      'execProbe.periodMs',
+      'gracePeriodSeconds',
+      'requestTimeoutSeconds',
+    ]);
   });
 });

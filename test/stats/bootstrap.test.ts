@@ -84,6 +84,11 @@ describe('bootstrap CI of a percentile ratio', () => {
     expect(first[0]!.low).to.be.lessThan(first[0]!.ratio);
     expect(first[0]!.high).to.be.greaterThan(first[0]!.ratio);
     expect(first[0]!.ratio).to.be.closeTo(first[0]!.candidate / first[0]!.baseline, 1e-12);
-    expect(first[1]!.baseline).to.equal(nearestRank([...a].sort((x, y) => x - y), 99));
+    expect(first[1]!.baseline).to.equal(
+      nearestRank(
+        [...a].sort((x, y) => x - y),
+        99,
+      ),
+    );
   });
 });

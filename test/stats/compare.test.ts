@@ -62,7 +62,11 @@ describe('comparison verdicts', () => {
   });
 
   it('prints the alpha its intervals are at', () => {
-    const result = compareSamples({ latencyMs: sample(8, 50, 1000), stops: 50, stuck: 0 }, { latencyMs: sample(9, 50, 1000), stops: 50, stuck: 0 }, { resamples: 200, confidence: 0.9, seed: 1 });
+    const result = compareSamples(
+      { latencyMs: sample(8, 50, 1000), stops: 50, stuck: 0 },
+      { latencyMs: sample(9, 50, 1000), stops: 50, stuck: 0 },
+      { resamples: 200, confidence: 0.9, seed: 1 },
+    );
     expect(result.alpha).to.equal(0.1);
     expect(result.confidence).to.equal(0.9);
   });

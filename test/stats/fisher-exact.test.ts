@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { fisherExactTwoSided } from '../../src/stats/fisher-exact.js';
 
 describe("Fisher's exact test (two-sided)", () => {
-  it("gives 34/70 for the tea-tasting table [[3,1],[1,3]]", () => {
+  it('gives 34/70 for the tea-tasting table [[3,1],[1,3]]', () => {
     expect(fisherExactTwoSided(3, 1, 1, 3)).to.be.closeTo(34 / 70, 1e-12);
   });
 

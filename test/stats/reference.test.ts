@@ -62,7 +62,10 @@ describe(`statistics against SciPy (${reference.generator})`, () => {
     for (const c of reference.bootstrap) {
       const [p99] = bootstrapPercentileRatios(c.baseline, c.candidate, [99], { resamples: c.resamples, confidence: c.confidence, seed: 20240917 });
       expect(p99!.ratio).to.be.closeTo(c.ratio, 1e-12);
-      for (const [end, value] of [['low', p99!.low], ['high', p99!.high]] as const) {
+      for (const [end, value] of [
+        ['low', p99!.low],
+        ['high', p99!.high],
+      ] as const) {
         const scipy = c.intervals.map(([low, high]) => (end === 'low' ? low : high));
         const spread = Math.max(...scipy) - Math.min(...scipy);
         const margin = Math.max(spread, 0.002 * Math.max(...scipy));

@@ -25,9 +25,18 @@ export interface CompareArgs {
 
 export function limitOptions<T>(yargs: Argv<T>) {
   return yargs
-    .option('max-regression', { type: 'string', array: true, default: [] as string[], describe: 'Fail (exit 1) on a significant regression above this: p99=10% (repeatable; p50, p95, p99)' })
+    .option('max-regression', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'Fail (exit 1) on a significant regression above this: p99=10% (repeatable; p50, p95, p99)',
+    })
     .option('max-stuck', { type: 'string', describe: 'Fail (exit 1) when the candidate has more than N stuck + state-mismatch pods' })
-    .option('last', { type: 'number', default: MIN_HISTORY_RUNS, describe: `With a history: compare with the last N runs (verdicts need N >= ${MIN_HISTORY_RUNS})` })
+    .option('last', {
+      type: 'number',
+      default: MIN_HISTORY_RUNS,
+      describe: `With a history: compare with the last N runs (verdicts need N >= ${MIN_HISTORY_RUNS})`,
+    })
     .option('markdown', { type: 'string', describe: 'Also write the comparison as Markdown to FILE' })
     .option('json', { type: 'string', describe: 'Also write the comparison as JSON to FILE' });
 }
@@ -57,11 +66,15 @@ export function compareCommand(args: CompareArgs): number {
   const limits = parseLimits(args);
   let comparison: Comparison;
   if (args.history !== undefined) {
-    if (args.candidate !== undefined || args.cells !== undefined) throw new InputError('compare --history takes exactly one run directory and no --cells: podchurn compare RUN --history DB --last N.');
+    if (args.candidate !== undefined || args.cells !== undefined)
+      throw new InputError('compare --history takes exactly one run directory and no --cells: podchurn compare RUN --history DB --last N.');
     comparison = historyComparison(args.history, args.baseline, parseLast(args.last), limits);
   } else if (args.cells !== undefined) {
     if (args.candidate !== undefined) throw new InputError('compare --cells takes exactly one run directory: podchurn compare RUN --cells cell-01,cell-02.');
-    const ids = args.cells.split(',').map((c) => c.trim()).filter(Boolean);
+    const ids = args.cells
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     comparison = compareCells(analyzeRun(RunDirectory.open(args.baseline)), ids, limits);
   } else {
     if (args.candidate === undefined) {

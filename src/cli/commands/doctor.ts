@@ -38,7 +38,11 @@ function isReady(section: Section): boolean {
 }
 
 function missingBuilds(section: Section): BuildStep[] {
-  return [section, ...(section.needs ?? [])].flatMap((s) => required(s.checks).filter((c) => !c.finding.present && c.build).map((c) => c.build!));
+  return [section, ...(section.needs ?? [])].flatMap((s) =>
+    required(s.checks)
+      .filter((c) => !c.finding.present && c.build)
+      .map((c) => c.build!),
+  );
 }
 
 /** One check as lines: status, name and what was found; for a missing one, the command and the measured build time. */
@@ -53,7 +57,10 @@ function renderCheck(check: Check, nameWidth: number): string[] {
 
 function renderSection(section: Section, nameWidth: number): string {
   const builds = [...new Set(missingBuilds(section))];
-  const missing = [section, ...(section.needs ?? [])].flatMap((s) => required(s.checks)).filter((c) => !c.finding.present).map((c) => c.name);
+  const missing = [section, ...(section.needs ?? [])]
+    .flatMap((s) => required(s.checks))
+    .filter((c) => !c.finding.present)
+    .map((c) => c.name);
   const verdict = isReady(section)
     ? 'ready'
     : `not ready (missing: ${[...new Set(missing)].join(', ')})${builds.length ? `; the builds take about ${Math.round(totalSeconds(builds) / 60)} min once, as measured` : ''}`;
@@ -80,7 +87,11 @@ export async function doctorCommand(): Promise<number> {
     findProgram('debootstrap', ['--version'], (o) => /debootstrap (\S+)/.exec(o)?.[1]),
   ]);
   const kubernetesKey = `kubernetes@${DEFAULT_KUBERNETES_VERSION}`;
-  const [dockerEngine, kubernetes, criTools] = await Promise.all([findDockerEngine(docker.path), findStoreKey(kubernetesKey), findStoreKey(CRI_TOOLS_FOR_NODE)]);
+  const [dockerEngine, kubernetes, criTools] = await Promise.all([
+    findDockerEngine(docker.path),
+    findStoreKey(kubernetesKey),
+    findStoreKey(CRI_TOOLS_FOR_NODE),
+  ]);
   const root = isRoot();
   const negativeOom = root ? await canLowerOomScoreAdj() : false;
   const cniDir = ['/usr/lib/cni', '/opt/cni/bin'].find((dir) => existsSync(`${dir}/bridge`));
@@ -89,7 +100,11 @@ export async function doctorCommand(): Promise<number> {
   const cri: Section = {
     title: 'cri target (harness-managed containerd)',
     checks: [
-      { name: 'root', finding: { present: root, detail: root ? 'running as root' : `uid ${process.getuid?.()}` }, fix: 'run podchurn as root (sudo podchurn ...)' },
+      {
+        name: 'root',
+        finding: { present: root, detail: root ? 'running as root' : `uid ${process.getuid?.()}` },
+        fix: 'run podchurn as root (sudo podchurn ...)',
+      },
       { name: 'containerd', finding: containerd, fix: `${SETUP} (apt-get install containerd), or pin one: podchurn runtime fetch containerd@1.7.22` },
       { name: 'ctr', finding: ctr, fix: `${SETUP} (apt-get install containerd)` },
       { name: 'runc', finding: runc, fix: `${SETUP} (apt-get install runc)` },
@@ -104,7 +119,11 @@ export async function doctorCommand(): Promise<number> {
     title: 'local cluster (cluster.provider: local)',
     needs: [cri],
     checks: [
-      { name: 'CNI plugins', finding: { present: Boolean(cniDir), detail: cniDir ?? 'no bridge plugin in /usr/lib/cni or /opt/cni/bin' }, fix: `${SETUP} (apt-get install containernetworking-plugins)` },
+      {
+        name: 'CNI plugins',
+        finding: { present: Boolean(cniDir), detail: cniDir ?? 'no bridge plugin in /usr/lib/cni or /opt/cni/bin' },
+        fix: `${SETUP} (apt-get install containernetworking-plugins)`,
+      },
       { name: 'etcd', finding: etcd, fix: `${SETUP} (apt-get install etcd-server)` },
       goCheck,
       { name: kubernetesKey, finding: kubernetes, fix: `podchurn runtime build ${kubernetesKey} (or the first cluster up builds it)`, build: 'kubernetes' },
@@ -119,16 +138,28 @@ export async function doctorCommand(): Promise<number> {
       { name: 'debootstrap', finding: debootstrap, fix: 'apt-get install debootstrap (offline node images; bash scripts/setup.sh --test installs it)' },
       goCheck,
       { name: kubernetesKey, finding: kubernetes, fix: `podchurn runtime build ${kubernetesKey} (or the first node image build does it)`, build: 'kubernetes' },
-      { name: CRI_TOOLS_FOR_NODE, finding: criTools, fix: `podchurn runtime build ${CRI_TOOLS_FOR_NODE} (or the first node image build does it)`, build: 'cri-tools' },
+      {
+        name: CRI_TOOLS_FOR_NODE,
+        finding: criTools,
+        fix: `podchurn runtime build ${CRI_TOOLS_FOR_NODE} (or the first node image build does it)`,
+        build: 'cri-tools',
+      },
       info('node image', `built by the first cluster up: ${describeBuild('kind-node-image')}`),
-      info('runtime pins', `a scenario's containerd / runc pins are built on first use: containerd ${describeBuild('containerd')}; runc ${describeBuild('runc')}`),
+      info(
+        'runtime pins',
+        `a scenario's containerd / runc pins are built on first use: containerd ${describeBuild('containerd')}; runc ${describeBuild('runc')}`,
+      ),
     ],
   };
   const kubeconfig = findKubeconfig();
   const existing: Section = {
     title: 'existing cluster (cluster.provider: existing)',
     checks: [
-      { name: 'kubeconfig', finding: kubeconfig, fix: 'export KUBECONFIG=/path/to/kubeconfig (or pass --kubeconfig); then: podchurn cluster status --provider existing' },
+      {
+        name: 'kubeconfig',
+        finding: kubeconfig,
+        fix: 'export KUBECONFIG=/path/to/kubeconfig (or pass --kubeconfig); then: podchurn cluster status --provider existing',
+      },
       { name: 'kubectl', finding: kubectl, fix: 'optional: apt-get install kubectl', required: false },
     ],
   };

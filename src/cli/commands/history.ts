@@ -37,7 +37,15 @@ export function compareHistoryOptions(yargs: Argv) {
   );
 }
 
-export function compareHistoryCommand(args: { db: string; run: string; last: number; 'max-regression': string[]; 'max-stuck'?: string; markdown?: string; json?: string }): number {
+export function compareHistoryCommand(args: {
+  db: string;
+  run: string;
+  last: number;
+  'max-regression': string[];
+  'max-stuck'?: string;
+  markdown?: string;
+  json?: string;
+}): number {
   if (!Number.isInteger(args.last) || args.last < 1) throw new InputError(`--last must be a whole number >= 1, got "${String(args.last)}".`);
   return emit(historyComparison(args.db, args.run, args.last, parseLimits(args)), args);
 }

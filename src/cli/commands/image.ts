@@ -6,11 +6,19 @@ const progress = (line: string) => process.stderr.write(`  ${line}\n`);
 
 function nodeOptions(y: Argv) {
   return y
-    .option('flavor', { choices: ['offline', 'online'] as const, default: 'offline' as NodeImageFlavor, describe: 'offline: from Debian with preloaded control-plane images (no registry); online: a layer on kindest/node' })
-    .option('kubernetes', { type: 'string', default: DEFAULT_KUBERNETES_VERSION, describe: 'Kubernetes version of the node (offline: built into the runtime store)' })
+    .option('flavor', {
+      choices: ['offline', 'online'] as const,
+      default: 'offline' as NodeImageFlavor,
+      describe: 'offline: from Debian with preloaded control-plane images (no registry); online: a layer on kindest/node',
+    })
+    .option('kubernetes', {
+      type: 'string',
+      default: DEFAULT_KUBERNETES_VERSION,
+      describe: 'Kubernetes version of the node (offline: built into the runtime store)',
+    })
     .option('containerd', { type: 'string', demandOption: true, describe: 'Runtime-store key of the node containerd, e.g. containerd@1.7.22' })
     .option('runc', { type: 'string', demandOption: true, describe: 'Runtime-store key of the node runc, e.g. runc@1.1.14' })
-    .option('base-image', { type: 'string', describe: 'online: the kindest/node image to derive from (default: the kind catalog\'s for the version)' })
+    .option('base-image', { type: 'string', describe: "online: the kindest/node image to derive from (default: the kind catalog's for the version)" })
     .option('tag', { type: 'string', describe: 'Name of the image (default: podchurn.local/kind-node:v<kubernetes>-containerd<v>-runc<v>)' });
 }
 

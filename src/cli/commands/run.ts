@@ -19,7 +19,7 @@ export function runOptions(yargs: Argv): Argv<RunArgs> {
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
     .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
     .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
-    .option('history', { type: 'string', describe: 'Append each cell\'s summary to this SQLite history (created if missing)' }) as Argv<RunArgs>;
+    .option('history', { type: 'string', describe: "Append each cell's summary to this SQLite history (created if missing)" }) as Argv<RunArgs>;
 }
 
 /** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure, 130 interrupted. */
@@ -59,7 +59,9 @@ export async function runCommand(args: RunArgs): Promise<number> {
     progress.stop();
     history?.record(analysis.summary);
     process.stdout.write(
-      args.json ? `${JSON.stringify(analysis.summary, null, 2)}\n` : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
+      args.json
+        ? `${JSON.stringify(analysis.summary, null, 2)}\n`
+        : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
     );
     // The reason a run could not finish also goes to stderr, where a pipeline's log shows errors.
     if (analysis.summary.error) process.stderr.write(`podchurn: ${analysis.summary.error}\n`);

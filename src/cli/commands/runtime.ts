@@ -12,7 +12,10 @@ export function runtimeCommands(yargs: Argv): Argv {
       const store = new RuntimeStore();
       const installed = await store.list();
       const catalog = runtimeCatalog();
-      const keys = new Set([...components.flatMap((component) => Object.keys(catalog[component].versions).map((v) => `${component}@${v}`)), ...installed.map((e) => e.key)]);
+      const keys = new Set([
+        ...components.flatMap((component) => Object.keys(catalog[component].versions).map((v) => `${component}@${v}`)),
+        ...installed.map((e) => e.key),
+      ]);
       const rows = [...keys].sort().map((key) => {
         const entry = installed.find((e) => e.key === key);
         const { component, version } = parseAnyKey(key);
@@ -20,7 +23,7 @@ export function runtimeCommands(yargs: Argv): Argv {
         return [
           key,
           entry ? `installed (${entry.source})` : '-',
-          entry ? Object.values(entry.verifiedVersions)[0] ?? '' : '',
+          entry ? (Object.values(entry.verifiedVersions)[0] ?? '') : '',
           component === 'containerd' ? lostExitStatus(version) : '',
           note,
         ];
@@ -46,7 +49,10 @@ export function runtimeCommands(yargs: Argv): Argv {
     .command(
       'add <key>',
       'Install a key from a local directory of binaries (verified against the key)',
-      (y) => y.positional('key', { type: 'string', demandOption: true }).option('from', { type: 'string', demandOption: true, describe: 'Directory holding the binaries' }),
+      (y) =>
+        y
+          .positional('key', { type: 'string', demandOption: true })
+          .option('from', { type: 'string', demandOption: true, describe: 'Directory holding the binaries' }),
       async (args) => {
         await install(args.key, undefined, args.from);
       },

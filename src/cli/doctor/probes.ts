@@ -35,15 +35,20 @@ export const DOCKER_ANSWER_TIMEOUT_MS = 5_000;
  */
 export async function findDockerEngine(dockerPath: string | undefined): Promise<Finding> {
   if (!dockerPath) return { present: false, detail: 'no docker CLI to ask' };
-  const result = await runCommand(dockerPath, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: DOCKER_ANSWER_TIMEOUT_MS }).catch((error: unknown) => ({
-    exitCode: -1,
-    stdout: '',
-    stderr: describeCause(error),
-  }));
+  const result = await runCommand(dockerPath, ['version', '--format', '{{.Server.Version}}'], { timeoutMs: DOCKER_ANSWER_TIMEOUT_MS }).catch(
+    (error: unknown) => ({
+      exitCode: -1,
+      stdout: '',
+      stderr: describeCause(error),
+    }),
+  );
   const version = result.stdout.trim();
   if (result.exitCode === 0 && version) return { present: true, detail: `daemon ${version} answers` };
   const why = result.stderr.trim().split('\n').find(Boolean) ?? `docker version exited ${result.exitCode}`;
-  return { present: false, detail: result.exitCode === -1 ? `no answer within ${DOCKER_ANSWER_TIMEOUT_MS / 1000} s (${why})` : `the CLI is there, the daemon does not answer: ${why}` };
+  return {
+    present: false,
+    detail: result.exitCode === -1 ? `no answer within ${DOCKER_ANSWER_TIMEOUT_MS / 1000} s (${why})` : `the CLI is there, the daemon does not answer: ${why}`,
+  };
 }
 
 /** A runtime store key, installed and complete, or not. */

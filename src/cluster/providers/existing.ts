@@ -5,7 +5,16 @@ import { InfrastructureError, describeCause } from '../../errors.js';
 import { connectKube } from '../kube-connection.js';
 import type { CommandResult } from '../../util/exec.js';
 import { listNodes, nodeInfoVersions, nodeReadiness } from '../node-versions.js';
-import type { ClusterHandle, ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown, NodeRuntimeVersions, NodeUnit } from '../provider.js';
+import type {
+  ClusterHandle,
+  ClusterOperationOptions,
+  ClusterProvider,
+  ClusterSpec,
+  ClusterStatus,
+  ClusterTeardown,
+  NodeRuntimeVersions,
+  NodeUnit,
+} from '../provider.js';
 
 function noNodeAccess(what: string, node: string): InfrastructureError {
   return new InfrastructureError(
@@ -74,7 +83,9 @@ export class ExistingProvider implements ClusterProvider {
 
   async up(spec: ClusterSpec, options: ClusterOperationOptions = {}): Promise<ExistingClusterHandle> {
     const connection = await connectKube({ kubeconfig: spec.kubeconfig, context: spec.context });
-    options.onNotice?.(`attached to ${connection.server} (Kubernetes ${connection.serverVersion}, context ${connection.context}); an existing cluster is used as it is: podchurn creates and removes nothing there but its own pods`);
+    options.onNotice?.(
+      `attached to ${connection.server} (Kubernetes ${connection.serverVersion}, context ${connection.context}); an existing cluster is used as it is: podchurn creates and removes nothing there but its own pods`,
+    );
     const ignored = [
       spec.containerd !== 'system' && `containerd ${spec.containerd}`,
       spec.runc !== 'system' && `runc ${spec.runc}`,
@@ -97,7 +108,7 @@ export class ExistingProvider implements ClusterProvider {
   }
 
   async down(_name: string, options: ClusterOperationOptions = {}): Promise<ClusterTeardown> {
-    options.onNotice?.('an existing cluster is not podchurn\'s to remove: nothing was done (a run removes its own pods and namespace itself)');
+    options.onNotice?.("an existing cluster is not podchurn's to remove: nothing was done (a run removes its own pods and namespace itself)");
     return { removed: [], leftovers: [] };
   }
 

@@ -14,8 +14,21 @@ import { dockerImageLabels, runDockerOk } from './docker-images.js';
  */
 export const BASE_SUITE = 'bookworm';
 export const BASE_PACKAGES = [
-  'systemd', 'systemd-sysv', 'dbus', 'iptables', 'iproute2', 'ethtool', 'conntrack', 'socat',
-  'util-linux', 'mount', 'kmod', 'libseccomp2', 'procps', 'ca-certificates', 'pigz',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'iptables',
+  'iproute2',
+  'ethtool',
+  'conntrack',
+  'socat',
+  'util-linux',
+  'mount',
+  'kmod',
+  'libseccomp2',
+  'procps',
+  'ca-certificates',
+  'pigz',
 ] as const;
 
 const BASE_REPOSITORY = 'podchurn.local/kind-node-base';
@@ -32,7 +45,10 @@ export async function debianMirror(): Promise<string> {
 }
 
 export function baseImageReference(mirror: string): string {
-  const hash = createHash('sha256').update(JSON.stringify({ suite: BASE_SUITE, packages: BASE_PACKAGES, mirror })).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ suite: BASE_SUITE, packages: BASE_PACKAGES, mirror }))
+    .digest('hex')
+    .slice(0, 12);
   return `${BASE_REPOSITORY}:${BASE_SUITE}-${hash}`;
 }
 
@@ -48,8 +64,13 @@ export async function ensureBaseImage(onProgress: (line: string) => void = () =>
   await mkdir(workDir, { recursive: true });
   try {
     onProgress(`debootstrap ${BASE_SUITE} (minbase + ${BASE_PACKAGES.length} packages) from ${mirror}`);
-    const debootstrap = await runCommand('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, BASE_SUITE, rootfs, mirror], { timeoutMs: DEBOOTSTRAP_TIMEOUT_MS }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new InfrastructureError('debootstrap was not found: install it (apt-get install debootstrap) to build offline kind node images.', { cause: error });
+    const debootstrap = await runCommand('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, BASE_SUITE, rootfs, mirror], {
+      timeoutMs: DEBOOTSTRAP_TIMEOUT_MS,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT')
+        throw new InfrastructureError('debootstrap was not found: install it (apt-get install debootstrap) to build offline kind node images.', {
+          cause: error,
+        });
       throw error;
     });
     if (debootstrap.exitCode !== 0) {

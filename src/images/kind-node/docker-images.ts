@@ -4,7 +4,8 @@ import { dockerArgv, outputTail, runTool } from '../../cluster/providers/kind/ki
 /** Runs docker; a non-zero exit is an InfrastructureError naming what was being done. */
 export async function runDockerOk(argv: readonly string[], what: string, timeoutMs = 120_000): Promise<string> {
   const result = await runTool('docker', argv, { timeoutMs });
-  if (result.exitCode !== 0) throw new InfrastructureError(`docker failed ${what} (docker ${argv.slice(0, 3).join(' ')} ... exited ${result.exitCode}):\n${outputTail(result, 20)}`);
+  if (result.exitCode !== 0)
+    throw new InfrastructureError(`docker failed ${what} (docker ${argv.slice(0, 3).join(' ')} ... exited ${result.exitCode}):\n${outputTail(result, 20)}`);
   return result.stdout;
 }
 

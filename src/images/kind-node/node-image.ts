@@ -76,7 +76,10 @@ export function defaultNodeImageTag(request: Pick<NodeImageRequest, 'flavor' | '
 
 function pinnedKey(component: 'containerd' | 'runc', key: string): ParsedKey {
   const parsed = parseKey(component, key);
-  if (parsed.version === 'system') throw new InputError(`a node image needs a pinned ${component} (e.g. ${component}@${component === 'containerd' ? '1.7.22' : '1.1.14'}), not ${component}@system.`);
+  if (parsed.version === 'system')
+    throw new InputError(
+      `a node image needs a pinned ${component} (e.g. ${component}@${component === 'containerd' ? '1.7.22' : '1.1.14'}), not ${component}@system.`,
+    );
   return parsed;
 }
 
@@ -88,7 +91,10 @@ async function fileIdentity(path: string): Promise<string> {
 
 async function nodeFilesText(): Promise<string[]> {
   const entries = await readdir(nodeFilesDir, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   return Promise.all(files.map(async (file) => `${file}\n${await readFile(file, 'utf8')}`));
 }
 
@@ -206,14 +212,18 @@ export async function verifyNodeImage(reference: string, expected: { kubernetes?
   if (expected.kubernetes) {
     measured.kubelet = /v?(\d+\.\d+\.\d+)/.exec(await runInImage(reference, '/usr/bin/kubelet', ['--version']))?.[1] ?? 'unknown';
     measured.kubeadm = /v?(\d+\.\d+\.\d+)/.exec(await runInImage(reference, '/usr/bin/kubeadm', ['version', '-o', 'short']))?.[1] ?? 'unknown';
-    for (const name of ['kubelet', 'kubeadm']) if (measured[name] !== expected.kubernetes) problems.push(`${name} reports ${measured[name]}, not ${expected.kubernetes}`);
+    for (const name of ['kubelet', 'kubeadm'])
+      if (measured[name] !== expected.kubernetes) problems.push(`${name} reports ${measured[name]}, not ${expected.kubernetes}`);
   }
   if (problems.length) throw new InfrastructureError(`node image ${reference} does not run what it should: ${problems.join('; ')}.`);
   return measured;
 }
 
 /** Builds (or reuses) the node image for a request; see the module comment. */
-export async function buildNodeImage(request: NodeImageRequest, options: { store?: RuntimeStore; onProgress?: (line: string) => void } = {}): Promise<NodeImage> {
+export async function buildNodeImage(
+  request: NodeImageRequest,
+  options: { store?: RuntimeStore; onProgress?: (line: string) => void } = {},
+): Promise<NodeImage> {
   const started = performance.now();
   const onProgress = options.onProgress ?? (() => undefined);
   const store = options.store ?? new RuntimeStore();
@@ -253,7 +263,10 @@ export async function buildNodeImage(request: NodeImageRequest, options: { store
     // The classic builder: it needs no BuildKit daemon and resolves FROM against local images first.
     const env = { ...process.env, DOCKER_BUILDKIT: '0' };
     const result = await runCommand('docker', ['build', '--quiet', '--tag', reference, ...labelArgs, contextDir], { timeoutMs: BUILD_TIMEOUT_MS, env });
-    if (result.exitCode !== 0) throw new InfrastructureError(`docker build of node image ${reference} failed (exit ${result.exitCode}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-20).join('\n')}`);
+    if (result.exitCode !== 0)
+      throw new InfrastructureError(
+        `docker build of node image ${reference} failed (exit ${result.exitCode}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-20).join('\n')}`,
+      );
   } finally {
     await rm(contextDir, { recursive: true, force: true });
   }

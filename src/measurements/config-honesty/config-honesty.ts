@@ -7,7 +7,9 @@ function isTable(value: unknown): value is Table {
 }
 
 function leafPaths(table: Table, prefix: string[] = []): string[][] {
-  return Object.entries(table).flatMap(([key, value]) => (isTable(value) && Object.keys(value).length ? leafPaths(value, [...prefix, key]) : [[...prefix, key]]));
+  return Object.entries(table).flatMap(([key, value]) =>
+    isTable(value) && Object.keys(value).length ? leafPaths(value, [...prefix, key]) : [[...prefix, key]],
+  );
 }
 
 function valueAt(table: Table, path: readonly string[]): { found: boolean; value?: unknown } {

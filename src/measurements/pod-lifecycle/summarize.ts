@@ -23,7 +23,13 @@ export function summarizeCell(
 ): CellSummary {
   const outcomeCounts = Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const record of records) outcomeCounts[record.outcome]++;
-  const sampled = (pick: (r: PodRecord) => number | undefined) => latencyStats(records.flatMap((r) => { const v = pick(r); return v === undefined ? [] : [v]; }));
+  const sampled = (pick: (r: PodRecord) => number | undefined) =>
+    latencyStats(
+      records.flatMap((r) => {
+        const v = pick(r);
+        return v === undefined ? [] : [v];
+      }),
+    );
   const latencyMs = sampled((r) => r.latencyMs);
   const probes: Record<string, number> = {};
   for (const record of records) {
@@ -84,7 +90,14 @@ function shimGroups(records: readonly PodRecord[]): { byShim?: ShimGroup[] } {
     const key = `${shimVersion}\0${record.createdRelativeToStep ?? ''}`;
     let group = groups.get(key);
     if (!group) {
-      group = { shimVersion, ...(record.createdRelativeToStep ? { createdRelativeToStep: record.createdRelativeToStep } : {}), pods: 0, stops: 0, stuck: 0, stateMismatch: 0 };
+      group = {
+        shimVersion,
+        ...(record.createdRelativeToStep ? { createdRelativeToStep: record.createdRelativeToStep } : {}),
+        pods: 0,
+        stops: 0,
+        stuck: 0,
+        stateMismatch: 0,
+      };
       groups.set(key, group);
     }
     group.pods++;

@@ -1,6 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { compareVersions } from '../catalog.js';
-import { containerdExcludes, goEnvironment, goVersion, moduleRevision, prepareWrapperModule, runGo, type BuildOrigin, type GoBuildOptions } from './go-build.js';
+import {
+  containerdExcludes,
+  goEnvironment,
+  goVersion,
+  moduleRevision,
+  prepareWrapperModule,
+  runGo,
+  type BuildOrigin,
+  type GoBuildOptions,
+} from './go-build.js';
 import { buildFromModuleSource } from './module-source-build.js';
 
 /**
@@ -76,10 +85,26 @@ export async function buildRunc(version: string, options: GoBuildOptions): Promi
   const ldflags = `-X main.version=${version} -X main.gitCommit=${revision.slice(0, 12)}`;
   const tags = ['seccomp', 'urfave_cli_no_docs'];
   if (isSourceBuiltRunc(version)) {
-    const deviations = await buildFromModuleSource({ module: runcModule, version, packages: ['.'], tags, ldflags, cgo: true, cacheRoot: options.cacheRoot, outDir: options.outDir, env, onProgress: options.onProgress });
+    const deviations = await buildFromModuleSource({
+      module: runcModule,
+      version,
+      packages: ['.'],
+      tags,
+      ldflags,
+      cgo: true,
+      cacheRoot: options.cacheRoot,
+      outDir: options.outDir,
+      env,
+      onProgress: options.onProgress,
+    });
     return { module: runcModule, revision, method: 'module source', toolchain: await goVersion(env), ...deviationOrigin(deviations) };
   }
-  await runGo(['install', '-trimpath', '-tags', tags.join(' '), '-ldflags', ldflags, `${runcModule}@v${version}`], options.cacheRoot, { ...env, CGO_ENABLED: '1', GOBIN: options.outDir }, options.onProgress);
+  await runGo(
+    ['install', '-trimpath', '-tags', tags.join(' '), '-ldflags', ldflags, `${runcModule}@v${version}`],
+    options.cacheRoot,
+    { ...env, CGO_ENABLED: '1', GOBIN: options.outDir },
+    options.onProgress,
+  );
   return { module: runcModule, revision, method: 'go install', toolchain: await goVersion(env) };
 }
 

@@ -2,7 +2,18 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InfrastructureError } from '../../errors.js';
 import type { VersionProbe } from '../version-probe.js';
-import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo, secondsSince, wrapperModuleGoMod, type BuildOrigin, type GoBuildOptions, type WrapperModule } from './go-build.js';
+import {
+  downloadModule,
+  goEnvironment,
+  goVersion,
+  prepareWrapperModule,
+  runGo,
+  secondsSince,
+  wrapperModuleGoMod,
+  type BuildOrigin,
+  type GoBuildOptions,
+  type WrapperModule,
+} from './go-build.js';
 
 /**
  * Builds etcd from the Go module proxy. Since v3.5 the etcd server's `package main` is the root of
@@ -55,6 +66,11 @@ export async function buildEtcd(version: string, options: GoBuildOptions): Promi
   // etcd's own build stamps the short commit the same way; without it `etcd --version` says "Not provided".
   const ldflags = `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${commit.slice(0, 8)}`;
   // An explicit output name: the package path ends in the major-version suffix, so go would call it "v3" or "server".
-  await runGo(['build', '-trimpath', '-ldflags', ldflags, '-o', join(options.outDir, 'etcd'), etcdModule], workDir, { ...env, CGO_ENABLED: '0' }, options.onProgress);
+  await runGo(
+    ['build', '-trimpath', '-ldflags', ldflags, '-o', join(options.outDir, 'etcd'), etcdModule],
+    workDir,
+    { ...env, CGO_ENABLED: '0' },
+    options.onProgress,
+  );
   return { module: etcdModule, commit, toolchain: await goVersion(env), resolveSeconds, compileSeconds: secondsSince(started) };
 }

@@ -121,7 +121,12 @@ function wrapperToolsGo(wrapper: WrapperModule): string {
 }
 
 /** Writes the wrapper module into `<cacheRoot>/build/<name>@<version>` and resolves it; returns that directory. */
-export async function prepareWrapperModule(cacheRoot: string, wrapper: WrapperModule, env: NodeJS.ProcessEnv, onProgress?: (line: string) => void): Promise<string> {
+export async function prepareWrapperModule(
+  cacheRoot: string,
+  wrapper: WrapperModule,
+  env: NodeJS.ProcessEnv,
+  onProgress?: (line: string) => void,
+): Promise<string> {
   const workDir = join(cacheRoot, 'build', `${wrapper.name}@${wrapper.version}`);
   await mkdir(workDir, { recursive: true });
   await writeFile(join(workDir, 'go.mod'), wrapperModuleGoMod(wrapper));

@@ -1,7 +1,17 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { InfrastructureError, InputError } from '../../errors.js';
 import type { VersionProbe } from '../version-probe.js';
-import { downloadModule, goEnvironment, goVersion, prepareWrapperModule, runGo, secondsSince, wrapperModuleGoMod, type GoBuildOptions, type WrapperModule } from './go-build.js';
+import {
+  downloadModule,
+  goEnvironment,
+  goVersion,
+  prepareWrapperModule,
+  runGo,
+  secondsSince,
+  wrapperModuleGoMod,
+  type GoBuildOptions,
+  type WrapperModule,
+} from './go-build.js';
 
 /**
  * Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubeadm and kubectl
@@ -49,7 +59,8 @@ export function stagingVersion(version: string): string {
 /** The wrapper module: upstream's go and godebug lines (GODEBUG defaults change what the binaries do), the pin, and the staging replaces. */
 export function kubernetesWrapper(version: string, upstreamGoMod: string): WrapperModule {
   const staging = stagingModules(upstreamGoMod);
-  if (staging.length === 0) throw new InfrastructureError(`${kubernetesModule}@v${version}'s go.mod names no staging modules; cannot build it through a wrapper module.`);
+  if (staging.length === 0)
+    throw new InfrastructureError(`${kubernetesModule}@v${version}'s go.mod names no staging modules; cannot build it through a wrapper module.`);
   const tag = `v${stagingVersion(version)}`;
   return {
     name: 'kubernetes',
@@ -104,7 +115,9 @@ function versionLdflags(version: string, commit: string): string {
   const [major = '', minor = ''] = version.split('.');
   const buildDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const vars = { gitVersion: `v${version}`, gitMajor: major, gitMinor: minor, gitCommit: commit, gitTreeState: 'clean', buildDate };
-  const flags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => Object.entries(vars).map(([name, value]) => `-X ${pkg}.${name}=${value}`));
+  const flags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) =>
+    Object.entries(vars).map(([name, value]) => `-X ${pkg}.${name}=${value}`),
+  );
   return ['-s', '-w', ...flags].join(' ');
 }
 

@@ -56,7 +56,9 @@ async function dropUnreachableReplaces(dir: string, env: NodeJS.ProcessEnv): Pro
     const dropped = await runCommand('go', ['mod', 'edit', '-dropreplace', replace.Old.Path], { cwd: dir, env, timeoutMs: 60_000 });
     if (dropped.exitCode !== 0) throw new InfrastructureError(`go mod edit -dropreplace ${replace.Old.Path} failed: ${dropped.stderr.trim()}`);
     const required = goMod.Require?.find((r) => r.Path === replace.Old.Path)?.Version ?? 'the version go.mod requires';
-    deviations.push(`replace ${replace.Old.Path} => ${target} dropped (the module zip omits that nested module); built with upstream ${replace.Old.Path} ${required}`);
+    deviations.push(
+      `replace ${replace.Old.Path} => ${target} dropped (the module zip omits that nested module); built with upstream ${replace.Old.Path} ${required}`,
+    );
   }
   return deviations;
 }
@@ -78,7 +80,12 @@ export async function buildFromModuleSource(build: ModuleSourceBuild): Promise<S
   for (const deviation of deviations) build.onProgress?.(`deviation: ${deviation}`);
   await mkdir(build.outDir, { recursive: true });
   const env = { ...build.env, CGO_ENABLED: build.cgo ? '1' : '0', GOFLAGS: `${build.env.GOFLAGS ?? ''} -mod=mod`.trim() };
-  await runGo(['build', '-trimpath', '-tags', build.tags.join(' '), '-ldflags', build.ldflags, '-o', `${build.outDir}/`, ...build.packages], workDir, env, build.onProgress);
+  await runGo(
+    ['build', '-trimpath', '-tags', build.tags.join(' '), '-ldflags', build.ldflags, '-o', `${build.outDir}/`, ...build.packages],
+    workDir,
+    env,
+    build.onProgress,
+  );
   await rm(workDir, { recursive: true, force: true });
   return deviations;
 }

@@ -22,7 +22,10 @@ async function download(url: string): Promise<Buffer> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
   } catch (error) {
-    throw new InfrastructureError(`cannot download ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, { cause: error });
+    throw new InfrastructureError(
+      `cannot download ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+      { cause: error },
+    );
   }
   if (!response.ok) throw new InfrastructureError(`cannot download ${url}: HTTP ${response.status}`);
   return Buffer.from(await response.arrayBuffer());
@@ -30,7 +33,10 @@ async function download(url: string): Promise<Buffer> {
 
 /** The digest for `fileName` in a sha256sum-style file ("<hex>  <name>" per line, or a bare digest). */
 export function digestFromChecksumFile(text: string, fileName: string): string | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const line of lines) {
     const [digest, name] = line.split(/\s+\*?/, 2);
     if (digest && /^[0-9a-f]{64}$/i.test(digest) && (name === undefined || basename(name) === fileName)) return digest.toLowerCase();

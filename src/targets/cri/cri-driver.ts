@@ -49,12 +49,20 @@ export const criDriver: TargetDriver = {
           runtimeStep: cellSettings.runtimeStep && {
             afterCycleHold: cellSettings.runtimeStep.afterCycleHold,
             perform: async () => {
-              if (!session.step) throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');
-              const to = { containerd: cellSettings.runtimeStep?.containerd ?? cellSettings.runtime.containerd, runc: cellSettings.runtimeStep?.runc ?? cellSettings.runtime.runc };
+              if (!session.step)
+                throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');
+              const to = {
+                containerd: cellSettings.runtimeStep?.containerd ?? cellSettings.runtime.containerd,
+                runc: cellSettings.runtimeStep?.runc ?? cellSettings.runtime.runc,
+              };
               stepped = true;
               const startedAt = context.clock.now();
               const result = await session.step(to);
-              context.events.run('runtime-step', { runtime: record.instance, afterCycleHold: cellSettings.runtimeStep?.afterCycleHold, startedAt, ...result }, cellId);
+              context.events.run(
+                'runtime-step',
+                { runtime: record.instance, afterCycleHold: cellSettings.runtimeStep?.afterCycleHold, startedAt, ...result },
+                cellId,
+              );
               record.notes.push(
                 `Runtime step in ${cellId}: containerd ${result.from.measured.containerd} (shim ${result.from.measured.shim}, runc ${result.from.measured.runc}) replaced in place by ${result.to.measured.containerd} (shim ${result.to.measured.shim}, runc ${result.to.measured.runc}); running shims were left alone.`,
               );
@@ -62,7 +70,9 @@ export const criDriver: TargetDriver = {
           },
         }),
       async close() {
-        const teardown = (await session.close().catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {
+        const teardown = (await session
+          .close()
+          .catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {
           killedShims: 0,
           killedProcesses: 0,
           unmountFailures: [],

@@ -65,7 +65,9 @@ export async function openCriSession(
   const mode = settings.runtime.restrictOomScoreAdj;
   const restrict = mode === 'true' || (mode === 'auto' && !hostAllowsNegativeOom);
   if (mode === 'auto' && restrict) {
-    notes.push('restrict_oom_score_adj = true was set automatically: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE), and every sandbox would fail without it.');
+    notes.push(
+      'restrict_oom_score_adj = true was set automatically: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE), and every sandbox would fail without it.',
+    );
   }
   const logFile = join(runDir, 'logs', `containerd-${instanceNumber}.log`);
   const daemonOptions = {
@@ -93,7 +95,9 @@ export async function openCriSession(
       void watched.exited.then(async (exit) => {
         // A daemon handed over in a step, or stopped at teardown, ended on purpose.
         if (watched.isStopping) return;
-        reportDeath(`containerd (pid ${watched.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`}). Last log lines:\n${await watched.logTail(10)}`);
+        reportDeath(
+          `containerd (pid ${watched.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`}). Last log lines:\n${await watched.logTail(10)}`,
+        );
       });
     watch(daemon);
     let current = { binaries, measured };
@@ -136,7 +140,14 @@ export async function openCriSession(
         const nextVersion = await awaitAnswer(client);
         const result: RuntimeStepResult = {
           from: { containerdKey: current.binaries.containerdKey, runcKey: current.binaries.runcKey, measured: current.measured, daemonPid: fromPid },
-          to: { containerdKey: next.containerdKey, runcKey: next.runcKey, measured: nextMeasured, daemonPid: daemon.pid, criRuntimeVersion: nextVersion.runtime_version, configVersion: daemon.configVersion },
+          to: {
+            containerdKey: next.containerdKey,
+            runcKey: next.runcKey,
+            measured: nextMeasured,
+            daemonPid: daemon.pid,
+            criRuntimeVersion: nextVersion.runtime_version,
+            configVersion: daemon.configVersion,
+          },
           downtimeMs: Math.round(performance.now() - started),
           shimPidsAfter: await pidsWithCommandLine(['-address', daemon.socket]),
         };
@@ -151,7 +162,9 @@ export async function openCriSession(
   } catch (error) {
     client.close();
     await daemon.stop();
-    throw error instanceof InfrastructureError ? error : new InfrastructureError(`preparing the managed containerd failed: ${describeCause(error)}`, { cause: error });
+    throw error instanceof InfrastructureError
+      ? error
+      : new InfrastructureError(`preparing the managed containerd failed: ${describeCause(error)}`, { cause: error });
   }
 }
 
@@ -162,7 +175,10 @@ async function awaitAnswer(client: CriClient, waitMs = 30_000): Promise<Awaited<
     try {
       return await client.version({ timeoutMs: 2_000 });
     } catch (error) {
-      if (Date.now() > deadline) throw new InfrastructureError(`containerd did not answer over CRI within ${waitMs / 1000} s of a runtime step: ${describeCause(error)}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new InfrastructureError(`containerd did not answer over CRI within ${waitMs / 1000} s of a runtime step: ${describeCause(error)}`, {
+          cause: error,
+        });
       await sleep(100);
     }
   }
@@ -181,7 +197,10 @@ async function openExistingEndpoint(
     version = await client.version({ timeoutMs: 10_000 });
   } catch (error) {
     client.close();
-    throw new InfrastructureError(`the CRI endpoint ${endpoint} does not answer (${describeCause(error)}). Is the runtime running, and is target.endpoint its socket?`, { cause: error });
+    throw new InfrastructureError(
+      `the CRI endpoint ${endpoint} does not answer (${describeCause(error)}). Is the runtime running, and is target.endpoint its socket?`,
+      { cause: error },
+    );
   }
   const notes = ['The runtime was not started by podchurn: its binaries and configuration are whatever the endpoint runs.'];
   const ctr = await whichProgram('ctr');

@@ -6,7 +6,16 @@ import type { ExecProbe } from '../../scenario/schema.js';
 import { sleep } from '../../util/clock.js';
 
 /** How an exec probe ended. `cannot-exec-stopped` is runc's answer for a container it knows has stopped. */
-export const probeClasses = ['ok', 'nonzero-exit', 'cannot-exec-stopped', 'not-running', 'exec-start-failed', 'deadline', 'unavailable', 'other-error'] as const;
+export const probeClasses = [
+  'ok',
+  'nonzero-exit',
+  'cannot-exec-stopped',
+  'not-running',
+  'exec-start-failed',
+  'deadline',
+  'unavailable',
+  'other-error',
+] as const;
 export type ProbeClass = (typeof probeClasses)[number];
 
 export function classifyProbeError(error: unknown): ProbeClass {

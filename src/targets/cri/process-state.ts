@@ -26,7 +26,8 @@ export function pidFromVerboseInfo(info: Readonly<Record<string, string>> | null
   if (typeof parsed !== 'object' || parsed === null || !('pid' in parsed)) return { pid: null, reason: 'verbose info has no pid field' };
   const pid = (parsed as { pid: unknown }).pid;
   // containerd reports pid 0 when it has no task for the container: there is no process to look at.
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return { pid: null, reason: `verbose info pid is not a process id: ${JSON.stringify(pid)}` };
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
+    return { pid: null, reason: `verbose info pid is not a process id: ${JSON.stringify(pid)}` };
   return { pid };
 }
 
@@ -67,7 +68,10 @@ export async function checkProcess(pid: number, options: { containerStartedAtNs?
   }
   // The command name (field 2) is parenthesised and may itself hold spaces or parens: fields from 3 on
   // follow the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
   const state = fields[0] ?? '';
   const word = stateWords[state];
   if (word) return { check, alive: false, state, found: `${word} (state ${state})` };
@@ -90,7 +94,10 @@ export type RunningAfterStop =
  * process that is gone is a lost exit (state-mismatch, with the pid and what /proc showed); a pid
  * that cannot be read is state-unverified, with the reason.
  */
-export async function judgeRunningAfterStop(verboseInfo: Readonly<Record<string, string>> | null | undefined, containerStartedAtNs: string): Promise<RunningAfterStop | null> {
+export async function judgeRunningAfterStop(
+  verboseInfo: Readonly<Record<string, string>> | null | undefined,
+  containerStartedAtNs: string,
+): Promise<RunningAfterStop | null> {
   const reading = pidFromVerboseInfo(verboseInfo);
   if (reading.pid === null) return { kind: 'state-unverified', data: { pidSource: PID_SOURCE, reason: reading.reason } };
   const task = await checkProcess(reading.pid, { containerStartedAtNs });

@@ -42,7 +42,10 @@ export async function withApiRetry<T>(what: string, call: () => Promise<T>, sign
       if (signal.aborted) throw error;
       if (status === undefined) {
         if (performance.now() - started >= policy.unreachableForMs) {
-          throw new InfrastructureError(`the Kubernetes API did not answer ${what} for ${Math.round(policy.unreachableForMs / 1000)}s: ${describeCause(error)}`, { cause: error });
+          throw new InfrastructureError(
+            `the Kubernetes API did not answer ${what} for ${Math.round(policy.unreachableForMs / 1000)}s: ${describeCause(error)}`,
+            { cause: error },
+          );
         }
       } else if (status === 429 || status >= 500) {
         if (++answeredFailures >= policy.attempts) throw error;

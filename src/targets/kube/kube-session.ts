@@ -57,7 +57,14 @@ export interface KubeSessionOptions {
  * Connects to the API, creates the run's namespace (labelled with the run id) and starts the one
  * pod watch whose consumer records every pod's phases for all cells that use this session.
  */
-export async function openKubeSession(settings: CellSettings, runId: string, instanceNumber: number, events: EventSink, clock: Clock, options: KubeSessionOptions): Promise<KubeSession> {
+export async function openKubeSession(
+  settings: CellSettings,
+  runId: string,
+  instanceNumber: number,
+  events: EventSink,
+  clock: Clock,
+  options: KubeSessionOptions,
+): Promise<KubeSession> {
   const kube = kubeTargetSettings(settings.target);
   const connection = await connectKube(kube);
   const api = connection.kubeConfig.makeApiClient(CoreV1Api);
@@ -155,7 +162,9 @@ export async function ensureDefaultServiceAccount(api: CoreV1Api, namespace: str
     if (found) return;
     await sleep(200);
   }
-  throw new InfrastructureError(`it did not appear within ${SERVICE_ACCOUNT_WAIT_MS / 1000} s and podchurn may not create it (is kube-controller-manager running?)`);
+  throw new InfrastructureError(
+    `it did not appear within ${SERVICE_ACCOUNT_WAIT_MS / 1000} s and podchurn may not create it (is kube-controller-manager running?)`,
+  );
 }
 
 /**

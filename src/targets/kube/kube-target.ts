@@ -80,7 +80,12 @@ export class KubeTarget implements ChurnTarget {
     if (kube.waitFor !== 'ready') return;
     const ready = await tracker.waitFor(plan.pod, 'ready', settings.requestTimeoutSeconds * 1000, signal);
     if (!ready && !signal.aborted && !tracker.hasSeen(plan.pod, 'gone')) {
-      events.pod(plan, 'error', { phase: 'create', code: 'NOT_READY', message: `not Ready within requestTimeoutSeconds (${settings.requestTimeoutSeconds}s)`, infrastructure: false });
+      events.pod(plan, 'error', {
+        phase: 'create',
+        code: 'NOT_READY',
+        message: `not Ready within requestTimeoutSeconds (${settings.requestTimeoutSeconds}s)`,
+        infrastructure: false,
+      });
     }
   }
 
@@ -117,7 +122,11 @@ export class KubeTarget implements ChurnTarget {
     if (gone) {
       this.created.delete(plan.pod);
     } else if (!signal.aborted) {
-      events.pod(plan, 'stop-failed', { code: 'DEADLINE_EXCEEDED', message: `not gone within grace ${graceSeconds}s + requestTimeoutSeconds ${settings.requestTimeoutSeconds}s`, deadlineMs });
+      events.pod(plan, 'stop-failed', {
+        code: 'DEADLINE_EXCEEDED',
+        message: `not gone within grace ${graceSeconds}s + requestTimeoutSeconds ${settings.requestTimeoutSeconds}s`,
+        deadlineMs,
+      });
       const collect = this.options.collectEvidence;
       if (collect) {
         this.evidence.push(
@@ -151,7 +160,12 @@ export class KubeTarget implements ChurnTarget {
     );
     this.created.clear();
     const left = await withApiRetry('listing leftover pods', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
-    return { forced, leftovers: left.items.map((p) => `pod/${p.metadata?.name ?? 'unknown'} in ${namespace} (${p.status?.phase ?? 'unknown'}${p.metadata?.deletionTimestamp ? ', terminating' : ''})`) };
+    return {
+      forced,
+      leftovers: left.items.map(
+        (p) => `pod/${p.metadata?.name ?? 'unknown'} in ${namespace} (${p.status?.phase ?? 'unknown'}${p.metadata?.deletionTimestamp ? ', terminating' : ''})`,
+      ),
+    };
   }
 
   private cellSelector(): string {

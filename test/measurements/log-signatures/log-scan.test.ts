@@ -16,7 +16,17 @@ const log = [
   `not utf-8: \uFFFD\uFFFD <script>alert(1)</script>`,
 ].join('\n');
 
-const record = (pod: string, containerId: string): PodEvent => ({ kind: 'created', pod, cell: 'cell-02', rep: 1, cycle: 1, replica: 0, mono: 1, wall: 1, data: { containerId } });
+const record = (pod: string, containerId: string): PodEvent => ({
+  kind: 'created',
+  pod,
+  cell: 'cell-02',
+  rep: 1,
+  cycle: 1,
+  replica: 0,
+  mono: 1,
+  wall: 1,
+  data: { containerId },
+});
 
 describe('log signatures', () => {
   it('matches the lost-exit lines and names their containers', () => {
@@ -31,7 +41,11 @@ describe('log signatures', () => {
   });
 
   it('keeps "cannot exec in a stopped container" benign alone, and escalates it next to a hung stop', () => {
-    const records = buildPodRecords([record('pod-a', a), record('pod-b', b)], primaryLatency('stop'), () => ({ gracePeriodSeconds: 1, slackSeconds: 1, requestTimeoutSeconds: 1 }));
+    const records = buildPodRecords([record('pod-a', a), record('pod-b', b)], primaryLatency('stop'), () => ({
+      gracePeriodSeconds: 1,
+      slackSeconds: 1,
+      requestTimeoutSeconds: 1,
+    }));
     const findings = attributeAndCorrelate(scanLog(log, 'x.log'), records);
     const execA = findings.find((f) => f.signature === 'exec-in-stopped' && f.containerId === a)!;
     const execB = findings.find((f) => f.signature === 'exec-in-stopped' && f.containerId === b)!;

@@ -7,7 +7,17 @@ const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 
 
 /** A scripted timeline: [kind, monotonic ms, data?] for one pod. */
 function timeline(pod: string, steps: [PodEventKind, number, Record<string, unknown>?][]): PodEvent[] {
-  return steps.map(([kind, mono, data]) => ({ kind, mono, wall: 1_700_000_000_000 + mono, pod, cell: 'cell-01', rep: 1, cycle: 1, replica: 0, ...(data ? { data } : {}) }));
+  return steps.map(([kind, mono, data]) => ({
+    kind,
+    mono,
+    wall: 1_700_000_000_000 + mono,
+    pod,
+    cell: 'cell-01',
+    rep: 1,
+    cycle: 1,
+    replica: 0,
+    ...(data ? { data } : {}),
+  }));
 }
 
 const full = (pod: string, stopMs: number, extra: [PodEventKind, number, Record<string, unknown>?][] = []) =>
@@ -38,12 +48,37 @@ describe('pod records and outcomes', () => {
   it('classifies slow, stuck, state-mismatch, infra-error, interrupted and forced pods', () => {
     const events: RecordedEvent[] = [
       ...full('slow', 3500),
-      ...timeline('stuck', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED', message: 'deadline' }]]),
-      ...timeline('lost', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }], ['state-mismatch', 12_030, { pid: 42 }]]),
-      ...timeline('broken', [['create-sent', 0], ['error', 10, { phase: 'create', code: 'UNKNOWN', message: 'image' }]]),
-      ...timeline('cut', [['create-sent', 0], ['running', 10]]),
-      ...timeline('forced', [['create-sent', 0], ['running', 10]]),
-      ...timeline('refused', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 40, { code: 'UNKNOWN' }]]),
+      ...timeline('stuck', [
+        ['create-sent', 0],
+        ['running', 10],
+        ['delete-sent', 20],
+        ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED', message: 'deadline' }],
+      ]),
+      ...timeline('lost', [
+        ['create-sent', 0],
+        ['running', 10],
+        ['delete-sent', 20],
+        ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }],
+        ['state-mismatch', 12_030, { pid: 42 }],
+      ]),
+      ...timeline('broken', [
+        ['create-sent', 0],
+        ['error', 10, { phase: 'create', code: 'UNKNOWN', message: 'image' }],
+      ]),
+      ...timeline('cut', [
+        ['create-sent', 0],
+        ['running', 10],
+      ]),
+      ...timeline('forced', [
+        ['create-sent', 0],
+        ['running', 10],
+      ]),
+      ...timeline('refused', [
+        ['create-sent', 0],
+        ['running', 10],
+        ['delete-sent', 20],
+        ['stop-failed', 40, { code: 'UNKNOWN' }],
+      ]),
     ];
     const outcomes = Object.fromEntries(buildPodRecords(events, primaryLatency('stop'), () => limits, new Set(['forced'])).map((r) => [r.pod, r.outcome]));
     expect(outcomes).to.deep.equal({
@@ -72,7 +107,12 @@ describe('pod records and outcomes', () => {
     const cri = buildPodRecords(
       [
         ...full('done', 300),
-        ...timeline('timed-out', [['create-sent', 0], ['running', 10], ['delete-sent', 20], ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }]]),
+        ...timeline('timed-out', [
+          ['create-sent', 0],
+          ['running', 10],
+          ['delete-sent', 20],
+          ['stop-failed', 12_020, { code: 'DEADLINE_EXCEEDED' }],
+        ]),
       ],
       primaryLatency('stop'),
       () => limits,
@@ -83,8 +123,18 @@ describe('pod records and outcomes', () => {
     ]);
     const kube = buildPodRecords(
       [
-        ...timeline('seen', [['create-sent', 0], ['created', 5], ['delete-sent', 100], ['gone', 850, { source: 'watch', uid: 'u1' }]]),
-        ...timeline('inferred', [['create-sent', 0], ['created', 5], ['delete-sent', 100], ['gone', 9_000, { source: 'watch', uid: 'u2', synthetic: true }]]),
+        ...timeline('seen', [
+          ['create-sent', 0],
+          ['created', 5],
+          ['delete-sent', 100],
+          ['gone', 850, { source: 'watch', uid: 'u1' }],
+        ]),
+        ...timeline('inferred', [
+          ['create-sent', 0],
+          ['created', 5],
+          ['delete-sent', 100],
+          ['gone', 9_000, { source: 'watch', uid: 'u2', synthetic: true }],
+        ]),
       ],
       primaryLatency('deletion'),
       () => limits,

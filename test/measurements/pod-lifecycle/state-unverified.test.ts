@@ -20,13 +20,25 @@ function stoppedPod(pod: string, replica: number, after: [PodEventKind, Record<s
     ['stop-failed', 18_000, { code: 'DEADLINE_EXCEEDED', message: 'context deadline exceeded' }],
     ...after.map(([kind, data], i): [PodEventKind, number, Record<string, unknown>] => [kind, 18_010 + i, data]),
   ];
-  return steps.map(([kind, mono, data]) => ({ kind, mono, wall: 1_700_000_000_000 + mono, pod, cell: 'cell-01', rep: 1, cycle: 1, replica, ...(data ? { data } : {}) }));
+  return steps.map(([kind, mono, data]) => ({
+    kind,
+    mono,
+    wall: 1_700_000_000_000 + mono,
+    pod,
+    cell: 'cell-01',
+    rep: 1,
+    cycle: 1,
+    replica,
+    ...(data ? { data } : {}),
+  }));
 }
 
 describe('state-unverified: a RUNNING container whose pid could not be read', () => {
   const running = { containerId: 'c', criState: 'CONTAINER_RUNNING', pidSource: 'cri-verbose-info' };
   const events = [
-    ...stoppedPod('lost', 0, [['state-mismatch', { ...running, pid: 4242, check: '/proc/4242/stat', found: 'no such process', processState: null, processAlive: false }]]),
+    ...stoppedPod('lost', 0, [
+      ['state-mismatch', { ...running, pid: 4242, check: '/proc/4242/stat', found: 'no such process', processState: null, processAlive: false }],
+    ]),
     ...stoppedPod('unreadable', 1, [['state-unverified', { ...running, reason: 'verbose info has no pid field' }]]),
   ];
   const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 15 };

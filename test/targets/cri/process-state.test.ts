@@ -10,7 +10,9 @@ import { checkProcess, judgeRunningAfterStop, pidFromVerboseInfo } from '../../.
 import { sleep } from '../../../src/util/clock.js';
 
 /** A real containerd 1.7.22 verbose ContainerStatus reply (test/fixtures/make-cri-verbose-status.ts wrote it). */
-const realReply = JSON.parse(readFileSync(new URL('../../fixtures/cri-verbose-status/containerd-1.7.22.json', import.meta.url), 'utf8')) as ContainerStatusResponse;
+const realReply = JSON.parse(
+  readFileSync(new URL('../../fixtures/cri-verbose-status/containerd-1.7.22.json', import.meta.url), 'utf8'),
+) as ContainerStatusResponse;
 const realInfo = JSON.parse(realReply.info.info!) as Record<string, unknown>;
 
 /** The real reply's info with its JSON changed by `edit`. */
@@ -60,7 +62,7 @@ describe('lost-exit check: the task pid from a verbose ContainerStatus', () => {
   });
 });
 
-describe('lost-exit check: is the pid the container\'s live process (/proc/<pid>/stat)', () => {
+describe("lost-exit check: is the pid the container's live process (/proc/<pid>/stat)", () => {
   const children: ChildProcess[] = [];
   function start(file: string, args: string[]): ChildProcess {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -113,7 +115,7 @@ describe('lost-exit check: is the pid the container\'s live process (/proc/<pid>
     expect(await checkProcess(child.pid!)).to.deep.equal({ check: `/proc/${child.pid}/stat`, alive: false, state: null, found: 'no such process' });
   });
 
-  it('a process that started well after the container is a reused pid: the container\'s process is gone', async () => {
+  it("a process that started well after the container is a reused pid: the container's process is gone", async () => {
     const child = start('sleep', ['30']);
     await once(child, 'spawn');
     await sleep(50);
@@ -138,7 +140,14 @@ describe('lost-exit check: what a CRI RUNNING after a stop comes to', () => {
     const info = editedInfo((i) => (i.pid = child.pid));
     expect(await judgeRunningAfterStop(info, realReply.status!.started_at)).to.deep.equal({
       kind: 'state-mismatch',
-      data: { pidSource: 'cri-verbose-info', pid: child.pid, check: `/proc/${child.pid}/stat`, found: 'no such process', processState: null, processAlive: false },
+      data: {
+        pidSource: 'cri-verbose-info',
+        pid: child.pid,
+        check: `/proc/${child.pid}/stat`,
+        found: 'no such process',
+        processState: null,
+        processAlive: false,
+      },
     });
   });
 
@@ -146,14 +155,24 @@ describe('lost-exit check: what a CRI RUNNING after a stop comes to', () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       await once(child, 'spawn');
-      expect(await judgeRunningAfterStop(editedInfo((i) => (i.pid = child.pid)), nowNs())).to.equal(null);
+      expect(
+        await judgeRunningAfterStop(
+          editedInfo((i) => (i.pid = child.pid)),
+          nowNs(),
+        ),
+      ).to.equal(null);
     } finally {
       child.kill('SIGKILL');
     }
   });
 
   it('a pid that cannot be read is state-unverified with the reason, never state-mismatch', async () => {
-    expect(await judgeRunningAfterStop(editedInfo((i) => delete i.pid), realReply.status!.started_at)).to.deep.equal({
+    expect(
+      await judgeRunningAfterStop(
+        editedInfo((i) => delete i.pid),
+        realReply.status!.started_at,
+      ),
+    ).to.deep.equal({
       kind: 'state-unverified',
       data: { pidSource: 'cri-verbose-info', reason: 'verbose info has no pid field' },
     });

@@ -26,11 +26,18 @@ const pod = (over: { nodeName?: string; phase?: string; ready?: boolean; deletin
   status: {
     ...(over.phase ? { phase: over.phase } : {}),
     ...(over.ready ? { conditions: [{ type: 'Ready', status: 'True' }] } : {}),
-    ...(over.exitCode !== undefined ? { containerStatuses: [{ name: 'w', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: over.exitCode } } }] } : {}),
+    ...(over.exitCode !== undefined
+      ? { containerStatuses: [{ name: 'w', image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: over.exitCode } } }] }
+      : {}),
   },
 });
 const at = (mono: number): Stamp => ({ mono, wall: 1_000_000 + mono });
-const seen = (type: PodObservation['type'], object: V1Pod, mono: number, synthetic = false): PodObservation => ({ type, object, receivedAt: at(mono), synthetic });
+const seen = (type: PodObservation['type'], object: V1Pod, mono: number, synthetic = false): PodObservation => ({
+  type,
+  object,
+  receivedAt: at(mono),
+  synthetic,
+});
 
 describe('pod phase tracker (scripted timeline, fake clock)', () => {
   it('derives each phase once, at the time its first observation was received, keyed by uid', async () => {

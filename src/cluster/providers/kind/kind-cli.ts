@@ -17,7 +17,18 @@ export const kindArgv = {
   getNodes: (name: string): string[] => ['get', 'nodes', '--name', name],
   getKubeconfig: (name: string): string[] => ['get', 'kubeconfig', '--name', name],
   createCluster: (o: { name: string; config: string; image: string; kubeconfig: string; waitSeconds: number }): string[] => [
-    'create', 'cluster', '--name', o.name, '--config', o.config, '--image', o.image, '--kubeconfig', o.kubeconfig, '--wait', `${o.waitSeconds}s`,
+    'create',
+    'cluster',
+    '--name',
+    o.name,
+    '--config',
+    o.config,
+    '--image',
+    o.image,
+    '--kubeconfig',
+    o.kubeconfig,
+    '--wait',
+    `${o.waitSeconds}s`,
   ],
   deleteCluster: (name: string): string[] => ['delete', 'cluster', '--name', name],
   loadImageArchive: (archive: string, name: string): string[] => ['load', 'image-archive', archive, '--name', name],
@@ -76,7 +87,10 @@ export async function runToolOk(tool: Tool, argv: readonly string[], what: strin
 
 /** `kind get clusters`: names on stdout, one a line; "No kind clusters found." goes to stderr. */
 export function parseLines(stdout: string): string[] {
-  return stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /** One line of `docker ps --format '{{json .}}'`; only the fields podchurn reads. */

@@ -43,7 +43,10 @@ function loadUserConfig(file: string): Document {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(`kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as clusters/kind-single-node.yaml.`, { cause: error });
+    throw new InputError(
+      `kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as clusters/kind-single-node.yaml.`,
+      { cause: error },
+    );
   }
   const documents = parseAllDocuments(text);
   if (documents.length > 1) throw new InputError(`kind config ${file} must hold one YAML document (a kind Cluster), not ${documents.length}.`);

@@ -37,7 +37,9 @@ export class KindClusterHandle implements ClusterHandle {
    * runtime is on and which capabilities it removes), plus the engine version Docker itself reports.
    */
   async hostSetup(): Promise<Record<string, unknown> | undefined> {
-    const record = await readFile(DOCKER_ENGINE_RECORD, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>).catch(() => undefined);
+    const record = await readFile(DOCKER_ENGINE_RECORD, 'utf8')
+      .then((text) => JSON.parse(text) as Record<string, unknown>)
+      .catch(() => undefined);
     const version = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 30_000 }).catch(() => undefined);
     const dockerEngine = { ...(record ?? { engine: 'not started by podchurn' }), ...(version?.exitCode === 0 ? { serverVersion: version.stdout.trim() } : {}) };
     return { dockerEngine };
@@ -46,7 +48,9 @@ export class KindClusterHandle implements ClusterHandle {
   /** `kind get nodes`, without the external load balancer of multi-control-plane clusters. */
   async nodes(): Promise<string[]> {
     const result = await runToolOk('kind', kindArgv.getNodes(this.name), `listing the nodes of kind cluster ${this.name}`);
-    return parseLines(result.stdout).filter((node) => !isLoadBalancer(node)).sort();
+    return parseLines(result.stdout)
+      .filter((node) => !isLoadBalancer(node))
+      .sort();
   }
 
   async exec(node: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
@@ -55,7 +59,9 @@ export class KindClusterHandle implements ClusterHandle {
 
   /** The unit's journal on the node (kind nodes run systemd). */
   async logs(node: string, unit: NodeUnit): Promise<string> {
-    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, { timeoutMs: 120_000 });
+    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, {
+      timeoutMs: 120_000,
+    });
     return result.stdout;
   }
 

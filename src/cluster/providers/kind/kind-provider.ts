@@ -4,7 +4,19 @@ import { InfrastructureError, InputError, describeCause } from '../../../errors.
 import { buildPauseImage, buildWorkloadImage, type BuiltImage } from '../../../images/builtin-images.js';
 import { RuntimeStore } from '../../../runtime/store.js';
 import type { ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown } from '../../provider.js';
-import { KIND_CLUSTER_LABEL, KIND_NETWORK, dockerArgv, isRunning, kindArgv, outputTail, parseDockerPs, parseLines, runTool, runToolOk, type DockerContainer } from './kind-cli.js';
+import {
+  KIND_CLUSTER_LABEL,
+  KIND_NETWORK,
+  dockerArgv,
+  isRunning,
+  kindArgv,
+  outputTail,
+  parseDockerPs,
+  parseLines,
+  runTool,
+  runToolOk,
+  type DockerContainer,
+} from './kind-cli.js';
 import { renderKindConfig } from './kind-config.js';
 import { KindClusterHandle } from './kind-handle.js';
 import { kindStatePaths, kindStateRoot } from './kind-state.js';
@@ -30,7 +42,9 @@ const NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]{0,48}[a-z0-9])?$/;
 
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new InputError(`"${name}" cannot name a kind cluster: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 50 characters.`);
+    throw new InputError(
+      `"${name}" cannot name a kind cluster: use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 50 characters.`,
+    );
   }
 }
 
@@ -95,9 +109,15 @@ export class KindProvider implements ClusterProvider {
     // and one built with the pins needs no copying, only checking. Catalog images are kindest/node.
     const labels = image.labels ?? (spec.nodeImage ? await dockerImageLabels(image.image) : undefined) ?? {};
     const offlineNode = labels[NODE_IMAGE_LABELS.flavor] === 'offline' ? { etcdImageTag: labels[NODE_IMAGE_LABELS.etcdImageTag] ?? '' } : undefined;
-    if (offlineNode && !offlineNode.etcdImageTag) throw new InputError(`node image ${image.image} is a podchurn offline image without its etcd image label; rebuild it with podchurn image node.`);
+    if (offlineNode && !offlineNode.etcdImageTag)
+      throw new InputError(`node image ${image.image} is a podchurn offline image without its etcd image label; rebuild it with podchurn image node.`);
     const pinsBaked = pinsMatchLabels(pins, labels);
-    const config = renderKindConfig({ configFile: spec.kindConfig, containerdConfigPatches: spec.containerdConfigPatches, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, offlineNode });
+    const config = renderKindConfig({
+      configFile: spec.kindConfig,
+      containerdConfigPatches: spec.containerdConfigPatches,
+      runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds,
+      offlineNode,
+    });
     const images = await this.images();
     throwIfAborted(options.signal);
 
@@ -110,7 +130,13 @@ export class KindProvider implements ClusterProvider {
       await mkdir(paths.dir, { recursive: true });
       await writeFile(paths.config, config);
       notice(`creating kind cluster ${spec.name} with ${image.image}${image.entry ? ` (containerd ${image.entry.containerd}, runc ${image.entry.runc})` : ''}`);
-      const argv = kindArgv.createCluster({ name: spec.name, config: paths.config, image: image.image, kubeconfig: paths.kubeconfig, waitSeconds: this.options.waitSeconds ?? 120 });
+      const argv = kindArgv.createCluster({
+        name: spec.name,
+        config: paths.config,
+        image: image.image,
+        kubeconfig: paths.kubeconfig,
+        waitSeconds: this.options.waitSeconds ?? 120,
+      });
       const result = await runTool('kind', argv, { timeoutMs: CREATE_TIMEOUT_MS }).catch(async (error: unknown) => {
         // A create that timed out may have left node containers: remove whatever it made.
         await this.down(spec.name).catch(() => undefined);
@@ -118,7 +144,9 @@ export class KindProvider implements ClusterProvider {
       });
       if (result.exitCode !== 0) {
         await rm(paths.dir, { recursive: true, force: true });
-        throw new InfrastructureError(`kind could not create cluster ${spec.name} (kind ${argv.join(' ')} exited ${result.exitCode}):\n${outputTail(result, 20)}`);
+        throw new InfrastructureError(
+          `kind could not create cluster ${spec.name} (kind ${argv.join(' ')} exited ${result.exitCode}):\n${outputTail(result, 20)}`,
+        );
       }
       created = true;
       handle = new KindClusterHandle(spec.name, paths.kubeconfig);
@@ -127,7 +155,9 @@ export class KindProvider implements ClusterProvider {
     try {
       for (const built of images) {
         throwIfAborted(options.signal);
-        await runToolOk('kind', kindArgv.loadImageArchive(built.archive, spec.name), `loading ${built.reference} into kind cluster ${spec.name}`, { timeoutMs: LOAD_TIMEOUT_MS });
+        await runToolOk('kind', kindArgv.loadImageArchive(built.archive, spec.name), `loading ${built.reference} into kind cluster ${spec.name}`, {
+          timeoutMs: LOAD_TIMEOUT_MS,
+        });
       }
       if (hasPins(pins) && created && pinsBaked) {
         for (const node of await handle.nodes()) await verifyNodePins(node, pins);
@@ -150,10 +180,20 @@ export class KindProvider implements ClusterProvider {
   /** The node image built (or reused) for the spec's Kubernetes version and pins. */
   private async buildImage(spec: ClusterSpec, store: RuntimeStore, notice: (line: string) => void): Promise<NodeImageChoice> {
     const built = await buildNodeImage(
-      { flavor: spec.nodeImageBuild!, kubernetes: spec.kubernetes, containerd: spec.containerd, runc: spec.runc, ...(spec.nodeImage ? { baseImage: spec.nodeImage } : {}) },
+      {
+        flavor: spec.nodeImageBuild!,
+        kubernetes: spec.kubernetes,
+        containerd: spec.containerd,
+        runc: spec.runc,
+        ...(spec.nodeImage ? { baseImage: spec.nodeImage } : {}),
+      },
       { store, onProgress: notice },
     );
-    return { image: built.reference, labels: built.labels, note: `node image ${built.reference} ${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'reused (same inputs)'}` };
+    return {
+      image: built.reference,
+      labels: built.labels,
+      note: `node image ${built.reference} ${built.built ? `built in ${built.seconds.toFixed(0)} s` : 'reused (same inputs)'}`,
+    };
   }
 
   async attach(name: string): Promise<KindClusterHandle | undefined> {
@@ -174,7 +214,8 @@ export class KindProvider implements ClusterProvider {
     const leftovers: string[] = [];
     if ((await this.listClusters()).includes(name)) leftovers.push(`kind cluster ${name} (still listed by kind get clusters)`);
     const after = await this.nodeContainers(name);
-    for (const container of after) leftovers.push(`docker container ${container.Names} (${container.Status || container.State || 'unknown state'}; label ${KIND_CLUSTER_LABEL}=${name})`);
+    for (const container of after)
+      leftovers.push(`docker container ${container.Names} (${container.Status || container.State || 'unknown state'}; label ${KIND_CLUSTER_LABEL}=${name})`);
 
     const removed = before.filter((c) => !after.some((a) => a.Names === c.Names)).map((c) => `kind node container ${c.Names}`);
     if (before.length && (await this.removeIdleKindNetwork())) removed.push(`docker network ${KIND_NETWORK}`);

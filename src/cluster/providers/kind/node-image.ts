@@ -19,7 +19,10 @@ const tagOf = (image: string) => image.split(':').pop()?.replace(/^v/, '') ?? ''
  * requested pin wins (so fewer binaries differ from what the image was built with), else the newest.
  * A version the catalog lacks falls back to the newest image of the same minor, with a note.
  */
-export function chooseNodeImage(spec: { kubernetes: string; nodeImage?: string; containerd: string }, catalog: KindNodeImage[] = kindNodeImages()): NodeImageChoice {
+export function chooseNodeImage(
+  spec: { kubernetes: string; nodeImage?: string; containerd: string },
+  catalog: KindNodeImage[] = kindNodeImages(),
+): NodeImageChoice {
   if (spec.nodeImage) {
     const entry = catalog.find((e) => e.image === spec.nodeImage);
     return { image: spec.nodeImage, entry };
@@ -43,5 +46,7 @@ export function chooseNodeImage(spec: { kubernetes: string; nodeImage?: string; 
     };
   }
   const known = [...new Set(catalog.map((e) => tagOf(e.image)))].sort(compareVersions).join(', ');
-  throw new InputError(`the kind catalog has no node image for Kubernetes ${wanted} (it knows ${known}). Set cluster.kubernetes to one of those, or cluster.nodeImage (--image) to a kindest/node image.`);
+  throw new InputError(
+    `the kind catalog has no node image for Kubernetes ${wanted} (it knows ${known}). Set cluster.kubernetes to one of those, or cluster.nodeImage (--image) to a kindest/node image.`,
+  );
 }

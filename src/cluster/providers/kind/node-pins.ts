@@ -96,8 +96,10 @@ export async function verifyNodePins(node: string, pins: NodePins): Promise<Pinn
   if (pins.containerd) {
     versions.containerd = await probeNodeVersion(node, 'containerd');
     versions.shim = await probeNodeVersion(node, 'shim');
-    if (versions.containerd !== pins.containerd.version) problems.push(`containerd reports ${versions.containerd ?? 'no version'}, not ${pins.containerd.version}`);
-    if (versions.shim !== pins.containerd.version) problems.push(`containerd-shim-runc-v2 reports ${versions.shim ?? 'no version'}, not ${pins.containerd.version}`);
+    if (versions.containerd !== pins.containerd.version)
+      problems.push(`containerd reports ${versions.containerd ?? 'no version'}, not ${pins.containerd.version}`);
+    if (versions.shim !== pins.containerd.version)
+      problems.push(`containerd-shim-runc-v2 reports ${versions.shim ?? 'no version'}, not ${pins.containerd.version}`);
   }
   if (pins.runc) {
     versions.runc = await probeNodeVersion(node, 'runc');
@@ -112,7 +114,11 @@ export async function verifyNodePins(node: string, pins: NodePins): Promise<Pinn
 }
 
 /** Copies the pinned binaries into each node, restarts containerd there and verifies the versions. */
-export async function pinNodeRuntimes(nodes: readonly string[], pins: NodePins, onNotice: (line: string) => void = () => undefined): Promise<PinnedNodeVersions[]> {
+export async function pinNodeRuntimes(
+  nodes: readonly string[],
+  pins: NodePins,
+  onNotice: (line: string) => void = () => undefined,
+): Promise<PinnedNodeVersions[]> {
   const measured: PinnedNodeVersions[] = [];
   for (const node of nodes) {
     for (const [source, destination] of pinCopies(pins)) {
@@ -120,13 +126,17 @@ export async function pinNodeRuntimes(nodes: readonly string[], pins: NodePins, 
     }
     const restart = await runTool('docker', dockerArgv.exec(node, ['systemctl', 'restart', 'containerd']), { timeoutMs: 120_000 });
     if (restart.exitCode !== 0) {
-      const journal = await runTool('docker', dockerArgv.exec(node, ['journalctl', '-u', 'containerd', '--no-pager', '-n', '20']), { timeoutMs: 30_000 }).catch(() => undefined);
+      const journal = await runTool('docker', dockerArgv.exec(node, ['journalctl', '-u', 'containerd', '--no-pager', '-n', '20']), { timeoutMs: 30_000 }).catch(
+        () => undefined,
+      );
       throw new InfrastructureError(
         `containerd did not restart on ${node} after the pinned binaries were copied in (exit ${restart.exitCode}):\n${outputTail(restart)}${journal ? `\nLast containerd log lines:\n${outputTail(journal, 20)}` : ''}`,
       );
     }
     const versions = await verifyNodePins(node, pins);
-    onNotice(`${node}: pinned ${[pins.containerd && `containerd ${versions.containerd} (shim ${versions.shim})`, pins.runc && `runc ${versions.runc}`].filter(Boolean).join(', ')}; pods created from now on use them`);
+    onNotice(
+      `${node}: pinned ${[pins.containerd && `containerd ${versions.containerd} (shim ${versions.shim})`, pins.runc && `runc ${versions.runc}`].filter(Boolean).join(', ')}; pods created from now on use them`,
+    );
     measured.push(versions);
   }
   return measured;

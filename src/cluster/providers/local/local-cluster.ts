@@ -49,15 +49,24 @@ function since(start: number): number {
   return Math.round((performance.now() - start) / 100) / 10;
 }
 
-async function waitReady(record: DetachedProcessRecord, what: string, probe: () => Promise<boolean>, signal?: AbortSignal, timeoutMs = COMPONENT_READY_MS): Promise<void> {
+async function waitReady(
+  record: DetachedProcessRecord,
+  what: string,
+  probe: () => Promise<boolean>,
+  signal?: AbortSignal,
+  timeoutMs = COMPONENT_READY_MS,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     signal?.throwIfAborted();
-    if (!isAlive(record)) throw new InfrastructureError(`local cluster: ${record.name} exited during start-up. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`);
+    if (!isAlive(record))
+      throw new InfrastructureError(`local cluster: ${record.name} exited during start-up. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`);
     if (await probe().catch(() => false)) return;
     await sleep(250);
   }
-  throw new InfrastructureError(`local cluster: ${record.name} did not become ready (${what}) within ${timeoutMs / 1000} s. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`);
+  throw new InfrastructureError(
+    `local cluster: ${record.name} did not become ready (${what}) within ${timeoutMs / 1000} s. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`,
+  );
 }
 
 async function criReady(socket: string): Promise<boolean> {
@@ -109,10 +118,25 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   if (!etcd) throw new InfrastructureError('local cluster: etcd was not found on PATH. On Debian: apt-get install -y etcd-server.');
   timings.binaries = since(started);
 
-  for (const dir of [layout.dir, layout.pkiDir, layout.logDir, layout.kubeletRoot, layout.podLogsDir, layout.containerdRoot, layout.cniConfDir, layout.cniIpamDir]) {
+  for (const dir of [
+    layout.dir,
+    layout.pkiDir,
+    layout.logDir,
+    layout.kubeletRoot,
+    layout.podLogsDir,
+    layout.containerdRoot,
+    layout.cniConfDir,
+    layout.cniIpamDir,
+  ]) {
     await mkdir(dir, { recursive: true });
   }
-  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort] = [
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+    await freeLoopbackPort(),
+  ];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const server = `https://127.0.0.1:${apiPort}`;
   const state: LocalClusterState = {
@@ -181,16 +205,37 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   phase = performance.now();
   await writeFile(
     layout.kubeletConfig,
-    kubeletConfig(layout, { nodeName: state.nodeName, caCert: pki.caCert, runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds, port: kubeletPort, healthzPort, cgroupDriver: 'cgroupfs' }),
+    kubeletConfig(layout, {
+      nodeName: state.nodeName,
+      caCert: pki.caCert,
+      runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds,
+      port: kubeletPort,
+      healthzPort,
+      cgroupDriver: 'cgroupfs',
+    }),
   );
   await createCgroupRoot(layout.cgroupRoot);
-  const kubelet = await launch('kubelet', kubernetes.kubelet!, kubeletArgs({ configFile: layout.kubeletConfig, kubeconfig: layout.kubeconfig, nodeName: state.nodeName, rootDir: layout.kubeletRoot }));
-  await waitReady(kubelet, `node ${state.nodeName} Ready`, async () => {
-    const node = await api.readNode({ name: state.nodeName });
-    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  }, options.signal);
+  const kubelet = await launch(
+    'kubelet',
+    kubernetes.kubelet!,
+    kubeletArgs({ configFile: layout.kubeletConfig, kubeconfig: layout.kubeconfig, nodeName: state.nodeName, rootDir: layout.kubeletRoot }),
+  );
+  await waitReady(
+    kubelet,
+    `node ${state.nodeName} Ready`,
+    async () => {
+      const node = await api.readNode({ name: state.nodeName });
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    },
+    options.signal,
+  );
   // Pods are admitted only once their namespace has a default ServiceAccount, which a controller creates.
-  await waitReady(controllerManager, 'the default ServiceAccount', async () => (await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined, options.signal);
+  await waitReady(
+    controllerManager,
+    'the default ServiceAccount',
+    async () => (await api.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })) !== undefined,
+    options.signal,
+  );
   timings.node = since(phase);
   timings.total = since(started);
   await writeState(layout, state);
@@ -291,14 +336,20 @@ const NETNS_DIRS = ['/run/netns', '/var/run/netns'];
 async function netnsOfCgroupTree(cgroupRoot: string): Promise<string[]> {
   const inodes = new Set<number>();
   for (const pid of await pidsInCgroupTree(cgroupRoot)) {
-    const inode = await stat(`/proc/${pid}/ns/net`).then((s) => s.ino, () => undefined);
+    const inode = await stat(`/proc/${pid}/ns/net`).then(
+      (s) => s.ino,
+      () => undefined,
+    );
     if (inode !== undefined) inodes.add(inode);
   }
   const found = new Set<string>();
   for (const dir of NETNS_DIRS) {
     for (const name of await readdirSafe(dir)) {
       const path = join(dir, name);
-      const inode = await stat(path).then((s) => s.ino, () => undefined);
+      const inode = await stat(path).then(
+        (s) => s.ino,
+        () => undefined,
+      );
       if (inode !== undefined && inodes.has(inode)) found.add(await realpath(path).catch(() => path));
     }
   }

@@ -63,14 +63,17 @@ class LocalClusterHandle implements ClusterHandle {
 
   async effectiveContainerdConfig(node: string): Promise<string> {
     this.checkNode(node);
-    const result = await runCommand(this.state.binaries.runtime.containerd, ['--config', this.layout.containerdConfig, 'config', 'dump'], { timeoutMs: 15_000 });
+    const result = await runCommand(this.state.binaries.runtime.containerd, ['--config', this.layout.containerdConfig, 'config', 'dump'], {
+      timeoutMs: 15_000,
+    });
     if (result.exitCode !== 0) throw new InfrastructureError(`containerd config dump failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
     return result.stdout;
   }
 
   async runtimeState(node: string, containerId: string): Promise<string> {
     this.checkNode(node);
-    const ctr = (args: string[]) => runCommand(this.state.binaries.runtime.ctr, ['--address', this.layout.containerdSocket, '--namespace', 'k8s.io', ...args], { timeoutMs: 15_000 });
+    const ctr = (args: string[]) =>
+      runCommand(this.state.binaries.runtime.ctr, ['--address', this.layout.containerdSocket, '--namespace', 'k8s.io', ...args], { timeoutMs: 15_000 });
     const [tasks, info] = await Promise.all([ctr(['tasks', 'ls']), ctr(['containers', 'info', containerId])]);
     const task = tasks.stdout.split('\n').filter((line, index) => index === 0 || line.startsWith(containerId));
     return [`$ ctr tasks ls (${containerId})`, ...task, '', `$ ctr containers info ${containerId}`, info.exitCode === 0 ? info.stdout : info.stderr].join('\n');
