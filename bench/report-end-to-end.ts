@@ -19,7 +19,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { synthesizeRun, writeSyntheticRun } from '../test/helpers/synthetic-run.js';
+import { writeLargeRun } from './large-run.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -93,18 +93,9 @@ const median = (values: number[]) => {
 };
 
 try {
-  const run = synthesizeRun({
-    runId: 'bench-report-render',
-    podsPerCell,
-    seed: 42,
-    cells: [
-      { containerd: '1.7.15', runc: '1.1.14', medianStopMs: 1500, stuckEvery: 5000 },
-      { containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1200, stuckEvery: 0 },
-    ],
-  });
   const pristine = join(work, 'run');
-  writeSyntheticRun(pristine, run);
-  const eventCount = run.events.length;
+  const synthesized = writeLargeRun(pristine, podsPerCell);
+  const eventCount = synthesized.events;
   const eventBytes = readFileSync(join(pristine, 'events.jsonl')).length;
   const currentBin = join(root, 'bin', 'podchurn.js');
   if (!existsSync(join(root, 'dist', 'podchurn.cjs'))) throw new Error('dist/podchurn.cjs is missing: run npm run build first');

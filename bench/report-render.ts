@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { synthesizeRun, writeSyntheticRun } from '../test/helpers/synthetic-run.js';
+import { writeLargeRun } from './large-run.js';
 import { analyzeRun, loadUplotAssets, renderHtmlReport, renderJunitReport, renderMarkdownReport, RunDirectory } from '../src/index.js';
 
 const podsPerCell = Number(process.env.BENCH_PODS_PER_CELL ?? 50_000);
@@ -24,17 +24,8 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
 }
 
 try {
-  const run = synthesizeRun({
-    runId: 'bench-report-render',
-    podsPerCell,
-    seed: 42,
-    cells: [
-      { containerd: '1.7.15', runc: '1.1.14', medianStopMs: 1500, stuckEvery: 5000 },
-      { containerd: '1.7.22', runc: '1.1.14', medianStopMs: 1200, stuckEvery: 0 },
-    ],
-  });
   const dir = join(work, 'run');
-  writeSyntheticRun(dir, run);
+  const synthesized = writeLargeRun(dir, podsPerCell);
   const analysis = timed(() => analyzeRun(RunDirectory.open(dir)));
   loadUplotAssets(); // read once, as a long-lived process would; the read is timed below separately
   const markdown = timed(() => renderMarkdownReport(analysis.value));
@@ -49,7 +40,7 @@ try {
   const lines = [
     '# Report rendering benchmark',
     '',
-    `Run synthesized by test/helpers/synthetic-run.ts: ${pods.toLocaleString('en')} pods in 2 cells, ${run.events.length.toLocaleString('en')} pod and run events, ${analysis.value.findings.length.toLocaleString('en')} log findings.`,
+    `Run synthesized by test/helpers/synthetic-run.ts: ${pods.toLocaleString('en')} pods in 2 cells, ${synthesized.events.toLocaleString('en')} pod and run events, ${analysis.value.findings.length.toLocaleString('en')} log findings.`,
     `Host: ${process.platform} ${process.arch}, Node ${process.version}. Measured ${new Date().toISOString().slice(0, 10)}.`,
     '',
     '| step | time | size |',
