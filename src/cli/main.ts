@@ -11,6 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { cleanUpAbandoned } from '../run/janitor.js';
+import { podchurnVersion } from '../run/environment.js';
 import { planRun } from '../run/run-scenario.js';
 
 /** The one place where failures become exit codes and messages; no stack trace unless --debug. */
@@ -94,7 +95,8 @@ async function main(argv: string[]): Promise<number> {
         throw new InputError(`${message}\nRun "podchurn --help" for usage.`);
       })
       .help()
-      .version()
+      // From podchurn's own package.json: yargs would guess from the working directory, which an installed CLI does not share.
+      .version(podchurnVersion())
       .parseAsync();
   } catch (error) {
     if (error instanceof PodchurnError) {
