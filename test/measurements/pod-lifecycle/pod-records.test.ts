@@ -2,23 +2,11 @@ import { expect } from 'chai';
 import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
 import type { PodEvent, PodEventKind, RecordedEvent } from '../../../src/engine/events.js';
 import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
+import { podTimeline, type TimelineStep } from '../../helpers/pod-timeline.js';
 
 const limits = { gracePeriodSeconds: 2, slackSeconds: 1, requestTimeoutSeconds: 10 };
 
-/** A scripted timeline: [kind, monotonic ms, data?] for one pod. */
-function timeline(pod: string, steps: [PodEventKind, number, Record<string, unknown>?][]): PodEvent[] {
-  return steps.map(([kind, mono, data]) => ({
-    kind,
-    mono,
-    wall: 1_700_000_000_000 + mono,
-    pod,
-    cell: 'cell-01',
-    rep: 1,
-    cycle: 1,
-    replica: 0,
-    ...(data ? { data } : {}),
-  }));
-}
+const timeline = (pod: string, steps: TimelineStep[]): PodEvent[] => podTimeline(pod, steps);
 
 const full = (pod: string, stopMs: number, extra: [PodEventKind, number, Record<string, unknown>?][] = []) =>
   timeline(pod, [

@@ -5,13 +5,14 @@ import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-
 import { summarizeCell } from '../../../src/measurements/pod-lifecycle/summarize.js';
 import { expandMatrix } from '../../../src/scenario/matrix.js';
 import { ScenarioSchema } from '../../../src/scenario/schema.js';
+import { podTimeline, type TimelineStep } from '../../helpers/pod-timeline.js';
 
 /**
  * A pid the lost-exit check cannot read (state-unverified) is its own result: the pod keeps the
  * outcome its stop gives it and the cell counts it apart; only a pid found gone is a state-mismatch.
  */
 function stoppedPod(pod: string, replica: number, after: [PodEventKind, Record<string, unknown>][]): PodEvent[] {
-  const steps: [PodEventKind, number, Record<string, unknown>?][] = [
+  const steps: TimelineStep[] = [
     ['create-sent', 0],
     ['created', 50, { containerId: `c-${pod}` }],
     ['running', 100],
@@ -20,17 +21,7 @@ function stoppedPod(pod: string, replica: number, after: [PodEventKind, Record<s
     ['stop-failed', 18_000, { code: 'DEADLINE_EXCEEDED', message: 'context deadline exceeded' }],
     ...after.map(([kind, data], i): [PodEventKind, number, Record<string, unknown>] => [kind, 18_010 + i, data]),
   ];
-  return steps.map(([kind, mono, data]) => ({
-    kind,
-    mono,
-    wall: 1_700_000_000_000 + mono,
-    pod,
-    cell: 'cell-01',
-    rep: 1,
-    cycle: 1,
-    replica,
-    ...(data ? { data } : {}),
-  }));
+  return podTimeline(pod, steps, replica);
 }
 
 describe('state-unverified: a RUNNING container whose pid could not be read', () => {
