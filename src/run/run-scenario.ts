@@ -141,6 +141,12 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     failure = describeCause(error);
     status = 'infrastructure-error';
   } finally {
+    // Closing the session may be what reveals a runtime that died during the last cell: decide the status after it.
+    await closeSession().catch((error) => {
+      if (!(error instanceof InfrastructureError)) throw error;
+      failure ??= describeCause(error);
+      status = 'infrastructure-error';
+    });
     request.signal.removeEventListener('abort', abortFromCaller);
     if (runAbort.signal.aborted) {
       const reason: unknown = runAbort.signal.reason;
@@ -152,7 +158,6 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
         events.run('interrupted', { reason: describeCause(reason) });
       }
     }
-    await closeSession();
     await clusters.release().catch((error) => events.run('cluster-teardown', { leftovers: [`cluster release failed: ${describeCause(error)}`] }));
     try {
       dir.writeJson('environment', environment);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify as toToml } from 'smol-toml';
@@ -115,13 +115,29 @@ export class ManagedContainerd {
    * so the running containers, stay up for the next daemon on the same root, state and socket to adopt.
    */
   async handOver(): Promise<void> {
+    // A daemon that died on its own before this call stays reported as such, even if Node has not reaped it yet.
+    if (this.hasEnded()) return;
     this.stopping = true;
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const exited = await Promise.race([this.exited.then(() => true), sleep(10_000).then(() => false)]);
     if (!exited) {
       this.child.kill('SIGKILL');
       await this.exited;
+    }
+  }
+
+  /**
+   * Whether the process has ended, read from /proc as well as from Node: a killed daemon is a zombie until
+   * Node handles its SIGCHLD, and a stop requested in that window must not be mistaken for the cause of the exit.
+   */
+  private hasEnded(): boolean {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return true;
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      // The state letter follows the command name, which is in parentheses and may itself hold spaces.
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    } catch {
+      return true;
     }
   }
 

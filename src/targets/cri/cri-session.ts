@@ -91,14 +91,17 @@ export async function openCriSession(
     const died = new Promise<string>((resolve) => {
       reportDeath = resolve;
     });
-    const watch = (watched: ManagedContainerd) =>
-      void watched.exited.then(async (exit) => {
+    // The report of an unexpected exit is awaited at close, so a death found only then still reaches the run.
+    let deathReport: Promise<void> = Promise.resolve();
+    const watch = (watched: ManagedContainerd) => {
+      deathReport = watched.exited.then(async (exit) => {
         // A daemon handed over in a step, or stopped at teardown, ended on purpose.
         if (watched.isStopping) return;
         reportDeath(
           `containerd (pid ${watched.pid}) exited unexpectedly (${exit.signal ?? `exit ${exit.code}`}). Last log lines:\n${await watched.logTail(10)}`,
         );
       });
+    };
     watch(daemon);
     let current = { binaries, measured };
     return {
@@ -156,7 +159,9 @@ export async function openCriSession(
       },
       async close() {
         client.close();
-        return daemon.stop();
+        const teardown = await daemon.stop();
+        await deathReport;
+        return teardown;
       },
     };
   } catch (error) {
