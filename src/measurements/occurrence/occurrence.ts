@@ -1,0 +1,74 @@
+import { InputError } from '../../errors.js';
+import { outcomes, type Outcome } from '../../results/pod-record.js';
+import type { CellSummary } from '../../results/summary.js';
+
+/**
+ * "Did this cell show the behaviour?" as Bernoulli trials: each pod is one trial, and a pod counts as an
+ * occurrence by one named measure of its cell summary. The bug library, the suite and bisect all count
+ * occurrences this way, so a bug's controls and a bisect step are measured alike.
+ *
+ * Measures: `outcome:<outcome>` (pods with that outcome, e.g. `outcome:stuck`), `stateMismatch` (stops after
+ * which CRI said RUNNING with the task process gone, whatever the pod's outcome), `signature:<id>` (log lines
+ * of that signature, at most one per pod), `criError:<phase:code>` (failed CRI calls of that kind, at most one
+ * per pod).
+ */
+export type OccurrenceMeasure =
+  | { kind: 'outcome'; outcome: Outcome }
+  | { kind: 'stateMismatch' }
+  | { kind: 'signature'; id: string }
+  | { kind: 'criError'; key: string };
+
+export interface OccurrenceCount {
+  trials: number;
+  occurrences: number;
+}
+
+export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
+  if (text === 'stateMismatch') return { kind: 'stateMismatch' };
+  const [kind, ...rest] = text.split(':');
+  const value = rest.join(':');
+  if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
+  if (kind === 'signature' && value !== '') return { kind: 'signature', id: value };
+  if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
+  throw new InputError(
+    `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id> or criError:<phase:CODE>`,
+  );
+}
+
+export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
+  switch (measure.kind) {
+    case 'outcome':
+      return `outcome:${measure.outcome}`;
+    case 'stateMismatch':
+      return 'stateMismatch';
+    case 'signature':
+      return `signature:${measure.id}`;
+    case 'criError':
+      return `criError:${measure.key}`;
+  }
+}
+
+/** Trials and occurrences of `measure` in one cell; several cells (repetitions, cycles) add up. */
+export function countOccurrences(cells: readonly CellSummary[], measure: OccurrenceMeasure): OccurrenceCount {
+  let trials = 0;
+  let occurrences = 0;
+  for (const cell of cells) {
+    trials += cell.podCount;
+    occurrences += Math.min(cell.podCount, rawCount(cell, measure));
+  }
+  return { trials, occurrences };
+}
+
+function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
+  switch (measure.kind) {
+    case 'outcome':
+      return cell.outcomes[measure.outcome] ?? 0;
+    case 'stateMismatch':
+      // per1000Stops keeps the rate; the count is the rate times the stops it was taken over.
+      return Math.round((cell.per1000Stops.stateMismatch * cell.per1000Stops.stops) / 1000);
+    case 'signature':
+      return cell.signatures[measure.id] ?? 0;
+    case 'criError':
+      return cell.criErrors[measure.key] ?? 0;
+  }
+}

@@ -1,0 +1,40 @@
+import { expect } from 'chai';
+import { InputError } from '../../../src/errors.js';
+import { countOccurrences, describeOccurrenceMeasure, parseOccurrenceMeasure } from '../../../src/measurements/occurrence/occurrence.js';
+import { outcomes } from '../../../src/results/pod-record.js';
+import type { CellSummary } from '../../../src/results/summary.js';
+
+/** The parts of a cell summary an occurrence count reads; the rest is irrelevant here. */
+function cell(podCount: number, parts: Partial<Pick<CellSummary, 'outcomes' | 'signatures' | 'criErrors' | 'per1000Stops'>>): CellSummary {
+  const none = Object.fromEntries(outcomes.map((o) => [o, 0])) as CellSummary['outcomes'];
+  return {
+    podCount,
+    outcomes: { ...none, ...parts.outcomes },
+    signatures: parts.signatures ?? {},
+    criErrors: parts.criErrors ?? {},
+    per1000Stops: parts.per1000Stops ?? { stops: podCount, stuck: 0, stateMismatch: 0 },
+  } as CellSummary;
+}
+
+describe('occurrence measures (pods as Bernoulli trials)', () => {
+  it('parses each kind and prints it back the same way', () => {
+    for (const text of ['stateMismatch', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
+      expect(describeOccurrenceMeasure(parseOccurrenceMeasure(text))).to.equal(text);
+  });
+
+  it('refuses what it cannot count, naming the accepted forms', () => {
+    for (const text of ['stuck', 'outcome:lost', 'signature:', 'criError:DEADLINE_EXCEEDED'])
+      expect(() => parseOccurrenceMeasure(text)).to.throw(InputError, /use stateMismatch, outcome:</);
+  });
+
+  it('adds cells up, counts state mismatches back from their rate, and never counts more occurrences than pods', () => {
+    const cells = [
+      cell(100, { outcomes: { stuck: 3 } as CellSummary['outcomes'], per1000Stops: { stops: 100, stuck: 30, stateMismatch: 120 } }),
+      cell(40, { signatures: { 'stop-deadline': 90 }, per1000Stops: { stops: 40, stuck: 0, stateMismatch: 25 } }),
+    ];
+    expect(countOccurrences(cells, parseOccurrenceMeasure('outcome:stuck'))).to.deep.equal({ trials: 140, occurrences: 3 });
+    expect(countOccurrences(cells, parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 140, occurrences: 13 });
+    expect(countOccurrences(cells, parseOccurrenceMeasure('signature:stop-deadline'))).to.deep.equal({ trials: 140, occurrences: 40 });
+    expect(countOccurrences([], parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 0, occurrences: 0 });
+  });
+});
