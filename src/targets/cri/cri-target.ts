@@ -9,6 +9,7 @@ import { ExecProber } from './exec-prober.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
 import { measureSandboxShim } from './shim-process.js';
+import type { ContainerExitWatch } from './container-exit-watch.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -30,6 +31,8 @@ export interface CriTargetOptions {
    * not own, whose processes may live in another pid namespace.
    */
   shimAddress?: string;
+  /** The runtime's exit events: each container created is tracked so its CONTAINER_STOPPED_EVENT becomes the pod's `exit-event`. */
+  exitWatch?: ContainerExitWatch;
   /** The scenario's runtime step: done once, after the hold of cycle `afterCycleHold`. */
   runtimeStep?: { afterCycleHold: number; perform(signal: AbortSignal): Promise<void> };
 }
@@ -87,6 +90,7 @@ export class CriTarget implements ChurnTarget {
         linux: { security_context: { namespace_options: hostNetworkNamespaces } },
       };
       state.containerId = await client.createContainer(state.sandboxId, containerConfig, sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      this.options.exitWatch?.track(state.containerId, plan);
       events.pod(plan, 'created', { containerId: state.containerId });
       await client.startContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
       events.pod(plan, 'running');
