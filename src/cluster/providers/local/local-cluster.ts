@@ -33,6 +33,8 @@ export interface LocalClusterState {
   spec: ClusterSpec;
   nodeName: string;
   server: string;
+  /** host:port of the node containerd's Prometheus endpoint (absent in states written before it was enabled). */
+  containerdMetrics?: string;
   etcdUrl: string;
   binaries: { kubernetes: Record<string, string>; runtime: BinarySet; etcd: string };
   /** In start order; stopped in reverse. */
@@ -131,7 +133,8 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   ]) {
     await mkdir(dir, { recursive: true });
   }
-  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort] = [
+  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort, containerdMetricsPort] = [
+    await freeLoopbackPort(),
     await freeLoopbackPort(),
     await freeLoopbackPort(),
     await freeLoopbackPort(),
@@ -140,12 +143,14 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   ];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const server = `https://127.0.0.1:${apiPort}`;
+  const containerdMetrics = `127.0.0.1:${containerdMetricsPort}`;
   const state: LocalClusterState = {
     schemaVersion: 1,
     name: spec.name,
     spec,
     nodeName: `${spec.name}-node`,
     server,
+    containerdMetrics,
     etcdUrl,
     binaries: { kubernetes, runtime, etcd },
     processes: [],
@@ -192,7 +197,7 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   const config = applyConfigPatches(
     containerdConfig(
       { binaries: runtime, containerd: await probeContainerd(runtime.containerd), logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
-      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket },
+      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket, metricsAddress: containerdMetrics },
     ),
     spec.containerdConfigPatches,
   );
