@@ -41,7 +41,7 @@ export const runEventKinds = [
   'config-ignored',
   'cluster-teardown',
   'runtime-step',
-  'container-events', // CRI: the GetContainerEvents stream was not served, or ended early (exit events may be missing)
+  'container-events', // CRI: the GetContainerEvents stream was subscribed, not served, or ended early (exit events may then be missing)
   'run-end',
 ] as const;
 export type RunEventKind = (typeof runEventKinds)[number];

@@ -27,6 +27,7 @@ export class ContainerExitWatch {
   private whyNotServed = '';
   /** Ended streams since the last exit event arrived: only the first of a run of failed resubscriptions is recorded. */
   private unrecordedEnd = false;
+  private subscribedOnce = false;
 
   constructor(
     private readonly client: CriClient,
@@ -45,6 +46,9 @@ export class ContainerExitWatch {
 
   start(): void {
     if (this.currentState !== 'streaming' || this.stream) return;
+    // Recorded once, so the analysis can tell a run whose pods lack exit events from one recorded before podchurn subscribed.
+    if (!this.subscribedOnce) this.events.run('container-events', { runtime: this.runtime, state: 'subscribed' });
+    this.subscribedOnce = true;
     this.stream = this.client.containerEvents(this.onEvent, this.onEnd);
   }
 
