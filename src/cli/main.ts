@@ -7,8 +7,9 @@ import { imageCommands } from './commands/image.js';
 import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
-import { reportCommand, reportOptions, type ReportArgs } from './commands/report.js';
+import { reportCommand } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
+import { bisectCommand, bisectOptions, type BisectArgs } from './commands/bisect.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
 import { cleanUpAbandoned } from '../run/janitor.js';
 import { podchurnVersion } from '../run/environment.js';
@@ -26,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
       .command('run <scenario>', 'Run a scenario (every matrix cell) and write reports/<run-id>/', runOptions, async (args) => {
         exitCode = await runCommand(args as unknown as RunArgs);
       })
+      .command('bisect <scenario>', 'First release that shows (or stops showing) a behaviour, between --good and --bad', bisectOptions, async (args) => {
+        exitCode = await bisectCommand(args as unknown as BisectArgs);
+      })
       .command(
         'validate <scenario>',
         'Check a scenario and print its matrix cells without running anything',
@@ -36,9 +40,14 @@ async function main(argv: string[]): Promise<number> {
           for (const cell of plan.cells) process.stdout.write(`  ${cell.id}  ${cell.name}\n`);
         },
       )
-      .command('report <run>', 'Re-analyse a run directory and rewrite its reports (--push: push its metrics too)', reportOptions, async (args) => {
-        exitCode = await reportCommand(args as unknown as ReportArgs);
-      })
+      .command(
+        'report <run>',
+        'Re-analyse a run directory and rewrite its reports',
+        (y) => y.positional('run', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
+        (args) => {
+          exitCode = reportCommand({ run: args.run, json: args.json });
+        },
+      )
       .command(
         'compare <baseline> [candidate]',
         'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated',
