@@ -7,7 +7,7 @@ import { imageCommands } from './commands/image.js';
 import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
-import { reportCommand } from './commands/report.js';
+import { reportCommand, reportOptions, type ReportArgs } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
 import { bisectCommand, bisectOptions, type BisectArgs } from './commands/bisect.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
@@ -40,14 +40,9 @@ async function main(argv: string[]): Promise<number> {
           for (const cell of plan.cells) process.stdout.write(`  ${cell.id}  ${cell.name}\n`);
         },
       )
-      .command(
-        'report <run>',
-        'Re-analyse a run directory and rewrite its reports',
-        (y) => y.positional('run', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-        (args) => {
-          exitCode = reportCommand({ run: args.run, json: args.json });
-        },
-      )
+      .command('report <run>', 'Re-analyse a run directory and rewrite its reports (--push: push its metrics too)', reportOptions, async (args) => {
+        exitCode = await reportCommand(args as unknown as ReportArgs);
+      })
       .command(
         'compare <baseline> [candidate]',
         'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated',
