@@ -11,6 +11,7 @@ import { reportCommand, reportOptions, type ReportArgs } from './commands/report
 import { runtimeCommands } from './commands/runtime.js';
 import { bisectCommand, bisectOptions, type BisectArgs } from './commands/bisect.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { suiteCommand, suiteOptions, type SuiteArgs } from './commands/suite.js';
 import { cleanUpAbandoned } from '../run/janitor.js';
 import { podchurnVersion } from '../run/environment.js';
 import { planRun } from '../run/run-scenario.js';
@@ -26,6 +27,9 @@ async function main(argv: string[]): Promise<number> {
       .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces for errors' })
       .command('run <scenario>', 'Run a scenario (every matrix cell) and write reports/<run-id>/', runOptions, async (args) => {
         exitCode = await runCommand(args as unknown as RunArgs);
+      })
+      .command('suite', 'Run the bug library against a candidate runtime: per bug observed or not, with the chance of a miss', suiteOptions, async (args) => {
+        exitCode = await suiteCommand(args as unknown as SuiteArgs);
       })
       .command('bisect <scenario>', 'First release that shows (or stops showing) a behaviour, between --good and --bad', bisectOptions, async (args) => {
         exitCode = await bisectCommand(args as unknown as BisectArgs);
@@ -87,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })
-      .demandCommand(1, 'Name a command: run, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
+      .demandCommand(1, 'Name a command: run, suite, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
       .strict()
       .fail((message, error) => {
         if (error) throw error;
