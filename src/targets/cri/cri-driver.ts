@@ -62,6 +62,8 @@ export const criDriver: TargetDriver = {
           shimAddress: record.managed ? record.endpoint : undefined,
           runtimeStep: cellSettings.runtimeStep && {
             afterCycleHold: cellSettings.runtimeStep.afterCycleHold,
+            duringStopsAfterMs:
+              cellSettings.runtimeStep.duringStopsAfterSeconds === undefined ? undefined : cellSettings.runtimeStep.duringStopsAfterSeconds * 1000,
             perform: async () => {
               if (!session.step)
                 throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');
