@@ -33,7 +33,7 @@ export function bisectOptions(yargs: Argv): Argv<BisectArgs> {
     .option('measure', {
       type: 'string',
       demandOption: true,
-      describe: 'Occurrence measure: stateMismatch, outcome:<o>, signature:<id>, criError:<phase:CODE>',
+      describe: 'Occurrence measure: lostExit, stateMismatch, outcome:<o>, signature:<id>, criError:<phase:CODE>',
     })
     .option('component', { type: 'string', default: 'containerd', describe: 'The component to bisect: containerd or runc' })
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a scenario field, as with podchurn run (repeatable)' })
