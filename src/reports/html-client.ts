@@ -118,7 +118,7 @@ export const htmlClientScript = `
       ctx.restore();
     }
     new uPlot({
-      title: 'Deletion phases of ' + notOk + ' pod(s) whose outcome is not ok and ' + (n - notOk) + ' normal one(s) (ms after delete-sent)', width: width(), height: 60 + n * 22,
+      title: 'Deletion phases of ' + notOk + ' pod(s) whose outcome is not ok and ' + (n - notOk) + ' normal one(s) (ms after delete-sent)', width: width(), height: 110 + n * 24,
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: false, range: [0, maxEnd * 1.02] }, y: { range: [-0.5, n - 0.5], dir: -1 } },

@@ -123,9 +123,8 @@ export function waterfallPods(records: readonly PodRecord[], streamedCells: Read
     neverGone(b) - neverGone(a) || (b.gone ?? b.last) - (a.gone ?? a.last) || a.pod.localeCompare(b.pod);
   normal.sort(slowestFirst);
   const picks = new Set<number>();
-  for (let k = 0; k < Math.min(normalCount, normal.length); k++) {
-    picks.add(normalCount === 1 ? 0 : Math.round((k * (normal.length - 1)) / (normalCount - 1)));
-  }
+  const take = Math.min(normalCount, normal.length);
+  for (let k = 0; k < take; k++) picks.add(take === 1 ? 0 : Math.round((k * (normal.length - 1)) / (take - 1)));
   return [...notOk.sort(slowestFirst).slice(0, notOkCount), ...[...picks].sort((a, b) => a - b).map((i) => normal[i]!)];
 }
 
