@@ -41,6 +41,7 @@ export const runEventKinds = [
   'config-ignored',
   'cluster-teardown',
   'runtime-step',
+  'metrics-scrape', // runtime-metrics: containerd's and the kubelet's timers at a cell's start and end (results/runtime-metrics.ts)
   'container-events', // CRI: the GetContainerEvents stream was subscribed, not served, or ended early (exit events may then be missing)
   'run-end',
 ] as const;

@@ -2,6 +2,7 @@ import type { Gates } from '../scenario/schema.js';
 import type { LatencyStats } from '../stats/percentiles.js';
 import type { Outcome } from './pod-record.js';
 import type { Finding } from './finding.js';
+import type { RuntimeMetricsSummary } from './runtime-metrics.js';
 
 /** One gate of a cell, as evaluated. */
 export interface GateResult {
@@ -76,6 +77,12 @@ export interface CellSummary {
    * with their lost exits. Absent when no pod's shim was measured and no step ran.
    */
   byShim?: ShimGroup[];
+  /**
+   * containerd's and the kubelet's own stop and removal timers over the cell (their Prometheus
+   * histograms scraped at each repetition's start and end; docs/MEASUREMENTS.md). Absent when no
+   * endpoint was scraped (an existing CRI endpoint).
+   */
+  runtimeMetrics?: RuntimeMetricsSummary;
   /** CRI, runs that subscribed to the runtime's GetContainerEvents: the cell's stop waterfall. Absent otherwise. */
   stopWaterfall?: StopWaterfall;
   gates: GateResult[];

@@ -5,6 +5,7 @@ import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { exitStreamsByRuntime, summarizeStopWaterfall } from '../measurements/pod-lifecycle/stop-waterfall.js';
+import { runtimeMetricsField } from '../measurements/runtime-metrics/deltas.js';
 import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
@@ -68,6 +69,7 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     return {
       ...summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates),
       ...summarizeStopWaterfall(cellRecords, runtime && exitStreams.get(runtime.instance)),
+      ...runtimeMetricsField(runEvents, cell.id),
     };
   });
   const end = runEvents.findLast((e) => e.kind === 'run-end');

@@ -1,4 +1,5 @@
 import { InfrastructureError, describeCause } from '../../errors.js';
+import { getText } from '../../util/http-text.js';
 import type { TargetDriver } from '../target.js';
 import { ContainerExitWatch } from './container-exit-watch.js';
 import { openCriSession, runtimeKey } from './cri-session.js';
@@ -85,6 +86,10 @@ export const criDriver: TargetDriver = {
             },
           },
         }),
+      async metricsEndpoints() {
+        const address = session.metricsAddress();
+        return address ? [{ source: 'containerd', kind: 'containerd' as const, fetch: (signal) => getText(`http://${address}/v1/metrics`, signal) }] : [];
+      },
       async close() {
         noteIfNotServed();
         exitWatch.close();
