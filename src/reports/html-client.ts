@@ -81,7 +81,7 @@ export const htmlClientScript = `
     var maxEnd = pods.reduce(function (m, p) { return Math.max(m, p.last, p.gone || 0); }, 1);
     var n = pods.length;
     var notOk = pods.filter(function (p) { return p.shown === 'not ok'; }).length;
-    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: '#8c0000' };
+    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: '#ffffff' };
     function drawBars(u) {
       var ctx = u.ctx;
       var h = Math.max(4, Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
@@ -108,7 +108,7 @@ export const htmlClientScript = `
         } else if (p.exitMissing) {
           var xm = u.valToPos(0, 'x', true) + h;
           ctx.strokeStyle = colours.exitMissing;
-          ctx.lineWidth = 2;
+          ctx.lineWidth = 3;
           ctx.beginPath();
           ctx.moveTo(xm - h / 2, y); ctx.lineTo(xm + h / 2, y + h);
           ctx.moveTo(xm + h / 2, y); ctx.lineTo(xm - h / 2, y + h);

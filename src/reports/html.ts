@@ -160,7 +160,7 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Charts</h2>');
   for (const id of ['ecdf', 'percentiles', 'outcomes', 'waterfall']) body.push(`<div class="chart" id="chart-${id}"></div>`);
   body.push(
-    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b style="color:#8c0000">✗</b> StopContainer sent, no exit event</span></p>',
+    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span></p>',
   );
   const chartData = buildChartData(analysis);
   body.push('<h2>Pods in the waterfall</h2>');
