@@ -75,7 +75,8 @@ describe('bisect on real containerd (1.7.15 bad, 1.7.22 good)', function () {
   });
 
   it('refuses a scenario whose matrix varies the bisected component with exit 2, before building or running anything', async () => {
-    const refused = await runCli(['bisect', 'scenarios/cri-lost-exit.yaml', '--good', '1.7.13', '--bad', '1.7.15', '--measure', 'lostExit', '--reports-dir', work]);
+    const args = ['bisect', 'scenarios/cri-lost-exit.yaml', '--good', '1.7.13', '--bad', '1.7.15', '--measure', 'lostExit', '--reports-dir', work];
+    const refused = await runCli(args);
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.match(/matrix varies runtime\.containerd/);
   });
