@@ -40,17 +40,17 @@ describe('podchurn suite (containerd#10589 on 1.7.15 and 1.7.22)', function () {
     const [verdict] = result.bugs;
     expect(verdict!.id).to.equal('containerd-10589');
     expect(verdict!.verdict).to.equal('observed');
-    expect(verdict!.trials).to.equal(40);
+    expect(verdict!.trials).to.equal(30);
     expect(verdict!.occurrences).to.be.greaterThan(0);
     expect(verdict!.catalogued).to.equal('containerd 1.7.15 affected');
-    expect(stdout).to.match(new RegExp(`containerd-10589\\s+OBSERVED\\s+40\\s+${verdict!.occurrences}\\s`));
+    expect(stdout).to.match(new RegExp(`containerd-10589\\s+OBSERVED\\s+30\\s+${verdict!.occurrences}\\s`));
     // The occurrences are the run's own state mismatches, read from its summary.json.
     const summary = JSON.parse(readFileSync(join(verdict!.runDirectory!, 'summary.json'), 'utf8')) as { cells: { outcomes: Record<string, number> }[] };
     expect(summary.cells[0]!.outcomes['state-mismatch']).to.equal(verdict!.occurrences);
-    expect(readFileSync(join(dir, 'suite.md'), 'utf8')).to.include('| containerd-10589 | OBSERVED | 40 |');
+    expect(readFileSync(join(dir, 'suite.md'), 'utf8')).to.include('| containerd-10589 | OBSERVED | 30 |');
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit).to.include('tests="1" failures="1" errors="0"');
-    expect(junit).to.match(/<failure message="observed: \d+ of 40" type="bug-observed">/);
+    expect(junit).to.match(/<failure message="observed: \d+ of 30" type="bug-observed">/);
     const store = HistoryStore.open(history, { create: false });
     try {
       expect(store.rows('bug-containerd-10589').map((r) => [r.runId, r.containerd])).to.deep.equal([[verdict!.runId, '1.7.15']]);
@@ -76,6 +76,27 @@ describe('podchurn suite (containerd#10589 on 1.7.15 and 1.7.22)', function () {
     expect(stdout).to.match(new RegExp(`containerd-10589\\s+not observed\\s+20\\s+0\\s+${printed.replace('.', '\\.')}`));
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).to.include('tests="1" failures="0" errors="0"');
     expect(existsSync(join(dir, 'suite.md'))).to.equal(true);
+  });
+
+  it('containerd restarted during StopContainer (containerd#12600, runtimeStep.duringStopsAfterSeconds): observed on 1.7.22', async () => {
+    const reportsDir = join(work, 'restart');
+    const args = ['suite', '--bugs', 'containerd-12600', '--containerd', '1.7.22', '--runc', '1.1.14', '--set', 'repetitions=1', '--reports-dir', reportsDir];
+    const { code, stderr } = await runCli(args);
+    expect(code, stderr).to.equal(1);
+    const { result } = suiteOf(reportsDir);
+    const [verdict] = result.bugs;
+    expect([verdict!.verdict, verdict!.trials, verdict!.catalogued]).to.deep.equal(['observed', 6, 'containerd 1.7.22 affected']);
+    // The restart landed among the stops: the run records the step, and stops in flight failed because of it.
+    const events = readFileSync(join(verdict!.runDirectory!, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { kind: string; mono: number; data?: { code?: string; startedAt?: number } });
+    const step = events.find((e) => e.kind === 'runtime-step')!;
+    const firstDelete = events.find((e) => e.kind === 'delete-sent')!;
+    expect(step.data!.startedAt).to.be.greaterThan(firstDelete.mono);
+    const failed = events.filter((e) => e.kind === 'stop-failed');
+    expect(failed.length).to.equal(verdict!.occurrences);
+    for (const e of failed) expect(e.data!.code).to.equal('UNAVAILABLE');
   });
 
   it('refuses bad input with exit 2 before running anything', async () => {

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { InputError } from '../../src/errors.js';
 import { catalogedStatus, loadBugLibrary, parseBugLibrary, selectBugs } from '../../src/measurements/bug-library/bug-library.js';
+import { countOccurrences } from '../../src/measurements/occurrence/occurrence.js';
+import type { RunSummary } from '../../src/results/summary.js';
 import { lostExitStatus } from '../../src/runtime/catalog.js';
 import { packagePath } from '../../src/util/package-root.js';
 
@@ -66,7 +68,13 @@ describe('bug library (catalog/bugs.yaml)', () => {
       const { positive, negative } = bug.controls!;
       expect(bug.expectedRate).to.equal(positive.occurrences / positive.trials);
       expect(positive.occurrences, `${bug.id}: positive control`).to.be.greaterThan(0);
-      for (const c of [positive, negative]) expect(existsSync(packagePath(c.result)), c.result).to.equal(true);
+      for (const c of [positive, negative]) {
+        expect(existsSync(packagePath(c.result)), c.result).to.equal(true);
+        // The catalog's counts are the control run's own, by the bug's measure, from the summary.json it wrote.
+        const summary = JSON.parse(readFileSync(packagePath(c.result.replace(/\.txt$/, '.summary.json')), 'utf8')) as RunSummary;
+        expect(countOccurrences(summary.cells, bug.occurrence), c.result).to.deep.equal({ trials: c.trials, occurrences: c.occurrences });
+        expect(summary.cells[0]!.runtime.containerd, c.result).to.equal(c.containerd);
+      }
     }
   });
 

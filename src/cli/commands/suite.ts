@@ -31,7 +31,7 @@ export function suiteOptions(yargs: Argv): Argv<SuiteArgs> {
       default: [] as string[],
       describe: "Override a field of every bug's scenario, as podchurn run --set (e.g. a kube target's cluster)",
     })
-    .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where the suite directory (suite-<id>/) is created' })
+    .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where the suite directory (<date>-<time>-<hex>-suite/) is created' })
     .option('library', { type: 'string', describe: 'Bug library file; default: the catalog/bugs.yaml podchurn ships' })
     .option('history', { type: 'string', describe: "Record each bug's run in this SQLite history (created if missing)" })
     .option('json', { type: 'boolean', default: false, describe: 'Print suite.json to stdout instead of the table' }) as Argv<SuiteArgs>;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
@@ -59,6 +60,7 @@ const BugSchema = z
     signatures: z.array(SignatureNoteSchema).default([]),
     scenario: z.string().min(1),
     occurrence: z.string().min(1).describe('An occurrence measure (src/measurements/occurrence/occurrence.ts)'),
+    occurrenceNote: z.string().min(1).optional().describe('What the measure captures of the bug, and what it does not'),
     reproduced: z.boolean(),
     reason: z.string().min(1).optional().describe('Required when reproduced is false: why the controls are not measured'),
     controls: z
@@ -83,8 +85,12 @@ export interface Bug extends Omit<BugEntry, 'occurrence'> {
 
 export const bugCatalogFile = (): string => packagePath('catalog', 'bugs.yaml');
 
-/** Loads and checks catalog/bugs.yaml (or `file`); every problem is an InputError naming the entry and field. */
-export function loadBugLibrary(file: string = bugCatalogFile(), root: string = packagePath()): Bug[] {
+/**
+ * Loads and checks catalog/bugs.yaml (or `file`); every problem is an InputError naming the entry and field.
+ * Scenario paths are relative to `root`, by default the directory above the library's own (the package
+ * root for catalog/bugs.yaml), so a library kept elsewhere brings its scenarios/bugs/ beside its catalog/.
+ */
+export function loadBugLibrary(file: string = bugCatalogFile(), root: string = dirname(dirname(resolve(file)))): Bug[] {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
