@@ -94,11 +94,18 @@ export class ScenarioStepRunner implements StepRunner {
         sameSettings(summary, cell)
       );
     });
-    const counts = countOccurrences(
-      matching.map((m) => m.summary),
-      this.options.measure,
-    );
-    return { ...counts, runIds: [...new Set(matching.map((m) => m.runId))] };
+    // A recorded cell the measure cannot count (lostExit on a run from before exit events were recorded) is left out.
+    const countable = matching.flatMap((m) => {
+      try {
+        return [{ runId: m.runId, ...countOccurrences([m.summary], this.options.measure) }];
+      } catch (error) {
+        if (error instanceof InputError) return [];
+        throw error;
+      }
+    });
+    const trials = countable.reduce((n, c) => n + c.trials, 0);
+    const occurrences = countable.reduce((n, c) => n + c.occurrences, 0);
+    return { trials, occurrences, runIds: [...new Set(countable.map((c) => c.runId))] };
   }
 
   async runOnce(version: string): Promise<BisectRun> {
