@@ -84,11 +84,7 @@ export function renderSuiteJunit(result: SuiteResult): string {
     const open = `    <testcase name="${x(`${b.id}: ${b.title}`)}" classname="podchurn.suite" time="${time(b.durationMs)}"`;
     const facts = `${b.occurrences} of ${b.trials} pods by ${b.occurrence}; run ${b.runId ?? '-'}; references ${b.references.join(', ')}`;
     if (b.verdict === 'not-observed') {
-      lines.push(
-        `${open}>`,
-        `      <system-out>${x(`not observed in ${b.trials} trials; P(miss if affected) ${formatMissProbability(b.missProbability)}`)}</system-out>`,
-        '    </testcase>',
-      );
+      lines.push(`${open}/>`);
     } else if (b.verdict === 'observed') {
       lines.push(
         `${open}>`,
@@ -99,6 +95,12 @@ export function renderSuiteJunit(result: SuiteResult): string {
       lines.push(`${open}>`, `      <error message="${x(b.error ?? 'the run failed')}" type="run">${x(facts)}</error>`, '    </testcase>');
     }
   }
-  lines.push('  </testsuite>', '</testsuites>');
+  // The JUnit schema allows no output inside a passing testcase: each bug's line goes to the suite's system-out.
+  const out = result.bugs.map((b) =>
+    b.verdict === 'not-observed'
+      ? `${b.id}: not observed in ${b.trials} trials; P(miss if affected) ${formatMissProbability(b.missProbability)}`
+      : `${b.id}: ${b.verdict === 'observed' ? 'OBSERVED' : 'ERROR'}: ${b.occurrences} of ${b.trials}`,
+  );
+  lines.push(`    <system-out>${x(out.join('\n'))}</system-out>`, '    <system-err/>', '  </testsuite>', '</testsuites>');
   return `${lines.join('\n')}\n`;
 }
