@@ -23,6 +23,7 @@ import {
   stopWaterfallSentence,
   waterfallCells,
 } from './stop-waterfall-facts.js';
+import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -128,6 +129,19 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
         ),
         '',
       );
+  }
+
+  if (runtimeMetricsCells(summary).length) {
+    out.push('## Runtime and kubelet timers', '', md(runtimeMetricsSentence), '');
+    out.push(
+      table(
+        runtimeMetricsHeaders,
+        runtimeMetricsRows(summary).map((row) => row.map(md)),
+      ),
+      '',
+    );
+    for (const note of runtimeMetricsNotes(summary)) out.push(`- ${md(note)}`);
+    if (runtimeMetricsNotes(summary).length) out.push('');
   }
 
   const gateRows = summary.cells.flatMap((c) =>

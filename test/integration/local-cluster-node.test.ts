@@ -1,9 +1,14 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { localClusterLayout } from '../../src/cluster/providers/local/layout.js';
 import { RuntimeStore } from '../../src/runtime/store.js';
 import { runCommand } from '../../src/util/exec.js';
+import type { RunSummary } from '../../src/results/summary.js';
 import { runCli } from '../helpers/cli.js';
+import { writeGracefulKubeScenario } from '../helpers/kube-run-checks.js';
+import { runDirOf } from '../helpers/run-dir.js';
 import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
 
 /**
@@ -74,5 +79,31 @@ describe('local provider: the node has an address of its own (kubectl logs, exec
 
     const deleted = await kubectl(['delete', 'pod', 'hello', '--grace-period=0', '--wait=true']);
     expect(deleted.exitCode, deleted.stderr).to.equal(0);
+  });
+
+  it("a kube run on it reports the kubelet's and the node containerd's stop timers per cell (runtime metrics)", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'podchurn-node-metrics-'));
+    const scenario = writeGracefulKubeScenario(
+      work,
+      'node-metrics',
+      { provider: 'local', name },
+      { pods: 3, batchSize: 3, concurrency: 3, gracePeriodSeconds: 1, workload: { onSigterm: 'exit' } },
+    );
+    const reports = join(work, 'reports');
+    const run = await runCli(['run', scenario, '--reports-dir', reports]);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/Runtime timers cell-01: kubelet stop_container 3x/);
+    const summary = JSON.parse(readFileSync(join(runDirOf(reports), 'summary.json'), 'utf8')) as RunSummary;
+    const metrics = summary.cells[0]!.runtimeMetrics!;
+    expect(metrics.sources).to.deep.equal([`containerd/${name}-node`, `kubelet/${name}-node`]);
+    expect(metrics.notes).to.deep.equal([]);
+    const find = (metric: string, operation?: string) => metrics.timers.find((t) => t.metric === metric && t.operation === operation)!;
+    // Every pod's container was stopped once by the kubelet, through the node's containerd.
+    expect(find('kubelet_runtime_operations_duration_seconds', 'stop_container').count).to.equal(3);
+    expect(find('kubelet_runtime_operations_duration_seconds', 'stop_podsandbox').count).to.be.at.least(3);
+    expect(find('containerd_cri_container_stop_seconds').count).to.equal(3);
+    // The pod network is a CNI bridge here: every sandbox's network was deleted.
+    expect(find('containerd_cri_sandbox_delete_network_seconds').count).to.be.at.least(3);
+    expect(find('kubelet_runtime_operations_duration_seconds', 'stop_container').p50Ms).to.be.greaterThan(0);
   });
 });

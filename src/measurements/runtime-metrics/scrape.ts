@@ -14,16 +14,24 @@ export const SCRAPE_TIMEOUT_MS = 10_000;
 export async function scrapeMetrics(endpoints: readonly MetricsEndpoint[], timeoutMs = SCRAPE_TIMEOUT_MS): Promise<SourceScrape[]> {
   return Promise.all(
     endpoints.map(async (endpoint): Promise<SourceScrape> => {
-      const signal = AbortSignal.timeout(timeoutMs);
+      const controller = new AbortController();
+      // Cleared as soon as the scrape ends: a pending timer would keep a finished podchurn alive.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new Error(`no answer within ${timeoutMs / 1000} s`);
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      });
       try {
-        const aborted = new Promise<never>((_, reject) =>
-          signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), { once: true }),
-        );
-        const text = await Promise.race([endpoint.fetch(signal), aborted]);
+        const text = await Promise.race([endpoint.fetch(controller.signal), timedOut]);
         const samples = parsePrometheusText(text, (name) => isTimerSampleName(endpoint.kind, name)).filter((s) => keepSample(endpoint.kind, s));
         return { source: endpoint.source, kind: endpoint.kind, samples };
       } catch (error) {
         return { source: endpoint.source, kind: endpoint.kind, error: describeCause(error) };
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );
