@@ -59,6 +59,18 @@ describe('metrics.prom and the Pushgateway text', () => {
     }
   });
 
+  it("the latency summary's _sum / _count is the cell's mean, its quantiles the cell's percentiles in seconds", () => {
+    const analysis = fixtureAnalysis();
+    const text = renderOpenMetrics(runMetricFamilies(analysis));
+    for (const cell of analysis.summary.cells) {
+      const value = (suffix: string, extra = '') =>
+        Number(text.match(new RegExp(`^podchurn_stop_latency_seconds${suffix}\\{[^}]*cell="${cell.cell}"[^}]*${extra}\\} (\\S+)$`, 'm'))![1]);
+      expect(value('_count')).to.equal(cell.latencyMs!.count);
+      expect((value('_sum') / value('_count')) * 1000).to.be.closeTo(cell.latencyMs!.mean, 0.05);
+      expect(value('', 'quantile="0.99"')).to.equal(cell.latencyMs!.p99 / 1000);
+    }
+  });
+
   it('a cell without latency samples keeps its count (0) and has no quantiles', () => {
     const analysis = structuredClone(fixtureAnalysis());
     analysis.summary.cells[1]!.latencyMs = null;
