@@ -52,7 +52,9 @@ const defaultMinParallelBytes = 16 * 1024 * 1024;
 export function foldEventFile(path: string, settle: (runEvents: readonly RunEvent[]) => FoldSettings, options: FoldOptions = {}): FoldedEvents {
   const script = options.workerScript ?? workerScriptPath();
   const large = statSync(path).size >= (options.minParallelBytes ?? defaultMinParallelBytes);
-  if (script === undefined || !large || availableParallelism() < 2) return foldSerially(path, settle);
+  // PODCHURN_FOLD_THREADS=1 keeps the read in one thread: the benchmark's reference for identical outputs.
+  const oneThread = process.env.PODCHURN_FOLD_THREADS === '1' || availableParallelism() < 2;
+  if (script === undefined || !large || oneThread) return foldSerially(path, settle);
   return foldInTwoThreads(path, settle, script) ?? foldSerially(path, settle);
 }
 
