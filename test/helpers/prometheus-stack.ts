@@ -1,10 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
+import { ensureSetUp } from './provision.js';
+
+/**
+ * prometheus, promtool and prometheus-pushgateway come with the test set-up's Debian packages
+ * (scripts/setup.sh --test, which npm test runs first); a file run alone on a new machine installs them.
+ */
+export async function ensurePrometheusBinaries(): Promise<void> {
+  if (!['prometheus', 'promtool', 'prometheus-pushgateway'].every(onPath)) await ensureSetUp({ test: true });
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** One series as Prometheus's HTTP API returns it. */
 export interface PromSeries {

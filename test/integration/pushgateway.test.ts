@@ -7,7 +7,8 @@ import { analyzeRun } from '../../src/run/analyze-run.js';
 import { planPush, pushRunMetrics } from '../../src/run/push-metrics.js';
 import { runCli } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
-import { freePort, type PromSeries, PrometheusStack } from '../helpers/prometheus-stack.js';
+import { ensurePrometheusBinaries, freePort, type PromSeries, PrometheusStack } from '../helpers/prometheus-stack.js';
+import { PROVISION_TIMEOUT_MS } from '../helpers/provision.js';
 import { writeScenario } from '../helpers/scenario.js';
 
 /** An axis value a label value must escape: quotes, backslashes and a line feed (the probe only echoes it). */
@@ -31,7 +32,9 @@ describe('--push: a real CRI run into a real Pushgateway, read back from a real 
     matrix: { 'execProbe.command': [['/bin/echo', awkward]] },
   });
 
-  before(async () => {
+  before(async function () {
+    this.timeout(PROVISION_TIMEOUT_MS);
+    await ensurePrometheusBinaries();
     stack = await PrometheusStack.start();
   });
   after(async () => {

@@ -5,6 +5,8 @@ import { escapeLabelValue, renderOpenMetrics, renderPrometheusText } from '../..
 import type { RunAnalysis } from '../../src/results/run-analysis.js';
 import { fixtureAnalysis } from '../helpers/fixture-run.js';
 import { expectGolden } from '../helpers/golden.js';
+import { ensurePrometheusBinaries } from '../helpers/prometheus-stack.js';
+import { PROVISION_TIMEOUT_MS } from '../helpers/provision.js';
 
 /** The fixture run with one cell's axis value and scenario carrying what label values must escape. */
 function hostileAnalysis(value: string): RunAnalysis {
@@ -20,6 +22,11 @@ function promtoolCheck(text: string): { status: number | null; output: string } 
 }
 
 describe('metrics.prom and the Pushgateway text', () => {
+  before(async function () {
+    this.timeout(PROVISION_TIMEOUT_MS);
+    await ensurePrometheusBinaries();
+  });
+
   it('metrics.prom of the fixture run (golden): OpenMetrics families, units in names, # EOF', () => {
     const text = renderOpenMetrics(runMetricFamilies(fixtureAnalysis()));
     expectGolden('metrics.prom', text);
