@@ -46,7 +46,8 @@ export class PrometheusStack {
     readonly prometheusUrl: string,
     private readonly processes: ChildProcess[],
     private readonly fileServer: Server,
-    private readonly dir: string,
+    /** Holds the Prometheus config and TSDB and the gateway's persistence file; removed by stop(). */
+    readonly dir: string,
     private served: string,
   ) {}
 
@@ -107,8 +108,14 @@ export class PrometheusStack {
     }
   }
 
+  /** Stops both (idempotent) and removes their directory. */
   async stop(): Promise<void> {
     await stopAll(this.processes, this.fileServer, this.dir);
+  }
+
+  /** Whether every process of the stack has exited. */
+  get stopped(): boolean {
+    return this.processes.every((child) => child.exitCode !== null || child.signalCode !== null);
   }
 }
 
@@ -125,7 +132,7 @@ async function stopAll(processes: readonly ChildProcess[], fileServer: Server, d
         }),
     ),
   );
-  await new Promise<void>((resolve) => fileServer.close(() => resolve()));
+  if (fileServer.listening) await new Promise<void>((resolve) => fileServer.close(() => resolve()));
   rmSync(dir, { recursive: true, force: true });
 }
 
