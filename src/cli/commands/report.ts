@@ -4,25 +4,20 @@ import { planPush, pushRunMetrics } from '../../run/push-metrics.js';
 import { renderTerminalSummary } from '../../reports/terminal.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun, writeAnalysis } from '../../run/analyze-run.js';
+import { type PushArgs, withPushOptions } from './push-options.js';
 
-export interface ReportArgs {
+export interface ReportArgs extends PushArgs {
   run: string;
   json: boolean;
-  push?: string;
-  'push-group': string[];
 }
 
 export function reportOptions(yargs: Argv): Argv<ReportArgs> {
-  return yargs
-    .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
-    .option('push', { type: 'string', describe: "Push the run's metrics (metrics.prom) to this Prometheus Pushgateway after rewriting the reports" })
-    .option('push-group', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'Extra Pushgateway grouping label name=value (repeatable)',
-    }) as Argv<ReportArgs>;
+  return withPushOptions(
+    yargs
+      .positional('run', { type: 'string', demandOption: true, describe: 'Run directory' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' }),
+    'after rewriting the reports',
+  ) as Argv<ReportArgs>;
 }
 
 /** Re-analyses a run directory (events, logs, scenario), rewrites its reports and, with --push, pushes its metrics. */

@@ -1,5 +1,5 @@
 import { InfrastructureError } from '../../errors.js';
-import type { BisectBuild, BisectDirection, BisectOutcome, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
+import type { BisectBuild, BisectDirection, BisectOutcome, BisectResult, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
 import { sprtBounds, sprtEvaluate, type SprtParameters, type SprtState } from '../../stats/sprt.js';
 
 /** Earlier results of the same scenario and pin, counted before any new run. */
@@ -33,14 +33,8 @@ export interface SearchRequest {
   now?: () => number;
 }
 
-export interface SearchResult {
-  steps: BisectStep[];
-  outcome: BisectOutcome;
-  firstChanged?: string;
-  lastUnchanged?: string;
-  boundaryRange?: string[];
-  reason: string;
-}
+/** What the search decides: the part of a bisect.json that is not about its request and costs. */
+export type SearchResult = Pick<BisectResult, 'steps' | 'outcome' | 'firstChanged' | 'lastUnchanged' | 'boundaryRange' | 'reason'>;
 
 const verdictOf = (state: SprtState): BisectVerdict => (state.decision === 'accept-h1' ? 'shows' : state.decision === 'accept-h0' ? 'clean' : 'undecided');
 
