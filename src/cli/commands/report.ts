@@ -1,10 +1,9 @@
 import type { Argv } from 'yargs';
-import { ExitCode, PodchurnError } from '../../errors.js';
-import { planPush, pushRunMetrics } from '../../run/push-metrics.js';
+import { planPush } from '../../run/push-metrics.js';
 import { renderTerminalSummary } from '../../reports/terminal.js';
 import { RunDirectory } from '../../results/run-directory.js';
 import { analyzeRun, writeAnalysis } from '../../run/analyze-run.js';
-import { type PushArgs, withPushOptions } from './push-options.js';
+import { type PushArgs, pushAndExitCode, withPushOptions } from './push.js';
 
 export interface ReportArgs extends PushArgs {
   run: string;
@@ -31,14 +30,5 @@ export async function reportCommand(args: ReportArgs): Promise<number> {
       ? `${JSON.stringify(analysis.summary, null, 2)}\n`
       : `${renderTerminalSummary(analysis.summary, dir.path, { colour: Boolean(process.stdout.isTTY) })}\n`,
   );
-  if (push) {
-    try {
-      await pushRunMetrics(push, analysis, dir.path);
-    } catch (error) {
-      if (!(error instanceof PodchurnError)) throw error;
-      process.stderr.write(`podchurn: ${error.message}\n`);
-      return analysis.summary.exitCode > ExitCode.gateFailed ? analysis.summary.exitCode : error.exitCode;
-    }
-  }
-  return analysis.summary.exitCode;
+  return pushAndExitCode(push, analysis, dir.path);
 }

@@ -1,11 +1,11 @@
 import type { Argv } from 'yargs';
-import { ExitCode, InterruptedError, PodchurnError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 import { renderTerminalSummary } from '../../reports/terminal.js';
 import { HistoryStore } from '../../results/history.js';
-import { planPush, pushRunMetrics } from '../../run/push-metrics.js';
+import { planPush } from '../../run/push-metrics.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { ProgressReporter } from '../progress.js';
-import { type PushArgs, withPushOptions } from './push-options.js';
+import { type PushArgs, pushAndExitCode, withPushOptions } from './push.js';
 
 export interface RunArgs extends PushArgs {
   scenario: string;
@@ -72,18 +72,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     );
     // The reason a run could not finish also goes to stderr, where a pipeline's log shows errors.
     if (analysis.summary.error) process.stderr.write(`podchurn: ${analysis.summary.error}\n`);
-    if (push) {
-      // Only now: the run directory is complete, so a gateway that is down loses nothing.
-      try {
-        await pushRunMetrics(push, analysis, dir.path);
-      } catch (error) {
-        if (!(error instanceof PodchurnError)) throw error;
-        process.stderr.write(`podchurn: ${error.message}\n`);
-        // A failed push is an infrastructure failure (3) unless the run already ended worse.
-        return analysis.summary.exitCode > ExitCode.gateFailed ? analysis.summary.exitCode : error.exitCode;
-      }
-    }
-    return analysis.summary.exitCode;
+    return await pushAndExitCode(push, analysis, dir.path);
   } finally {
     history?.close();
     progress.stop();
