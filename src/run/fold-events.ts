@@ -53,7 +53,7 @@ export function foldEventFile(path: string, settle: (runEvents: readonly RunEven
   const script = options.workerScript ?? workerScriptPath();
   const large = statSync(path).size >= (options.minParallelBytes ?? defaultMinParallelBytes);
   // Two threads only when asked (PODCHURN_FOLD_THREADS=2): on 100,000 pods they cut the main thread's
-  // CPU by about 0.3 s but cost the process about 1.7 s more (each thread scans every line, and half the
+  // CPU by about 0.3 s but cost the process 1.4-1.8 s more (each thread scans every line, and half the
   // records are copied back), which on a shared 2-core machine made the wall time longer
   // (bench/results/report-end-to-end.md).
   const oneThread = process.env.PODCHURN_FOLD_THREADS !== '2' || availableParallelism() < 2;
