@@ -11,9 +11,11 @@ cd "$(dirname "$0")/.."
 packages=(containerd runc busybox-static gcc libc6-dev file libseccomp-dev pkg-config etcd-server containernetworking-plugins)
 # Tests only. chromium: the HTML report test opens report.html in it; libxml2-utils: xmllint to check junit.xml by hand;
 # docker.io, jq: the Docker engine the kind tests run (scripts/docker-engine.sh); debootstrap: offline kind node images;
-# shellcheck: actionlint's check of the workflows' run: scripts, and of action.yml's (test/ci/actionlint.test.ts).
+# shellcheck: actionlint's check of the workflows' run: scripts, and of action.yml's (test/ci/actionlint.test.ts);
+# prometheus-pushgateway, prometheus: the --push test pushes a run's metrics and queries them back (only the binaries
+# are used; the test starts both on free ports with temporary storage, never the packages' services).
 if [[ ${1:-} == --test ]]; then
-  packages+=(chromium libxml2-utils docker.io jq debootstrap shellcheck)
+  packages+=(chromium libxml2-utils docker.io jq debootstrap shellcheck prometheus-pushgateway prometheus)
 fi
 
 missing=()

@@ -7,9 +7,11 @@ import { imageCommands } from './commands/image.js';
 import { compareCommand, compareOptions, type CompareArgs } from './commands/compare.js';
 import { doctorCommand } from './commands/doctor.js';
 import { compareHistoryCommand, compareHistoryOptions, historyCommand, historyOptions } from './commands/history.js';
-import { reportCommand } from './commands/report.js';
+import { reportCommand, reportOptions, type ReportArgs } from './commands/report.js';
 import { runtimeCommands } from './commands/runtime.js';
+import { bisectCommand, bisectOptions, type BisectArgs } from './commands/bisect.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { suiteCommand, suiteOptions, type SuiteArgs } from './commands/suite.js';
 import { cleanUpAbandoned } from '../run/janitor.js';
 import { podchurnVersion } from '../run/environment.js';
 import { planRun } from '../run/run-scenario.js';
@@ -26,6 +28,12 @@ async function main(argv: string[]): Promise<number> {
       .command('run <scenario>', 'Run a scenario (every matrix cell) and write reports/<run-id>/', runOptions, async (args) => {
         exitCode = await runCommand(args as unknown as RunArgs);
       })
+      .command('suite', 'Run the bug library against a candidate runtime: per bug observed or not, with the chance of a miss', suiteOptions, async (args) => {
+        exitCode = await suiteCommand(args as unknown as SuiteArgs);
+      })
+      .command('bisect <scenario>', 'First release that shows (or stops showing) a behaviour, between --good and --bad', bisectOptions, async (args) => {
+        exitCode = await bisectCommand(args as unknown as BisectArgs);
+      })
       .command(
         'validate <scenario>',
         'Check a scenario and print its matrix cells without running anything',
@@ -36,14 +44,9 @@ async function main(argv: string[]): Promise<number> {
           for (const cell of plan.cells) process.stdout.write(`  ${cell.id}  ${cell.name}\n`);
         },
       )
-      .command(
-        'report <run>',
-        'Re-analyse a run directory and rewrite its reports',
-        (y) => y.positional('run', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-        (args) => {
-          exitCode = reportCommand({ run: args.run, json: args.json });
-        },
-      )
+      .command('report <run>', 'Re-analyse a run directory and rewrite its reports (--push: push its metrics too)', reportOptions, async (args) => {
+        exitCode = await reportCommand(args as unknown as ReportArgs);
+      })
       .command(
         'compare <baseline> [candidate]',
         'Compare two runs (or cells of one run, or a run with its history); exit 1 when a limit is violated',
@@ -88,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })
-      .demandCommand(1, 'Name a command: run, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
+      .demandCommand(1, 'Name a command: run, suite, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
       .strict()
       .fail((message, error) => {
         if (error) throw error;

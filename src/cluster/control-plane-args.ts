@@ -72,12 +72,13 @@ export function schedulerArgs(kubeconfig: string): string[] {
   return [...controlLoopArgs(kubeconfig), '--profiling=false'];
 }
 
-export function kubeletArgs(options: { configFile: string; kubeconfig: string; nodeName: string; rootDir: string }): string[] {
+export function kubeletArgs(options: { configFile: string; kubeconfig: string; nodeName: string; nodeIp: string; rootDir: string }): string[] {
   return [
     `--config=${options.configFile}`,
     `--kubeconfig=${options.kubeconfig}`,
     `--hostname-override=${options.nodeName}`,
-    '--node-ip=127.0.0.1',
+    // Not loopback: the kubelet refuses that, and the Node would have no address to be reached at.
+    `--node-ip=${options.nodeIp}`,
     `--root-dir=${options.rootDir}`,
     `--cert-dir=${join(options.rootDir, 'pki')}`,
     '--v=2',

@@ -36,6 +36,26 @@ async function issue(dir: string, name: string, subject: string, extensions: str
   return { cert, key };
 }
 
+/**
+ * A serving certificate for a kubelet, signed by the cluster CA, valid for the node's name and address:
+ * the apiserver verifies the kubelet against the CA (--kubelet-certificate-authority) when it proxies
+ * logs, exec, port-forward and metrics to it.
+ */
+export async function issueKubeletServingCert(dir: string, pki: ClusterPki, node: { name: string; address: string }): Promise<{ cert: string; key: string }> {
+  return issue(
+    dir,
+    'kubelet',
+    `/CN=system:node:${node.name}`,
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      `subjectAltName=IP:${node.address},DNS:${node.name}`,
+    ],
+    { cert: pki.caCert, key: pki.caKey },
+  );
+}
+
 /** Writes a fresh PKI into `dir` (which must be private to this cluster). */
 export async function createClusterPki(dir: string): Promise<ClusterPki> {
   const caKey = join(dir, 'ca.key');

@@ -71,6 +71,8 @@ export interface ClusterHandle {
    * evidence of a stuck pod; absent where the provider has no way onto the node.
    */
   runtimeState?(node: string, containerId: string): Promise<string>;
+  /** The node's containerd Prometheus text (`/v1/metrics`); absent where the provider cannot reach it. */
+  runtimeMetrics?(node: string): Promise<string>;
   /** Copies the node's logs into dir (kind export logs, or the local state's log files). */
   exportLogs(dir: string): Promise<void>;
   /** What the host does differently for this cluster and a reader of the results should know (kind: the Docker engine record). */

@@ -3,6 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import type {
   Container,
   ContainerConfig,
+  ContainerEventResponse,
   ContainerState,
   ContainerStatusResponse,
   ExecSyncResponse,
@@ -39,6 +40,7 @@ export class CriCallError extends Error {
 }
 
 type Unary = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<unknown>) => grpc.ClientUnaryCall;
+type ServerStreaming = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
 type ServiceClient = grpc.Client & Record<string, Unary>;
 
 let cachedDefinition: grpc.GrpcObject | undefined;
@@ -141,6 +143,37 @@ export class CriClient {
 
   execSync(containerId: string, cmd: readonly string[], timeoutSeconds: number, options?: CallOptions): Promise<ExecSyncResponse> {
     return this.call(this.runtime, 'ExecSync', { container_id: containerId, cmd, timeout: String(timeoutSeconds) }, options);
+  }
+
+  /**
+   * Subscribes to GetContainerEvents, a server-streaming call that lives until `cancel()`, so it has
+   * no deadline. `onEnd` gets the error that ended it, or null once the runtime closed the stream
+   * itself; a stream ended by `cancel()` reports nothing. A runtime that does not serve the call ends
+   * it at once with UNIMPLEMENTED.
+   */
+  containerEvents(onEvent: (event: ContainerEventResponse) => void, onEnd: (error: CriCallError | null) => void): { cancel(): void } {
+    const method = 'GetContainerEvents';
+    const open = (this.runtime as unknown as Record<string, ServerStreaming>)[method];
+    if (!open) throw new Error(`CRI method ${method} is not in the proto definition`);
+    let cancelled = false;
+    let ended = false;
+    const stream = open.call(this.runtime, {}, new grpc.Metadata(), {});
+    const end = (error: CriCallError | null) => {
+      if (ended) return;
+      ended = true;
+      if (!cancelled) onEnd(error);
+    };
+    stream.on('data', (message) => onEvent(message as ContainerEventResponse));
+    stream.on('error', (error: grpc.ServiceError) =>
+      end(new CriCallError(method, error.code ?? grpc.status.UNKNOWN, error.details ?? error.message, { cause: error })),
+    );
+    stream.on('end', () => end(null));
+    return {
+      cancel() {
+        cancelled = true;
+        stream.cancel();
+      },
+    };
   }
 
   async imagePresent(image: string, options?: CallOptions): Promise<boolean> {

@@ -86,3 +86,12 @@ export interface ExecSyncResponse {
   stderr: Buffer;
   exit_code: number;
 }
+
+export type ContainerEventType = 'CONTAINER_CREATED_EVENT' | 'CONTAINER_STARTED_EVENT' | 'CONTAINER_STOPPED_EVENT' | 'CONTAINER_DELETED_EVENT';
+
+/** One message of GetContainerEvents; `created_at` is the runtime's own wall-clock time of the event, ns. */
+export interface ContainerEventResponse {
+  container_id: string;
+  container_event_type: ContainerEventType;
+  created_at: string;
+}

@@ -32,6 +32,8 @@ export interface ChurnTarget {
    * scenario's runtime step happens. Resolves when whatever the target does there is done.
    */
   afterHold?(cycle: number, signal: AbortSignal): Promise<void>;
+  /** Called once a cycle's deletes are done: a step started during them is awaited here, and its failure thrown. */
+  afterDeletes?(cycle: number, signal: AbortSignal): Promise<void>;
   /** Removes everything labelled with this run, forcing where needed, and checks for leftovers. */
   cleanup(): Promise<CleanupReport>;
 }

@@ -80,5 +80,6 @@ export async function runChurn(plan: ChurnPlan, target: ChurnTarget, signal: Abo
     if (signal.aborted) return;
     target.beginPhase?.('delete');
     await inBatches(pods, (pod) => target.deletePod(pod, signal));
+    await target.afterDeletes?.(cycle, signal);
   }
 }

@@ -15,6 +15,7 @@ export const podEventKinds = [
   'delete-acked', // kube: metadata.deletionTimestamp seen (the API accepted the deletion)
   'stop-returned', // CRI: StopContainer returned OK
   'stop-failed', // CRI: StopContainer returned an error (deadline = stuck); kube: not gone by grace + request timeout
+  'exit-event', // CRI: the runtime's CONTAINER_STOPPED_EVENT for the container arrived on GetContainerEvents
   'terminated', // the runtime reports the container exited (exit code, finished_at)
   'state-mismatch', // the runtime says RUNNING while the container's process is gone
   'state-unverified', // CRI: the runtime says RUNNING after the stop but the task pid could not be read (not a mismatch)
@@ -40,6 +41,8 @@ export const runEventKinds = [
   'config-ignored',
   'cluster-teardown',
   'runtime-step',
+  'metrics-scrape', // runtime-metrics: containerd's and the kubelet's timers at a cell's start and end (results/runtime-metrics.ts)
+  'container-events', // CRI: the GetContainerEvents stream was subscribed, not served, or ended early (exit events may then be missing)
   'run-end',
 ] as const;
 export type RunEventKind = (typeof runEventKinds)[number];

@@ -80,7 +80,8 @@ export const htmlClientScript = `
     if (pods.length === 0) { el.textContent = 'No pod reached deletion.'; return; }
     var maxEnd = pods.reduce(function (m, p) { return Math.max(m, p.last, p.gone || 0); }, 1);
     var n = pods.length;
-    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb' };
+    var notOk = pods.filter(function (p) { return p.shown === 'not ok'; }).length;
+    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: '#ffffff' };
     function drawBars(u) {
       var ctx = u.ctx;
       var h = Math.max(4, Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
@@ -99,17 +100,31 @@ export const htmlClientScript = `
           ctx.fillStyle = s[2];
           ctx.fillRect(x0, y, Math.max(1, x1 - x0), h);
         });
+        // The runtime's exit event: a black tick across the bar; a stop that never got one: a red cross at its start.
+        if (p.exitEvent != null) {
+          var xe = u.valToPos(Math.max(0, p.exitEvent), 'x', true);
+          ctx.fillStyle = colours.exit;
+          ctx.fillRect(xe - 1.5, y - h * 0.35, 3, h * 1.7);
+        } else if (p.exitMissing) {
+          var xm = u.valToPos(0, 'x', true) + h;
+          ctx.strokeStyle = colours.exitMissing;
+          ctx.lineWidth = 3;
+          ctx.beginPath();
+          ctx.moveTo(xm - h / 2, y); ctx.lineTo(xm + h / 2, y + h);
+          ctx.moveTo(xm + h / 2, y); ctx.lineTo(xm - h / 2, y + h);
+          ctx.stroke();
+        }
       });
       ctx.restore();
     }
     new uPlot({
-      title: 'Deletion phases of the ' + n + ' slowest pods (ms after delete-sent)', width: width(), height: 60 + n * 22,
+      title: 'Deletion phases of ' + notOk + ' pod(s) whose outcome is not ok and ' + (n - notOk) + ' normal one(s) (ms after delete-sent)', width: width(), height: 110 + n * 24,
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: false, range: [0, maxEnd * 1.02] }, y: { range: [-0.5, n - 0.5], dir: -1 } },
-      axes: [{ label: 'ms after delete-sent' }, { size: 280, gap: 4,
+      axes: [{ label: 'ms after delete-sent' }, { size: 340, gap: 4,
         splits: function () { var s = []; for (var i = 0; i < n; i++) s.push(i); return s; },
-        values: function (u, splits) { return splits.map(function (v) { var p = pods[v]; if (!p) return ''; var t = p.cell + ' ' + p.pod; return t.length > 42 ? t.slice(0, 41) + '…' : t; }); } }],
+        values: function (u, splits) { return splits.map(function (v) { var p = pods[v]; if (!p) return ''; var t = p.cell + ' ' + p.pod; t = t.length > 42 ? t.slice(0, 41) + '…' : t; return p.exitMissing ? t + ' ✗ no exit event' : t; }); } }],
       series: [{}, { label: 'pods', stroke: 'transparent', points: { show: false } }],
       hooks: { draw: [drawBars] }
     }, [[0, maxEnd], [0, n - 1]], el);

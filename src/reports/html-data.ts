@@ -4,7 +4,9 @@ import type { RunAnalysis } from '../results/run-analysis.js';
 
 /** Points per cell in the ECDF; above this the curve is sampled at evenly spaced ranks (max kept). */
 const MAX_ECDF_POINTS = 1500;
+/** Pods whose outcome is not ok that the waterfall shows (slowest first), and normal pods shown beside them. */
 export const WATERFALL_PODS = 20;
+export const WATERFALL_NORMAL_SAMPLE = 5;
 
 export interface WaterfallPod {
   pod: string;
@@ -17,6 +19,12 @@ export interface WaterfallPod {
   gone: number | null;
   /** Last thing seen for the pod, ms after delete-sent (the bar's end when it never went away). */
   last: number;
+  /** CRI: the runtime's exit event (GetContainerEvents) arrived, ms after delete-sent; null when it did not. */
+  exitEvent: number | null;
+  /** CRI: the stream was served for the pod's cell and no exit event came ("StopContainer sent, no exit event"). */
+  exitMissing: boolean;
+  /** Shown because its outcome is not ok (stuck, slow, lost exit, ...), or as one of a few normal pods for comparison. */
+  shown: 'not ok' | 'normal sample';
 }
 
 export interface ChartData {
@@ -52,7 +60,12 @@ export function buildChartData({ summary, records }: RunAnalysis): ChartData {
       names: outcomeNames,
       counts: outcomeNames.map((name) => summary.cells.map((c) => c.outcomes[name as keyof typeof c.outcomes])),
     },
-    waterfall: slowestPods(records, WATERFALL_PODS),
+    waterfall: waterfallPods(
+      records,
+      new Set(summary.cells.filter((c) => c.stopWaterfall?.exitEvents === 'streamed').map((c) => c.cell)),
+      WATERFALL_PODS,
+      WATERFALL_NORMAL_SAMPLE,
+    ),
   };
 }
 
@@ -73,31 +86,46 @@ function ecdf(samples: number[]): { x: number[]; y: number[] } {
 
 const phase = (record: PodRecord, kind: PodEventKind) => record.phases[kind];
 
-/** The pods that took longest from delete-sent to gone; a pod that never went away counts as slowest. */
-export function slowestPods(records: readonly PodRecord[], count: number): WaterfallPod[] {
-  const pods: WaterfallPod[] = [];
+/**
+ * The pods the waterfall shows: every pod whose outcome is not ok (stuck, slow, lost exit, ...), slowest
+ * first, up to `notOkCount`, and beside them up to `normalCount` ok pods at evenly spaced ranks of their
+ * time to gone (fastest to slowest), so a slow pod's phases can be read against normal ones.
+ * `streamedCells` are the cells whose runtime served the exit events: only there is a missing one news.
+ */
+export function waterfallPods(records: readonly PodRecord[], streamedCells: ReadonlySet<string>, notOkCount: number, normalCount: number): WaterfallPod[] {
+  const notOk: WaterfallPod[] = [];
+  const normal: WaterfallPod[] = [];
   for (const record of records) {
     const start = phase(record, 'delete-sent');
     if (start === undefined) continue;
     const rel = (value: number | undefined) => (value === undefined ? null : round(value - start));
     // kube pods have no StopContainer of their own: their stop ends when the watch shows the containers terminated.
     const stopEnd = rel(phase(record, 'stop-returned') ?? phase(record, 'terminated') ?? phase(record, 'stop-failed'));
-    const removed = rel(phase(record, 'removed'));
-    const gone = rel(phase(record, 'gone'));
     const last = Math.max(0, ...Object.values(record.phases).map((mono) => (mono === undefined ? 0 : round(mono - start))));
-    pods.push({
+    const exitEvent = rel(phase(record, 'exit-event'));
+    const pod: Omit<WaterfallPod, 'shown'> = {
       pod: record.pod,
       cell: record.cell,
       outcome: record.outcome,
       stopEnd,
       stopFailed: phase(record, 'stop-failed') !== undefined,
-      removed,
-      gone,
+      removed: rel(phase(record, 'removed')),
+      gone: rel(phase(record, 'gone')),
       last,
-    });
+      exitEvent,
+      exitMissing: exitEvent === null && streamedCells.has(record.cell),
+    };
+    if (record.outcome === 'ok') normal.push({ ...pod, shown: 'normal sample' });
+    else notOk.push({ ...pod, shown: 'not ok' });
   }
   const neverGone = (p: WaterfallPod) => (p.gone === null ? 1 : 0);
-  return pods.sort((a, b) => neverGone(b) - neverGone(a) || (b.gone ?? b.last) - (a.gone ?? a.last) || a.pod.localeCompare(b.pod)).slice(0, count);
+  const slowestFirst = (a: WaterfallPod, b: WaterfallPod) =>
+    neverGone(b) - neverGone(a) || (b.gone ?? b.last) - (a.gone ?? a.last) || a.pod.localeCompare(b.pod);
+  normal.sort(slowestFirst);
+  const picks = new Set<number>();
+  const take = Math.min(normalCount, normal.length);
+  for (let k = 0; k < take; k++) picks.add(take === 1 ? 0 : Math.round((k * (normal.length - 1)) / (take - 1)));
+  return [...notOk.sort(slowestFirst).slice(0, notOkCount), ...[...picks].sort((a, b) => a - b).map((i) => normal[i]!)];
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;

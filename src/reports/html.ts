@@ -18,6 +18,14 @@ import {
   stuckEvidenceLines,
   measurementCaveats,
 } from './run-facts.js';
+import {
+  stopWaterfallCountHeaders,
+  stopWaterfallCountRows,
+  stopWaterfallPhaseHeaders,
+  stopWaterfallPhaseRows,
+  stopWaterfallSentence,
+  waterfallCells,
+} from './stop-waterfall-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -152,23 +160,42 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Charts</h2>');
   for (const id of ['ecdf', 'percentiles', 'outcomes', 'waterfall']) body.push(`<div class="chart" id="chart-${id}"></div>`);
   body.push(
-    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span></p>',
+    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span></p>',
   );
   const chartData = buildChartData(analysis);
-  body.push('<h2>Slowest pods</h2>');
+  body.push('<h2>Pods in the waterfall</h2>');
   body.push(
     table(
-      ['pod', 'cell', 'outcome', 'stop ms', 'removed ms', 'gone ms'],
+      ['pod', 'cell', 'outcome', 'shown as', 'exit event ms', 'stop ms', 'removed ms', 'gone ms'],
       chartData.waterfall.map((p) => [
         h(p.pod),
         h(p.cell),
         h(p.outcome),
+        h(p.shown),
+        p.exitEvent !== null ? formatMs(p.exitEvent) : p.exitMissing ? '<span class="fail">none</span>' : '-',
         formatMs(p.stopEnd),
         formatMs(p.removed),
         p.gone === null ? 'never' : formatMs(p.gone),
       ]),
     ),
   );
+  if (waterfallCells(summary).length) {
+    body.push('<h2>Stop waterfall per cell</h2>', `<p>${h(stopWaterfallSentence)}</p>`);
+    body.push(
+      table(
+        stopWaterfallCountHeaders,
+        stopWaterfallCountRows(summary).map((row) => row.map(h)),
+      ),
+    );
+    const phaseRows = stopWaterfallPhaseRows(summary);
+    if (phaseRows.length)
+      body.push(
+        table(
+          stopWaterfallPhaseHeaders,
+          phaseRows.map((row) => row.map(h)),
+        ),
+      );
+  }
 
   body.push('<h2>Top findings</h2>');
   if (!analysis.findings.some((f) => !f.benign)) body.push('<p>No log line matched a non-benign signature.</p>');

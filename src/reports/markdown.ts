@@ -15,6 +15,15 @@ import {
   stuckEvidenceLines,
   measurementCaveats,
 } from './run-facts.js';
+import {
+  stopWaterfallCountHeaders,
+  stopWaterfallCountRows,
+  stopWaterfallPhaseHeaders,
+  stopWaterfallPhaseRows,
+  stopWaterfallSentence,
+  waterfallCells,
+} from './stop-waterfall-facts.js';
+import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
 const MAX_FINDINGS = 10;
@@ -99,6 +108,41 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   const signatureRows = summary.cells.flatMap((c) => Object.entries(c.signatures).map(([id, n]) => [cellLabel(c), md(id), String(n)]));
   for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);
   if (signatureRows.length) out.push('Log signatures:', '', table(['cell', 'signature', 'lines'], signatureRows), '');
+
+  if (waterfallCells(summary).length) {
+    out.push('## Stop waterfall', '', md(stopWaterfallSentence), '');
+    out.push(
+      table(
+        stopWaterfallCountHeaders,
+        stopWaterfallCountRows(summary).map((row) => row.map(md)),
+      ),
+      '',
+    );
+    const phaseRows = stopWaterfallPhaseRows(summary);
+    if (phaseRows.length)
+      out.push(
+        'Phase percentiles:',
+        '',
+        table(
+          stopWaterfallPhaseHeaders,
+          phaseRows.map((row) => row.map(md)),
+        ),
+        '',
+      );
+  }
+
+  if (runtimeMetricsCells(summary).length) {
+    out.push('## Runtime and kubelet timers', '', md(runtimeMetricsSentence), '');
+    out.push(
+      table(
+        runtimeMetricsHeaders,
+        runtimeMetricsRows(summary).map((row) => row.map(md)),
+      ),
+      '',
+    );
+    for (const note of runtimeMetricsNotes(summary)) out.push(`- ${md(note)}`);
+    if (runtimeMetricsNotes(summary).length) out.push('');
+  }
 
   const gateRows = summary.cells.flatMap((c) =>
     c.gates.map((g) => [cellLabel(c), g.gate, g.measured === null ? 'nothing measured' : String(g.measured), String(g.limit), g.passed ? 'pass' : '**FAIL**']),

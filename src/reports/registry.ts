@@ -1,6 +1,8 @@
 import { renderHtmlReport } from './html.js';
 import { renderJunitReport } from './junit.js';
 import { renderMarkdownReport } from './markdown.js';
+import { runMetricFamilies } from './metric-families.js';
+import { renderOpenMetrics } from './metrics-text.js';
 import type { RunReportRenderer } from './renderer.js';
 
 /**
@@ -11,4 +13,5 @@ export const runReportRenderers: readonly RunReportRenderer[] = [
   { file: 'reportMarkdown', render: renderMarkdownReport },
   { file: 'reportHtml', render: (analysis) => renderHtmlReport(analysis) },
   { file: 'junit', render: renderJunitReport },
+  { file: 'metrics', render: (analysis) => renderOpenMetrics(runMetricFamilies(analysis)) },
 ];

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { InputError } from '../errors.js';
-import type { RunSummary } from './summary.js';
+import type { CellSummary, RunSummary } from './summary.js';
 
 /** One cell of one run, as the history keeps it: enough for trends, not the raw samples. */
 export interface HistoryRow {
@@ -29,6 +29,25 @@ export interface HistoryRow {
 }
 
 const HISTORY_SCHEMA_VERSION = 2;
+
+/** One cell of one run with its whole summary: what bisect counts occurrences of any measure from. */
+export interface RecordedCellSummary {
+  runId: string;
+  scenario: string;
+  startedAt: string;
+  status: string;
+  summary: CellSummary;
+}
+
+/**
+ * Each recorded cell's whole summary, beside the trend rows: an occurrence measure (a signature, a CRI error
+ * code, state mismatches) needs counts the trend row does not keep. A table of its own, created when first
+ * written, so databases of either schema gain it without a migration and older podchurns ignore it.
+ */
+const CELL_SUMMARIES_TABLE = `CREATE TABLE IF NOT EXISTS cell_summaries (
+  run_id TEXT NOT NULL, cell TEXT NOT NULL, scenario TEXT NOT NULL, started_at TEXT NOT NULL, status TEXT NOT NULL,
+  summary TEXT NOT NULL, PRIMARY KEY (run_id, cell)
+)`;
 
 /**
  * The SQLite history of runs (--history DB). One row per run and cell; a run recorded twice
@@ -119,10 +138,27 @@ export class HistoryStore {
       outcomes: JSON.stringify(c.outcomes),
       latency: summary.primaryLatency.name,
     }));
+    this.db.exec(CELL_SUMMARIES_TABLE);
+    const insertSummary = this.db.prepare(`INSERT OR REPLACE INTO cell_summaries VALUES (?, ?, ?, ?, ?, ?)`);
     this.inTransaction(() => {
       for (const row of rows) insert.run(row);
+      for (const cell of summary.cells) insertSummary.run(summary.runId, cell.cell, summary.scenario, summary.startedAt, summary.status, JSON.stringify(cell));
     });
     return rows.length;
+  }
+
+  /** Every cell summary recorded for a scenario, oldest first (none from runs recorded before the table existed). */
+  cellSummaries(scenario: string): RecordedCellSummary[] {
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cell_summaries'`).get();
+    if (!exists) return [];
+    const raw = this.db.prepare(`SELECT * FROM cell_summaries WHERE scenario = ? ORDER BY started_at, run_id, cell`).all(scenario) as Record<string, unknown>[];
+    return raw.map((row) => ({
+      runId: String(row.run_id),
+      scenario: String(row.scenario),
+      startedAt: String(row.started_at),
+      status: String(row.status),
+      summary: JSON.parse(String(row.summary)) as CellSummary,
+    }));
   }
 
   /** Every recorded cell run, oldest first, optionally of one scenario. */

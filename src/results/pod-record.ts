@@ -31,6 +31,11 @@ export interface PodRecord {
   probeErrorsDuringStop: number;
   /** CRI, a containerd podchurn started: the shim process serving the pod, measured (its executable and what `-v` reported). */
   shim?: { pid: number; exe: string; version: string };
+  /**
+   * CRI: the runtime's stamp on the container's CONTAINER_STOPPED_EVENT to its arrival on podchurn's
+   * GetContainerEvents stream (phases['exit-event']), wall clock, ms: how late the exit event came.
+   */
+  exitEventDeliveryMs?: number;
   /** In a scenario with a runtimeStep: whether the pod's creation started before or after the step. */
   createdRelativeToStep?: 'before' | 'after';
   outcome: Outcome;

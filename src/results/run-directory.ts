@@ -16,6 +16,7 @@ export const runFiles = {
   reportMarkdown: 'report.md',
   reportHtml: 'report.html',
   junit: 'junit.xml',
+  metrics: 'metrics.prom',
   logs: 'logs',
 } as const;
 

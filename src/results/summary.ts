@@ -2,6 +2,7 @@ import type { Gates } from '../scenario/schema.js';
 import type { LatencyStats } from '../stats/percentiles.js';
 import type { Outcome } from './pod-record.js';
 import type { Finding } from './finding.js';
+import type { RuntimeMetricsSummary } from './runtime-metrics.js';
 
 /** One gate of a cell, as evaluated. */
 export interface GateResult {
@@ -76,7 +77,44 @@ export interface CellSummary {
    * with their lost exits. Absent when no pod's shim was measured and no step ran.
    */
   byShim?: ShimGroup[];
+  /**
+   * containerd's and the kubelet's own stop and removal timers over the cell (their Prometheus
+   * histograms scraped at each repetition's start and end; docs/MEASUREMENTS.md). Absent when no
+   * endpoint was scraped (an existing CRI endpoint).
+   */
+  runtimeMetrics?: RuntimeMetricsSummary;
+  /** CRI, runs that subscribed to the runtime's GetContainerEvents: the cell's stop waterfall. Absent otherwise. */
+  stopWaterfall?: StopWaterfall;
   gates: GateResult[];
+}
+
+/** The phases of a CRI stop, in the order podchurn's calls go (docs/MEASUREMENTS.md, "Stop waterfall"). */
+export const stopWaterfallPhaseIds = [
+  'sentToExitEvent',
+  'exitEventToReturned',
+  'sentToReturned',
+  'returnedToRemoved',
+  'removedToGone',
+  'exitEventDelivery',
+] as const;
+export type StopWaterfallPhaseId = (typeof stopWaterfallPhaseIds)[number];
+
+/** CellSummary.stopWaterfall: podchurn's own stop timeline joined with the runtime's exit events. */
+export interface StopWaterfall {
+  /** Whether the runtime served GetContainerEvents for the cell's session; `not-served`: no pod can have an exit event. */
+  exitEvents: 'streamed' | 'not-served';
+  /** Times the stream ended during the session and was subscribed again (a runtime step restarts the daemon): exits in such a gap are missing, not lost. */
+  streamEnds: number;
+  /** Pods whose StopContainer was sent. */
+  stops: number;
+  /** Of `stops`: the exit event arrived; of those, before StopContainer returned (or failed). */
+  withExitEvent: number;
+  exitEventBeforeStopReturned: number;
+  /** Of `stops`: no exit event (the waterfall's "StopContainer sent, no exit event"); of those, the pid check found the process gone (state-mismatch): lost exits. */
+  withoutExitEvent: number;
+  lostExits: number;
+  /** Per phase, ms, over the pods that have both ends of it; exitEventToReturned is negative when the event came after the return. */
+  phasesMs: Record<StopWaterfallPhaseId, LatencyStats | null>;
 }
 
 /** One group of CellSummary.byShim. */

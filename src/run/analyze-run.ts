@@ -4,6 +4,8 @@ import { PodRecordFold, type OutcomeLimits } from '../measurements/pod-lifecycle
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
+import { exitStreamsByRuntime, summarizeStopWaterfall } from '../measurements/pod-lifecycle/stop-waterfall.js';
+import { runtimeMetricsField } from '../measurements/runtime-metrics/deltas.js';
 import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
@@ -60,15 +62,15 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     new Set(forced.map((f) => f.pod)),
   );
   const findings = attributeAndCorrelate(scanLogs(dir), records);
+  const exitStreams = exitStreamsByRuntime(runEvents);
   const cellSummaries = cells.map((cell) => {
-    return summarizeCell(
-      cell,
-      scenario.repetitions,
-      measuredVersionsOf(environment, cell.id),
-      records.filter((r) => r.cell === cell.id),
-      findings,
-      scenario.gates,
-    );
+    const cellRecords = records.filter((r) => r.cell === cell.id);
+    const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
+    return {
+      ...summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates),
+      ...summarizeStopWaterfall(cellRecords, runtime && exitStreams.get(runtime.instance)),
+      ...runtimeMetricsField(runEvents, cell.id),
+    };
   });
   const end = runEvents.findLast((e) => e.kind === 'run-end');
   const start = runEvents.find((e) => e.kind === 'run-start');

@@ -28,6 +28,11 @@ export interface ContainerdPaths {
   root: string;
   state: string;
   socket: string;
+  /**
+   * host:port of the Prometheus endpoint (`/v1/metrics`), always on loopback: the runtime-metrics
+   * measurement scrapes it at each cell's start and end for containerd's own CRI timers.
+   */
+  metricsAddress: string;
 }
 
 /**
@@ -67,14 +72,21 @@ function runcRuntime(options: ContainerdConfigOptions, paths: ContainerdPaths): 
 
 /** The daemon's own root, state and log level, and (up to version 3) its sockets. */
 function daemonSection(version: ConfigVersion, options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
-  const sockets = version >= 4 ? {} : { grpc: { address: paths.socket }, ttrpc: { address: `${paths.socket}.ttrpc` } };
+  const sockets =
+    version >= 4
+      ? {}
+      : { grpc: { address: paths.socket }, ttrpc: { address: `${paths.socket}.ttrpc` }, metrics: { address: paths.metricsAddress } };
   return { version, root: paths.root, state: paths.state, ...sockets, debug: { level: options.logLevel } };
 }
 
-/** Version 4 configures each server as a plugin; the ttrpc one would otherwise take its default address. */
+/** Version 4 configures each server as a plugin (metrics too); the ttrpc one would otherwise take its default address. */
 function serverPlugins(version: ConfigVersion, paths: ContainerdPaths): Record<string, unknown> {
   if (version < 4) return {};
-  return { 'io.containerd.server.v1.grpc': { address: paths.socket }, 'io.containerd.server.v1.ttrpc': { address: `${paths.socket}.ttrpc` } };
+  return {
+    'io.containerd.server.v1.grpc': { address: paths.socket },
+    'io.containerd.server.v1.ttrpc': { address: `${paths.socket}.ttrpc` },
+    'io.containerd.server.v1.metrics': { address: paths.metricsAddress },
+  };
 }
 
 function cniSection(containerdVersion: string, paths: ContainerdPaths): Record<string, unknown> {

@@ -9,6 +9,7 @@ import { runCommand } from '../util/exec.js';
 import { sleep } from '../util/clock.js';
 import type { BinarySet } from './binary-set.js';
 import { containerdConfig, probeContainerd, type ConfigVersion } from './containerd-config.js';
+import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 
 export interface ManagedContainerdOptions {
@@ -48,6 +49,8 @@ export class ManagedContainerd {
   readonly root: string;
   readonly state: string;
   readonly configFile: string;
+  /** host:port of the daemon's Prometheus endpoint (`/v1/metrics`). */
+  readonly metricsAddress: string;
   /** The config version written: the binary's own (2 for 1.x, 3 for 2.0-2.2, 4 for 2.3+). */
   readonly configVersion: ConfigVersion;
   /** Resolves when the daemon process ends, for whatever reason. */
@@ -57,9 +60,10 @@ export class ManagedContainerd {
   private constructor(
     readonly options: ManagedContainerdOptions,
     private readonly child: ChildProcess,
-    paths: { socket: string; root: string; state: string; configFile: string; configVersion: ConfigVersion },
+    paths: { socket: string; root: string; state: string; configFile: string; configVersion: ConfigVersion; metricsAddress: string },
   ) {
     this.configVersion = paths.configVersion;
+    this.metricsAddress = paths.metricsAddress;
     this.socket = paths.socket;
     this.root = paths.root;
     this.state = paths.state;
@@ -86,7 +90,9 @@ export class ManagedContainerd {
     await mkdir(dirname(options.logFile), { recursive: true });
     // The config's version follows what the binary reports, never what was asked for.
     const containerd = await probeContainerd(options.binaries.containerd);
-    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd }, { root, state, socket })));
+    // Taken by the kernel a moment before containerd binds it; a clash would fail the start with "address in use".
+    const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd }, { root, state, socket, metricsAddress })));
 
     const log = openSync(options.logFile, 'a');
     const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];
@@ -95,7 +101,7 @@ export class ManagedContainerd {
       env: { ...process.env, PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':') },
     });
     closeSync(log);
-    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: containerd.configVersion });
+    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: containerd.configVersion, metricsAddress });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new InfrastructureError(`cannot start ${options.binaries.containerd}: ${error.message}`, { cause: error })));

@@ -108,6 +108,11 @@ export const RuntimeStepSchema = z
       .optional()
       .describe('Runtime-store key of the containerd the daemon is replaced with; default: runtime.containerd (a plain restart)'),
     runc: z.string().min(1).optional().describe('Runtime-store key of the runc swapped in; default: runtime.runc'),
+    duringStopsAfterSeconds: nonNegativeNumber
+      .optional()
+      .describe(
+        "Instead of between the hold and the deletes: this many seconds after the cycle's deletes begin, while StopContainer calls are in flight (containerd restarted during StopContainer, containerd#12600)",
+      ),
   })
   .strict();
 

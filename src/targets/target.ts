@@ -2,6 +2,7 @@ import type { ClusterHandle } from '../cluster/provider.js';
 import type { ChurnTarget } from '../engine/churn-target.js';
 import type { EventSink } from '../engine/events.js';
 import type { EnvironmentRecord } from '../results/environment.js';
+import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { PrimaryLatencyName } from '../results/summary.js';
 import type { CellSettings, TargetType } from '../scenario/schema.js';
 import type { Clock } from '../util/clock.js';
@@ -46,6 +47,12 @@ export interface TargetSession {
   /** Notes a cell as run on this session (environment.json lists cells per runtime / API). */
   addCell(cellId: string): void;
   target(cellId: string, rep: number, settings: CellSettings): ChurnTarget;
+  /**
+   * The Prometheus endpoints of the runtime and kubelet behind this session (containerd's /v1/metrics,
+   * each node's kubelet /metrics), scraped at every cell's start and end. Never throws: an endpoint
+   * that cannot be found is one whose fetch fails, and so a note in the summary.
+   */
+  metricsEndpoints(): Promise<MetricsEndpoint[]>;
   /**
    * Ends the session and records what its teardown found as a run event. `leftovers` are what is
    * still there after it; `clearsCellLeftovers` when the teardown took the cells' leftovers with it

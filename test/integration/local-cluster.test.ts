@@ -36,6 +36,7 @@ async function clusterLeftovers(name: string): Promise<string[]> {
     .map((line) => line.split(' ')[4] ?? '');
   leftovers.push(...mounts.filter((m) => m.startsWith(layout.dir) || m.startsWith(layout.containerdState)).map((m) => `mount ${m}`));
   if ((await runCommand('ip', ['link', 'show', layout.bridge])).exitCode === 0) leftovers.push(`bridge ${layout.bridge}`);
+  if ((await runCommand('ip', ['link', 'show', layout.nodeLink])).exitCode === 0) leftovers.push(`node link ${layout.nodeLink}`);
   leftovers.push(
     ...netnsEntries()
       .filter((n) => !netnsBefore.has(n))

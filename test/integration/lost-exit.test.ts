@@ -4,6 +4,7 @@ import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { runEvents } from '../helpers/run-dir.js';
 import { writeScenario } from '../helpers/scenario.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
+import { buildChartData } from '../../src/reports/html-data.js';
 
 /**
  * The reproduction check (containerd/containerd#10589): exec probes in flight while containers'
@@ -41,7 +42,7 @@ describe('lost-exit reproduction (containerd#10589)', function () {
   this.timeout(60 * 60_000);
   before(() => ensureStoreKeys('containerd@1.7.15', 'containerd@1.7.22', 'runc@1.1.14'));
 
-  it('containerd 1.7.15 loses an exit within at most 8 runs of 10 stops: state-mismatch, the pid checked and found gone', async () => {
+  it('containerd 1.7.15 loses an exit within at most 8 runs of 10 stops: state-mismatch, the pid checked and found gone, no exit event', async () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
       const { cell, neverReturned, events, analysis } = await churn('1.7.15', 1);
       expect(cell.runtime.containerd).to.equal('1.7.15');
@@ -81,19 +82,40 @@ describe('lost-exit reproduction (containerd#10589)', function () {
       // Next to a hung stop, "cannot exec in a stopped container" is escalated from noise to evidence.
       const escalated = analysis.findings.filter((f) => f.signature === 'exec-in-stopped' && !f.benign);
       expect(escalated.every((f) => neverReturned.some((r) => r.pod === f.pod))).to.equal(true);
+      // The stop waterfall: the runtime served GetContainerEvents, yet for each lost exit no exit event
+      // came (CONTAINER_STOPPED_EVENT is published only once the exit is handled), the pid being gone.
+      expect(cell.stopWaterfall).to.include({ exitEvents: 'streamed', streamEnds: 0, lostExits: neverReturned.length });
+      expect(cell.stopWaterfall!.withExitEvent + cell.stopWaterfall!.withoutExitEvent).to.equal(cell.per1000Stops.stops);
+      expect(neverReturned.filter((r) => r.phases['exit-event'] !== undefined).map((r) => r.pod)).to.deep.equal([]);
+      const waterfall = buildChartData(analysis).waterfall;
+      for (const record of neverReturned) {
+        expect(
+          waterfall.find((p) => p.pod === record.pod),
+          `${record.pod} in the waterfall`,
+        ).to.include({
+          outcome: 'state-mismatch',
+          exitEvent: null,
+          exitMissing: true,
+          stopFailed: true,
+        });
+      }
       expect(analysis.summary.exitCode).to.equal(1);
       return;
     }
     expect.fail('containerd 1.7.15 lost no exit in 8 runs of 10 stops each');
   });
 
-  it('containerd 1.7.22 loses none under the same stress (30 stops)', async () => {
-    const { cell, neverReturned, events } = await churn('1.7.22', 3);
+  it('containerd 1.7.22 loses none under the same stress (30 stops), and every stop has its exit event', async () => {
+    const { cell, neverReturned, events, analysis } = await churn('1.7.22', 3);
     expect(cell.runtime.containerd).to.equal('1.7.22');
     expect(cell.per1000Stops.stops).to.equal(30);
     expect(neverReturned).to.deep.equal([]);
     expect(cell.outcomes.stuck + cell.outcomes['state-mismatch']).to.equal(0);
     expect(events.filter((e) => e.kind === 'state-mismatch' || e.kind === 'state-unverified')).to.deep.equal([]);
     expect(cell.outcomes.ok + cell.outcomes.slow).to.equal(30);
+    // The stop waterfall: every stopped pod got the runtime's exit event, after its StopContainer was sent.
+    expect(cell.stopWaterfall).to.include({ exitEvents: 'streamed', streamEnds: 0, stops: 30, withExitEvent: 30, withoutExitEvent: 0, lostExits: 0 });
+    for (const record of analysis.records) expect(record.phases['exit-event'], record.pod).to.be.greaterThan(record.phases['delete-sent']!);
+    expect(cell.stopWaterfall!.phasesMs.sentToExitEvent?.count).to.equal(30);
   });
 });

@@ -115,5 +115,8 @@ describe('runtime step: containerd replaced in place while pods run (cri target)
       ['1.7.22', 'before', 4],
       ['1.7.22', 'after', 4],
     ]);
+    // The restart ended the GetContainerEvents stream once; subscribed again to the new daemon, it
+    // brought the exit events of the pods started before the step as well as after.
+    expect(summary.cells[0]!.stopWaterfall).to.include({ exitEvents: 'streamed', streamEnds: 1, stops: 8, withExitEvent: 8, lostExits: 0 });
   });
 });

@@ -11,9 +11,16 @@ import {
   type ConfigVersion,
   type ContainerdConfigOptions,
 } from '../../src/runtime/containerd-config.js';
+import { RuntimeStore } from '../../src/runtime/store.js';
 import { runCommand } from '../../src/util/exec.js';
+import { provisionStoreKeys } from '../helpers/provision.js';
 
-const paths = { root: '/var/lib/podchurn/t', state: '/run/podchurn/t', socket: '/run/podchurn/t/containerd.sock' };
+const paths = {
+  root: '/var/lib/podchurn/t',
+  state: '/run/podchurn/t',
+  socket: '/run/podchurn/t/containerd.sock',
+  metricsAddress: '127.0.0.1:40123',
+};
 const options = (version: string, configVersion: ConfigVersion): ContainerdConfigOptions => ({
   binaries: { runc: '/opt/runc' },
   containerd: { version, configVersion },
@@ -80,5 +87,23 @@ describe('containerd config writer: the version each containerd understands', ()
     expect(cri.restrict_oom_score_adj).to.equal(true);
     const runc = (cri.containerd as { runtimes: { runc: { options: Record<string, unknown> } } }).runtimes.runc.options;
     expect(runc).to.include({ BinaryName: '/opt/runc', Root: '/run/podchurn/t/runc' });
+  });
+
+  describe('the metrics endpoint, in every config version (each binary\'s own config dump)', () => {
+    const keys = ['containerd@1.7.22', 'containerd@2.1.4', 'containerd@2.3.1'];
+    before(provisionStoreKeys(...keys));
+    for (const key of keys) {
+      it(`${key} takes the metrics address as written`, async () => {
+        const binary = (await new RuntimeStore().get(key))!.binaries.containerd!;
+        const identity = await probeContainerd(binary);
+        const file = join(mkdtempSync(join(tmpdir(), 'podchurn-config-')), 'config.toml');
+        writeFileSync(file, toToml(containerdConfig(options(identity.version, identity.configVersion), paths)));
+        const dump = await runCommand(binary, ['--config', file, 'config', 'dump']);
+        expect(dump.exitCode, dump.stderr).to.equal(0);
+        const parsed = parseToml(dump.stdout) as { metrics?: { address?: string }; plugins: Table };
+        const address = identity.configVersion >= 4 ? parsed.plugins['io.containerd.server.v1.metrics']?.address : parsed.metrics?.address;
+        expect(address).to.equal(paths.metricsAddress);
+      });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import type { Argv } from 'yargs';
-import { InterruptedError } from '../../errors.js';
+import { ExitCode, InterruptedError, PodchurnError } from '../../errors.js';
 import { renderTerminalSummary } from '../../reports/terminal.js';
 import { HistoryStore } from '../../results/history.js';
+import { planPush, pushRunMetrics } from '../../run/push-metrics.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { ProgressReporter } from '../progress.js';
 
@@ -11,6 +12,8 @@ export interface RunArgs {
   'reports-dir': string;
   json: boolean;
   history?: string;
+  push?: string;
+  'push-group': string[];
 }
 
 export function runOptions(yargs: Argv): Argv<RunArgs> {
@@ -19,11 +22,20 @@ export function runOptions(yargs: Argv): Argv<RunArgs> {
     .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
     .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
     .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
-    .option('history', { type: 'string', describe: "Append each cell's summary to this SQLite history (created if missing)" }) as Argv<RunArgs>;
+    .option('history', { type: 'string', describe: "Append each cell's summary to this SQLite history (created if missing)" })
+    .option('push', { type: 'string', describe: "Push the run's metrics (metrics.prom) to this Prometheus Pushgateway once the run directory is complete" })
+    .option('push-group', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'Extra Pushgateway grouping label name=value (repeatable), for runs of one scenario that must not replace each other',
+    }) as Argv<RunArgs>;
 }
 
-/** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure, 130 interrupted. */
+/** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure (or the push failed), 130 interrupted. */
 export async function runCommand(args: RunArgs): Promise<number> {
+  // Checked before the run so a bad --push URL fails fast, not after the churn.
+  const push = planPush(args.push, (args['push-group'] ?? []).map(String));
   // Opened before the run so a history that cannot be written fails fast, not after the churn.
   const history = args.history === undefined ? undefined : HistoryStore.open(args.history, { create: true });
   const controller = new AbortController();
@@ -65,6 +77,17 @@ export async function runCommand(args: RunArgs): Promise<number> {
     );
     // The reason a run could not finish also goes to stderr, where a pipeline's log shows errors.
     if (analysis.summary.error) process.stderr.write(`podchurn: ${analysis.summary.error}\n`);
+    if (push) {
+      // Only now: the run directory is complete, so a gateway that is down loses nothing.
+      try {
+        await pushRunMetrics(push, analysis, dir.path);
+      } catch (error) {
+        if (!(error instanceof PodchurnError)) throw error;
+        process.stderr.write(`podchurn: ${error.message}\n`);
+        // A failed push is an infrastructure failure (3) unless the run already ended worse.
+        return analysis.summary.exitCode > ExitCode.gateFailed ? analysis.summary.exitCode : error.exitCode;
+      }
+    }
     return analysis.summary.exitCode;
   } finally {
     history?.close();

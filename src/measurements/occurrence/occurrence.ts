@@ -10,13 +10,15 @@ import type { CellSummary } from '../../results/summary.js';
  * Measures: `outcome:<outcome>` (pods with that outcome, e.g. `outcome:stuck`), `stateMismatch` (stops after
  * which CRI said RUNNING with the task process gone, whatever the pod's outcome), `signature:<id>` (log lines
  * of that signature, at most one per pod), `criError:<phase:code>` (failed CRI calls of that kind, at most one
- * per pod).
+ * per pod), `lostExit` (stops after which no exit event ever arrived and the task process was gone: the lost
+ * exit itself, which a state mismatch on a loaded host cannot tell from an exit event that came late).
  */
 export type OccurrenceMeasure =
   | { kind: 'outcome'; outcome: Outcome }
   | { kind: 'stateMismatch' }
   | { kind: 'signature'; id: string }
-  | { kind: 'criError'; key: string };
+  | { kind: 'criError'; key: string }
+  | { kind: 'lostExit' };
 
 export interface OccurrenceCount {
   trials: number;
@@ -25,13 +27,14 @@ export interface OccurrenceCount {
 
 export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (text === 'stateMismatch') return { kind: 'stateMismatch' };
+  if (text === 'lostExit') return { kind: 'lostExit' };
   const [kind, ...rest] = text.split(':');
   const value = rest.join(':');
   if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
   if (kind === 'signature' && value !== '') return { kind: 'signature', id: value };
   if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
   throw new InputError(
-    `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id> or criError:<phase:CODE>`,
+    `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, criError:<phase:CODE> or lostExit`,
   );
 }
 
@@ -45,6 +48,8 @@ export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
       return `signature:${measure.id}`;
     case 'criError':
       return `criError:${measure.key}`;
+    case 'lostExit':
+      return 'lostExit';
   }
 }
 
@@ -70,5 +75,11 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
       return cell.signatures[measure.id] ?? 0;
     case 'criError':
       return cell.criErrors[measure.key] ?? 0;
+    case 'lostExit':
+      // Without the runtime's exit events every stop would look like a lost exit, and zero would claim too much.
+      if (cell.stopWaterfall?.exitEvents !== 'streamed') {
+        throw new InputError(`cell ${cell.cell} has no exit events from its runtime (no stop waterfall): lostExit cannot be counted there; use stateMismatch.`);
+      }
+      return cell.stopWaterfall.lostExits;
   }
 }

@@ -22,7 +22,7 @@ export function buildPodRecords(
 }
 
 /**
- * Phase slots per pod: the 19 kinds podchurn writes, with room for a few a newer version may add. A
+ * Phase slots per pod: the 20 kinds podchurn writes, with room for a few a newer version may add. A
  * kind beyond them is written straight into its record (its phase then sits first in `phases`).
  */
 const phaseSlots = 24;
@@ -146,6 +146,12 @@ function foldEvent(record: PodRecord, event: PodEvent): void {
       break;
     case 'terminated':
       record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
+      break;
+    case 'exit-event':
+      // The runtime stamps the event in nanoseconds of its wall clock; the host's wall clock stamped its arrival.
+      if (record.exitEventDeliveryMs === undefined && typeof data.runtimeAtNs === 'string' && /^\d+$/.test(data.runtimeAtNs)) {
+        record.exitEventDeliveryMs = Math.max(0, Math.round((event.wall - Number(data.runtimeAtNs) / 1e6) * 10) / 10);
+      }
       break;
     case 'stop-failed':
       record.stopFailure = { code: String(data.code), message: String(data.message ?? '') };

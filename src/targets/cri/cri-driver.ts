@@ -1,5 +1,7 @@
 import { InfrastructureError, describeCause } from '../../errors.js';
+import { getText } from '../../util/http-text.js';
 import type { TargetDriver } from '../target.js';
+import { ContainerExitWatch } from './container-exit-watch.js';
 import { openCriSession, runtimeKey } from './cri-session.js';
 import { CriTarget } from './cri-target.js';
 
@@ -21,6 +23,17 @@ export const criDriver: TargetDriver = {
     const session = await openCriSession(settings, context.runId, instanceNumber, context.runDir, context.onNotice);
     const { record } = session;
     context.environment.runtimes.push(record);
+    // The runtime's exit events for the stop waterfall, for as long as the session is open.
+    const exitWatch = new ContainerExitWatch(session.client, context.events, record.instance);
+    exitWatch.start();
+    let notServedNoted = false;
+    const noteIfNotServed = () => {
+      if (exitWatch.state !== 'not-served' || notServedNoted) return;
+      notServedNoted = true;
+      record.notes.push(
+        `The runtime does not serve CRI GetContainerEvents (${exitWatch.notServedReason}): the stop waterfall has no exit events for its cells.`,
+      );
+    };
     void session.died.then((reason) => {
       context.events.run('runtime-exited', { reason, runtime: record.instance });
       context.onDied(reason);
@@ -34,6 +47,7 @@ export const criDriver: TargetDriver = {
       instance: record.instance,
       addCell(cellId) {
         if (!record.cells.includes(cellId)) record.cells.push(cellId);
+        noteIfNotServed();
       },
       target: (cellId, _rep, cellSettings) =>
         new CriTarget({
@@ -43,11 +57,14 @@ export const criDriver: TargetDriver = {
           settings: cellSettings,
           workloadImage: session.workloadImage,
           cgroupParent: session.cgroupParent,
+          exitWatch,
           // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
           runtimeReturnMs: record.managed ? 0 : 30_000,
           shimAddress: record.managed ? record.endpoint : undefined,
           runtimeStep: cellSettings.runtimeStep && {
             afterCycleHold: cellSettings.runtimeStep.afterCycleHold,
+            duringStopsAfterMs:
+              cellSettings.runtimeStep.duringStopsAfterSeconds === undefined ? undefined : cellSettings.runtimeStep.duringStopsAfterSeconds * 1000,
             perform: async () => {
               if (!session.step)
                 throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');
@@ -69,7 +86,13 @@ export const criDriver: TargetDriver = {
             },
           },
         }),
+      async metricsEndpoints() {
+        const address = session.metricsAddress();
+        return address ? [{ source: 'containerd', kind: 'containerd' as const, fetch: (signal) => getText(`http://${address}/v1/metrics`, signal) }] : [];
+      },
       async close() {
+        noteIfNotServed();
+        exitWatch.close();
         const teardown = (await session
           .close()
           .catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {

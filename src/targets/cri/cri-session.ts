@@ -27,6 +27,8 @@ export interface CriSession {
    * restart), leaving running shims alone. Resolves once the new daemon answers on the same socket.
    */
   step?(to: { containerd: string; runc: string }): Promise<RuntimeStepResult>;
+  /** host:port of the running daemon's metrics endpoint: a containerd podchurn started only. */
+  metricsAddress(): string | undefined;
   close(): Promise<TeardownReport | undefined>;
 }
 
@@ -157,6 +159,8 @@ export async function openCriSession(
         current = { binaries: next, measured: nextMeasured };
         return result;
       },
+      // The daemon running now: a step starts the next one on a port of its own.
+      metricsAddress: () => daemon.metricsAddress,
       async close() {
         client.close();
         const teardown = await daemon.stop();
@@ -227,6 +231,8 @@ async function openExistingEndpoint(
       notes,
       cells: [],
     },
+    // An endpoint podchurn did not configure: where (and whether) it serves metrics is unknown.
+    metricsAddress: () => undefined,
     async close() {
       client.close();
       // The runtime is not ours to stop, but the cgroups our pods were placed in are, once empty.

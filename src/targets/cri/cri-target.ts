@@ -9,6 +9,7 @@ import { ExecProber } from './exec-prober.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
 import { measureSandboxShim } from './shim-process.js';
+import type { ContainerExitWatch } from './container-exit-watch.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -30,8 +31,13 @@ export interface CriTargetOptions {
    * not own, whose processes may live in another pid namespace.
    */
   shimAddress?: string;
-  /** The scenario's runtime step: done once, after the hold of cycle `afterCycleHold`. */
-  runtimeStep?: { afterCycleHold: number; perform(signal: AbortSignal): Promise<void> };
+  /** The runtime's exit events: each container created is tracked so its CONTAINER_STOPPED_EVENT becomes the pod's `exit-event`. */
+  exitWatch?: ContainerExitWatch;
+  /**
+   * The scenario's runtime step: done once, after the hold of cycle `afterCycleHold`, or, with
+   * `duringStopsAfterMs`, that long after the cycle's deletes begin, while its stops are in flight.
+   */
+  runtimeStep?: { afterCycleHold: number; duringStopsAfterMs?: number; perform(signal: AbortSignal): Promise<void> };
 }
 
 interface PodState {
@@ -57,6 +63,8 @@ export class CriTarget implements ChurnTarget {
   readonly type = 'cri';
   private readonly pods = new Map<string, PodState>();
   private stepDone = false;
+  /** A step started during a cycle's deletes: its outcome, awaited once the deletes are done. */
+  private stepInFlight?: Promise<{ error?: unknown }>;
 
   constructor(private readonly options: CriTargetOptions) {}
 
@@ -87,6 +95,7 @@ export class CriTarget implements ChurnTarget {
         linux: { security_context: { namespace_options: hostNetworkNamespaces } },
       };
       state.containerId = await client.createContainer(state.sandboxId, containerConfig, sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      this.options.exitWatch?.track(state.containerId, plan);
       events.pod(plan, 'created', { containerId: state.containerId });
       await client.startContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
       events.pod(plan, 'running');
@@ -143,8 +152,27 @@ export class CriTarget implements ChurnTarget {
   async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
     const step = this.options.runtimeStep;
     if (!step || this.stepDone || cycle !== step.afterCycleHold) return;
-    await step.perform(signal);
+    if (step.duringStopsAfterMs === undefined) {
+      await step.perform(signal);
+      this.stepDone = true;
+      return;
+    }
     this.stepDone = true;
+    // Started now and left running: the deletes begin as soon as this returns, and the step lands among
+    // their StopContainer calls. Its failure is kept for afterDeletes, since a pod's delete never throws.
+    const delayMs = step.duringStopsAfterMs;
+    this.stepInFlight = sleep(delayMs, signal)
+      .then(() => (signal.aborted ? undefined : step.perform(signal)))
+      .then(
+        () => ({}),
+        (error: unknown) => ({ error }),
+      );
+  }
+
+  async afterDeletes(): Promise<void> {
+    const outcome = await this.stepInFlight;
+    this.stepInFlight = undefined;
+    if (outcome?.error !== undefined) throw outcome.error;
   }
 
   /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */

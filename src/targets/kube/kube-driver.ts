@@ -33,6 +33,7 @@ export const kubeDriver: TargetDriver = {
         if (!record.cells.includes(cellId)) record.cells.push(cellId);
       },
       target: (cellId, rep, cellSettings) => session.target(cellId, rep, cellSettings),
+      metricsEndpoints: () => session.metricsEndpoints(),
       async close() {
         const report = await session.close().catch((error) => ({ leftovers: [`cleanup failed: ${describeCause(error)}`] }));
         // The namespace-wide leak check: anything still carrying the run label is a leak.

@@ -9,6 +9,7 @@ import { collectStuckEvidence } from './stuck-evidence.js';
 import type { ClusterHandle } from '../../cluster/provider.js';
 import { kubeTargetSettings, type CellSettings } from '../../scenario/schema.js';
 import type { ClusterRecord } from '../../results/environment.js';
+import type { MetricsEndpoint } from '../../results/runtime-metrics.js';
 import { connectKube, kubeconfigPath } from '../../cluster/kube-connection.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
@@ -28,6 +29,8 @@ export interface KubeSession {
   key: string;
   record: ClusterRecord;
   target(cell: string, rep: number, settings: CellSettings): KubeTarget;
+  /** Each node's kubelet /metrics through the API's node proxy, and its containerd's where the provider reaches it. */
+  metricsEndpoints(): Promise<MetricsEndpoint[]>;
   close(): Promise<KubeCloseReport>;
 }
 
@@ -125,12 +128,32 @@ export async function openKubeSession(
         workloadImage: WORKLOAD_IMAGE,
         collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster: options.cluster }, pod),
       }),
+    metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {
       await watch.stop();
       const removal = await removeNamespace(api, namespace, runId);
       return { ...removal, leftovers: await leakCheck(api, runId), watch: watch.stats };
     },
   };
+}
+
+/**
+ * The kubelet of every node through the API's node proxy (works on any cluster whose nodes have an
+ * address the apiserver reaches), and the node's containerd where the cluster's provider reaches it.
+ * A node list that fails becomes one endpoint whose fetch fails with that error: a note, not a failure.
+ */
+async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefined): Promise<MetricsEndpoint[]> {
+  let nodes: string[];
+  try {
+    nodes = (await api.listNode()).items.map((node) => node.metadata?.name ?? '').filter(Boolean);
+  } catch (error) {
+    const failure = describeCause(error);
+    return [{ source: 'kubelet', kind: 'kubelet', fetch: () => Promise.reject(new Error(`listing nodes failed: ${failure}`)) }];
+  }
+  return nodes.flatMap((node): MetricsEndpoint[] => [
+    { source: `kubelet/${node}`, kind: 'kubelet', fetch: () => api.connectGetNodeProxyWithPath({ name: node, path: 'metrics' }) },
+    ...(cluster?.runtimeMetrics ? [{ source: `containerd/${node}`, kind: 'containerd' as const, fetch: () => cluster.runtimeMetrics!(node) }] : []),
+  ]);
 }
 
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;

@@ -18,7 +18,7 @@ function cell(podCount: number, parts: Partial<Pick<CellSummary, 'outcomes' | 's
 
 describe('occurrence measures (pods as Bernoulli trials)', () => {
   it('parses each kind and prints it back the same way', () => {
-    for (const text of ['stateMismatch', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
+    for (const text of ['stateMismatch', 'lostExit', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
       expect(describeOccurrenceMeasure(parseOccurrenceMeasure(text))).to.equal(text);
   });
 
@@ -36,5 +36,16 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
     expect(countOccurrences(cells, parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 140, occurrences: 13 });
     expect(countOccurrences(cells, parseOccurrenceMeasure('signature:stop-deadline'))).to.deep.equal({ trials: 140, occurrences: 40 });
     expect(countOccurrences([], parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 0, occurrences: 0 });
+  });
+
+  it('counts lost exits from the stop waterfall (no exit event, process gone), and refuses a cell without exit events', () => {
+    const waterfall = (lostExits: number, exitEvents: 'streamed' | 'not-served') =>
+      ({ ...cell(40, {}), stopWaterfall: { exitEvents, lostExits } }) as CellSummary;
+    // A loaded host: two exit events came after the stop's deadline (state mismatches), none was lost.
+    const late = { ...waterfall(0, 'streamed'), per1000Stops: { stops: 40, stuck: 50, stateMismatch: 50 } };
+    expect(countOccurrences([late, waterfall(3, 'streamed')], parseOccurrenceMeasure('lostExit'))).to.deep.equal({ trials: 80, occurrences: 3 });
+    expect(countOccurrences([late], parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 40, occurrences: 2 });
+    expect(() => countOccurrences([waterfall(0, 'not-served')], parseOccurrenceMeasure('lostExit'))).to.throw(InputError, /no exit events/);
+    expect(() => countOccurrences([cell(40, {})], parseOccurrenceMeasure('lostExit'))).to.throw(InputError, /no exit events/);
   });
 });

@@ -30,7 +30,14 @@ export interface LocalClusterLayout {
   cgroupRoot: string;
   /** Linux bridge of the pod network: at most 15 characters (IFNAMSIZ). */
   bridge: string;
+  /** The link that carries the node's address (see node-address.ts): at most 15 characters. */
+  nodeLink: string;
+  /** The node's InternalIP: the kubelet listens on it and the apiserver reaches it there. */
+  nodeAddress: string;
 }
+
+/** Node addresses come from 10.250.0.0/16: clear of the pod (10.244/16) and service (10.96/16) ranges. */
+const NODE_ADDRESS_PREFIX = '10.250';
 
 export function clusterBaseDir(): string {
   return process.env.PODCHURN_CLUSTER_DIR ?? '/var/lib/podchurn-clusters';
@@ -41,6 +48,7 @@ function clusterStateBase(): string {
 }
 
 export function localClusterLayout(name: string): LocalClusterLayout {
+  const hash = createHash('sha256').update(name).digest();
   const dir = join(clusterBaseDir(), name);
   const containerdState = join(clusterStateBase(), name);
   return {
@@ -62,6 +70,10 @@ export function localClusterLayout(name: string): LocalClusterLayout {
     cniIpamDir: join(dir, 'cni-ipam'),
     cgroupRoot: `/podchurn-clusters/${name}`,
     // Hashed: two long cluster names that share a prefix must not share a bridge.
-    bridge: `pcbr-${createHash('sha256').update(name).digest('hex').slice(0, 10)}`,
+    bridge: `pcbr-${hash.toString('hex').slice(0, 10)}`,
+    nodeLink: `pcnode-${hash.toString('hex').slice(0, 8)}`,
+    // Derived from the name, like the bridge: the same cluster gets the same address after any restart,
+    // and two clusters up at once get different ones (a clash of two names is refused at bring-up).
+    nodeAddress: `${NODE_ADDRESS_PREFIX}.${hash[0]}.${Math.max(1, Math.min(254, hash[1]!))}`,
   };
 }

@@ -20,10 +20,11 @@ import { loadKubeConfig } from '../../node-versions.js';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, kubeletArgs, schedulerArgs } from '../../control-plane-args.js';
 import { isAlive, logTail, startDetached, stopDetached, type DetachedProcessRecord } from '../../detached-process.js';
 import { freeLoopbackPort } from '../../free-port.js';
-import { createClusterPki, type ClusterPki } from '../../pki.js';
+import { createClusterPki, issueKubeletServingCert, type ClusterPki } from '../../pki.js';
 import type { ClusterOperationOptions, ClusterSpec, ClusterTeardown } from '../../provider.js';
 import type { LocalClusterLayout } from './layout.js';
 import { applyConfigPatches, cniConflist, kubeletConfig } from './node-config.js';
+import { ensureNodeAddress, removeNodeAddress } from './node-address.js';
 
 /** What state.json holds: enough for a later podchurn command to find, use and stop the cluster. */
 export interface LocalClusterState {
@@ -32,6 +33,8 @@ export interface LocalClusterState {
   spec: ClusterSpec;
   nodeName: string;
   server: string;
+  /** host:port of the node containerd's Prometheus endpoint (absent in states written before it was enabled). */
+  containerdMetrics?: string;
   etcdUrl: string;
   binaries: { kubernetes: Record<string, string>; runtime: BinarySet; etcd: string };
   /** In start order; stopped in reverse. */
@@ -130,7 +133,8 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   ]) {
     await mkdir(dir, { recursive: true });
   }
-  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort] = [
+  const [etcdPort, etcdPeerPort, apiPort, kubeletPort, healthzPort, containerdMetricsPort] = [
+    await freeLoopbackPort(),
     await freeLoopbackPort(),
     await freeLoopbackPort(),
     await freeLoopbackPort(),
@@ -139,12 +143,14 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   ];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const server = `https://127.0.0.1:${apiPort}`;
+  const containerdMetrics = `127.0.0.1:${containerdMetricsPort}`;
   const state: LocalClusterState = {
     schemaVersion: 1,
     name: spec.name,
     spec,
     nodeName: `${spec.name}-node`,
     server,
+    containerdMetrics,
     etcdUrl,
     binaries: { kubernetes, runtime, etcd },
     processes: [],
@@ -174,7 +180,9 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
     // The apiserver reaches the kubelet (logs, exec) as the cluster admin.
     `--kubelet-client-certificate=${pki.adminCert}`,
     `--kubelet-client-key=${pki.adminKey}`,
-    '--kubelet-preferred-address-types=InternalIP,Hostname',
+    // ... and checks the kubelet's serving certificate, issued by the cluster CA for the node's address.
+    `--kubelet-certificate-authority=${pki.caCert}`,
+    '--kubelet-preferred-address-types=InternalIP',
   ]);
   const api = coreApi(layout.kubeconfig);
   await waitReady(apiserver, `${server}/readyz`, async () => (await api.listNamespace({ limit: 1 })) !== undefined, options.signal);
@@ -189,7 +197,7 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   const config = applyConfigPatches(
     containerdConfig(
       { binaries: runtime, containerd: await probeContainerd(runtime.containerd), logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
-      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket },
+      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket, metricsAddress: containerdMetrics },
     ),
     spec.containerdConfigPatches,
   );
@@ -203,6 +211,8 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   timings.runtime = since(phase);
 
   phase = performance.now();
+  await ensureNodeAddress(layout);
+  const kubeletServing = await issueKubeletServingCert(layout.pkiDir, pki, { name: state.nodeName, address: layout.nodeAddress });
   await writeFile(
     layout.kubeletConfig,
     kubeletConfig(layout, {
@@ -212,13 +222,22 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
       port: kubeletPort,
       healthzPort,
       cgroupDriver: 'cgroupfs',
+      address: layout.nodeAddress,
+      tlsCertFile: kubeletServing.cert,
+      tlsPrivateKeyFile: kubeletServing.key,
     }),
   );
   await createCgroupRoot(layout.cgroupRoot);
   const kubelet = await launch(
     'kubelet',
     kubernetes.kubelet!,
-    kubeletArgs({ configFile: layout.kubeletConfig, kubeconfig: layout.kubeconfig, nodeName: state.nodeName, rootDir: layout.kubeletRoot }),
+    kubeletArgs({
+      configFile: layout.kubeletConfig,
+      kubeconfig: layout.kubeconfig,
+      nodeName: state.nodeName,
+      nodeIp: layout.nodeAddress,
+      rootDir: layout.kubeletRoot,
+    }),
   );
   await waitReady(
     kubelet,
@@ -252,6 +271,8 @@ export async function restartComponent(layout: LocalClusterLayout, state: LocalC
   if (!record) throw new InputError(`local cluster ${state.name} has no component "${name}"; it has ${state.processes.map((p) => p.name).join(', ')}.`);
   await stopDetached(record);
   await sleep(downMs);
+  // The kubelet serves on the node's own link: make sure it is still there (someone may have removed it).
+  if (name === 'kubelet') await ensureNodeAddress(layout);
   state.processes[index] = await startDetached(name, record.command, record.logFile);
   await writeState(layout, state);
 }
@@ -317,6 +338,9 @@ export async function stopLocalCluster(layout: LocalClusterLayout, state: LocalC
     if (deleted.exitCode === 0) removed.push(`bridge ${layout.bridge}`);
     else leftovers.push(`bridge ${layout.bridge}: ${deleted.stderr.trim()}`);
   }
+  const nodeLink = await removeNodeAddress(layout);
+  if (nodeLink.removed) removed.push(nodeLink.removed);
+  if (nodeLink.leftover) leftovers.push(nodeLink.leftover);
   for (const record of processes) if (isAlive(record)) leftovers.push(`${record.name} pid ${record.pid}`);
   const stillInCgroups = await pidsInCgroupTree(layout.cgroupRoot);
   if (stillInCgroups.length) leftovers.push(`${stillInCgroups.length} process(es) in cgroup ${layout.cgroupRoot}`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { InfrastructureError, InputError } from '../../../errors.js';
 import { measureVersions } from '../../../runtime/binary-set.js';
 import { runCommand, type CommandResult } from '../../../util/exec.js';
+import { getText } from '../../../util/http-text.js';
 import { isAlive } from '../../detached-process.js';
 import type {
   ClusterHandle,
@@ -68,6 +69,13 @@ class LocalClusterHandle implements ClusterHandle {
     });
     if (result.exitCode !== 0) throw new InfrastructureError(`containerd config dump failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
     return result.stdout;
+  }
+
+  async runtimeMetrics(node: string): Promise<string> {
+    this.checkNode(node);
+    if (!this.state.containerdMetrics)
+      throw new InfrastructureError(`local cluster ${this.name} was brought up before its containerd served metrics; bring it up again.`);
+    return getText(`http://${this.state.containerdMetrics}/v1/metrics`, AbortSignal.timeout(10_000));
   }
 
   async runtimeState(node: string, containerId: string): Promise<string> {

@@ -35,6 +35,10 @@ export interface KubeletSettings {
   port: number;
   healthzPort: number;
   cgroupDriver: 'cgroupfs' | 'systemd';
+  /** The node's own address (node-address.ts): the kubelet serves there, with a certificate for it. */
+  address: string;
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
 }
 
 /** KubeletConfiguration for a single throwaway node; each departure from the defaults says why. */
@@ -42,8 +46,10 @@ export function kubeletConfig(layout: LocalClusterLayout, settings: KubeletSetti
   return toYaml({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
-    address: '127.0.0.1',
+    address: settings.address,
     port: settings.port,
+    tlsCertFile: settings.tlsCertFile,
+    tlsPrivateKeyFile: settings.tlsPrivateKeyFile,
     readOnlyPort: 0,
     healthzBindAddress: '127.0.0.1',
     healthzPort: settings.healthzPort,
