@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBugLibrary } from '../../src/measurements/bug-library/bug-library.js';
+import { formatMissProbability } from '../../src/reports/suite-report.js';
 import { HistoryStore } from '../../src/results/history.js';
 import type { SuiteResult } from '../../src/results/suite-result.js';
 import { missProbability } from '../../src/stats/miss-probability.js';
@@ -72,7 +73,8 @@ describe('podchurn suite (containerd#10589 on 1.7.15 and 1.7.22)', function () {
     expect(verdict!.catalogued).to.equal('containerd 1.7.22 fixed');
     const expected = missProbability(bug.expectedRate!, 20);
     expect(verdict!.missProbability).to.be.closeTo(expected, 1e-12);
-    const printed = `${(expected * 100).toFixed(1)} %`;
+    const printed = formatMissProbability(expected);
+    expect(printed).to.match(/^\d+(\.\d+)? %$/);
     expect(stdout).to.match(new RegExp(`containerd-10589\\s+not observed\\s+20\\s+0\\s+${printed.replace('.', '\\.')}`));
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).to.include('tests="1" failures="0" errors="0"');
     expect(existsSync(join(dir, 'suite.md'))).to.equal(true);
