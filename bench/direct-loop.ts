@@ -8,6 +8,8 @@ import type { CriClient, PodSandboxConfig } from '../src/index.js';
 export async function directLoop(
   client: CriClient,
   options: { pods: number; batchSize: number; grace: number; image: string; cgroupParent: string; tag: string },
+  /** Told each container as it is created (a benchmark that adds something per container hooks in here). */
+  onContainer: (pod: string, containerId: string) => void = () => undefined,
 ): Promise<number> {
   const namespaces = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
   const started = performance.now();
@@ -32,6 +34,7 @@ export async function directLoop(
           },
           config,
         );
+        onContainer(name, container);
         await client.startContainer(container);
         created.set(name, { sandbox, container });
       }),

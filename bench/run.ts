@@ -5,6 +5,7 @@ const benchmarks = [
   './report-end-to-end.js',
   './event-log-slow-disk.js',
   './cri-overhead.js',
+  './exit-stream-overhead.js',
   './containerd-stress.js',
   './kube-api-churn.js',
   './kube-burner.js',

@@ -23,6 +23,7 @@ export { loadUplotAssets } from './reports/uplot-assets.js';
 
 // Targets
 export { openCriSession } from './targets/cri/cri-session.js';
+export { ContainerExitWatch } from './targets/cri/container-exit-watch.js';
 export { buildPodManifest } from './targets/kube/pod-manifest.js';
 
 // Host side: CRI, runtimes, clusters, images

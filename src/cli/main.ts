@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
       .command('doctor', 'Report what this host can run and what to install', {}, async () => {
         exitCode = await doctorCommand();
       })
-      .demandCommand(1, 'Name a command: run, suite, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
+      .demandCommand(1, 'Name a command: run, suite, bisect, validate, report, compare, history, compare-history, schema, runtime, cluster, cleanup or doctor.')
       .strict()
       .fail((message, error) => {
         if (error) throw error;

@@ -1,5 +1,13 @@
 import type { Comparison } from '../results/comparison.js';
-import { comparisonExplanation, comparisonHeader, comparisonRows, violationLines } from './compare-rows.js';
+import {
+  comparisonExplanation,
+  comparisonHeader,
+  comparisonRows,
+  timerComparisonHeader,
+  timerComparisonRows,
+  timerComparisonSentence,
+  violationLines,
+} from './compare-rows.js';
 import { escapeMarkdownText as md } from './escape.js';
 
 /** `podchurn compare --markdown FILE`: a comparison ready for a step summary or a pull-request comment. */
@@ -20,6 +28,12 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     );
   }
   out.push('', ...comparisonExplanation(comparison).map((l) => md(l)), '');
+  const timerRows = timerComparisonRows(comparison);
+  if (timerRows.length) {
+    out.push(md(timerComparisonSentence), '', `| ${timerComparisonHeader.join(' | ')} |`, `|${timerComparisonHeader.map(() => '---').join('|')}|`);
+    for (const row of timerRows) out.push(`| ${row.map((cell) => md(cell)).join(' | ')} |`);
+    out.push('');
+  }
   if (comparison.notes.length) out.push('Notes:', '', ...comparison.notes.map((n) => `- ${md(n)}`), '');
   if (comparison.violations.length) out.push('Violations:', '', ...violationLines(comparison).map((v) => `- ${md(v)}`), '');
   return out.join('\n');

@@ -70,3 +70,33 @@ function chanceVerdicts(comparison: Comparison): string {
 export function violationLines(comparison: Comparison): string[] {
   return comparison.violations.map((v) => `${v.subject} ${v.metric}: measured ${v.measured}, limit ${v.limit}`);
 }
+
+export const timerComparisonHeader = [
+  'cell',
+  'timer',
+  'baseline n',
+  'candidate n',
+  'baseline mean ms',
+  'candidate mean ms',
+  'baseline p99 ms',
+  'candidate p99 ms',
+];
+
+/** containerd's and the kubelet's timers of each pair, side by side (no verdict: histogram estimates). */
+export function timerComparisonRows(comparison: Comparison): string[][] {
+  return comparison.pairs.flatMap((pair) =>
+    (pair.runtimeTimers ?? []).map((t) => [
+      pair.candidate.cell,
+      t.operation === undefined ? t.metric : `${t.metric}{${t.operation}}`,
+      String(t.baseline?.count ?? 0),
+      String(t.candidate?.count ?? 0),
+      formatMs(t.baseline?.meanMs),
+      formatMs(t.candidate?.meanMs),
+      formatMs(t.baseline?.p99Ms),
+      formatMs(t.candidate?.p99Ms),
+    ]),
+  );
+}
+
+export const timerComparisonSentence =
+  "Runtime and kubelet timers: containerd's and the kubelet's own histograms over each cell, side by side; estimates from histogram buckets, so no verdict.";

@@ -11,7 +11,7 @@ import type { CellSummary } from '../results/summary.js';
 export type MetricType = 'counter' | 'gauge' | 'summary' | 'info';
 
 export interface MetricSample {
-  /** Appended to the family name: '' for gauges, '_total' for counters, '_count' or '' for summary parts, '_info' for info. */
+  /** Appended to the family name: '' for gauges, '_total' for counters, '_sum', '_count' or '' for summary parts, '_info' for info. */
   suffix: string;
   labels: readonly (readonly [string, string])[];
   value: number;
@@ -29,7 +29,7 @@ export interface MetricFamily {
 type Labels = (readonly [string, string])[];
 
 /** Every family of a run, samples of all its cells together (OpenMetrics wants a family's samples in one block). */
-export function runMetricFamilies({ summary }: RunAnalysis): MetricFamily[] {
+export function runMetricFamilies({ summary, records }: RunAnalysis): MetricFamily[] {
   const run: Labels = [
     ['scenario', summary.scenario],
     ['target', summary.target],
@@ -55,7 +55,7 @@ export function runMetricFamilies({ summary }: RunAnalysis): MetricFamily[] {
     latency: family(
       `podchurn_${latency}_latency_seconds`,
       'summary',
-      `Primary latency (${latency}) per cell: nearest-rank quantiles over measured completions; quantile 1 is the maximum.`,
+      `Primary latency (${latency}) per cell: nearest-rank quantiles over measured completions; quantile 1 is the maximum; _sum and _count over the same samples.`,
       'seconds',
     ),
     excluded: family('podchurn_latency_excluded', 'counter', 'Deletions that ended without a latency sample, by reason.'),
@@ -92,7 +92,9 @@ export function runMetricFamilies({ summary }: RunAnalysis): MetricFamily[] {
         families.latency.samples.push({ suffix: '', labels: [...labels, ['quantile', quantile]], value: seconds(ms) });
       }
     }
-    families.latency.samples.push({ suffix: '_count', labels, value: stats?.count ?? 0 });
+    // The exact sum of the cell's samples (the Pushgateway would otherwise expose a summary's _sum as 0).
+    const sumMs = records.reduce((sum, r) => (r.cell === cell.cell && r.latencyMs !== undefined ? sum + r.latencyMs : sum), 0);
+    families.latency.samples.push({ suffix: '_sum', labels, value: seconds(sumMs) }, { suffix: '_count', labels, value: stats?.count ?? 0 });
     families.excluded.samples.push(
       { suffix: '_total', labels: [...labels, ['reason', 'failed-stop']], value: cell.latencyExcluded.failedStops },
       { suffix: '_total', labels: [...labels, ['reason', 'inferred-deletion']], value: cell.latencyExcluded.inferredDeletions },

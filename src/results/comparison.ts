@@ -1,5 +1,6 @@
 import type { MetricComparison, StuckComparison } from '../stats/compare.js';
 import type { ComparisonLimits, LimitViolation } from '../stats/regression-limits.js';
+import type { TimerPair } from './runtime-metrics.js';
 import type { CellSummary, RunSummary } from './summary.js';
 
 /** comparison.json (`podchurn compare --json`): the verdicts of one comparison, as reports render them. */
@@ -28,6 +29,8 @@ export interface CellPairComparison {
   metrics: MetricComparison[];
   stuck: StuckComparison;
   violations: LimitViolation[];
+  /** containerd's and the kubelet's timers of both cells, when either was scraped (figures only, no verdict). */
+  runtimeTimers?: TimerPair[];
 }
 
 export interface Comparison {

@@ -65,3 +65,12 @@ export interface MetricsEndpoint {
   kind: MetricsSourceKind;
   fetch(signal: AbortSignal): Promise<string>;
 }
+
+/** One timer of a compared cell pair (comparison.json `pairs[].runtimeTimers`): side by side, without a verdict. */
+export interface TimerPair {
+  kind: MetricsSourceKind;
+  metric: string;
+  operation?: string;
+  baseline: TimerDelta | null;
+  candidate: TimerDelta | null;
+}

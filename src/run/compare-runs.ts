@@ -1,3 +1,4 @@
+import { pairTimers } from '../measurements/runtime-metrics/deltas.js';
 import { ALPHA, compareSamples, type ComparedSample } from '../stats/compare.js';
 import { defaultBootstrap } from '../stats/bootstrap.js';
 import { checkLimits, type ComparisonLimits } from '../stats/regression-limits.js';
@@ -33,6 +34,7 @@ function pairCells(base: RunAnalysis, baseCell: CellSummary, cand: RunAnalysis, 
     metrics: result.metrics,
     stuck: result.stuck,
     violations: checkLimits(`${candidate.cell} (${candidate.name})`, result.metrics, result.stuck, limits),
+    ...(baseCell.runtimeMetrics || candCell.runtimeMetrics ? { runtimeTimers: pairTimers(baseCell.runtimeMetrics, candCell.runtimeMetrics) } : {}),
   };
 }
 

@@ -43,7 +43,7 @@ const defaultMinParallelBytes = 16 * 1024 * 1024;
 
 /**
  * Reads events.jsonl and folds its pod events into records (PodRecordFold). On a large file with a
- * second core free, two threads share the work: each parses and folds the events of half the pods
+ * second core free, and PODCHURN_FOLD_THREADS=2, two threads share the work: each parses and folds the events of half the pods
  * (readEventFilePart routes a line by its pod name before parsing it), and the records are put back
  * in the order of each pod's first event, so the result is the one reading in one thread gives.
  * JSON.parse and the fold are most of `podchurn report` on a large run. Whatever the split cannot
@@ -52,7 +52,12 @@ const defaultMinParallelBytes = 16 * 1024 * 1024;
 export function foldEventFile(path: string, settle: (runEvents: readonly RunEvent[]) => FoldSettings, options: FoldOptions = {}): FoldedEvents {
   const script = options.workerScript ?? workerScriptPath();
   const large = statSync(path).size >= (options.minParallelBytes ?? defaultMinParallelBytes);
-  if (script === undefined || !large || availableParallelism() < 2) return foldSerially(path, settle);
+  // Two threads only when asked (PODCHURN_FOLD_THREADS=2): on 100,000 pods they cut the main thread's
+  // CPU by about 0.3 s but cost the process about 1.7 s more (each thread scans every line, and half the
+  // records are copied back), which on a shared 2-core machine made the wall time longer
+  // (bench/results/report-end-to-end.md).
+  const oneThread = process.env.PODCHURN_FOLD_THREADS !== '2' || availableParallelism() < 2;
+  if (script === undefined || !large || oneThread) return foldSerially(path, settle);
   return foldInTwoThreads(path, settle, script) ?? foldSerially(path, settle);
 }
 

@@ -73,9 +73,7 @@ function runcRuntime(options: ContainerdConfigOptions, paths: ContainerdPaths): 
 /** The daemon's own root, state and log level, and (up to version 3) its sockets. */
 function daemonSection(version: ConfigVersion, options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
   const sockets =
-    version >= 4
-      ? {}
-      : { grpc: { address: paths.socket }, ttrpc: { address: `${paths.socket}.ttrpc` }, metrics: { address: paths.metricsAddress } };
+    version >= 4 ? {} : { grpc: { address: paths.socket }, ttrpc: { address: `${paths.socket}.ttrpc` }, metrics: { address: paths.metricsAddress } };
   return { version, root: paths.root, state: paths.state, ...sockets, debug: { level: options.logLevel } };
 }
 

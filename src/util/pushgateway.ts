@@ -42,7 +42,7 @@ export function parsePushgatewayUrl(text: string): Pushgateway {
   url.username = '';
   url.password = '';
   url.pathname = url.pathname.replace(/\/+$/, '');
-  return { base: url, shown: url.href, ...(authorization ? { authorization } : {}) };
+  return { base: url, shown: url.href.replace(/\/$/, ''), ...(authorization ? { authorization } : {}) };
 }
 
 /** `name=value` of --push-group: a valid label name that does not start with `__` (reserved by Prometheus). */
@@ -64,7 +64,7 @@ export function parseGroupingLabel(text: string): readonly [string, string] {
 export function groupUrl(gateway: Pushgateway, grouping: GroupingKey): URL {
   const path = grouping.map(([name, value]) => `/${name}@base64/${value === '' ? '=' : Buffer.from(value).toString('base64url')}`).join('');
   const url = new URL(gateway.base.href);
-  url.pathname = `${url.pathname}/metrics${path}`;
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/metrics${path}`;
   return url;
 }
 

@@ -130,6 +130,20 @@ describe('hostile strings in scenarios, cells, paths and runtime logs', function
     const schema = readFileSync(join(repoRoot, 'test/fixtures/junit.xsd'), 'utf8');
     const validation = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit.xsd', contents: schema }] });
     expect(validation.errors.map((e) => e.rawMessage)).to.deep.equal([]);
+
+    // metrics.prom: each hostile axis value is one label value, escaped (\\ \" \n), other controls as U+FFFD;
+    // every sample stays one well-formed line, so no value can forge a label or a sample.
+    const metrics = readFileSync(join(dir, 'metrics.prom'), 'utf8');
+    expect(metrics).not.to.include('\u001b');
+    expect(metrics.endsWith('\n# EOF\n')).to.equal(true);
+    const sample = /^podchurn_[a-z0-9_]+\{(?:[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)+\} \S+$/;
+    const samples = metrics.split('\n').filter((l) => l && !l.startsWith('#'));
+    for (const line of samples) expect(sample.test(line), line.slice(0, 300)).to.equal(true);
+    const unescapeLabel = (value: string) => value.replace(/\\([\\"n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    const cell2 = samples.find((l) => l.startsWith('podchurn_pods_total{') && l.includes('cell="cell-02"'))!;
+    const imageLabel = cell2.match(/axis_workload_image="((?:[^"\\]|\\.)*)"/);
+    const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+    expect(unescapeLabel(imageLabel![1]!)).to.equal(`podchurn.local/${markup}${shell}${terminal}:1`.replace(controls, '\uFFFD'));
   });
 
   it('a hostile scenario name is refused as input (exit 2), its message printed without escapes', async () => {

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { RuntimeMetricsSummary } from '../../src/results/runtime-metrics.js';
+import { renderComparisonMarkdown } from '../../src/reports/compare-markdown.js';
+import { compareRuns } from '../../src/run/compare-runs.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { runEvents } from '../helpers/run-dir.js';
 import { writeScenario } from '../helpers/scenario.js';
@@ -40,6 +42,13 @@ describe("runtime metrics on the CRI target: containerd's own timers, scraped at
     const phaseOf = (data: unknown) => data as { rep: number; phase: string };
     expect(scrapes.map((e) => `${phaseOf(e.data).rep}:${phaseOf(e.data).phase}`)).to.deep.equal(['1:start', '1:end', '2:start', '2:end']);
     // The reports say it too.
-    expect(readFileSync(join(dir.path, 'report.md'), 'utf8')).to.match(/## Runtime and kubelet timers[\s\S]*containerd\\_cri\\_container\\_stop\\_seconds \| 12 \|/);
+    // compare puts both sides' timers next to each other.
+    const comparison = compareRuns(analysis, analysis, { regressions: [] });
+    const stopPair = comparison.pairs[0]!.runtimeTimers!.find((t) => t.metric === 'containerd_cri_container_stop_seconds')!;
+    expect([stopPair.baseline!.count, stopPair.candidate!.count]).to.deep.equal([12, 12]);
+    expect(renderComparisonMarkdown(comparison)).to.match(/containerd\\_cri\\_container\\_stop\\_seconds \| 12 \| 12 \|/);
+    expect(readFileSync(join(dir.path, 'report.md'), 'utf8')).to.match(
+      /## Runtime and kubelet timers[\s\S]*containerd\\_cri\\_container\\_stop\\_seconds \| 12 \|/,
+    );
   });
 });

@@ -5,6 +5,8 @@ import { escapeLabelValue, renderOpenMetrics, renderPrometheusText } from '../..
 import type { RunAnalysis } from '../../src/results/run-analysis.js';
 import { fixtureAnalysis } from '../helpers/fixture-run.js';
 import { expectGolden } from '../helpers/golden.js';
+import { ensurePrometheusBinaries } from '../helpers/prometheus-stack.js';
+import { PROVISION_TIMEOUT_MS } from '../helpers/provision.js';
 
 /** The fixture run with one cell's axis value and scenario carrying what label values must escape. */
 function hostileAnalysis(value: string): RunAnalysis {
@@ -20,6 +22,11 @@ function promtoolCheck(text: string): { status: number | null; output: string } 
 }
 
 describe('metrics.prom and the Pushgateway text', () => {
+  before(async function () {
+    this.timeout(PROVISION_TIMEOUT_MS);
+    await ensurePrometheusBinaries();
+  });
+
   it('metrics.prom of the fixture run (golden): OpenMetrics families, units in names, # EOF', () => {
     const text = renderOpenMetrics(runMetricFamilies(fixtureAnalysis()));
     expectGolden('metrics.prom', text);
@@ -56,6 +63,18 @@ describe('metrics.prom and the Pushgateway text', () => {
       expect(line).to.match(/^podchurn_\w+\{.*\} \S+$/);
       expect(line).to.include('axis_runtime_containerd="x\\"y\\\\z\\nw"');
       expect(line).to.include('axis_exec_probe_command="/bin/echo + x\\"y\\\\z\\nw"');
+    }
+  });
+
+  it("the latency summary's _sum / _count is the cell's mean, its quantiles the cell's percentiles in seconds", () => {
+    const analysis = fixtureAnalysis();
+    const text = renderOpenMetrics(runMetricFamilies(analysis));
+    for (const cell of analysis.summary.cells) {
+      const value = (suffix: string, extra = '') =>
+        Number(text.match(new RegExp(`^podchurn_stop_latency_seconds${suffix}\\{[^}]*cell="${cell.cell}"[^}]*${extra}\\} (\\S+)$`, 'm'))![1]);
+      expect(value('_count')).to.equal(cell.latencyMs!.count);
+      expect((value('_sum') / value('_count')) * 1000).to.be.closeTo(cell.latencyMs!.mean, 0.05);
+      expect(value('', 'quantile="0.99"')).to.equal(cell.latencyMs!.p99 / 1000);
     }
   });
 

@@ -28,6 +28,14 @@ describe('events.jsonl parsed and folded by two threads', function () {
   this.timeout(120_000);
   let dir: string;
   let events: string;
+  const threadsBefore = process.env.PODCHURN_FOLD_THREADS;
+  before(() => {
+    process.env.PODCHURN_FOLD_THREADS = '2';
+  });
+  after(() => {
+    if (threadsBefore === undefined) delete process.env.PODCHURN_FOLD_THREADS;
+    else process.env.PODCHURN_FOLD_THREADS = threadsBefore;
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'podchurn-fold-'));

@@ -89,7 +89,7 @@ describe('containerd config writer: the version each containerd understands', ()
     expect(runc).to.include({ BinaryName: '/opt/runc', Root: '/run/podchurn/t/runc' });
   });
 
-  describe('the metrics endpoint, in every config version (each binary\'s own config dump)', () => {
+  describe("the metrics endpoint, in every config version (each binary's own config dump)", () => {
     const keys = ['containerd@1.7.22', 'containerd@2.1.4', 'containerd@2.3.1'];
     before(provisionStoreKeys(...keys));
     for (const key of keys) {

@@ -28,6 +28,8 @@ describe('--push URL and --push-group', () => {
     expect(url.href).to.equal(
       `http://gw:9091/p/metrics/job@base64/${Buffer.from('podchurn').toString('base64url')}/scenario@base64/${Buffer.from('a/b').toString('base64url')}/pipeline@base64/=`,
     );
+    expect(groupUrl(parsePushgatewayUrl('http://gw:9091/'), [['job', 'podchurn']]).href).to.equal('http://gw:9091/metrics/job@base64/cG9kY2h1cm4');
+    expect(parsePushgatewayUrl('http://gw:9091/').shown).to.equal('http://gw:9091');
   });
 
   it("grouping labels: name=value with a valid label name; podchurn's own labels and repeats refused", () => {

@@ -1,35 +1,30 @@
 import type { Argv } from 'yargs';
-import { ExitCode, InterruptedError, PodchurnError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 import { renderTerminalSummary } from '../../reports/terminal.js';
 import { HistoryStore } from '../../results/history.js';
-import { planPush, pushRunMetrics } from '../../run/push-metrics.js';
+import { planPush } from '../../run/push-metrics.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { ProgressReporter } from '../progress.js';
+import { type PushArgs, pushAndExitCode, withPushOptions } from './push.js';
 
-export interface RunArgs {
+export interface RunArgs extends PushArgs {
   scenario: string;
   set: string[];
   'reports-dir': string;
   json: boolean;
   history?: string;
-  push?: string;
-  'push-group': string[];
 }
 
 export function runOptions(yargs: Argv): Argv<RunArgs> {
-  return yargs
-    .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML file' })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
-    .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
-    .option('history', { type: 'string', describe: "Append each cell's summary to this SQLite history (created if missing)" })
-    .option('push', { type: 'string', describe: "Push the run's metrics (metrics.prom) to this Prometheus Pushgateway once the run directory is complete" })
-    .option('push-group', {
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      describe: 'Extra Pushgateway grouping label name=value (repeatable), for runs of one scenario that must not replace each other',
-    }) as Argv<RunArgs>;
+  return withPushOptions(
+    yargs
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario YAML file' })
+      .option('set', { type: 'string', array: true, default: [] as string[], describe: 'Override a field: --set batchSize=50 (repeatable)' })
+      .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where run directories are created' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print summary.json to stdout instead of the table' })
+      .option('history', { type: 'string', describe: "Append each cell's summary to this SQLite history (created if missing)" }),
+    'once the run directory is complete',
+  ) as Argv<RunArgs>;
 }
 
 /** Exit code of the run: 0 gates pass, 1 a gate failed, 3 infrastructure (or the push failed), 130 interrupted. */
@@ -77,18 +72,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     );
     // The reason a run could not finish also goes to stderr, where a pipeline's log shows errors.
     if (analysis.summary.error) process.stderr.write(`podchurn: ${analysis.summary.error}\n`);
-    if (push) {
-      // Only now: the run directory is complete, so a gateway that is down loses nothing.
-      try {
-        await pushRunMetrics(push, analysis, dir.path);
-      } catch (error) {
-        if (!(error instanceof PodchurnError)) throw error;
-        process.stderr.write(`podchurn: ${error.message}\n`);
-        // A failed push is an infrastructure failure (3) unless the run already ended worse.
-        return analysis.summary.exitCode > ExitCode.gateFailed ? analysis.summary.exitCode : error.exitCode;
-      }
-    }
-    return analysis.summary.exitCode;
+    return await pushAndExitCode(push, analysis, dir.path);
   } finally {
     history?.close();
     progress.stop();

@@ -1,5 +1,5 @@
 import type { RunEvent } from '../../engine/events.js';
-import type { MetricSample, MetricsScrapeEvent, MetricsSourceKind, RuntimeMetricsSummary, TimerDelta } from '../../results/runtime-metrics.js';
+import type { MetricSample, MetricsScrapeEvent, MetricsSourceKind, RuntimeMetricsSummary, TimerDelta, TimerPair } from '../../results/runtime-metrics.js';
 import { TIMERS, timerOf } from './timers.js';
 
 /** A cumulative histogram: observations at or below each upper bound (`le`), their sum and count. */
@@ -155,4 +155,31 @@ export function runtimeMetricsField(runEvents: readonly RunEvent[], cellId: stri
   const scrapes = runEvents.filter((e) => e.kind === 'metrics-scrape' && e.cell === cellId).map((e) => e.data as unknown as MetricsScrapeEvent);
   const runtimeMetrics = runtimeMetricsOfCell(scrapes);
   return runtimeMetrics ? { runtimeMetrics } : {};
+}
+
+/**
+ * The timers of two cells side by side, for `compare`: those observed on either side. No verdict:
+ * the figures are histogram estimates from one pair of scrapes, not samples a test could weigh.
+ */
+export function pairTimers(baseline: RuntimeMetricsSummary | undefined, candidate: RuntimeMetricsSummary | undefined): TimerPair[] {
+  const key = (t: TimerDelta) => `${t.kind}\u0000${t.metric}\u0000${t.operation ?? ''}`;
+  const pairs = new Map<string, TimerPair>();
+  for (const [side, summary] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
+    for (const timer of summary?.timers ?? []) {
+      if (timer.count === 0) continue;
+      const pair = pairs.get(key(timer)) ?? {
+        kind: timer.kind,
+        metric: timer.metric,
+        ...(timer.operation !== undefined ? { operation: timer.operation } : {}),
+        baseline: null,
+        candidate: null,
+      };
+      pair[side] = timer;
+      pairs.set(key(timer), pair);
+    }
+  }
+  return [...pairs.values()];
 }

@@ -1,6 +1,6 @@
 import { InfrastructureError } from '../../errors.js';
-import type { BisectBuild, BisectDirection, BisectOutcome, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
-import { sprtEvaluate, type SprtParameters, type SprtState } from '../../stats/sprt.js';
+import type { BisectBuild, BisectDirection, BisectOutcome, BisectResult, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
+import { sprtBounds, sprtEvaluate, type SprtParameters, type SprtState } from '../../stats/sprt.js';
 
 /** Earlier results of the same scenario and pin, counted before any new run. */
 export interface PriorTrials {
@@ -33,14 +33,8 @@ export interface SearchRequest {
   now?: () => number;
 }
 
-export interface SearchResult {
-  steps: BisectStep[];
-  outcome: BisectOutcome;
-  firstChanged?: string;
-  lastUnchanged?: string;
-  boundaryRange?: string[];
-  reason: string;
-}
+/** What the search decides: the part of a bisect.json that is not about its request and costs. */
+export type SearchResult = Pick<BisectResult, 'steps' | 'outcome' | 'firstChanged' | 'lastUnchanged' | 'boundaryRange' | 'reason'>;
 
 const verdictOf = (state: SprtState): BisectVerdict => (state.decision === 'accept-h1' ? 'shows' : state.decision === 'accept-h0' ? 'clean' : 'undecided');
 
@@ -65,7 +59,7 @@ export async function searchBoundary(request: SearchRequest): Promise<SearchResu
     const base = { index: steps.length + 1, version, role, startedAt, reusedRunIds: [] as string[], runs: [] as BisectRun[] };
     const obtained = await runner.obtain(version);
     if (!obtained.ok) {
-      const { upper, lower } = sprtEvaluate(request.sprt, { trials: 0, occurrences: 0 });
+      const { upper, lower } = sprtBounds(request.sprt);
       return record({
         ...base,
         verdict: 'gap',
@@ -74,8 +68,8 @@ export async function searchBoundary(request: SearchRequest): Promise<SearchResu
         reusedTrials: 0,
         reusedOccurrences: 0,
         llr: 0,
-        upper,
-        lower,
+        upper: round(upper, 4),
+        lower: round(lower, 4),
         gapReason: obtained.reason,
         wallSeconds: seconds(now() - started),
       });

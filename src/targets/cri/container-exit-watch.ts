@@ -49,7 +49,13 @@ export class ContainerExitWatch {
     // Recorded once, so the analysis can tell a run whose pods lack exit events from one recorded before podchurn subscribed.
     if (!this.subscribedOnce) this.events.run('container-events', { runtime: this.runtime, state: 'subscribed' });
     this.subscribedOnce = true;
-    this.stream = this.client.containerEvents(this.onEvent, this.onEnd);
+    try {
+      this.stream = this.client.containerEvents(this.onEvent, this.onEnd);
+    } catch (error) {
+      // The client was closed under the watch (its session is ending): a timer's resubscription must not throw.
+      this.currentState = 'closed';
+      this.events.run('container-events', { runtime: this.runtime, state: 'ended', code: 'CLIENT_CLOSED', message: String(error) });
+    }
   }
 
   /** From now on the container's stopped event is recorded for `pod`. */

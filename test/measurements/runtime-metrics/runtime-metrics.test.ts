@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { histogramQuantile, histogramsOf, runtimeMetricsOfCell } from '../../../src/measurements/runtime-metrics/deltas.js';
+import { histogramQuantile, histogramsOf, pairTimers, runtimeMetricsOfCell } from '../../../src/measurements/runtime-metrics/deltas.js';
 import { PrometheusTextError, parsePrometheusText } from '../../../src/measurements/runtime-metrics/prometheus-text.js';
 import { isTimerSampleName, keepSample } from '../../../src/measurements/runtime-metrics/timers.js';
 import type { MetricsScrapeEvent, MetricsSourceKind, SourceScrape } from '../../../src/results/runtime-metrics.js';
@@ -139,6 +139,21 @@ describe('runtime metrics: Prometheus text, timer deltas and histogram quantiles
     // Pod worker operations in the window: one "terminated" per deleted pod, and no "create" (the pods existed at the start).
     expect(timer(summary, 'kubelet_pod_worker_duration_seconds', 'terminated')!.count).to.equal(KUBELET_FIXTURE_PODS);
     expect(timer(summary, 'kubelet_pod_worker_duration_seconds', 'create')!.count).to.equal(0);
+  });
+});
+
+describe('runtime metrics in compare: timers side by side', () => {
+  it('pairs the timers observed on either side; a timer one side never observed has null there', () => {
+    const start = scrapeOf('containerd', 'containerd', fixture('containerd-1.7.22-start'));
+    const end = scrapeOf('containerd', 'containerd', fixture('containerd-1.7.22-end'));
+    const baseline = runtimeMetricsOfCell([event(1, 'start', [start]), event(1, 'end', [end])]);
+    const candidate = runtimeMetricsOfCell([event(1, 'start', [start]), event(1, 'end', [start])]);
+    const pairs = pairTimers(baseline, candidate);
+    // Observed only by the baseline (the candidate's window saw no stop); network deletes observed by neither are left out.
+    expect(pairs.map((p) => p.metric)).to.not.include('containerd_cri_sandbox_delete_network_seconds');
+    const stop = pairs.find((p) => p.metric === 'containerd_cri_container_stop_seconds')!;
+    expect(stop.baseline!.count).to.equal(3);
+    expect(stop.candidate).to.equal(null);
   });
 });
 
