@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each writing its figures under bench/results/. */
 const benchmarks = [
+  './cli-start-up.js',
   './report-render.js',
   './report-end-to-end.js',
   './event-log-slow-disk.js',

@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node bin/podchurn.js run scenarios/quickstart.yaml "$@"
+exec bash scripts/on-node-lts.sh node bin/podchurn.js run scenarios/quickstart.yaml "$@"

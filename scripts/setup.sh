@@ -43,9 +43,12 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Rebuild the CLI (compiled, bundled into dist/podchurn.cjs, its code cache written last) when any
-# source is newer than the last build.
-if [[ ! -f dist/podchurn.cjs.code-cache ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh bin/podchurn.js -newer dist/podchurn.cjs.code-cache -print -quit) ]]; then
+# Node 24 LTS, podchurn's baseline, for the CLI scripts, the suite and the benchmarks: the machine's own when it is
+# 24 or later, else the official binary unpacked once from the npm registry (scripts/on-node-lts.sh).
+bash scripts/on-node-lts.sh node --version >/dev/null
+
+# Rebuild the CLI (compiled, then bundled into dist/podchurn.cjs) when any source is newer than the last build.
+if [[ ! -f dist/podchurn.cjs ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh -newer dist/podchurn.cjs -print -quit) ]]; then
   npm run build --silent
 fi
 

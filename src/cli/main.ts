@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-// No top-level await: the bundle (scripts/bundle.sh) is CommonJS so that bin/podchurn.js can run it from V8's code cache.
+// No top-level await: the bundle (scripts/bundle.sh) is CommonJS, which bin/podchurn.js requires.
 void main(hideBin(process.argv)).then((code) => {
   process.exitCode = code;
 });

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
 import { InputError } from '../errors.js';
 import type { CellSummary, RunSummary } from './summary.js';
 
@@ -53,17 +54,22 @@ const CELL_SUMMARIES_TABLE = `CREATE TABLE IF NOT EXISTS cell_summaries (
  * replaces its rows, so re-running `podchurn report` with --history is harmless.
  */
 export class HistoryStore {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(private readonly db: DatabaseSync) {}
 
   static open(file: string, options: { create: boolean }): HistoryStore {
-    let db: Database.Database;
-    try {
-      db = new Database(file, { fileMustExist: !options.create });
-    } catch (error) {
-      throw new InputError(
-        `cannot open the history database ${file} (${(error as Error).message})${options.create ? '' : '; record runs into it first with podchurn run --history'}.`,
-        { cause: error },
+    const refuse = (reason: string, cause?: unknown) =>
+      new InputError(
+        `cannot open the history database ${file} (${reason})${options.create ? '' : '; record runs into it first with podchurn run --history'}.`,
+        { cause },
       );
+    if (!options.create && !existsSync(file)) throw refuse('no such file');
+    let db: DatabaseSync;
+    try {
+      db = new (loadSqlite().DatabaseSync)(file);
+      // SQLite opens any file lazily: reading the schema version is what finds a file that is no database.
+      readUserVersion(db);
+    } catch (error) {
+      throw refuse((error as Error).message, error);
     }
     const store = new HistoryStore(db);
     store.migrate(file);
@@ -71,11 +77,11 @@ export class HistoryStore {
   }
 
   private migrate(file: string): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const version = readUserVersion(this.db);
     if (version > HISTORY_SCHEMA_VERSION)
       throw new InputError(`${file} was written by a newer podchurn (history schema ${version}); this one reads up to ${HISTORY_SCHEMA_VERSION}.`);
     if (version === HISTORY_SCHEMA_VERSION) return;
-    this.db.transaction(() => {
+    this.inTransaction(() => {
       if (version === 0) {
         this.db.exec(`
           CREATE TABLE IF NOT EXISTS cell_runs (
@@ -92,8 +98,20 @@ export class HistoryStore {
       // Schema 1 kept only stop latency, whatever the target: its rows say so, and a kube row's
       // figures (the stuck pods' timeouts) are no deletion latency, so they stay labelled "stop".
       this.db.exec(`ALTER TABLE cell_runs ADD COLUMN latency TEXT NOT NULL DEFAULT 'stop'`);
-      this.db.pragma(`user_version = ${HISTORY_SCHEMA_VERSION}`);
-    })();
+      this.db.exec(`PRAGMA user_version = ${HISTORY_SCHEMA_VERSION}`);
+    });
+  }
+
+  /** Runs `work` in one transaction: all of it is written, or none of it. */
+  private inTransaction(work: () => void): void {
+    this.db.exec('BEGIN');
+    try {
+      work();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   record(summary: RunSummary, recordedAt = new Date()): number {
@@ -122,10 +140,10 @@ export class HistoryStore {
     }));
     this.db.exec(CELL_SUMMARIES_TABLE);
     const insertSummary = this.db.prepare(`INSERT OR REPLACE INTO cell_summaries VALUES (?, ?, ?, ?, ?, ?)`);
-    this.db.transaction(() => {
+    this.inTransaction(() => {
       for (const row of rows) insert.run(row);
       for (const cell of summary.cells) insertSummary.run(summary.runId, cell.cell, summary.scenario, summary.startedAt, summary.status, JSON.stringify(cell));
-    })();
+    });
     return rows.length;
   }
 
@@ -189,4 +207,26 @@ function fromRow(row: Record<string, unknown>): HistoryRow {
     stuck: Number(row.stuck),
     outcomes: JSON.parse(String(row.outcomes)) as Record<string, number>,
   };
+}
+
+function readUserVersion(db: DatabaseSync): number {
+  return Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+}
+
+/**
+ * node:sqlite, loaded when a history database is first opened. Node 22 prints an ExperimentalWarning on
+ * stderr when the module loads (Node 24 does not); it says nothing about the user's run, so that one
+ * warning is dropped and every other warning passes through.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (!text.startsWith('SQLite is an experimental feature')) (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    return process.getBuiltinModule('node:sqlite');
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

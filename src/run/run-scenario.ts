@@ -9,7 +9,7 @@ import { RunDirectory, describeWriteError, newRunId } from '../results/run-direc
 import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
-import { targetDriver } from '../targets/registry.js';
+import { targetDriver, targetScenarioRules } from '../targets/registry.js';
 import { scrapeMetrics } from '../measurements/runtime-metrics/scrape.js';
 import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { SessionContext, TargetDriver, TargetSession } from '../targets/target.js';
@@ -41,7 +41,7 @@ export interface RunResult {
 /** Validates the scenario and expands its matrix without touching the host: every input error surfaces here. */
 export function planRun(scenarioFile: string, overrides: readonly string[]) {
   const loaded = loadScenarioFile(scenarioFile, overrides);
-  const cells = expandMatrix(loaded.scenario, scenarioFile, loaded);
+  const cells = expandMatrix(loaded.scenario, scenarioFile, { written: loaded, rulesFor: targetScenarioRules });
   return { ...loaded, cells };
 }
 

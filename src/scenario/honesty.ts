@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { isPlainObject, type PlainObject } from './paths.js';
-import type { CellSettings } from './schema.js';
+import type { CellSettings, TargetType } from './schema.js';
 
 /**
  * Config honesty for scenarios: a key the user wrote (in the file, with --set, or as a matrix axis)
@@ -16,7 +16,8 @@ export interface HonestyCell {
   settings: CellSettings;
 }
 
-interface FieldRule {
+/** A field that has no effect in some cells, why, and what to write instead. */
+export interface FieldRule {
   paths: readonly string[];
   /** Why the field does nothing in this cell, or undefined when it is used. */
   noEffect(settings: CellSettings): string | undefined;
@@ -25,6 +26,18 @@ interface FieldRule {
   /** Checked only when the field is a matrix axis (written once, it still has its other uses). */
   axisOnly?: boolean;
 }
+
+/**
+ * What one target type adds to these checks (each target driver has its own, in targets/): the fields
+ * its cells ignore, and settings its cells cannot honour. Rules of one target apply to its cells only.
+ */
+export interface TargetScenarioRules {
+  readonly fieldRules: readonly FieldRule[];
+  /** Why a cell of this target cannot run as written (refused), or undefined. `written` holds every path written or varied. */
+  cellProblem(settings: CellSettings, written: ReadonlySet<string>): string | undefined;
+}
+
+export type TargetRulesLookup = (type: TargetType) => TargetScenarioRules;
 
 const probeDetailPaths = ['execProbe.periodMs', 'execProbe.timeoutSeconds', 'execProbe.command', 'execProbe.workers'] as const;
 
@@ -56,35 +69,6 @@ const fieldRules: readonly FieldRule[] = [
     instead: 'Remove execProbe.enabled: false to run the probes (a written execProbe block turns them on), or remove the other execProbe fields.',
   },
   {
-    paths: ['execProbe.workers'],
-    noEffect: (s) =>
-      s.target.type === 'kube'
-        ? "on a kube target (kubelet runs one liveness and one readiness exec probe per pod; workers sets the CRI target's probe loops)"
-        : undefined,
-    instead: 'Remove execProbe.workers, or use target.type: cri.',
-  },
-  {
-    paths: ['runtime.logLevel', 'runtime.restrictOomScoreAdj'],
-    noEffect: (s) => {
-      if (s.target.type === 'kube')
-        return "on a kube target (they configure the containerd podchurn starts for a cri target; a cluster node's containerd is configured by its provider)";
-      if (s.target.endpoint) return 'with target.endpoint (podchurn starts no containerd then; the runtime at the endpoint keeps its own configuration)';
-      return undefined;
-    },
-    instead: 'Remove the field; on a kind or local cluster, containerd settings go in cluster.containerdConfigPatches.',
-  },
-  {
-    paths: ['runtime.containerd', 'runtime.runc'],
-    noEffect: (s) => {
-      if (s.target.type === 'cri' && s.target.endpoint)
-        return 'with target.endpoint (podchurn starts no containerd then; the endpoint runs whatever binaries it runs)';
-      if (s.target.type === 'kube' && !s.cluster) return "on a kube target without a cluster block (podchurn uses the kubeconfig's cluster as it is)";
-      if (s.cluster?.provider === 'existing') return 'with cluster.provider "existing" (podchurn cannot change the runtime of a cluster it did not make)';
-      return undefined;
-    },
-    instead: 'Remove the pin, or let podchurn run it: target.type cri without endpoint, or a cluster with provider local or kind.',
-  },
-  {
     paths: ['cluster.kubernetes', 'cluster.containerdConfigPatches', 'cluster.config', 'cluster.nodeImage', 'cluster.keep'],
     noEffect: (s) =>
       s.cluster?.provider === 'existing'
@@ -108,48 +92,20 @@ const fieldRules: readonly FieldRule[] = [
         : undefined,
     instead: 'Remove cluster.kubernetes, or remove cluster.nodeImage so podchurn picks the image for that version.',
   },
-  {
-    paths: ['gracePeriodSeconds'],
-    noEffect: (s) =>
-      s.target.type === 'kube' && s.target.kube?.deleteGracePeriodSeconds !== undefined
-        ? `on deletion when target.kube.deleteGracePeriodSeconds (${s.target.kube.deleteGracePeriodSeconds}) is set: the DELETE carries that grace, and gracePeriodSeconds is only the pods' terminationGracePeriodSeconds`
-        : undefined,
-    instead: 'Vary target.kube.deleteGracePeriodSeconds instead, or remove it so gracePeriodSeconds is the deletion grace.',
-    axisOnly: true,
-  },
-  {
-    paths: ['target.kube.kubeconfig', 'target.kube.context'],
-    noEffect: (s) =>
-      s.cluster && s.cluster.provider !== 'existing'
-        ? `with cluster.provider "${s.cluster.provider}" (podchurn uses the kubeconfig of the cluster it brings up)`
-        : undefined,
-    instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
-  },
 ];
 
-/** A value check that is about the cell as a whole, not about one field being ignored. */
-function cellValueProblem(settings: CellSettings, written: ReadonlySet<string>): string | undefined {
-  const { execProbe } = settings;
-  if (settings.target.type === 'kube' && execProbe.enabled && written.has('execProbe.periodMs') && execProbe.periodMs % 1000 !== 0) {
-    return `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole seconds. Use a multiple of 1000.`;
-  }
-  return runtimeStepProblem(settings);
-}
-
-/** A runtime step replaces the containerd podchurn started: there must be one, and a cycle for it to happen in. */
+/** A runtime step needs a cycle to happen in (whether the target can step at all is its own rule). */
 function runtimeStepProblem(settings: CellSettings): string | undefined {
   const step = settings.runtimeStep;
-  if (!step) return undefined;
-  if (settings.target.type === 'kube') {
-    return 'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an in-place step there is not supported. Remove runtimeStep, or use target.type: cri.';
-  }
-  if (settings.target.endpoint) {
-    return 'runtimeStep cannot be honoured with target.endpoint: podchurn did not start that runtime and cannot replace it. Remove target.endpoint (podchurn then starts runtime.containerd and replaces it), or remove runtimeStep.';
-  }
-  if (step.afterCycleHold > settings.cycles) {
+  if (step && step.afterCycleHold > settings.cycles) {
     return `runtimeStep.afterCycleHold ${step.afterCycleHold} is after the last cycle (cycles ${settings.cycles}), so the step would never happen. Set afterCycleHold to at most cycles.`;
   }
   return undefined;
+}
+
+/** A target's rule applies to that target's cells; in any other cell the field is someone else's business. */
+function forTarget(type: TargetType, rule: FieldRule): FieldRule {
+  return { ...rule, noEffect: (settings) => (settings.target.type === type ? rule.noEffect(settings) : undefined) };
 }
 
 /** Dotted paths of every leaf the user wrote: scalars and lists; an empty block has none. */
@@ -205,11 +161,19 @@ function refuseShadowedByAxis(file: string, writtenPaths: ReadonlySet<string>, a
  * Refuses, with an InputError (exit 2), the first written key or matrix axis that would have no
  * effect.
  */
-export function refuseIneffectiveSettings(file: string, written: WrittenScenario, axisPaths: readonly string[], cells: readonly HonestyCell[]): void {
+export function refuseIneffectiveSettings(
+  file: string,
+  written: WrittenScenario,
+  axisPaths: readonly string[],
+  cells: readonly HonestyCell[],
+  rulesFor: TargetRulesLookup,
+): void {
   const { matrix: _matrix, ...fields } = written.raw;
   const writtenPaths = new Set(writtenLeafPaths(fields));
   refuseShadowedByAxis(file, writtenPaths, axisPaths, written.overrides);
-  for (const rule of fieldRules) {
+  const targetTypes = [...new Set(cells.map((cell) => cell.settings.target.type))];
+  const rules = [...fieldRules, ...targetTypes.flatMap((type) => rulesFor(type).fieldRules.map((rule) => forTarget(type, rule)))];
+  for (const rule of rules) {
     for (const path of rule.paths) {
       if (axisPaths.includes(path)) {
         for (const cell of cells) {
@@ -229,12 +193,7 @@ export function refuseIneffectiveSettings(file: string, written: WrittenScenario
   }
   const allWritten = new Set([...writtenPaths, ...axisPaths]);
   for (const cell of cells) {
-    const problem = cellValueProblem(cell.settings, allWritten);
+    const problem = rulesFor(cell.settings.target.type).cellProblem(cell.settings, allWritten) ?? runtimeStepProblem(cell.settings);
     if (problem) throw new InputError(`${file}: ${cells.length > 1 ? `cell "${cell.name}": ` : ''}${problem}`);
-  }
-  if (writtenPaths.has('gates.maxStateMismatch') && cells.every((cell) => cell.settings.target.type === 'kube')) {
-    throw new InputError(
-      `${file}: gates.maxStateMismatch has no effect on a kube target: state-mismatch (a lost exit) is found by the cri target's pid check, and a kube run never reports one. Remove it; gates.maxStuck limits pods not gone in time.`,
-    );
   }
 }

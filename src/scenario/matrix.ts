@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { refuseIneffectiveSettings, type WrittenScenario } from './honesty.js';
+import { refuseIneffectiveSettings, type TargetRulesLookup, type WrittenScenario } from './honesty.js';
 import { describeIssue } from './load.js';
 import { formatPath, leafPaths, withValueAt, type PlainObject } from './paths.js';
-import { CellSettingsSchema, stopLatencyGates, type CellSettings, type Scenario } from './schema.js';
+import { CellSettingsSchema, type CellSettings, type Scenario } from './schema.js';
 
 /** One point of the matrix: the scenario's settings with one value chosen for every matrix axis. */
 export interface Cell {
@@ -23,13 +23,20 @@ export function matrixAxisPaths(): string[] {
   return leafPaths(z.toJSONSchema(CellSettingsSchema, { io: 'input', unrepresentable: 'any' }));
 }
 
+/** What planning a run checks beyond the schema: the scenario as written, and each target's own rules. */
+export interface ScenarioChecks {
+  /** The scenario as the user wrote it, after --set, and the --set assignments. */
+  written: WrittenScenario;
+  rulesFor: TargetRulesLookup;
+}
+
 /**
  * The cartesian product of the matrix axes, in declaration order, last axis varying fastest.
- * With `written` (the scenario as the user wrote it, after --set, and the --set assignments), keys
- * that would have no effect are refused too. A run's stored scenario.yaml has every default written out, so re-analysis
- * passes no `written`: that run was checked when it started.
+ * With `checks`, keys that would have no effect, and settings a cell's target cannot honour, are
+ * refused too. A run's stored scenario.yaml has every default written out, so re-analysis passes no
+ * checks: that run was checked when it started.
  */
-export function expandMatrix(scenario: Scenario, file: string, written?: WrittenScenario): Cell[] {
+export function expandMatrix(scenario: Scenario, file: string, checks?: ScenarioChecks): Cell[] {
   const axes = Object.entries(scenario.matrix);
   const allowed = matrixAxisPaths();
   for (const [path] of axes) {
@@ -52,15 +59,6 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
       const where = axis ? `matrix.${axis[0]}[${axis[1].indexOf(combination[axis[0]])}]` : formatPath(issue.path);
       throw new InputError(`${file}: ${where}: ${formatPath(issue.path)} ${describeIssue(issue)}.`);
     }
-    if (parsed.data.cluster && parsed.data.target.type !== 'kube') {
-      throw new InputError(`${file}: cluster is only used with target.type "kube" (a cri target drives a containerd directly).`);
-    }
-    const stopGate = stopLatencyGates.find((gate) => scenario.gates[gate] !== undefined);
-    if (stopGate && parsed.data.target.type === 'kube') {
-      throw new InputError(
-        `${file}: gates.${stopGate} limits CRI stop latency, which pods of a kube target do not have; use gates.${stopGate.replace('Stop', '')} (the primary latency: deletion latency on kube).`,
-      );
-    }
     const cluster = parsed.data.cluster;
     if (cluster?.nodeImageBuild && cluster.provider !== 'kind') {
       throw new InputError(`${file}: cluster.nodeImageBuild builds kind node images; provider "${cluster.provider}" does not use one.`);
@@ -77,12 +75,13 @@ export function expandMatrix(scenario: Scenario, file: string, written?: Written
       settings: parsed.data,
     };
   });
-  if (written)
+  if (checks)
     refuseIneffectiveSettings(
       file,
-      written,
+      checks.written,
       axes.map(([path]) => path),
       cells,
+      checks.rulesFor,
     );
   return cells;
 }

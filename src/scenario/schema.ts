@@ -224,11 +224,12 @@ export type ClusterSettings = z.infer<typeof ClusterSchema>;
 export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
 
 /**
- * The grace period a deletion is sent with: kube.deleteGracePeriodSeconds when a kube target sets
- * it, else gracePeriodSeconds. The one source of the thresholds for slow and stuck.
+ * The grace period a deletion is sent with: target.kube.deleteGracePeriodSeconds when set (the schema
+ * allows target.kube on kube targets only), else gracePeriodSeconds. The one source of the thresholds
+ * for slow and stuck.
  */
 export function effectiveGraceSeconds(settings: CellSettings): number {
-  return (settings.target.type === 'kube' ? settings.target.kube?.deleteGracePeriodSeconds : undefined) ?? settings.gracePeriodSeconds;
+  return settings.target.kube?.deleteGracePeriodSeconds ?? settings.gracePeriodSeconds;
 }
 
 /** The kube block of a target with its defaults applied (a kube target may omit the block). */

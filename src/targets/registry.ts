@@ -1,3 +1,4 @@
+import type { TargetRulesLookup } from '../scenario/honesty.js';
 import type { TargetType } from '../scenario/schema.js';
 import { criDriver } from './cri/cri-driver.js';
 import { kubeDriver } from './kube/kube-driver.js';
@@ -12,3 +13,6 @@ const drivers: Record<TargetType, TargetDriver> = {
 export function targetDriver(type: TargetType): TargetDriver {
   return drivers[type];
 }
+
+/** Each target's scenario rules, for planning a run (scenario/matrix.ts checks them). */
+export const targetScenarioRules: TargetRulesLookup = (type) => drivers[type].scenarioRules;

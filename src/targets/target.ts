@@ -4,6 +4,7 @@ import type { EventSink } from '../engine/events.js';
 import type { EnvironmentRecord } from '../results/environment.js';
 import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { PrimaryLatencyName } from '../results/summary.js';
+import type { TargetScenarioRules } from '../scenario/honesty.js';
 import type { CellSettings, TargetType } from '../scenario/schema.js';
 import type { Clock } from '../util/clock.js';
 
@@ -69,6 +70,8 @@ export interface TargetDriver {
   readonly type: TargetType;
   /** The primary latency of this target's pods (see measurements/pod-lifecycle/primary-latency.ts). */
   readonly primaryLatency: PrimaryLatencyName;
+  /** Scenario keys this target's cells ignore or cannot honour: refused when a scenario is planned. */
+  readonly scenarioRules: TargetScenarioRules;
   /**
    * The settings a cell runs with, after whatever the driver provisions for it (kube: its cluster).
    * `closeSession` ends the open session first when what it provisions would pull the ground from under it.

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import { InputError } from '../../src/errors.js';
 import { HistoryStore } from '../../src/results/history.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { fixtureAnalysis } from '../helpers/fixture-run.js';
@@ -30,7 +31,7 @@ describe('history database', () => {
 
   it('migrates a schema-1 database: its rows were stop latency, and new rows say which latency they hold', () => {
     const file = join(work, 'v1.db');
-    const db = new Database(file);
+    const db = new DatabaseSync(file);
     db.exec(`CREATE TABLE cell_runs (
         run_id TEXT NOT NULL, scenario TEXT NOT NULL, cell TEXT NOT NULL, cell_name TEXT NOT NULL,
         started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, status TEXT NOT NULL,
@@ -46,8 +47,23 @@ describe('history database', () => {
     expect(store.rows('s').map((r) => [r.runId, r.latency])).to.deep.equal([['old', 'stop']]);
     expect(store.rows('cri-lost-exit').every((r) => r.latency === 'deletion')).to.equal(true);
     store.close();
-    const reopened = new Database(file);
-    expect(reopened.pragma('user_version', { simple: true })).to.equal(2);
+    const reopened = new DatabaseSync(file);
+    expect(reopened.prepare('PRAGMA user_version').get()).to.deep.equal({ user_version: 2 });
     reopened.close();
+  });
+
+  it('refuses a missing file (unless creating), a file that is no database, and a newer schema, each with what to do', () => {
+    expect(() => HistoryStore.open(join(work, 'missing.db'), { create: false })).to.throw(InputError, /\(no such file\); record runs into it first/);
+    const garbage = join(work, 'garbage.db');
+    writeFileSync(garbage, 'not a database, just text long enough to hold a header\n'.repeat(20));
+    expect(() => HistoryStore.open(garbage, { create: true })).to.throw(
+      InputError,
+      /cannot open the history database .*garbage\.db \(file is not a database\)/,
+    );
+    const newer = join(work, 'newer.db');
+    const db = new DatabaseSync(newer);
+    db.exec('PRAGMA user_version = 9');
+    db.close();
+    expect(() => HistoryStore.open(newer, { create: false })).to.throw(InputError, /written by a newer podchurn \(history schema 9\)/);
   });
 });

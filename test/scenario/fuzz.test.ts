@@ -4,13 +4,14 @@ import { stringify } from 'yaml';
 import { InputError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { expandMatrix, matrixAxisPaths } from '../../src/scenario/matrix.js';
+import { targetScenarioRules } from '../../src/targets/registry.js';
 
 /** Either a run plan or an InputError with a message naming the file: nothing else may come out. */
 function planOrInputError(text: string, overrides: string[]): 'plan' | 'input-error' {
   try {
     const loaded = parseScenario(text, 'fuzz.yaml', overrides);
     // As podchurn run and validate plan it: written keys that would do nothing are refused too.
-    const cells = expandMatrix(loaded.scenario, 'fuzz.yaml', loaded);
+    const cells = expandMatrix(loaded.scenario, 'fuzz.yaml', { written: loaded, rulesFor: targetScenarioRules });
     expect(cells.length).to.be.greaterThan(0);
     return 'plan';
   } catch (error) {

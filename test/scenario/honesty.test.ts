@@ -10,6 +10,7 @@ import { expandMatrix, type Cell } from '../../src/scenario/matrix.js';
 import { scenarioJsonSchema } from '../../src/scenario/schema.js';
 import { buildPodManifest } from '../../src/targets/kube/pod-manifest.js';
 import { runCli } from '../helpers/cli.js';
+import { targetScenarioRules } from '../../src/targets/registry.js';
 
 const header = 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: t}\n';
 const kube = `${header}target: {type: kube}\n`;
@@ -17,7 +18,7 @@ const kube = `${header}target: {type: kube}\n`;
 /** The cells of a scenario as `podchurn run` / `validate` plans them (written keys checked). */
 function cells(text: string, overrides: string[] = []): Cell[] {
   const loaded = parseScenario(text, 's.yaml', overrides);
-  return expandMatrix(loaded.scenario, 's.yaml', loaded);
+  return expandMatrix(loaded.scenario, 's.yaml', { written: loaded, rulesFor: targetScenarioRules });
 }
 
 function refusal(text: string, overrides: string[] = []): string {
@@ -246,7 +247,7 @@ describe('config honesty: a written key has an effect or is refused', () => {
     it('refuses maxStateMismatch when every cell is kube (a kube run never reports a lost exit); keeps it on cri', () => {
       expect(refusal(`${kube}gates: {maxStateMismatch: 0}\n`)).to.include('gates.maxStateMismatch has no effect on a kube target');
       const loaded = parseScenario(`${header}gates: {maxStateMismatch: 0}\n`, 's.yaml');
-      expect(expandMatrix(loaded.scenario, 's.yaml', loaded)).to.have.length(1);
+      expect(expandMatrix(loaded.scenario, 's.yaml', { written: loaded, rulesFor: targetScenarioRules })).to.have.length(1);
       expect(loaded.scenario.gates.maxStateMismatch).to.equal(0);
     });
   });
@@ -254,9 +255,9 @@ describe('config honesty: a written key has an effect or is refused', () => {
   it('re-analysis reads the stored, fully resolved scenario without refusing its written-out defaults', () => {
     const loaded = parseScenario(`${kube}cluster: {provider: local}\nexecProbe: {periodMs: 2000}\n`, 's.yaml');
     const stored = parseScenario(stringify(loaded.scenario), 'scenario.yaml');
-    expect(() => expandMatrix(stored.scenario, 'scenario.yaml', stored)).to.throw(InputError, /has no effect/);
+    expect(() => expandMatrix(stored.scenario, 'scenario.yaml', { written: stored, rulesFor: targetScenarioRules })).to.throw(InputError, /has no effect/);
     const [cell] = expandMatrix(stored.scenario, 'scenario.yaml');
-    expect(cell!.settings).to.deep.equal(expandMatrix(loaded.scenario, 's.yaml', loaded)[0]!.settings);
+    expect(cell!.settings).to.deep.equal(expandMatrix(loaded.scenario, 's.yaml', { written: loaded, rulesFor: targetScenarioRules })[0]!.settings);
   });
 
   it('every shipped scenario passes', () => {
@@ -277,4 +278,18 @@ describe('config honesty: a written key has an effect or is refused', () => {
     const ok = await runCli(['validate', file, '--set', 'execProbe.enabled=true']);
     expect(ok.code, ok.stderr).to.equal(0);
   }).timeout(30_000);
+
+  describe("each target's own rules (targets/*/scenario-rules.ts)", () => {
+    it('refuses a cluster block on a cri target and a CRI stop-latency gate on a kube target', () => {
+      expect(refusal(`${header}cluster: {provider: local}\n`)).to.include('cluster is only used with target.type "kube"');
+      expect(refusal(`${kube}gates: {maxP99StopMs: 500}\n`)).to.include('gates.maxP99StopMs limits CRI stop latency');
+      expect(cells(`${header}gates: {maxP99StopMs: 500}\n`)).to.have.length(1);
+    });
+
+    it("applies a target's field rule to that target's cells only: a key one target ignores is fine when the other uses it", () => {
+      const mixed = `${header}execProbe: {workers: 4}\nmatrix: {target.type: [cri, kube]}\n`;
+      expect(cells(mixed).map((cell) => cell.settings.target.type)).to.deep.equal(['cri', 'kube']);
+      expect(refusal(`${kube}execProbe: {workers: 4}\n`)).to.include('execProbe.workers has no effect on a kube target');
+    });
+  });
 });

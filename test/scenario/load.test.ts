@@ -6,13 +6,14 @@ import { InputError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { expandMatrix } from '../../src/scenario/matrix.js';
 import { runCli } from '../helpers/cli.js';
+import { targetScenarioRules } from '../../src/targets/registry.js';
 
 const header = 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: t}\n';
 
 function loadError(text: string, overrides: string[] = []): string {
   try {
     const loaded = parseScenario(text, 'bad.yaml', overrides);
-    expandMatrix(loaded.scenario, 'bad.yaml', loaded);
+    expandMatrix(loaded.scenario, 'bad.yaml', { written: loaded, rulesFor: targetScenarioRules });
   } catch (error) {
     expect(error).to.be.instanceOf(InputError);
     return (error as Error).message;

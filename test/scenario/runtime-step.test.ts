@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import { InputError } from '../../src/errors.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { expandMatrix, type Cell } from '../../src/scenario/matrix.js';
+import { targetScenarioRules } from '../../src/targets/registry.js';
 
 const header = 'apiVersion: podchurn/v1\nkind: Scenario\nmetadata: {name: t}\n';
 
 function cells(text: string): Cell[] {
   const loaded = parseScenario(text, 's.yaml', []);
-  return expandMatrix(loaded.scenario, 's.yaml', loaded);
+  return expandMatrix(loaded.scenario, 's.yaml', { written: loaded, rulesFor: targetScenarioRules });
 }
 
 function refusal(text: string): string {

@@ -1,5 +1,5 @@
 import { InfrastructureError } from '../../errors.js';
-import type { BisectBuild, BisectDirection, BisectOutcome, BisectResult, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
+import type { BisectBuild, BisectDirection, BisectResult, BisectRun, BisectStep, BisectVerdict } from '../../results/bisect.js';
 import { sprtBounds, sprtEvaluate, type SprtParameters, type SprtState } from '../../stats/sprt.js';
 
 /** Earlier results of the same scenario and pin, counted before any new run. */

@@ -4,10 +4,12 @@ import type { TargetDriver } from '../target.js';
 import { ContainerExitWatch } from './container-exit-watch.js';
 import { openCriSession, runtimeKey } from './cri-session.js';
 import { CriTarget } from './cri-target.js';
+import { criScenarioRules } from './scenario-rules.js';
 
 /** Sandboxes and containers over CRI, on a containerd podchurn starts or an existing endpoint. */
 export const criDriver: TargetDriver = {
   type: 'cri',
+  scenarioRules: criScenarioRules,
   primaryLatency: 'stop',
 
   async prepare(_cellId, settings, context) {

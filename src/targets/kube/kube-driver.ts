@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { describeCause } from '../../errors.js';
 import type { TargetDriver } from '../target.js';
 import { kubeSessionKey, openKubeSession } from './kube-session.js';
+import { kubeScenarioRules } from './scenario-rules.js';
 
 /** Pods through a Kubernetes API: a kubeconfig, or the cluster a `cluster` block asks for. */
 export const kubeDriver: TargetDriver = {
   type: 'kube',
+  scenarioRules: kubeScenarioRules,
   primaryLatency: 'deletion',
 
   async prepare(cellId, settings, context, closeSession) {

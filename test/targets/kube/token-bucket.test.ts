@@ -9,9 +9,10 @@ describe('token bucket (client-side qps/burst)', () => {
     await Promise.all(Array.from({ length: 7 }, () => bucket.take().then(() => times.push(performance.now() - start))));
     times.sort((a, b) => a - b);
     expect(times.slice(0, 3).every((t) => t < 20)).to.equal(true);
-    // Four more at 20/s: the last no earlier than ~200 ms.
-    expect(times[6]!).to.be.at.least(180);
-    for (let i = 4; i < 7; i++) expect(times[i]! - times[i - 1]!).to.be.at.least(40);
+    // Four more at 20/s: the k-th after the burst no earlier than k/qps (a grant delayed by a loaded machine lets the
+    // next one follow sooner, as tokens kept accruing, so the bound is on the sum, not on each gap). Timers may fire
+    // up to a millisecond before a precise clock says they are due.
+    for (let k = 1; k <= 4; k++) expect(times[2 + k]!, `request ${3 + k}`).to.be.at.least(k * 50 - 2);
   });
 
   it('fill() gives a new phase a full burst however empty the bucket was', async () => {

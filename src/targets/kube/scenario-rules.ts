@@ -1,0 +1,65 @@
+import type { TargetScenarioRules } from '../../scenario/honesty.js';
+import { stopLatencyGates } from '../../scenario/schema.js';
+
+/** Scenario keys a kube cell ignores or cannot honour: the node runtime and kubelet belong to the cluster. */
+export const kubeScenarioRules: TargetScenarioRules = {
+  fieldRules: [
+    {
+      paths: ['execProbe.workers'],
+      noEffect: () => "on a kube target (kubelet runs one liveness and one readiness exec probe per pod; workers sets the CRI target's probe loops)",
+      instead: 'Remove execProbe.workers, or use target.type: cri.',
+    },
+    {
+      paths: ['runtime.logLevel', 'runtime.restrictOomScoreAdj'],
+      noEffect: () =>
+        "on a kube target (they configure the containerd podchurn starts for a cri target; a cluster node's containerd is configured by its provider)",
+      instead: 'Remove the field; on a kind or local cluster, containerd settings go in cluster.containerdConfigPatches.',
+    },
+    {
+      paths: ['runtime.containerd', 'runtime.runc'],
+      noEffect: (s) => {
+        if (!s.cluster) return "on a kube target without a cluster block (podchurn uses the kubeconfig's cluster as it is)";
+        if (s.cluster.provider === 'existing') return 'with cluster.provider "existing" (podchurn cannot change the runtime of a cluster it did not make)';
+        return undefined;
+      },
+      instead: 'Remove the pin, or let podchurn run it: target.type cri without endpoint, or a cluster with provider local or kind.',
+    },
+    {
+      paths: ['gracePeriodSeconds'],
+      noEffect: (s) =>
+        s.target.kube?.deleteGracePeriodSeconds !== undefined
+          ? `on deletion when target.kube.deleteGracePeriodSeconds (${s.target.kube.deleteGracePeriodSeconds}) is set: the DELETE carries that grace, and gracePeriodSeconds is only the pods' terminationGracePeriodSeconds`
+          : undefined,
+      instead: 'Vary target.kube.deleteGracePeriodSeconds instead, or remove it so gracePeriodSeconds is the deletion grace.',
+      axisOnly: true,
+    },
+    {
+      paths: ['target.kube.kubeconfig', 'target.kube.context'],
+      noEffect: (s) =>
+        s.cluster && s.cluster.provider !== 'existing'
+          ? `with cluster.provider "${s.cluster.provider}" (podchurn uses the kubeconfig of the cluster it brings up)`
+          : undefined,
+      instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
+    },
+    {
+      paths: ['gates.maxStateMismatch'],
+      noEffect: () => "on a kube target: state-mismatch (a lost exit) is found by the cri target's pid check, and a kube run never reports one",
+      instead: 'Remove it; gates.maxStuck limits pods not gone in time.',
+    },
+  ],
+
+  cellProblem(settings, written) {
+    const stopGate = stopLatencyGates.find((gate) => written.has(`gates.${gate}`));
+    if (stopGate) {
+      return `gates.${stopGate} limits CRI stop latency, which pods of a kube target do not have; use gates.${stopGate.replace('Stop', '')} (the primary latency: deletion latency on kube).`;
+    }
+    const { execProbe } = settings;
+    if (execProbe.enabled && written.has('execProbe.periodMs') && execProbe.periodMs % 1000 !== 0) {
+      return `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole seconds. Use a multiple of 1000.`;
+    }
+    if (settings.runtimeStep) {
+      return 'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an in-place step there is not supported. Remove runtimeStep, or use target.type: cri.';
+    }
+    return undefined;
+  },
+};
