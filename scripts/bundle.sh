@@ -11,10 +11,4 @@ npx esbuild dist/cli/main.js --bundle --platform=node --format=cjs --target=node
   --alias:punycode=punycode/ --outfile=dist/podchurn.cjs --log-level=warning \
   --define:import.meta.url=podchurnBundleUrl \
   --banner:js="const podchurnBundleUrl = require('node:url').pathToFileURL(__filename).href;"
-# The worker that parses and folds half of a large events.jsonl (src/run/fold-events.ts) is its own small
-# bundle beside the CLI's: it starts in milliseconds, without the CLI's modules.
-npx esbuild dist/run/fold-events-worker.js --bundle --platform=node --format=cjs --target=node22 \
-  --outfile=dist/fold-events-worker.cjs --log-level=warning \
-  --define:import.meta.url=podchurnBundleUrl \
-  --banner:js="const podchurnBundleUrl = require('node:url').pathToFileURL(__filename).href;"
 rm -f dist/podchurn.js

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { isPodEvent, type RecordedEvent } from '../engine/events.js';
+import type { RecordedEvent } from '../engine/events.js';
 
 /**
  * Splits events.jsonl into events, one line at a time. A run killed in the middle of a write leaves
@@ -51,10 +51,14 @@ export function parseEventLines(text: string, file = 'events.jsonl'): RecordedEv
 const chunkBytes = 4 * 1024 * 1024;
 
 /**
- * Reads a file a few MiB at a time and hands `onText` whole lines only, as text without their last
- * newline (so no UTF-8 sequence is cut at a chunk's end), then what follows the last newline.
+ * Streams an events.jsonl file to `onEvent` in file order, a few MiB at a time. A run of 100,000
+ * pods writes about 200 MB of events: read whole, the text and a million parsed events sit in the
+ * heap together, and the garbage collector's work on them cost more than the analysis itself. Here
+ * each event can be folded and dropped as it is read. The same lines as parseEventLines, so the same
+ * errors, named after `name`.
  */
-function readWholeLines(path: string, onText: (text: string) => void): void {
+export function readEventFile(path: string, onEvent: (event: RecordedEvent) => void, name = 'events.jsonl'): void {
+  const parser = new EventLineParser(name, onEvent);
   const fd = openSync(path, 'r');
   try {
     let buffer = Buffer.allocUnsafe(chunkBytes);
@@ -69,111 +73,21 @@ function readWholeLines(path: string, onText: (text: string) => void): void {
       const read = readSync(fd, buffer, filled, buffer.length - filled, null);
       if (read === 0) break;
       filled += read;
+      // Decode only whole lines, so no UTF-8 sequence is cut at the chunk's end.
       const lastNewline = buffer.lastIndexOf(10, filled - 1);
       if (lastNewline === -1) continue;
-      onText(buffer.toString('utf8', 0, lastNewline));
+      const text = buffer.toString('utf8', 0, lastNewline);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        parser.line(text.slice(start, end));
+        start = end + 1;
+      }
+      parser.line(text.slice(start));
       buffer.copy(buffer, 0, lastNewline + 1, filled);
       filled -= lastNewline + 1;
     }
-    onText(buffer.toString('utf8', 0, filled));
+    parser.line(buffer.toString('utf8', 0, filled));
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * Streams an events.jsonl file to `onEvent` in file order, a few MiB at a time. A run of 100,000
- * pods writes about 200 MB of events: read whole, the text and a million parsed events sit in the
- * heap together, and the garbage collector's work on them cost more than the analysis itself. Here
- * each event can be folded and dropped as it is read. The same lines as parseEventLines, so the same
- * errors, named after `name`.
- */
-export function readEventFile(path: string, onEvent: (event: RecordedEvent) => void, name = 'events.jsonl'): void {
-  const parser = new EventLineParser(name, onEvent);
-  readWholeLines(path, (text) => {
-    let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      parser.line(text.slice(start, end));
-      start = end + 1;
-    }
-    parser.line(text.slice(start));
-  });
-}
-
-/** One of `count` disjoint shares of a file's events, read by one thread each. */
-export interface EventFilePart {
-  index: number;
-  count: number;
-}
-
-/**
- * A line readEventFilePart cannot place by its pod: a pod event whose `"pod":"` text is missing,
- * escaped or not its own. The file is then read whole, in one thread.
- */
-export class UnplaceableEventLine extends Error {}
-
-const podKey = '"pod":"';
-
-/**
- * The share `part` of an events.jsonl file: every event of the pods whose name hashes to it, and the
- * run events among its lines (a line with no pod name goes to part 0). Each pod's events reach one
- * part in file order, so folding a part gives exactly the records the whole file gives for its pods.
- * A part finds the pod name in the text without parsing the line: only its own lines are parsed,
- * which is what lets two threads share the JSON.parse of one file.
- *
- * `onEvent` gets each event with its line number (1-based, as in errors), to put the parts back in
- * file order. A broken last line is dropped, as readEventFile does; a broken line followed by
- * another line returns `damaged` (readEventFile, on the whole file, names the line in its error).
- * Throws UnplaceableEventLine for a pod event whose name the text scan did not read exactly.
- */
-export function readEventFilePart(path: string, part: EventFilePart, onEvent: (event: RecordedEvent, line: number) => void): { damaged: boolean } {
-  let lineNumber = 0;
-  let broken = false;
-  let damaged = false;
-  readWholeLines(path, (text) => {
-    if (damaged) return;
-    let keyAt = text.indexOf(podKey);
-    for (let start = 0; start <= text.length; ) {
-      const newline = text.indexOf('\n', start);
-      const end = newline === -1 ? text.length : newline;
-      const lineStart = start;
-      start = end + 1;
-      lineNumber++;
-      if (end === lineStart || (text.charCodeAt(lineStart) <= 32 && text.slice(lineStart, end).trim() === '')) continue;
-      if (broken) {
-        damaged = true;
-        return;
-      }
-      if (keyAt !== -1 && keyAt < lineStart) keyAt = text.indexOf(podKey, lineStart);
-      const nameStart = keyAt !== -1 && keyAt < end ? keyAt + podKey.length : -1;
-      let nameEnd = -1;
-      if (nameStart !== -1) {
-        nameEnd = text.indexOf('"', nameStart);
-        if (nameEnd === -1 || nameEnd > end) nameEnd = end;
-      }
-      if ((nameStart === -1 ? 0 : partOf(text, nameStart, nameEnd, part.count)) !== part.index) continue;
-      let event: RecordedEvent;
-      try {
-        event = JSON.parse(text.slice(lineStart, end)) as RecordedEvent;
-      } catch {
-        broken = true;
-        continue;
-      }
-      if (isPodEvent(event)) {
-        const pod: unknown = event.pod;
-        if (nameStart === -1 || typeof pod !== 'string' || pod.length !== nameEnd - nameStart || !text.startsWith(pod, nameStart)) {
-          throw new UnplaceableEventLine(`line ${lineNumber}: the pod name in the text is not the event's own`);
-        }
-      }
-      onEvent(event, lineNumber);
-    }
-  });
-  return { damaged };
-}
-
-/** FNV-1a of the pod name's characters: spreads names that differ only in a replica number. */
-function partOf(text: string, from: number, to: number, count: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % count;
 }

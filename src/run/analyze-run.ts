@@ -1,18 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { OutcomeLimits } from '../measurements/pod-lifecycle/pod-records.js';
+import { PodRecordFold, type OutcomeLimits } from '../measurements/pod-lifecycle/pod-records.js';
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
 import { exitStreamsByRuntime, summarizeStopWaterfall } from '../measurements/pod-lifecycle/stop-waterfall.js';
 import { runtimeMetricsField } from '../measurements/runtime-metrics/deltas.js';
-import type { RunEvent } from '../engine/events.js';
+import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
 import type { Finding } from '../results/finding.js';
 import type { RunAnalysis } from '../results/run-analysis.js';
 import { writeReports } from '../reports/write-reports.js';
-import { foldEventFile } from './fold-events.js';
+import { readEventFile } from '../results/event-reader.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
 import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
 import { parseScenario } from '../scenario/load.js';
@@ -30,31 +30,37 @@ const severityRank = { error: 0, warning: 1, info: 2 } as const;
 export function analyzeRun(dir: RunDirectory): RunAnalysis {
   const { scenario } = parseScenario(dir.readText('scenario'), dir.file('scenario'));
   const cells = expandMatrix(scenario, dir.file('scenario'));
-  const limitsByCell = Object.fromEntries(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
-  const primary = primaryLatency(targetDriver(scenario.target.type).primaryLatency);
-  // Streamed: each pod event is folded into its record as it is read, never all held at once; a large
-  // file is parsed and folded by two threads (foldEventFile).
-  const {
-    records,
-    runEvents,
-    evidence,
-    first: firstEvent,
-    last: lastEvent,
-  } = foldEventFile(dir.file('events'), (events) => ({
-    primary: primary.name,
-    limits: limitsByCell,
-    otherCells: { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
-    forced: forcedPods(events).map((f) => f.pod),
-  }));
+  // Streamed: each pod event is folded into its record as it is read, never all held at once.
+  const fold = new PodRecordFold();
+  const runEvents: RunEvent[] = [];
+  const evidence: PodEvent[] = [];
+  let firstEvent: RecordedEvent | undefined;
+  let lastEvent: RecordedEvent | undefined;
+  readEventFile(dir.file('events'), (event) => {
+    firstEvent ??= event;
+    lastEvent = event;
+    if (!isPodEvent(event)) runEvents.push(event);
+    else {
+      fold.add(event);
+      if (event.kind === 'evidence') evidence.push(event);
+    }
+  });
   const environment = JSON.parse(dir.readText('environment')) as EnvironmentRecord;
   const cleanups = runEvents.filter((e) => e.kind === 'cleanup');
-  const forced = forcedPods(runEvents);
+  const forced = cleanups.flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
   const leakCheck = checkLeaks(
     cleanups,
     runEvents.filter((e) => e.kind === 'runtime-teardown' || e.kind === 'cluster-teardown'),
     forced,
   );
   const leaked = leakCheck.leaked;
+  const limitsByCell = new Map(cells.map((c) => [c.id, outcomeLimits(c.settings)]));
+  const primary = primaryLatency(targetDriver(scenario.target.type).primaryLatency);
+  const records = fold.finish(
+    primary,
+    (cell) => limitsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
+    new Set(forced.map((f) => f.pod)),
+  );
   const findings = attributeAndCorrelate(scanLogs(dir), records);
   const exitStreams = exitStreamsByRuntime(runEvents);
   const cellSummaries = cells.map((cell) => {
@@ -108,11 +114,6 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     ...(end?.data?.error ? { error: String(end.data.error) } : {}),
   };
   return { summary, records, findings };
-}
-
-/** Pods that cleanup had to force, from the cleanup events. */
-function forcedPods(runEvents: readonly RunEvent[]): LeakCheck['forced'] {
-  return runEvents.filter((e) => e.kind === 'cleanup').flatMap((e) => (e.data?.forced ?? []) as { pod: string; object: string }[]);
 }
 
 function summarizeWatchGaps(runEvents: readonly RunEvent[]): RunSummary['watchGaps'] {
