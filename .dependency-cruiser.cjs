@@ -18,7 +18,9 @@ module.exports = {
     ...wings.map((wing) => ({
       name: `${wing}-only-on-the-floor`,
       severity: 'error',
-      comment: `${wing}/ may import only the floor (results, stats, engine, scenario, util, errors) and the host side (cri, runtime, cluster, images): another wing, run/ or cli/ is wired in run/.`,
+      comment:
+        `${wing}/ may import only the floor (results, stats, engine, scenario, util, errors) and the host side ` +
+        '(cri, runtime, cluster, images): another wing, run/ or cli/ is wired in run/.',
       from: { path: `^src/${wing}/` },
       to: { path: `^src/(${[...wings.filter((w) => w !== wing), 'run', 'cli'].join('|')})/` },
     })),

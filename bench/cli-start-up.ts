@@ -93,7 +93,9 @@ writeFileSync(
   [
     '# CLI start-up: V8 code cache vs Node compile cache vs none',
     '',
-    `Written by \`node --import tsx bench/cli-start-up.ts\` (part of \`npm run bench\`) on ${result.date.slice(0, 10)}: \`podchurn validate scenarios/quickstart.yaml\` through the bundle this tree builds, ${rounds} rounds alternating, Node ${process.version}, ${result.cpus} CPUs (load average per sample in the JSON).`,
+    `Written by \`node --import tsx bench/cli-start-up.ts\` (part of \`npm run bench\`) ` +
+      `on ${result.date.slice(0, 10)}: \`podchurn validate scenarios/quickstart.yaml\` through the bundle this tree ` +
+      `builds, ${rounds} rounds alternating, Node ${process.version}, ${result.cpus} CPUs (load average per sample in the JSON).`,
     '',
     '| launcher | median CPU (user + sys) | median wall |',
     '|---|---:|---:|',

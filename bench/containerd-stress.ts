@@ -296,7 +296,9 @@ async function main(): Promise<void> {
       }
       const last = (shape: Shape) => podchurn.filter((r) => r.shape === shape).at(-1)!;
       process.stderr.write(
-        `round ${round + 1}/${rounds}: containerd-stress ${stress.at(-1)!.perSecond} containers/s; podchurn one-batch ${last('one-batch').podsPerSecond} pods/s, cycles ${last('cycles').podsPerSecond} pods/s; direct CRI loop ${direct.at(-1)!.podsPerSecond} pods/s\n`,
+        `round ${round + 1}/${rounds}: containerd-stress ${stress.at(-1)!.perSecond} containers/s; podchurn ` +
+          `one-batch ${last('one-batch').podsPerSecond} pods/s, ` +
+          `cycles ${last('cycles').podsPerSecond} pods/s; direct CRI loop ${direct.at(-1)!.podsPerSecond} pods/s\n`,
       );
     }
   } finally {
@@ -329,7 +331,9 @@ async function main(): Promise<void> {
   };
   const results: BenchResults = {
     date: new Date().toISOString(),
-    runtime: `containerd ${session.record.measured?.containerd ?? containerdVersion} (managed), runc ${session.record.measured?.runc ?? runcVersion}; CRI ${session.record.cri.runtimeVersion}`,
+    runtime:
+      `containerd ${session.record.measured?.containerd ?? containerdVersion} (managed), ` +
+      `runc ${session.record.measured?.runc ?? runcVersion}; CRI ${session.record.cri.runtimeVersion}`,
     peer: {
       tool: 'containerd-stress',
       module: `${containerdModule}@v${containerdVersion}`,
@@ -390,37 +394,73 @@ function renderMarkdown(results: BenchResults): string {
     '',
     `Measured ${results.date} by \`npm run bench\` on ${results.runtime}; 2 cores (1-minute load average at the start of each run below).`,
     `Peer: containerd-stress from \`${results.peer.module}\` (${results.peer.toolchain}), \`${results.peer.args}\`, against the same managed daemon.`,
-    "Build: the tool's own package (`cmd/containerd-stress` of that module version) compiled in a wrapper module under the podchurn cache (`build/containerd-stress@VERSION`, binary in `bench/containerd-stress@VERSION`; GOMODCACHE/GOCACHE under `go/`, GOTOOLCHAIN=local), with one function replaced: its `setRlimit` raises RLIMIT_NOFILE to 100,000 and panics without CAP_SYS_RESOURCE, which root lacks here; the replacement keeps the inherited limit (20,000). It always pulls its image, so a busybox image with the `games` user it runs `true` as is served from a read-only registry on localhost (plain HTTP).",
+    "Build: the tool's own package (`cmd/containerd-stress` of that module version) compiled in a wrapper module under the podchurn cache " +
+      '(`build/containerd-stress@VERSION`, binary in `bench/containerd-stress@VERSION`; GOMODCACHE/GOCACHE under `go/`, GOTOOLCHAIN=local), with one ' +
+      'function replaced: its `setRlimit` raises RLIMIT_NOFILE to 100,000 and panics without CAP_SYS_RESOURCE, which root lacks here; the replacement keeps ' +
+      'the inherited limit (20,000). It always pulls its image, so a busybox image with the `games` user it runs `true` as is served from a read-only ' +
+      'registry on localhost (plain HTTP).',
     `podchurn: ${podchurnPods} pods, concurrency ${concurrency}, SIGTERM-handling workload, grace 2 s, hold 0, exec probes off; two shapes:`,
-    `\`one-batch\` (all ${podchurnPods} created, then all deleted: up to ${podchurnPods} pods alive) and \`cycles\` (${cyclesCount} cycles of ${concurrency} pods: at most ${concurrency} alive, like the peer's ${concurrency} workers, but each cycle waits for its slowest pod).`,
-    `Also the direct CRI loop (bench/direct-loop.ts: the same CRI calls as the \`cycles\` shape, nothing recorded), to separate podchurn's own cost from the cost of CRI with a sandbox per pod.`,
+    `\`one-batch\` (all ${podchurnPods} created, then all deleted: up ` +
+      `to ${podchurnPods} pods alive) and \`cycles\` ` +
+      `(${cyclesCount} cycles of ${concurrency} pods: at ` +
+      `most ${concurrency} alive, like the peer's ${concurrency} workers, but each cycle waits for its slowest pod).`,
+    `Also the direct CRI loop (bench/direct-loop.ts: the same CRI calls as the \`cycles\` shape, nothing recorded), to separate podchurn's own cost ` +
+      `from the cost of CRI with a sandbox per pod.`,
     `${rounds} rounds, alternating the order of the four runs.`,
     '',
     'What each counts:',
-    '- containerd-stress: containers created (with a snapshot), started (`true`), waited for and deleted, per second of its run (its own `total / seconds`). One runtime task and one shim each; the process exits on its own.',
-    '- podchurn: pods per second from the first RunPodSandbox sent to the last RemovePodSandbox returned. Each pod is two runtime tasks in one shim (the sandbox\'s pause and the workload), the workload stopped with CRI StopContainer (SIGTERM, it exits at once), the sandbox stopped and removed, all through the CRI plugin (which also keeps a container log and status), and a per-pod timeline recorded in events.jsonl. "tasks/s" = 2 x pods/s.',
+    '- containerd-stress: containers created (with a snapshot), started (`true`), waited for and deleted, per second of its run (its own `total / ' +
+      'seconds`). One runtime task and one shim each; the process exits on its own.',
+    '- podchurn: pods per second from the first RunPodSandbox sent to the last RemovePodSandbox returned. Each pod is two runtime tasks in one shim ' +
+      "(the sandbox's pause and the workload), the workload stopped with CRI StopContainer (SIGTERM, it exits at once), the sandbox stopped and removed, " +
+      'all through the CRI plugin (which also keeps a container log and status), and a per-pod timeline recorded in events.jsonl. "tasks/s" = 2 x pods/s.',
     '',
-    '| round | containerd-stress containers/s (n, failures, load) | podchurn one-batch pods/s / tasks/s | podchurn cycles pods/s / tasks/s | direct CRI loop pods/s / tasks/s |',
+    '| round | containerd-stress containers/s (n, failures, load) | podchurn one-batch pods/s / tasks/s | podchurn cycles pods/s / tasks/s | direct ' +
+      'CRI loop pods/s / tasks/s |',
     '|---|---|---|---|---|',
     ...stress.map(
       (s, i) =>
-        `| ${i + 1} | ${s.perSecond} (${s.containers}, ${s.failures}, load ${s.load1}) | ${cell(shapeResults['one-batch'].runs[i]!)} | ${cell(shapeResults.cycles.runs[i]!)} | ${cell(direct[i]!)} |`,
+        `| ${i + 1} | ${s.perSecond} (${s.containers}, ${s.failures}, ` +
+        `load ${s.load1}) | ${cell(shapeResults['one-batch'].runs[i]!)} | ${cell(shapeResults.cycles.runs[i]!)} | ${cell(direct[i]!)} |`,
     ),
-    `| median | **${stressMedian}** | **${shapeResults['one-batch'].medianPodsPerSecond} / ${shapeResults['one-batch'].medianTasksPerSecond}** | **${shapeResults.cycles.medianPodsPerSecond} / ${shapeResults.cycles.medianTasksPerSecond}** | **${directMedian} / ${round3(2 * directMedian)}** |`,
+    `| median | **${stressMedian}** | **${shapeResults['one-batch'].medianPodsPerSecond} ` +
+      `/ ${shapeResults['one-batch'].medianTasksPerSecond}** | ` +
+      `**${shapeResults.cycles.medianPodsPerSecond} / ${shapeResults.cycles.medianTasksPerSecond}** | **${directMedian} / ${round3(2 * directMedian)}** |`,
     '',
     'Ratio podchurn / containerd-stress (target: within 10%):',
     ...(['one-batch', 'cycles'] as const).map(
       (shape) =>
-        `- ${shape}: pods per peer container **${shapeResults[shape].ratioPods}** (${within(shapeResults[shape].ratioPods)}); runtime tasks per peer container **${shapeResults[shape].ratioTasks}** (${within(shapeResults[shape].ratioTasks)}).`,
+        `- ${shape}: pods per peer container ` +
+        `**${shapeResults[shape].ratioPods}** (${within(shapeResults[shape].ratioPods)}); runtime tasks per peer container ` +
+        `**${shapeResults[shape].ratioTasks}** (${within(shapeResults[shape].ratioTasks)}).`,
     ),
-    `- the direct CRI loop itself: pods per peer container **${round3(directMedian / stressMedian)}**, tasks **${directResults.ratioDirectTasksToStress}**; podchurn \`cycles\` / direct CRI loop: **${directResults.ratioPodchurnCyclesToDirect}** (${recordingCost ? `podchurn's recording costs ${recordingCost} on this path` : 'podchurn was not slower than the loop that records nothing'}).`,
+    `- the direct CRI loop itself: pods per peer container ` +
+      `**${round3(directMedian / stressMedian)}**, tasks ` +
+      `**${directResults.ratioDirectTasksToStress}**; podchurn \`cycles\` / direct CRI loop: ` +
+      `**${directResults.ratioPodchurnCyclesToDirect}** ` +
+      `(${recordingCost ? `podchurn's recording costs ${recordingCost} on this path` : 'podchurn was not slower than the loop that records nothing'}).`,
     '',
     'What it means:',
-    `- Per pod, podchurn completes ${shapeResults.cycles.ratioPods} (cycles) and ${shapeResults['one-batch'].ratioPods} (one-batch) of the peer's containers per second: **not within 10%**. A pod is more work than a peer container: two runtime tasks (pause + workload) instead of one, a sandbox (its pause process and IPC namespace), a stop by signal instead of an exit on its own, and the CRI plugin's bookkeeping.`,
-    `- The direct CRI loop, which makes the same CRI calls and records nothing, runs at ${round3(directMedian / stressMedian)} of the peer per pod (${directResults.ratioDirectTasksToStress} per runtime task): the gap to the peer is the cost of the CRI path with a sandbox per pod, not of podchurn's recording. podchurn's recording (events.jsonl, per-pod timelines, a ContainerStatus read per stop, verbose only for a container that still claims to run) ${recordingCost ? `costs ${recordingCost} against that loop here` : 'cost nothing measurable against that loop here (rounds vary by more than the difference)'}.`,
-    '- Counted in runtime tasks started and stopped, podchurn `cycles` (at most as many pods alive as the peer has workers) is the fair like-for-like figure; `one-batch` keeps every pod alive until the delete phase and slows down under memory and CPU pressure on this 2-core machine.',
-    '- containerd-stress `--cri` (sandboxes only) cannot be pointed at another socket in 1.7.22 (its CRI endpoint is fixed to /run/containerd/containerd.sock), so the CRI-to-CRI comparison is the direct loop above.',
-    `- The load column is the 1-minute load average when each run starts: it carries the previous run's containerd, shim and runc work on 2 cores (the benchmark's first run started at load ${stress[0]?.load1 ?? '?'}), so it is high even on an otherwise idle machine; the rounds show the spread, and only medians are compared.`,
+    `- Per pod, podchurn completes ${shapeResults.cycles.ratioPods} (cycles) ` +
+      `and ${shapeResults['one-batch'].ratioPods} (one-batch) of the peer's containers per second: **not within 10%**. A pod is more work than a peer ` +
+      `container: two runtime tasks (pause + workload) instead of one, a sandbox (its pause process and IPC namespace), a stop by signal instead of an exit ` +
+      `on its own, and the CRI plugin's bookkeeping.`,
+    `- The direct CRI loop, which makes the same CRI calls and records nothing, runs ` +
+      `at ${round3(directMedian / stressMedian)} of the peer per pod ` +
+      `(${directResults.ratioDirectTasksToStress} per runtime task): the gap to the peer is the cost of the CRI path with a sandbox per pod, not of ` +
+      `podchurn's recording. podchurn's recording (events.jsonl, per-pod timelines, a ContainerStatus read per stop, verbose only for a container that still ` +
+      `claims to run) ${
+        recordingCost
+          ? `costs ${recordingCost} against that loop here`
+          : 'cost nothing measurable against that loop here (rounds vary by more than the difference)'
+      }.`,
+    '- Counted in runtime tasks started and stopped, podchurn `cycles` (at most as many pods alive as the peer has workers) is the fair like-for-like ' +
+      'figure; `one-batch` keeps every pod alive until the delete phase and slows down under memory and CPU pressure on this 2-core machine.',
+    '- containerd-stress `--cri` (sandboxes only) cannot be pointed at another socket in 1.7.22 (its CRI endpoint is fixed to ' +
+      '/run/containerd/containerd.sock), so the CRI-to-CRI comparison is the direct loop above.',
+    `- The load column is the 1-minute load average when each run starts: it carries the previous run's containerd, shim and runc work on 2 cores (the ` +
+      `benchmark's first run started at load ${stress[0]?.load1 ?? '?'}), so it is high even on an otherwise idle machine; the rounds show the spread, and ` +
+      `only medians are compared.`,
     '',
   ].join('\n');
 }

@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       '',
       `Ratio podchurn / direct: **${results.ratio}** (target <= 1.10: ${results.withinTenPercent ? 'met' : 'NOT met'}).`,
       '',
-      `Peak RSS of \`podchurn run\` for ${rssPods} pods in one cycle (batch 50): **${rss.peakMb} MB** (target < 150 MB: ${results.rssUnder150Mb ? 'met' : 'NOT met'}); that run took ${rss.wallS} s and exited ${rss.exitCode}.`,
+      `Peak RSS of \`podchurn run\` for ${rssPods} pods in one cycle (batch 50): ` +
+        `**${rss.peakMb} MB** (target < 150 MB: ${results.rssUnder150Mb ? 'met' : 'NOT met'}); that run took ${rss.wallS} s and exited ${rss.exitCode}.`,
       '',
     ].join('\n'),
   );

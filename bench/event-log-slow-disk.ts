@@ -197,7 +197,12 @@ try {
   const lines = [
     '# Event-log writes and reply stamps on a slow disk',
     '',
-    `Written by \`node --import tsx bench/event-log-slow-disk.ts\` (part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}. A child process stamps "replies" arriving on a Unix socket (${rate.toLocaleString('en')}/s for ${seconds} s, sent in 1 ms bursts) with podchurn's clock and records one event per reply (about 200 bytes) through the event log; the gap is the reply's send time to its stamp (CLOCK_MONOTONIC in both processes). ${rounds} rounds, the four combinations alternating; medians of the rounds' p50/p99, the largest max. Host: ${process.platform}, ${cpus().length} CPUs shared with other work (load average per sample in the JSON), Node ${process.version}.`,
+    `Written by \`node --import tsx bench/event-log-slow-disk.ts\` (part of \`npm run bench\`) ` +
+      `on ${new Date().toISOString().slice(0, 10)}. A child process stamps "replies" arriving on a Unix socket ` +
+      `(${rate.toLocaleString('en')}/s for ${seconds} s, sent in 1 ms bursts) with podchurn's clock and records one event per reply (about 200 bytes) ` +
+      `through the event log; the gap is the reply's send time to its stamp (CLOCK_MONOTONIC in both ` +
+      `processes). ${rounds} rounds, the four combinations alternating; medians of the rounds' p50/p99, the largest max. ` +
+      `Host: ${process.platform}, ${cpus().length} CPUs shared with other work (load average per sample in the JSON), Node ${process.version}.`,
     '',
     'Slow disk: an ext4 file system on a loop device, the child in a blkio cgroup throttled to ' +
       `${iops} write IOPS and ${(bps / 1024).toFixed(0)} KiB/s on that device (fsync waits for it). The loop device, mount and cgroup are removed at the end.`,
@@ -206,10 +211,14 @@ try {
     '|---|---|---:|---:|---:|---|---|',
     ...combos.map(
       (c) =>
-        `| ${c.writer} | ${c.disk} | ${f(c.p50Ms)} ms | ${f(c.p99Ms)} ms | ${f(c.maxMs)} ms | ${c.list.map((s) => `${f(s.p99Ms)} (${s.load1.toFixed(0)})`).join(', ')} | ${c.list.map((s) => s.over10Ms).join(', ')} of ${c.list[0]!.replies.toLocaleString('en')} |`,
+        `| ${c.writer} | ${c.disk} | ${f(c.p50Ms)} ms ` +
+        `| ${f(c.p99Ms)} ms | ${f(c.maxMs)} ms | ${c.list
+          .map((s) => `${f(s.p99Ms)} (${s.load1.toFixed(0)})`)
+          .join(', ')} | ${c.list.map((s) => s.over10Ms).join(', ')} of ${c.list[0]!.replies.toLocaleString('en')} |`,
     ),
     '',
-    `New writer, slow disk vs tmpfs: p99 ${f(newSlow.p99Ms)} vs ${f(newTmpfs.p99Ms)} ms (allowed: + ${f(allowance)} ms of noise): ${ok ? 'no later' : 'LATER'}.`,
+    `New writer, slow disk vs tmpfs: p99 ${f(newSlow.p99Ms)} ` +
+      `vs ${f(newTmpfs.p99Ms)} ms (allowed: + ${f(allowance)} ms of noise): ${ok ? 'no later' : 'LATER'}.`,
     '',
   ];
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

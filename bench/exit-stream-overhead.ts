@@ -55,7 +55,8 @@ async function main(): Promise<void> {
       const exitEvents = parseEventLines(readFileSync(file, 'utf8')).filter((e) => e.kind === 'exit-event').length;
       withStream.push({ wallMs: streamMs, cpuMs: used.user / 1000 + used.system / 1000, exitEvents });
       process.stderr.write(
-        `round ${round + 1}/${rounds}: without ${without.at(-1)!.wallMs.toFixed(0)} ms, with the stream ${streamMs.toFixed(0)} ms (${exitEvents} exit events)\n`,
+        `round ${round + 1}/${rounds}: without ${without.at(-1)!.wallMs.toFixed(0)} ms, with the ` +
+          `stream ${streamMs.toFixed(0)} ms (${exitEvents} exit events)\n`,
       );
     }
   } finally {
@@ -86,7 +87,8 @@ async function main(): Promise<void> {
       "# The exit-event stream's cost (stop waterfall)",
       '',
       `Measured ${results.date} by \`node --import tsx bench/exit-stream-overhead.ts\` on ${results.runtime} (2 cores, shared).`,
-      `Workload: ${results.workload}; alternated without and with a GetContainerEvents subscription recording each exit event into events.jsonl, ${rounds} rounds on one managed containerd.`,
+      `Workload: ${results.workload}; alternated without and with a GetContainerEvents subscription recording each exit event into ` +
+        `events.jsonl, ${rounds} rounds on one managed containerd.`,
       'Wall time = first RunPodSandbox sent -> last RemovePodSandbox returned; CPU = this process, user + system.',
       '',
       '| | wall per round (ms) | client CPU per round (ms) | exit events recorded |',

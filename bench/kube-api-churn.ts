@@ -219,7 +219,10 @@ async function main(): Promise<void> {
   writeFileSync('bench/results/kube-api-churn.json', `${JSON.stringify(results, null, 2)}\n`);
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const row = (r: ChurnRun) =>
-    `| ${r.pods.toLocaleString('en-US')} | ${r.qps} | ${r.createsPerS} | ${r.deletesPerS} | ${r.peakRssMb} | ${r.cpuS} | ${r.cpuSPer1000Pods} | ${r.wallS} | ${r.deletionP50Ms ?? '-'} / ${r.deletionP99Ms ?? '-'} | ${r.leaked} | ${r.loadAvgBefore[0]} -> ${r.loadAvgAfter[0]} |`;
+    `| ${r.pods.toLocaleString('en-US')} | ${r.qps} ` +
+    `| ${r.createsPerS} | ${r.deletesPerS} | ${r.peakRssMb} ` +
+    `| ${r.cpuS} | ${r.cpuSPer1000Pods} | ${r.wallS} ` +
+    `| ${r.deletionP50Ms ?? '-'} / ${r.deletionP99Ms ?? '-'} | ${r.leaked} | ${r.loadAvgBefore[0]} -> ${r.loadAvgAfter[0]} |`;
   writeFileSync(
     'bench/results/kube-api-churn.md',
     [
@@ -253,13 +256,19 @@ async function main(): Promise<void> {
       '|---|---|---|---|---|---|---|---|---|---|---|',
       ...scale.map(row),
       '',
-      `From ${small.pods.toLocaleString('en-US')} to ${large.pods.toLocaleString('en-US')} pods: each further 1,000 pods cost ${marginalCpuPer1000} CPU s and ${marginalRssPer1000} MB of peak RSS`,
-      `(CPU per 1,000 pods ${small.cpuSPer1000Pods} s at ${small.pods.toLocaleString('en-US')} pods, ${large.cpuSPer1000Pods} s at ${large.pods.toLocaleString('en-US')}: the fixed start-up cost is spread thinner; the marginal cost is what grows with the run).`,
+      `From ${small.pods.toLocaleString('en-US')} ` +
+        `to ${large.pods.toLocaleString('en-US')} pods: each further 1,000 pods cost ${marginalCpuPer1000} CPU s and ${marginalRssPer1000} MB of peak RSS`,
+      `(CPU per 1,000 pods ${small.cpuSPer1000Pods} s ` +
+        `at ${small.pods.toLocaleString('en-US')} ` +
+        `pods, ${large.cpuSPer1000Pods} s ` +
+        `at ${large.pods.toLocaleString('en-US')}: the fixed start-up cost is spread thinner; the marginal cost is what grows ` +
+        `with the run).`,
       '',
       '## Where the client cost goes: one API request',
       '',
       `${clientRequests.toLocaleString('en-US')} GET namespace requests, concurrency 50, in a fresh Node process each, with @kubernetes/client-node's default`,
-      '(a new https.Agent, hence a new TLS context, handshake and connection, for every request) and with one shared keep-alive agent, which podchurn uses (src/target/kube/kube-connection.ts).',
+      '(a new https.Agent, hence a new TLS context, handshake and connection, for every request) and with one shared keep-alive agent, which podchurn ' +
+        'uses (src/target/kube/kube-connection.ts).',
       '',
       '| agent | RSS before -> after MB | RSS growth MB / 1,000 requests | CPU ms / request | wall s |',
       '|---|---|---|---|---|',

@@ -51,11 +51,14 @@ const missingNode = 'no-such-node';
 const CLK_TCK = 100;
 
 const clusterChoice = [
-  "Both tools drive the API of the local cluster's control plane (Kubernetes 1.34.4 from the runtime store) with pods bound to a node that does not exist, so no kubelet ever runs them; the same way bench/kube-api-churn.ts measures podchurn alone. Why not the full local cluster:",
-  '(1) its one node runs at most 250 pods (kubelet maxPods), so 2,000 real pods cannot run, and a job where 250 pods start containers and 1,750 wait would measure the node, not the clients;',
+  "Both tools drive the API of the local cluster's control plane (Kubernetes 1.34.4 from the runtime store) with pods bound to a node that does not " +
+    'exist, so no kubelet ever runs them; the same way bench/kube-api-churn.ts measures podchurn alone. Why not the full local cluster:',
+  '(1) its one node runs at most 250 pods (kubelet maxPods), so 2,000 real pods cannot run, and a job where 250 pods start containers and 1,750 wait ' +
+    'would measure the node, not the clients;',
   "(2) with pods bound to a missing node, the full cluster's pod garbage collector deletes them about 40 s after they appear, in the middle of the job;",
   '(3) scheduler, kubelet and containerd would share the 2 cores with the tools under test.',
-  'So the control plane is etcd + kube-apiserver + kube-controller-manager running only its namespace controller, which both tools need: each job ends by deleting its namespace and waiting for it to go.',
+  'So the control plane is etcd + kube-apiserver + kube-controller-manager running only its namespace controller, which both tools need: each job ends ' +
+    'by deleting its namespace and waiting for it to go.',
 ].join(' ');
 
 const round1 = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -554,20 +557,37 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     cores: cpus().length,
-    controlPlane: `etcd + kube-apiserver + kube-controller-manager (namespace controller only) ${KUBERNETES_KEY.split('@')[1]} on loopback, same machine; no scheduler, no kubelet`,
+    controlPlane:
+      `etcd + kube-apiserver + kube-controller-manager (namespace controller ` +
+      `only) ${KUBERNETES_KEY.split('@')[1]} on loopback, same machine; no scheduler, no kubelet`,
     clusterChoice,
-    job: `create ${pods.toLocaleString('en-US')} pods (bound to a node that does not exist, terminationGracePeriodSeconds 0, podchurn's pod manifest) in a namespace of their own at qps ${qps} / burst ${burst}, then delete them all at the same limit, then delete the namespace and wait for it to go`,
+    job:
+      `create ${pods.toLocaleString('en-US')} pods (bound to a node that does not exist, terminationGracePeriodSeconds 0, podchurn's pod manifest) ` +
+      `in a namespace of their own at qps ${qps} / burst ${burst}, then delete them all at the same limit, then delete the namespace and wait for it to go`,
     peer: {
       tool: 'kube-burner',
       module: `${kubeBurnerModule}@v${kubeBurnerVersion}`,
       revision: build.revision,
       toolchain: build.toolchain,
-      build: `\`go mod download\` of the exact version from the Go module proxy (it refuses to list this module's versions; v${kubeBurnerVersion} is the newest release tag upstream); a wrapper module under the podchurn cache (build/kube-burner@VERSION) requires it and repeats its k8s.io replace directives; \`go build -trimpath\` of ${kubeBurnerModule}/cmd/kube-burner, CGO off, GOTOOLCHAIN=local; binary in bench/kube-burner@VERSION`,
-      config: `\`kube-burner init -c <config> --uuid <id> --kubeconfig <file> --skip-log-file\`; create job: jobIterations ${pods}, 1 replica, one namespace (namespacedIterations false), qps/burst ${qps}/${burst}, podWait false, waitWhenFinished false, preLoadImages false, verifyObjects false, cleanup false; delete job: Pods then the Namespace by the run's kube-burner.io/uuid label, qps/burst ${qps}/${burst}, waitForDeletion true (its List poll every 2 s); measurements: podLatency (global), kept open across both jobs by metricsAggregate on the create job; indexer: local (its metrics directory); gc off, no Prometheus endpoints`,
+      build:
+        `\`go mod download\` of the exact version from the Go module proxy (it refuses to list this module's versions; ` +
+        `v${kubeBurnerVersion} is the newest release tag upstream); a wrapper module under the podchurn cache (build/kube-burner@VERSION) requires it and ` +
+        `repeats its k8s.io replace directives; \`go build -trimpath\` ` +
+        `of ${kubeBurnerModule}/cmd/kube-burner, CGO off, GOTOOLCHAIN=local; binary in bench/kube-burner@VERSION`,
+      config:
+        `\`kube-burner init -c <config> --uuid <id> --kubeconfig <file> --skip-log-file\`; create job: ` +
+        `jobIterations ${pods}, 1 replica, one namespace (namespacedIterations false), ` +
+        `qps/burst ${qps}/${burst}, podWait false, waitWhenFinished false, preLoadImages false, verifyObjects false, cleanup false; delete job: Pods ` +
+        `then the ` +
+        `Namespace by the run's kube-burner.io/uuid label, ` +
+        `qps/burst ${qps}/${burst}, waitForDeletion true (its List poll every 2 s); measurements: podLatency (global), kept open across both jobs by ` +
+        `metricsAggregate on the create job; indexer: local (its metrics directory); gc off, no Prometheus endpoints`,
     },
     podchurn: {
       version: packageVersion,
-      args: `podchurn run <scenario>: kube target, waitFor created, qps ${qps}, burst ${burst}, one batch of ${pods}, concurrency ${podchurnConcurrency}, hold 0, grace 0 (the built CLI, dist/)`,
+      args:
+        `podchurn run <scenario>: kube target, waitFor created, ` +
+        `qps ${qps}, burst ${burst}, one batch of ${pods}, concurrency ${podchurnConcurrency}, hold 0, grace 0 (the built CLI, dist/)`,
     },
     pods,
     qps,
@@ -607,21 +627,54 @@ function verdicts(results: BenchResults): string[] {
   const range = ([low, high]: [number, number]) => `${low}-${high}`;
   const cost = (r: number) => `target podchurn no higher: ${met(r <= 1)}`;
   return [
-    `- Wall time of the whole job: ${p.wallS} s vs ${k.wallS} s, ratio ${ratio.wallS}: ${time(ratio.wallS)} (target: podchurn not slower: ${met(ratio.wallS <= 1)}).`,
+    `- Wall time of the whole job: ${p.wallS} s ` +
+      `vs ${k.wallS} s, ratio ${ratio.wallS}: ${time(ratio.wallS)} (target: podchurn not slower: ${met(ratio.wallS <= 1)}).`,
     `- First pod created -> last pod gone: ${p.podSpanS} s vs ${k.podSpanS} s, ratio ${ratio.podSpanS}: ${time(ratio.podSpanS)} (${met(ratio.podSpanS <= 1)}).`,
-    `- Outside the pods: start -> first pod ${p.startToFirstPodS} s vs ${k.startToFirstPodS} s (podchurn is a Node process loading its bundled CLI from V8's code cache, a Go binary starts at once); last pod gone -> exit ${p.lastPodToExitS} s vs ${k.lastPodToExitS} s (both delete their namespace and wait for the namespace controller to remove it: podchurn reads it every 100 ms, kube-burner lists every 2 s; podchurn then runs its leak check, analysis and reports).`,
-    `- Create rate: ${p.createsPerS}/s vs ${k.createsPerS}/s (ratio ${ratio.createsPerS}: ${rate(ratio.createsPerS)}); delete rate: ${p.deletesPerS}/s vs ${k.deletesPerS}/s (ratio ${ratio.deletesPerS}: ${rate(ratio.deletesPerS)}). Both stay on the configured limit, and both start each phase with a full bucket (kube-burner a new limiter per job, podchurn fills its bucket when a phase starts), which lets the first ${burst} requests go at once: ${round1(((pods - 1) / (pods - burst)) * qps, 2)}/s is the expected rate for both.`,
-    `- Client CPU: ${p.cpuS} s vs ${k.cpuS} s (ratio ${ratio.cpuS}; rounds ${range(results.spread.podchurn.cpuS)} vs ${range(results.spread['kube-burner'].cpuS)}): ${cost(ratio.cpuS)}; peak RSS: ${p.peakRssMb} MB vs ${k.peakRssMb} MB (ratio ${ratio.peakRssMb}; rounds ${range(results.spread.podchurn.peakRssMb)} vs ${range(results.spread['kube-burner'].peakRssMb)}): ${cost(ratio.peakRssMb)}. Wall time rounds: ${range(results.spread.podchurn.wallS)} vs ${range(results.spread['kube-burner'].wallS)}. Both watch and record every pod: podchurn its own watch, per-pod phase tracking and event recording (events.jsonl), then analysis and the reports (summary.json, report.md/html, junit.xml), plus Node start-up; kube-burner its podLatency measurement (a pod informer and a pod-event informer, one record per pod in memory, quantiles at the end, documents to its local indexer).`,
-    `- Deletion latency: podchurn measures it per pod (gone - delete sent): median of the rounds' p50 **${results.podchurnDeletionLatencyMs.p50} ms**, p99 **${results.podchurnDeletionLatencyMs.p99} ms** (grace 0, no kubelet: this is the API's own delete path; the first ${burst} deletes of the phase reach the API together, which sets its tail). kube-burner's podLatency measures creation -> scheduled / initialized / containers ready / ready per pod, not deletion, and indexes a pod's document only once it was Ready: these pods never run, so it records every pod but indexes no latency; its delete job sends the deletes and then polls List every 2 s until nothing is left.`,
+    `- Outside the pods: start -> first pod ${p.startToFirstPodS} s ` +
+      `vs ${k.startToFirstPodS} s (podchurn is a Node process loading its bundled CLI from V8's code cache, a Go binary starts at once); last pod gone -> ` +
+      `exit ${p.lastPodToExitS} s vs ${k.lastPodToExitS} s (both delete their namespace and wait for the namespace controller to remove it: podchurn reads ` +
+      `it every 100 ms, kube-burner lists every 2 s; podchurn then runs its leak check, analysis and reports).`,
+    `- Create rate: ${p.createsPerS}/s vs ${k.createsPerS}/s ` +
+      `(ratio ${ratio.createsPerS}: ${rate(ratio.createsPerS)}); delete ` +
+      `rate: ${p.deletesPerS}/s vs ${k.deletesPerS}/s ` +
+      `(ratio ${ratio.deletesPerS}: ${rate(ratio.deletesPerS)}). Both stay on the configured limit, and both start each phase with a full bucket ` +
+      `(kube-burner a new limiter per job, podchurn fills its bucket when a phase starts), which lets the ` +
+      `first ${burst} requests go at once: ${round1(((pods - 1) / (pods - burst)) * qps, 2)}/s is the expected rate for both.`,
+    `- Client CPU: ${p.cpuS} s vs ${k.cpuS} s ` +
+      `(ratio ${ratio.cpuS}; rounds ${range(results.spread.podchurn.cpuS)} ` +
+      `vs ${range(results.spread['kube-burner'].cpuS)}): ${cost(ratio.cpuS)}; peak ` +
+      `RSS: ${p.peakRssMb} MB vs ${k.peakRssMb} MB ` +
+      `(ratio ${ratio.peakRssMb}; rounds ${range(results.spread.podchurn.peakRssMb)} ` +
+      `vs ${range(results.spread['kube-burner'].peakRssMb)}): ${cost(ratio.peakRssMb)}. Wall time ` +
+      `rounds: ${range(results.spread.podchurn.wallS)} ` +
+      `vs ${range(results.spread['kube-burner'].wallS)}. Both watch and record every pod: podchurn its own watch, per-pod phase tracking and event recording ` +
+      `(events.jsonl), then analysis and the reports (summary.json, report.md/html, junit.xml), plus Node start-up; kube-burner its podLatency measurement ` +
+      `(a pod informer and a pod-event informer, one record per pod in memory, quantiles at the end, documents to its local indexer).`,
+    `- Deletion latency: podchurn measures it per pod (gone - delete sent): median of the rounds' p50 ` +
+      `**${results.podchurnDeletionLatencyMs.p50} ms**, p99 ` +
+      `**${results.podchurnDeletionLatencyMs.p99} ms** (grace 0, no kubelet: this is the API's own delete path; the ` +
+      `first ${burst} deletes of the phase reach the API together, which sets its tail). kube-burner's podLatency measures creation -> scheduled / ` +
+      `initialized / containers ready / ready per pod, not deletion, and indexes a pod's document only once it was Ready: these pods never run, so it ` +
+      `records every pod but indexes no latency; its delete job sends the deletes and then polls List every 2 s until nothing is left.`,
   ];
 }
 
 function renderMarkdown(results: BenchResults): string {
   const row = (r: RoundResult) =>
-    `| ${r.round} | ${r.tool} | ${r.wallS} | ${r.startToFirstPodS} | ${r.podSpanS} | ${r.lastPodToExitS} | ${r.createsPerS} | ${r.deletesPerS} | ${r.cpuS} | ${r.peakRssMb} | ${r.deletionP50Ms ?? '-'} / ${r.deletionP99Ms ?? '-'} | ${r.podsAdded} / ${r.podsDeleted} | ${r.exitCode} | ${r.leftovers.length} | ${r.load1Before} |`;
+    `| ${r.round} | ${r.tool} | ${r.wallS} ` +
+    `| ${r.startToFirstPodS} | ${r.podSpanS} | ${r.lastPodToExitS} ` +
+    `| ${r.createsPerS} | ${r.deletesPerS} | ${r.cpuS} ` +
+    `| ${r.peakRssMb} | ${r.deletionP50Ms ?? '-'} ` +
+    `/ ${r.deletionP99Ms ?? '-'} | ${r.podsAdded} / ${r.podsDeleted} | ${r.exitCode} | ${r.leftovers.length} | ${r.load1Before} |`;
   const medianRow = (tool: Tool) => {
     const m = results.medians[tool];
-    return `| median | **${tool}** | **${m.wallS}** | **${m.startToFirstPodS}** | **${m.podSpanS}** | **${m.lastPodToExitS}** | **${m.createsPerS}** | **${m.deletesPerS}** | **${m.cpuS}** | **${m.peakRssMb}** | ${tool === 'podchurn' ? `${results.podchurnDeletionLatencyMs.p50} / ${results.podchurnDeletionLatencyMs.p99}` : 'not measured'} | | | | |`;
+    return (
+      `| median | **${tool}** | **${m.wallS}** | ` +
+      `**${m.startToFirstPodS}** | **${m.podSpanS}** | ` +
+      `**${m.lastPodToExitS}** | **${m.createsPerS}** | ` +
+      `**${m.deletesPerS}** | **${m.cpuS}** | **${m.peakRssMb}** ` +
+      `| ${tool === 'podchurn' ? `${results.podchurnDeletionLatencyMs.p50} / ${results.podchurnDeletionLatencyMs.p99}` : 'not measured'} | | | | |`
+    );
   };
   const r = results.ratio;
   return [
@@ -639,18 +692,23 @@ function renderMarkdown(results: BenchResults): string {
     '',
     'How each figure is taken, identically for both tools:',
     '- wall s: the tool process from spawn to exit (start-up, namespace, creates, deletes, namespace removal and wait, its own output).',
-    '- pod span s: first pod ADDED -> last pod DELETED, seen by one watch on all pods opened by the benchmark before the tool starts; wall = start -> first pod + pod span + last pod -> exit.',
-    '- creates/s, deletes/s: (n - 1) / (last - first) over the ADDED (DELETED) stamps of that watch, i.e. as the API server saw them, not as the tool reports them.',
-    "- CPU s: utime + stime of the tool process (and anything it reaped), from the benchmark's reaped-children counters (/proc/self/stat), read at exit so nothing is missed.",
+    '- pod span s: first pod ADDED -> last pod DELETED, seen by one watch on all pods opened by the benchmark before the tool starts; wall = start -> ' +
+      'first pod + pod span + last pod -> exit.',
+    '- creates/s, deletes/s: (n - 1) / (last - first) over the ADDED (DELETED) stamps of that watch, i.e. as the API server saw them, not as the tool ' +
+      'reports them.',
+    "- CPU s: utime + stime of the tool process (and anything it reaped), from the benchmark's reaped-children counters (/proc/self/stat), read at " +
+      'exit so nothing is missed.',
     '- peak RSS MB: VmHWM of the tool process, sampled every 100 ms (/proc/PID/status).',
     '- load: 1-minute load average before the run (other work shares the machine; the alternation gives both tools the same drift).',
     '',
-    '| round | tool | wall s | start -> first pod s | pod span s | last pod -> exit s | creates/s | deletes/s | CPU s | peak RSS MB | deletion p50 / p99 ms | pods added / deleted | exit | left behind | load |',
+    '| round | tool | wall s | start -> first pod s | pod span s | last pod -> exit s | creates/s | deletes/s | CPU s | peak RSS MB | deletion p50 / ' +
+      'p99 ms | pods added / deleted | exit | left behind | load |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.runs.map(row),
     medianRow('podchurn'),
     medianRow('kube-burner'),
-    `| ratio | podchurn / kube-burner | ${r.wallS} | ${r.startToFirstPodS} | ${r.podSpanS} | ${r.lastPodToExitS} | ${r.createsPerS} | ${r.deletesPerS} | ${r.cpuS} | ${r.peakRssMb} | | | | | |`,
+    `| ratio | podchurn / kube-burner | ${r.wallS} ` +
+      `| ${r.startToFirstPodS} | ${r.podSpanS} | ${r.lastPodToExitS} | ${r.createsPerS} | ${r.deletesPerS} | ${r.cpuS} | ${r.peakRssMb} | | | | | |`,
     '',
     ...verdicts(results),
     `- Load average (1 min) before the runs: first ${results.loadAverage.first}, last ${results.loadAverage.last}, highest ${results.loadAverage.max}.`,
@@ -670,7 +728,10 @@ function incompleteWatches(results: BenchResults): string[] {
   if (!short.length) return [];
   const which = short.map((r) => `round ${r.round} ${r.tool} (${r.podsAdded} added / ${r.podsDeleted} deleted seen)`).join(', ');
   return [
-    `- The benchmark's watch fell behind in ${which}: that row's spans and rates are not the tool's and the medians of those columns rest on the other rounds; its wall, CPU and RSS stand${short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing behind)' : ''}.`,
+    `- The benchmark's watch fell behind in ${which}: that row's spans and rates are not the tool's and the medians of those columns rest on the other ` +
+      `rounds; its wall, CPU and RSS stand${
+        short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing ' + 'behind)' : ''
+      }.`,
   ];
 }
 
@@ -688,9 +749,26 @@ function profileSection(results: BenchResults): string[] {
   return [
     "## Where podchurn's CPU goes",
     '',
-    `One more podchurn run after the rounds above, not counted in them: the same job under \`node --cpu-prof\` (the compiled, unbundled CLI, dist/cli/main.js, so each function's module is known; \`--optimize-for-size\` as bin/podchurn.js sets it). That run: wall ${run.wallS} s, CPU ${run.cpuS} s (the profiler's own cost included), peak RSS ${run.peakRssMb} MB, load ${run.load1Before}. The main thread was busy ${round1(summary.busyMs / 1000, 2)} s of the profile and idle ${round1(summary.idleMs / 1000, 2)} s; the rest of the process's CPU is other threads (V8's concurrent compiler and collector, libuv's pool). Self time, largest first: \`(garbage collector)\` is V8's collection on the main thread, \`(native)\` a native function called from JavaScript (socket writes, which include TLS encryption, and file writes), \`(program)\` native work outside any JavaScript function. The profiler samples the main thread at wall-clock intervals, so on a loaded machine a call that enters the kernel also collects the time the thread then waited for a core: the native writes read larger than their CPU.`,
+    `One more podchurn run after the rounds above, not counted in them: the same job under \`node --cpu-prof\` (the compiled, unbundled CLI, ` +
+      `dist/cli/main.js, so each function's module is known; \`--optimize-for-size\` as bin/podchurn.js sets it). That run: ` +
+      `wall ${run.wallS} s, CPU ${run.cpuS} s (the profiler's own cost included), peak ` +
+      `RSS ${run.peakRssMb} MB, load ${run.load1Before}. The main thread was ` +
+      `busy ${round1(summary.busyMs / 1000, 2)} s of the profile and ` +
+      `idle ${round1(summary.idleMs / 1000, 2)} s; the rest of the process's CPU is other threads (V8's concurrent compiler and collector, libuv's pool). ` +
+      `Self time, largest first: \`(garbage collector)\` is V8's collection on the main thread, \`(native)\` a native function called from JavaScript ` +
+      `(socket writes, which include TLS encryption, and file writes), \`(program)\` native work outside any JavaScript function. The profiler samples the ` +
+      `main thread at wall-clock intervals, so on a loaded machine a call that enters the kernel also collects the time the thread then waited for a core: ` +
+      `the native writes read larger than their CPU.`,
     '',
-    `How to read it: podchurn's own modules are ${summary.byOrigin.find((r) => r.name.startsWith('podchurn'))?.percent ?? 0} % of the busy samples; the rest is the API client's path (Node's http/TLS and sockets, node-fetch, @kubernetes/client-node's request building and (de)serialisation of every created and deleted Pod), V8's collector (the CLI runs with \`--optimize-for-size\`, which trades CPU for a lower peak RSS) and, in this profiled run only, compiling the unbundled CLI's modules (\`compileSourceTextModule\`; the measured rounds run the bundle from V8's code cache). \`writeBuffer\` is the event log handing its batched lines to libuv's thread pool (results/event-log.ts), and \`writev\` / \`writeLatin1String\` are HTTP requests written to TLS sockets: calls into the kernel, over-weighted here as said above. One difference in kind: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 connection, while podchurn's (Node's https through node-fetch) speaks HTTP/1.1, one keep-alive TLS connection per request in flight, which a burst of ${results.burst} opens at once.`,
+    `How to read it: podchurn's own modules ` +
+      `are ${summary.byOrigin.find((r) => r.name.startsWith('podchurn'))?.percent ?? 0} % of the busy samples; the rest is the API client's path (Node's ` +
+      `http/TLS and sockets, node-fetch, @kubernetes/client-node's request building and (de)serialisation of every created and deleted Pod), V8's collector ` +
+      `(the CLI runs with \`--optimize-for-size\`, which trades CPU for a lower peak RSS) and, in this profiled run only, compiling the unbundled CLI's ` +
+      `modules (\`compileSourceTextModule\`; the measured rounds run the bundle from V8's code cache). \`writeBuffer\` is the event log handing its batched ` +
+      `lines to libuv's thread pool (results/event-log.ts), and \`writev\` / \`writeLatin1String\` are HTTP requests written to TLS sockets: calls into the ` +
+      `kernel, over-weighted here as said above. One difference in kind: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 ` +
+      `connection, while podchurn's (Node's https through node-fetch) speaks HTTP/1.1, one keep-alive TLS connection per request in flight, which a burst ` +
+      `of ${results.burst} opens at once.`,
     '',
     ...table('origin', summary.byOrigin),
     ...table('module', summary.byModule),

@@ -75,7 +75,8 @@ mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/local-cluster.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 const rows = results.map(
   (r, i) =>
-    `| ${i + 1} | ${r.upSeconds} | ${r.phases.controlPlane} | ${r.phases.runtime} | ${r.phases.node} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`,
+    `| ${i + 1} | ${r.upSeconds} | ${r.phases.controlPlane} ` +
+    `| ${r.phases.runtime} | ${r.phases.node} | ${r.firstPodRunningSeconds} | ${r.downSeconds} | ${r.leftovers.length ? r.leftovers.join(', ') : 'none'} |`,
 );
 writeFileSync(
   new URL('./results/local-cluster.md', import.meta.url),

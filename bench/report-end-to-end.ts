@@ -158,20 +158,43 @@ try {
   };
   const f = (n: number) => n.toFixed(2);
   const row = (name: string, s: NonNullable<typeof baseline>) =>
-    `| ${name} | ${f(s.medianWallS)} s | ${f(s.medianCpuS)} s | ${s.peakRssMb.toFixed(0)} MB | ${s.samples.map((x) => `${f(x.wallS)}/${f(x.cpuS)}`).join(', ')} | ${s.samples.map((x) => x.load1.toFixed(1)).join(', ')} |`;
+    `| ${name} | ${f(s.medianWallS)} s | ${f(s.medianCpuS)} s ` +
+    `| ${s.peakRssMb.toFixed(0)} MB | ${s.samples.map((x) => `${f(x.wallS)}/${f(x.cpuS)}`).join(', ')} ` +
+    `| ${s.samples.map((x) => x.load1.toFixed(1)).join(', ')} |`;
   const lines = [
     '# `podchurn report` end to end on 100,000 pods',
     '',
-    `Written by \`node --import tsx bench/report-end-to-end.ts\` (part of \`npm run bench\`) on ${result.measuredAt.slice(0, 10)}: ${(podsPerCell * 2).toLocaleString('en')} pods, ${eventCount.toLocaleString('en')} events (${(eventBytes / 1e6).toFixed(0)} MB events.jsonl), synthesized by test/helpers/synthetic-run.ts. Each sample spawns \`node bin/podchurn.js report RUN_DIR\` on a fresh copy of the run directory and is measured by GNU time from process start to exit (analysis, summary.json, findings.jsonl, report.md, report.html, junit.xml written). Host: ${result.host.platform} ${result.host.arch}, ${result.host.cpus} CPUs shared with other work (load average per sample in the last column), Node ${process.version}.`,
+    `Written by \`node --import tsx bench/report-end-to-end.ts\` (part of \`npm run bench\`) ` +
+      `on ${result.measuredAt.slice(0, 10)}: ${(podsPerCell * 2).toLocaleString('en')} ` +
+      `pods, ${eventCount.toLocaleString('en')} events ` +
+      `(${(eventBytes / 1e6).toFixed(0)} MB events.jsonl), synthesized by test/helpers/synthetic-run.ts. Each sample spawns \`node bin/podchurn.js report ` +
+      `RUN_DIR\` on a fresh copy of the run directory and is measured by GNU time from process start to exit (analysis, summary.json, findings.jsonl, ` +
+      `report.md, report.html, junit.xml written). ` +
+      `Host: ${result.host.platform} ${result.host.arch}, ${result.host.cpus} CPUs shared with other work (load average per sample in the last column), ` +
+      `Node ${process.version}.`,
     '',
-    `Side by side in the same bench run, rounds alternating: the CLI of this tree and the CLI built from ${baselineBin ? `revision ${baselineRev} (before the report was made fast)` : '(no baseline)'}. CPU time is user + system.`,
+    `Side by side in the same bench run, rounds alternating: the CLI of this tree and the CLI built ` +
+      `from ${baselineBin ? `revision ${baselineRev} (before the report was made fast)` : '(no baseline)'}. CPU time is user + system.`,
     '',
     '| CLI | median wall | median CPU (user + sys) | peak RSS | samples wall/CPU s | load average (1 min) |',
     '|---|---:|---:|---:|---|---|',
     ...(baseline ? [row(`baseline ${baselineRev}`, baseline)] : []),
     row('this tree', current),
     '',
-    `Outputs the same as the baseline's: ${baselineBin ? (sameAsBaseline ? `yes (${outputs.filter((name) => !differing.includes(name)).join(', ')} byte-identical${addedSummaryFields?.length ? `; summary.json holds every baseline field unchanged, plus ${addedSummaryFields.join(', ')} added since by other work` : ''})` : `no: ${changed.join(', ')} changed by features added since ${baselineRev}${addedSummaryFields?.length ? ` (summary.json: every baseline field unchanged, plus ${addedSummaryFields.join(', ')})` : ''}`) : 'not checked (no baseline)'}. Exit code ${current.exitCodes.join('/')} (the run's gates fail by design: one cell has stuck pods).`,
+    `Outputs the same as the baseline's: ${
+      baselineBin
+        ? sameAsBaseline
+          ? `yes ` +
+            `(${outputs.filter((name) => !differing.includes(name)).join(', ')} ` +
+            `byte-identical${
+              addedSummaryFields?.length
+                ? `; summary.json holds every baseline field unchanged, plus ${addedSummaryFields.join(', ')} added since by other work`
+                : ''
+            })`
+          : `no: ${changed.join(', ')} changed by features added ` +
+            `since ${baselineRev}${addedSummaryFields?.length ? ` (summary.json: every baseline field unchanged, plus ${addedSummaryFields.join(', ')})` : ''}`
+        : 'not checked (no ' + 'baseline)'
+    }. Exit code ${current.exitCodes.join('/')} (the run's gates fail by design: one cell has stuck pods).`,
     `Target: median wall time <= ${targetSeconds} s: ${ok ? 'met' : 'MISSED'}.`,
     '',
   ];

@@ -27,7 +27,12 @@ for (const bug of loadBugLibrary()) {
   const p = fisherExactTwoSided(positive.occurrences, positive.trials - positive.occurrences, negative.occurrences, negative.trials - negative.occurrences);
   const pin = (c: BugControl) => `containerd ${c.containerd} / runc ${c.runc}`;
   rows.push(
-    `| ${bug.id} | ${describeOccurrenceMeasure(bug.occurrence)} | ${pin(bug.controls.positive)} (run ${positive.runId}) | ${positive.occurrences} of ${positive.trials} | ${pin(bug.controls.negative)}${bug.controls.negativeNote ? ` (${bug.controls.negativeNote})` : ''} (run ${negative.runId}) | ${negative.occurrences} of ${negative.trials} | ${p.toPrecision(3)} |`,
+    `| ${bug.id} | ${describeOccurrenceMeasure(bug.occurrence)} ` +
+      `| ${pin(bug.controls.positive)} (run ${positive.runId}) ` +
+      `| ${positive.occurrences} of ${positive.trials} ` +
+      `| ${pin(bug.controls.negative)}${
+        bug.controls.negativeNote ? ` (${bug.controls.negativeNote})` : ''
+      } (run ${negative.runId}) | ${negative.occurrences} of ${negative.trials} | ${p.toPrecision(3)} |`,
   );
 }
 // The log signatures each entry names: their lines in the same runs (lines, not pods: a pod can log many).
@@ -41,7 +46,8 @@ for (const bug of loadBugLibrary()) {
   for (const signature of bug.signatures) {
     if (!signature.id) continue;
     signatureRows.push(
-      `| ${bug.id} | ${signature.id} | ${signature.benignAlone ? 'yes' : 'no'} | ${lines(bug.controls.positive, signature.id)} | ${lines(bug.controls.negative, signature.id)} |`,
+      `| ${bug.id} | ${signature.id} | ${signature.benignAlone ? 'yes' : 'no'} ` +
+        `| ${lines(bug.controls.positive, signature.id)} | ${lines(bug.controls.negative, signature.id)} |`,
     );
   }
 }

@@ -83,7 +83,10 @@ async function main(argv: string[]): Promise<number> {
         async (args) => {
           const report = await cleanUpAbandoned(args['run-id']);
           process.stdout.write(
-            `${report.instances.length} runtime instance(s): killed ${report.killedDaemons} containerd, ${report.killedShims} shims, ${report.killedProcesses} container processes${report.unmountFailures.length ? `; could not unmount ${report.unmountFailures.join(', ')}` : ''}\n`,
+            `${report.instances.length} runtime instance(s): ` +
+              `killed ${report.killedDaemons} containerd, ${report.killedShims} ` +
+              `shims, ${report.killedProcesses} container ` +
+              `processes${report.unmountFailures.length ? `; could not unmount ${report.unmountFailures.join(', ')}` : ''}\n`,
           );
           exitCode = report.unmountFailures.length ? ExitCode.infrastructure : ExitCode.ok;
         },

@@ -77,7 +77,10 @@ export class ProgressReporter {
     // gone would put the estimate at thousands of hours when the deletes of a large batch begin.
     const steps = Math.min(2 * this.total, c.created + c.gone + 2 * c.errors);
     const eta = steps > 0 && steps < 2 * this.total ? ` eta ${Math.round((elapsed / steps) * (2 * this.total - steps))}s` : '';
-    return `${this.cellLabel}: created ${c.created}/${this.total} ready ${c.ready} stopping ${c.stopping} gone ${c.gone} stuck ${c.stuck} errors ${c.errors} | ${elapsed.toFixed(0)}s${eta}`;
+    return (
+      `${this.cellLabel}: created ${c.created}/${this.total} ` +
+      `ready ${c.ready} stopping ${c.stopping} gone ${c.gone} stuck ${c.stuck} errors ${c.errors} | ${elapsed.toFixed(0)}s${eta}`
+    );
   }
 
   private draw(): void {

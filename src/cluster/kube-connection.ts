@@ -63,7 +63,9 @@ export async function connectKube(settings: Pick<KubeTargetSettings, 'kubeconfig
   const file = kubeconfigPath(settings);
   const fail = (what: string, cause?: unknown) =>
     new InfrastructureError(
-      `kube target: ${what} (kubeconfig ${file}${settings.context ? `, context ${settings.context}` : ''}). Set target.kube.kubeconfig / target.kube.context to a cluster podchurn can reach.`,
+      `kube target: ${what} (kubeconfig ${file}${
+        settings.context ? `, context ${settings.context}` : ''
+      }). Set target.kube.kubeconfig / target.kube.context to a cluster podchurn can reach.`,
       { cause },
     );
   if (!existsSync(file)) throw fail('the kubeconfig file does not exist');

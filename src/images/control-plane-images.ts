@@ -209,7 +209,8 @@ async function binaryImage(
   const binary = await readFile(path);
   if (elfLinkage(binary) !== 'static') {
     throw new InputError(
-      `${path} (${entry.key}) is not a statically linked executable; the ${component} image has no C library to run it with. Build the key from the Go module proxy (CGO_ENABLED=0).`,
+      `${path} (${entry.key}) is not a statically linked executable; ` +
+        `the ${component} image has no C library to run it with. Build the key from the Go module proxy (CGO_ENABLED=0).`,
     );
   }
   const labels: Record<string, string> = {

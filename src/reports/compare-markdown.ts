@@ -24,7 +24,9 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   out.push('');
   for (const pair of comparison.pairs) {
     out.push(
-      `- ${md(pair.candidate.cell)}: baseline ${md(pair.baseline.runId)} ${md(pair.baseline.cell)} (${md(pair.baseline.name)}), ${pair.baseline.samples} sample(s); candidate ${md(pair.candidate.runId)} ${md(pair.candidate.cell)} (${md(pair.candidate.name)}), ${pair.candidate.samples} sample(s)`,
+      `- ${md(pair.candidate.cell)}: baseline ${md(pair.baseline.runId)} ${md(pair.baseline.cell)} ` +
+        `(${md(pair.baseline.name)}), ${pair.baseline.samples} sample(s); ` +
+        `candidate ${md(pair.candidate.runId)} ${md(pair.candidate.cell)} (${md(pair.candidate.name)}), ${pair.candidate.samples} sample(s)`,
     );
   }
   out.push('', ...comparisonExplanation(comparison).map((l) => md(l)), '');

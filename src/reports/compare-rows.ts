@@ -46,18 +46,28 @@ export function comparisonRows(comparison: Comparison): string[][] {
 export function comparisonExplanation(comparison: Comparison): string[] {
   const lines = [
     comparison.mode === 'history'
-      ? 'Baseline = median of the last N runs of the same scenario/cell; interval = the band of those runs this run must leave for a verdict (k-th lowest..k-th highest, k = floor(alpha/2 * (N + 1)); lowest..highest when N is too small), as a ratio of the median.'
-      : `Change = candidate/baseline of the ${comparison.latency}-latency percentile; interval = ${Math.round(comparison.confidence * 100)}% bootstrap CI of that ratio (${comparison.resamples} resamples, seeded); p = Mann–Whitney U (two-sided).`,
-    `Verdicts at alpha = ${comparison.alpha}, each row on its own: ${verdictRule(comparison)}; with no real change each row errs with probability about alpha, so ${chanceVerdicts(comparison)} (no correction for many rows). Stuck = stuck + state-mismatch pods out of stops, Fisher's exact test (two-sided).`,
+      ? 'Baseline = median of the last N runs of the same scenario/cell; interval = the band of those runs this run must leave for a verdict (k-th ' +
+        'lowest..k-th highest, k = floor(alpha/2 * (N + 1)); lowest..highest when N is too small), as a ratio of the median.'
+      : `Change = candidate/baseline of the ${comparison.latency}-latency percentile; interval ` +
+        `= ${Math.round(comparison.confidence * 100)}% bootstrap CI of that ratio (${comparison.resamples} resamples, seeded); p = Mann–Whitney U (two-sided).`,
+    `Verdicts at alpha = ${comparison.alpha}, each row on its ` +
+      `own: ${verdictRule(comparison)}; with no real change each row errs with probability about alpha, ` +
+      `so ${chanceVerdicts(comparison)} (no correction for many rows). Stuck = stuck + state-mismatch pods out of stops, Fisher's exact test (two-sided).`,
   ];
   return lines;
 }
 
 function verdictRule(comparison: Comparison): string {
   if (comparison.mode === 'history') {
-    return `worse/better = outside the interval, i.e. a rank-test p <= alpha among the last runs (exact whatever their distribution); "not enough history" below ${minimumHistoryRuns(comparison.alpha)} earlier runs`;
+    return (
+      `worse/better = outside the interval, i.e. a rank-test p <= alpha among the last runs (exact whatever their distribution); "not enough ` +
+      `history" below ${minimumHistoryRuns(comparison.alpha)} earlier runs`
+    );
   }
-  return 'worse/better = the interval lies wholly above/below 1 ("too few samples" when the percentile is either side\'s slowest pod); the Mann–Whitney p describes a shift of the whole distribution and does not decide';
+  return (
+    'worse/better = the interval lies wholly above/below 1 ("too few samples" when the percentile is either side\'s slowest pod); the ' +
+    'Mann–Whitney p describes a shift of the whole distribution and does not decide'
+  );
 }
 
 /** Rows without a verdict ("too few samples", "not enough history") cannot err, so they are not counted. */

@@ -6,7 +6,8 @@ import { groupSeries } from './history-series.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 /** Draws one time chart per scenario/cell from the embedded JSON; never writes HTML. */
-const trendScript = `
+const trendScript =
+  `
 (function () {
   'use strict';
   var series = JSON.parse(document.getElementById('podchurn-history').textContent);
@@ -18,7 +19,8 @@ const trendScript = `
         title: 'Stop latency trend', width: w, height: 280,
         scales: { x: { time: true } },
         axes: [{}, { label: 'ms' }],
-        series: [{}, { label: 'p50', stroke: '#1f77b4', width: 2 }, { label: 'p95', stroke: '#ff7f0e', width: 2 }, { label: 'p99', stroke: '#d62728', width: 2 }],
+        series: [{}, { label: 'p50', stroke: '#1f77b4', width: 2 }, { label: 'p95', stroke: '#ff7f0e', width: 2 }, { label: 'p99', stroke: '#d62728', ` +
+  `width: 2 }],
       }, [s.t, s.p50, s.p95, s.p99], el);
     } catch (error) { console.error('chart failed: ' + (error && error.message)); }
   });
@@ -38,18 +40,24 @@ export function renderHistoryHtml(rows: readonly HistoryRow[], assets: ChartAsse
   const library = inlineSafe(assets.js);
   const script = inlineSafe(trendScript);
   const hash = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
-  const csp = `default-src 'none'; script-src 'sha256-${hash(library)}' 'sha256-${hash(script)}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
+  const csp =
+    `default-src 'none'; script-src ` +
+    `'sha256-${hash(library)}' 'sha256-${hash(script)}'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const sections = series.map((s, i) => {
     const rowsHtml = s.rows
       .map(
         (r) =>
-          `<tr><td>${h(r.startedAt.slice(0, 19))}</td><td>${h(r.runId)}</td><td>${h(`${r.containerd}/${r.runc}`)}</td><td>${h(r.status)}</td><td>${r.stuck}/${r.stops}</td><td>${formatMs(r.p50)}</td><td>${formatMs(r.p95)}</td><td>${formatMs(r.p99)}</td></tr>`,
+          `<tr><td>${h(r.startedAt.slice(0, 19))}</td><td>${h(r.runId)}</td><td>${h(`${r.containerd}/${r.runc}`)}</td><td>${h(r.status)}</td>` +
+          `<td>${r.stuck}/${r.stops}</td><td>${formatMs(r.p50)}</td><td>${formatMs(r.p95)}</td><td>${formatMs(r.p99)}</td></tr>`,
       )
       .join('\n');
-    return `<h2>${h(s.scenario)} / ${h(s.cellName)}</h2><div class="chart" id="trend-${i}"></div>
-<table><thead><tr><th>started</th><th>run</th><th>containerd/runc</th><th>status</th><th>stuck/stops</th><th>${h(s.latency)} p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr></thead><tbody>
+    return (
+      `<h2>${h(s.scenario)} / ${h(s.cellName)}</h2><div class="chart" id="trend-${i}"></div>
+<table><thead><tr><th>started</th><th>run</th><th>containerd/runc</th><th>status</th><th>stuck/stops</th><th>${h(s.latency)} p50 ms</th><th>p95 ` +
+      `ms</th><th>p99 ms</th></tr></thead><tbody>
 ${rowsHtml}
-</tbody></table>`;
+</tbody></table>`
+    );
   });
   return [
     '<!DOCTYPE html>',
@@ -57,7 +65,8 @@ ${rowsHtml}
     `<meta http-equiv="Content-Security-Policy" content="${h(csp)}">`,
     '<link rel="icon" href="data:,">',
     '<title>podchurn history</title>',
-    `<style>${inlineSafe(assets.css)}body{font:14px/1.45 system-ui,sans-serif;margin:24px}table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:3px 8px}</style>`,
+    `<style>${inlineSafe(assets.css)}body{font:14px/1.45 system-ui,sans-serif;margin:24px}table{border-collapse:collapse}th,td{border:1px solid ` +
+      `#ddd;padding:3px 8px}</style>`,
     '</head><body><h1>podchurn history</h1>',
     series.length ? '' : '<p>The history has no runs (yet).</p>',
     ...sections,

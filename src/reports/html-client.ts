@@ -3,12 +3,14 @@
  * canvases through uPlot; it never writes HTML, so data can never become markup. Plain ES2019
  * without modules, because the file must open from disk in any current browser.
  */
-export const htmlClientScript = `
+export const htmlClientScript =
+  `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('podchurn-data').textContent);
   var palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-  var outcomeColours = { ok: '#2ca02c', slow: '#ff7f0e', stuck: '#d62728', 'stop-error': '#9467bd', 'state-mismatch': '#8c0000', 'force-deleted': '#8c564b', 'infra-error': '#7f7f7f', interrupted: '#bcbd22' };
+  var outcomeColours = { ok: '#2ca02c', slow: '#ff7f0e', stuck: '#d62728', 'stop-error': '#9467bd', 'state-mismatch': '#8c0000', 'force-deleted': ` +
+  `'#8c564b', 'infra-error': '#7f7f7f', interrupted: '#bcbd22' };
   function width() { return Math.max(480, Math.min(1100, document.documentElement.clientWidth - 48)); }
   function cellAxis(n) {
     return {
@@ -28,7 +30,8 @@ export const htmlClientScript = `
       scales: { x: { time: false, distr: positive ? 3 : 1 }, y: { range: [0, 1] } },
       axes: [{ label: data.latency.title.toLowerCase() + ' (ms)' }, { label: 'fraction of ' + data.latency.unit }],
       series: [{ label: 'ms' }].concat(withData.map(function (s, i) {
-        return { label: s.cell, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) };
+        return { label: s.cell, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: false }, paths: uPlot.paths.stepped({ ` +
+  `align: 1 }) };
       }))
     }, joined, el);
   }
@@ -81,7 +84,8 @@ export const htmlClientScript = `
     var maxEnd = pods.reduce(function (m, p) { return Math.max(m, p.last, p.gone || 0); }, 1);
     var n = pods.length;
     var notOk = pods.filter(function (p) { return p.shown === 'not ok'; }).length;
-    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: '#ffffff' };
+    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: ` +
+  `'#ffffff' };
     function drawBars(u) {
       var ctx = u.ctx;
       var h = Math.max(4, Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
@@ -118,13 +122,15 @@ export const htmlClientScript = `
       ctx.restore();
     }
     new uPlot({
-      title: 'Deletion phases of ' + notOk + ' pod(s) whose outcome is not ok and ' + (n - notOk) + ' normal one(s) (ms after delete-sent)', width: width(), height: 110 + n * 24,
+      title: 'Deletion phases of ' + notOk + ' pod(s) whose outcome is not ok and ' + (n - notOk) + ' normal one(s) (ms after delete-sent)', width: ` +
+  `width(), height: 110 + n * 24,
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: false, range: [0, maxEnd * 1.02] }, y: { range: [-0.5, n - 0.5], dir: -1 } },
       axes: [{ label: 'ms after delete-sent' }, { size: 340, gap: 4,
         splits: function () { var s = []; for (var i = 0; i < n; i++) s.push(i); return s; },
-        values: function (u, splits) { return splits.map(function (v) { var p = pods[v]; if (!p) return ''; var t = p.cell + ' ' + p.pod; t = t.length > 42 ? t.slice(0, 41) + '…' : t; return p.exitMissing ? t + ' ✗ no exit event' : t; }); } }],
+        values: function (u, splits) { return splits.map(function (v) { var p = pods[v]; if (!p) return ''; var t = p.cell + ' ' + p.pod; t = t.length ` +
+  `> 42 ? t.slice(0, 41) + '…' : t; return p.exitMissing ? t + ' ✗ no exit event' : t; }); } }],
       series: [{}, { label: 'pods', stroke: 'transparent', points: { show: false } }],
       hooks: { draw: [drawBars] }
     }, [[0, maxEnd], [0, n - 1]], el);

@@ -39,7 +39,8 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 const cellLabel = (c: CellSummary) => `<b>${h(c.cell)}</b> ${h(c.name)}`;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
 
-const style = `
+const style =
+  `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1b1b1b;background:#fff}
 h1{font-size:22px;margin:0 0 8px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
@@ -49,7 +50,8 @@ td{font-variant-numeric:tabular-nums}th{background:#f4f4f4}
 .status{padding:8px 12px;border-left:4px solid #a85d00;background:#fff6e5;margin:8px 0}
 .fail{color:#b3261e;font-weight:bold}.pass{color:#2a7d2a}.warn{color:#8a5a00}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
-.chart{margin:12px 0}.legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+.chart{margin:12px 0}.legend span{display:inline-block;margin-right:14px}.legend ` +
+  `i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 `;
 
 /**
@@ -73,7 +75,9 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   const body: string[] = [];
   body.push(`<h1>podchurn run ${h(summary.runId)}: ${h(summary.scenario)}</h1>`);
   body.push(
-    `<p><span class="badge ${verdict.split(' ')[0]}">${h(verdict)}</span> target ${h(summary.target)} · ${summary.cells.length} cell(s) · started ${h(summary.startedAt)} · took ${h(formatDuration(summary.durationMs))} · exit code ${summary.exitCode}</p>`,
+    `<p><span class="badge ${verdict.split(' ')[0]}">${h(verdict)}</span> ` +
+      `target ${h(summary.target)} · ${summary.cells.length} cell(s) · ` +
+      `started ${h(summary.startedAt)} · took ${h(formatDuration(summary.durationMs))} · exit code ${summary.exitCode}</p>`,
   );
   body.push(summary.status === 'completed' ? `<p>${h(statusSentence(summary))}</p>` : `<p class="status"><b>${h(statusSentence(summary))}</b></p>`);
 
@@ -89,7 +93,9 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
     body.push(`<li>${cellPassed(cell) ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>'} ${cellLabel(cell)}: ${h(text)}</li>`);
   }
   body.push(
-    `<li>${summary.leakCheck.leaked.length ? '<span class="fail">FAIL</span>' : '<span class="pass">PASS</span>'} leak check: ${h(leakSentence(summary))}</li></ul>`,
+    `<li>${
+      summary.leakCheck.leaked.length ? '<span ' + 'class="fail">FAIL</span>' : '<span class="pass">PASS</span>'
+    } leak check: ${h(leakSentence(summary))}</li></ul>`,
   );
 
   body.push('<h2>Settings and measured versions</h2>');
@@ -160,7 +166,11 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   body.push('<h2>Charts</h2>');
   for (const id of ['ecdf', 'percentiles', 'outcomes', 'waterfall']) body.push(`<div class="chart" id="chart-${id}"></div>`);
   body.push(
-    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span></p>',
+    '<p class="legend">Waterfall: <span><i style="background:#1f77b4"></i>StopContainer sent → returned (kube: DELETE sent → containers ' +
+      'terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container ' +
+      'removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase ' +
+      'seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b ' +
+      'style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span></p>',
   );
   const chartData = buildChartData(analysis);
   body.push('<h2>Pods in the waterfall</h2>');
@@ -201,7 +211,9 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
   if (!analysis.findings.some((f) => !f.benign)) body.push('<p>No log line matched a non-benign signature.</p>');
   for (const f of evidenceFindings(analysis.findings, MAX_FINDINGS)) {
     body.push(
-      `<h3>${h(f.signature)} <small>(${h(f.severity)})</small></h3><p>${f.pod ? `pod ${h(f.pod)}` : 'no pod'}${f.cell ? `, ${h(f.cell)}` : ''} · ${h(f.source)}:${f.lineNumber} · ${h(f.reference)}</p><pre class="evidence">${h(f.line)}</pre>`,
+      `<h3>${h(f.signature)} <small>(${h(f.severity)})</small></h3><p>${
+        f.pod ? `pod ${h(f.pod)}` : 'no ' + 'pod'
+      }${f.cell ? `, ${h(f.cell)}` : ''} · ${h(f.source)}:${f.lineNumber} · ${h(f.reference)}</p><pre class="evidence">${h(f.line)}</pre>`,
     );
   }
   const ignored = ignoredConfigSentences(summary);

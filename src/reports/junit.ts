@@ -35,13 +35,17 @@ export function renderJunitReport({ summary, records }: RunAnalysis): string {
   const count = (pick: (c: Case) => unknown) => suites.reduce((n, s) => n + s.cases.filter(pick).length, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(`podchurn ${summary.scenario} ${summary.runId}`)}" tests="${count(() => true)}" failures="${count((c) => c.failure)}" errors="${count((c) => c.error)}" time="${seconds(summary.durationMs / 1000)}">`,
+    `<testsuites name="${x(`podchurn ${summary.scenario} ${summary.runId}`)}" ` +
+      `tests="${count(() => true)}" failures="${count((c) => c.failure)}" errors="${count((c) => c.error)}" time="${seconds(summary.durationMs / 1000)}">`,
   ];
   suites.forEach((suite, id) => {
     const failures = suite.cases.filter((c) => c.failure).length;
     const errors = suite.cases.filter((c) => c.error).length;
     lines.push(
-      `  <testsuite name="${x(suite.name)}" id="${id}" package="podchurn" hostname="podchurn" tests="${suite.cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(suite.timeSeconds)}" timestamp="${summary.startedAt.slice(0, 19)}">`,
+      `  <testsuite name="${x(suite.name)}" ` +
+        `id="${id}" package="podchurn" hostname="podchurn" ` +
+        `tests="${suite.cases.length}" failures="${failures}" ` +
+        `errors="${errors}" skipped="0" time="${seconds(suite.timeSeconds)}" timestamp="${summary.startedAt.slice(0, 19)}">`,
     );
     lines.push('    <properties>');
     for (const [name, value] of suite.properties) lines.push(`      <property name="${x(name)}" value="${x(value)}"/>`);

@@ -45,7 +45,8 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   const verdict = runVerdict(summary);
   out.push(`# podchurn run ${md(summary.runId)}: ${md(summary.scenario)}`, '');
   out.push(
-    `**${verdict}** · target ${md(summary.target)} · ${summary.cells.length} cell(s) · started ${summary.startedAt} · took ${formatDuration(summary.durationMs)} · exit code ${summary.exitCode}`,
+    `**${verdict}** · target ${md(summary.target)} ` +
+      `· ${summary.cells.length} cell(s) · started ${summary.startedAt} · took ${formatDuration(summary.durationMs)} · exit code ${summary.exitCode}`,
     '',
   );
   out.push(summary.status === 'completed' ? statusSentence(summary) : `> **${md(statusSentence(summary))}**`, '');

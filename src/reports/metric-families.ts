@@ -55,7 +55,8 @@ export function runMetricFamilies({ summary, records }: RunAnalysis): MetricFami
     latency: family(
       `podchurn_${latency}_latency_seconds`,
       'summary',
-      `Primary latency (${latency}) per cell: nearest-rank quantiles over measured completions; quantile 1 is the maximum; _sum and _count over the same samples.`,
+      `Primary latency (${latency}) per cell: nearest-rank quantiles over measured completions; quantile 1 is the maximum; _sum and _count over the ` +
+        `same samples.`,
       'seconds',
     ),
     excluded: family('podchurn_latency_excluded', 'counter', 'Deletions that ended without a latency sample, by reason.'),

@@ -13,7 +13,10 @@ export function statusSentence(summary: RunSummary): string {
     case 'interrupted':
       return 'The run was INTERRUPTED: figures cover only the pods measured before it stopped; cleanup ran.';
     case 'infrastructure-error':
-      return `The run hit an INFRASTRUCTURE ERROR and did not finish${summary.error ? ` (${summary.error})` : ''}: figures are incomplete and say nothing about the runtime under test.`;
+      return (
+        `The run hit an INFRASTRUCTURE ERROR and did not ` +
+        `finish${summary.error ? ` (${summary.error})` : ''}: figures are incomplete and say nothing about the runtime under test.`
+      );
   }
 }
 
@@ -85,7 +88,10 @@ export function cellFigures(cell: CellSummary): string[] {
 
 /** What the latency columns are, and what "no sample" counts, in the same words in every report. */
 export function latencySentence(summary: RunSummary): string {
-  return `Latency columns: ${summary.primaryLatency.definition}. "no sample": deletions that ended without a measured completion (failed or timed-out stops, deletions inferred at a watch relist); they are counted, never in the percentiles.`;
+  return (
+    `Latency columns: ${summary.primaryLatency.definition}. "no sample": deletions that ended without a measured completion (failed or timed-out ` +
+    `stops, deletions inferred at a watch relist); they are counted, never in the percentiles.`
+  );
 }
 
 /**
@@ -97,13 +103,16 @@ export function measurementCaveats(summary: RunSummary): string[] {
   const { count, inferredDeletions, totalMs } = summary.watchGaps;
   if (count > 0) {
     caveats.push(
-      `The pod watch missed ${count} stretch(es) (${formatMs(totalMs)} ms in all) and relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`,
+      `The pod watch missed ${count} stretch(es) ` +
+        `(${formatMs(totalMs)} ms in all) and ` +
+        `relisted; ${inferredDeletions} deletion(s) inside them were inferred, not observed, and are not in the percentiles.`,
     );
   }
   for (const cell of summary.cells) {
     if (cell.stateUnverified > 0) {
       caveats.push(
-        `${cell.cell}: after ${cell.stateUnverified} stop(s) CRI still said RUNNING but the task pid could not be read, so whether the exit was lost is unknown (state-unverified; not counted as state-mismatch).`,
+        `${cell.cell}: after ${cell.stateUnverified} stop(s) CRI still said RUNNING but the task pid could not be read, so whether the exit was lost ` +
+          `is unknown (state-unverified; not counted as state-mismatch).`,
       );
     }
   }

@@ -4,7 +4,8 @@ import { formatMs } from './format.js';
 
 /** CellSummary.runtimeMetrics as every report states it. Plain text; each renderer escapes. */
 export const runtimeMetricsSentence =
-  "containerd's and the kubelet's own timers (Prometheus histograms scraped at each repetition's start and end), their change over the cell, summed over repetitions and nodes; p50/p99 are estimated from the histogram buckets.";
+  "containerd's and the kubelet's own timers (Prometheus histograms scraped at each repetition's start and end), their change over the cell, summed " +
+  'over repetitions and nodes; p50/p99 are estimated from the histogram buckets.';
 
 export const runtimeMetricsHeaders = ['cell', 'source', 'timer', 'count', 'mean ms', 'p50 ms', 'p99 ms'];
 

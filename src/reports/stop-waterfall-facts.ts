@@ -65,4 +65,6 @@ export function stopWaterfallPhaseRows(summary: RunSummary): string[][] {
 }
 
 export const stopWaterfallSentence =
-  "The runtime's own exit event (CRI GetContainerEvents, CONTAINER_STOPPED_EVENT) joined with podchurn's calls, monotonic clock, per pod. A stop with no exit event whose process the pid check found gone is a lost exit; a stop with no exit event while the stream was ended (stream ends > 0) may have fallen in the gap.";
+  "The runtime's own exit event (CRI GetContainerEvents, CONTAINER_STOPPED_EVENT) joined with podchurn's calls, monotonic clock, per pod. A stop with " +
+  'no exit event whose process the pid check found gone is a lost exit; a stop with no exit event while the stream was ended (stream ends > 0) may have ' +
+  'fallen in the gap.';

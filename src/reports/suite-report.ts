@@ -59,7 +59,8 @@ export function renderSuiteMarkdown(result: SuiteResult): string {
     `|${header.map(() => '---').join('|')}|---|---|`,
     ...result.bugs.map((b, i) => `| ${rows(result)[i]!.map(cell).join(' | ')} | ${cell(b.scenario)} | ${cell(b.runId ?? '-')} |`),
     '',
-    "P(miss if affected) = (1 - p)^trials, with p the occurrence rate the bug's positive control measured on an affected version; each pod is one trial, counted by the bug's occurrence measure.",
+    "P(miss if affected) = (1 - p)^trials, with p the occurrence rate the bug's positive control measured on an affected version; each pod is one " +
+      "trial, counted by the bug's occurrence measure.",
     '',
     ...result.bugs.filter((b) => b.error).map((b) => `- ${b.id}: ${cell(b.error!)}`),
   ];
@@ -73,8 +74,11 @@ export function renderSuiteJunit(result: SuiteResult): string {
   const time = (ms: number) => (ms / 1000).toFixed(3);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${x(`podchurn suite ${candidateLine(result)}`)}" tests="${result.bugs.length}" failures="${failures}" errors="${errors}" time="${time(result.durationMs)}">`,
-    `  <testsuite name="bug-library" id="0" package="podchurn" hostname="podchurn" tests="${result.bugs.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time(result.durationMs)}" timestamp="${result.startedAt.slice(0, 19)}">`,
+    `<testsuites name="${x(`podchurn suite ${candidateLine(result)}`)}" ` +
+      `tests="${result.bugs.length}" failures="${failures}" errors="${errors}" time="${time(result.durationMs)}">`,
+    `  <testsuite name="bug-library" id="0" package="podchurn" hostname="podchurn" ` +
+      `tests="${result.bugs.length}" failures="${failures}" ` +
+      `errors="${errors}" skipped="0" time="${time(result.durationMs)}" timestamp="${result.startedAt.slice(0, 19)}">`,
     '    <properties>',
     `      <property name="containerd" value="${x(result.candidate.containerd)}"/>`,
     `      <property name="runc" value="${x(result.candidate.runc)}"/>`,

@@ -115,8 +115,11 @@ export class HistoryStore {
   }
 
   record(summary: RunSummary, recordedAt = new Date()): number {
-    const insert = this.db.prepare(`INSERT OR REPLACE INTO cell_runs VALUES
-      (@runId, @scenario, @cell, @cellName, @startedAt, @recordedAt, @status, @containerd, @runc, @criRuntime, @count, @p50, @p95, @p99, @max, @stops, @stuck, @outcomes, @latency)`);
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO cell_runs VALUES
+      (@runId, @scenario, @cell, @cellName, @startedAt, @recordedAt, @status, @containerd, @runc, @criRuntime, @count, @p50, @p95, @p99, @max, @stops, ` +
+        `@stuck, @outcomes, @latency)`,
+    );
     const rows = summary.cells.map((c) => ({
       runId: summary.runId,
       scenario: summary.scenario,
@@ -173,7 +176,8 @@ export class HistoryStore {
   lastRuns(scenario: string, cellName: string, latency: string, count: number, exceptRunId: string): HistoryRow[] {
     const raw = this.db
       .prepare(
-        `SELECT * FROM cell_runs WHERE scenario = ? AND cell_name = ? AND latency = ? AND run_id != ? AND status = 'completed' ORDER BY started_at DESC, run_id DESC LIMIT ?`,
+        `SELECT * FROM cell_runs WHERE scenario = ? AND cell_name = ? AND latency = ? AND run_id != ? AND status = 'completed' ORDER BY started_at ` +
+          `DESC, run_id DESC LIMIT ?`,
       )
       .all(scenario, cellName, latency, exceptRunId, count) as Record<string, unknown>[];
     return raw.map(fromRow).reverse();

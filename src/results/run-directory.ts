@@ -50,7 +50,9 @@ export class RunDirectory {
       const { bavail, bsize } = statfsSync(reportsDir);
       if (bavail * bsize < MIN_FREE_BYTES) {
         throw new InputError(
-          `only ${Math.floor((bavail * bsize) / 1024 / 1024)} MiB are free where run directories go (${resolve(reportsDir)}); a run needs at least ${MIN_FREE_BYTES / 1024 / 1024} MiB for its events and runtime logs. Free space or choose another --reports-dir.`,
+          `only ${Math.floor((bavail * bsize) / 1024 / 1024)} MiB are free where run directories go ` +
+            `(${resolve(reportsDir)}); a run needs at ` +
+            `least ${MIN_FREE_BYTES / 1024 / 1024} MiB for its events and runtime logs. Free space or choose another --reports-dir.`,
         );
       }
       mkdirSync(join(path, runFiles.logs), { recursive: true });

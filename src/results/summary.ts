@@ -59,7 +59,10 @@ export interface CellSummary {
   deletionLatencyMs: LatencyStats | null;
   createToRunningMs: LatencyStats | null;
   exitCodes: Record<string, number>;
-  /** Failed CRI calls by `phase:gRPC code`: `stop:` is StopContainer's own error (DEADLINE_EXCEEDED = stuck, UNAVAILABLE = the runtime went away mid-stop); `create:` / `delete:` the call that ended a pod's create or delete. */
+  /**
+   * Failed CRI calls by `phase:gRPC code`: `stop:` is StopContainer's own error (DEADLINE_EXCEEDED = stuck,
+   * UNAVAILABLE = the runtime went away mid-stop); `create:` / `delete:` the call that ended a pod's create or delete.
+   */
   criErrors: Record<string, number>;
   probes: Record<string, number>;
   probeErrorsDuringStop: number;
@@ -110,7 +113,10 @@ export interface StopWaterfall {
   /** Of `stops`: the exit event arrived; of those, before StopContainer returned (or failed). */
   withExitEvent: number;
   exitEventBeforeStopReturned: number;
-  /** Of `stops`: no exit event (the waterfall's "StopContainer sent, no exit event"); of those, the pid check found the process gone (state-mismatch): lost exits. */
+  /**
+   * Of `stops`: no exit event (the waterfall's "StopContainer sent, no exit event"); of those, the pid check found
+   * the process gone (state-mismatch): lost exits.
+   */
   withoutExitEvent: number;
   lostExits: number;
   /** Per phase, ms, over the pods that have both ends of it; exitEventToReturned is negative when the event came after the return. */
@@ -179,11 +185,13 @@ export const measurementDefinitions: Record<string, string> = {
   primaryLatency:
     'Each target has one primary latency that gates, comparisons, history and every report use: deletion latency on Kubernetes, stop latency on CRI.',
   deletionLatency:
-    'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock); deletions inferred at a watch relist after a gap are counted apart, never in the percentiles.',
+    'kube: deletion latency = pod DELETED seen on the watch - DELETE sent, per pod (monotonic clock); deletions inferred at a watch relist after a gap ' +
+    'are counted apart, never in the percentiles.',
   createToRunning: 'Create to running = StartContainer returned - RunPodSandbox sent.',
   percentiles: 'Nearest-rank percentiles over exact per-pod samples (events.jsonl).',
   stuck:
-    'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not gone within grace + requestTimeoutSeconds of DELETE sent.',
+    'stuck = StopContainer did not return within grace + requestTimeoutSeconds (gRPC DEADLINE_EXCEEDED), as kubelet sees it; kube: the pod was not ' +
+    'gone within grace + requestTimeoutSeconds of DELETE sent.',
   stateMismatch: 'state-mismatch = after the stop, CRI reports CONTAINER_RUNNING while the task pid no longer exists: a lost exit event.',
   slow: 'slow = the stop returned (kube: the pod was gone), but later than grace + slackSeconds.',
 };

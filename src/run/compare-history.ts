@@ -30,7 +30,8 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
   const latency = run.summary.primaryLatency.name;
   if (last < MIN_HISTORY_RUNS) {
     notes.push(
-      `--last ${last} can never give a latency verdict: the rank test at alpha = ${ALPHA} needs at least ${MIN_HISTORY_RUNS} earlier runs (--last ${MIN_HISTORY_RUNS} or more).`,
+      `--last ${last} can never give a latency verdict: the rank test at alpha ` +
+        `= ${ALPHA} needs at least ${MIN_HISTORY_RUNS} earlier runs (--last ${MIN_HISTORY_RUNS} or more).`,
     );
   }
   for (const cell of run.summary.cells) {
@@ -50,7 +51,9 @@ export function compareWithHistory(store: HistoryStore, run: RunAnalysis, last: 
     const shortest = Math.min(history.length, ...metrics.map((m) => m.runs));
     if (shortest < MIN_HISTORY_RUNS && last >= MIN_HISTORY_RUNS) {
       notes.push(
-        `${cell.cell} (${cell.name}): not enough history: ${shortest} earlier run(s) with latency figures, the rank test at alpha = ${ALPHA} needs ${MIN_HISTORY_RUNS}; latency figures are shown without a verdict.`,
+        `${cell.cell} (${cell.name}): not enough ` +
+          `history: ${shortest} earlier run(s) with latency figures, the rank test at alpha ` +
+          `= ${ALPHA} needs ${MIN_HISTORY_RUNS}; latency figures are shown without a verdict.`,
       );
     }
     const stuck = pooledStuck(history, sample.stuck, sample.stops);

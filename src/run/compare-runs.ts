@@ -72,7 +72,9 @@ export function compareRuns(base: RunAnalysis, cand: RunAnalysis, limits: Compar
   const latency = base.summary.primaryLatency.name;
   if (cand.summary.primaryLatency.name !== latency) {
     throw new InputError(
-      `${base.summary.runId} (${base.summary.target} target) is judged by ${latency} latency and ${cand.summary.runId} (${cand.summary.target} target) by ${cand.summary.primaryLatency.name} latency; compare runs of the same target type.`,
+      `${base.summary.runId} (${base.summary.target} target) is judged ` +
+        `by ${latency} latency and ${cand.summary.runId} ` +
+        `(${cand.summary.target} target) by ${cand.summary.primaryLatency.name} latency; compare runs of the same target type.`,
     );
   }
   const notes: string[] = [];
@@ -93,7 +95,8 @@ export function compareRuns(base: RunAnalysis, cand: RunAnalysis, limits: Compar
   }
   if (pairs.length === 0) {
     throw new InputError(
-      `no cells to compare: ${base.summary.runId} has cells [${baseCells.map((c) => c.name).join('; ')}] and ${cand.summary.runId} has [${candCells.map((c) => c.name).join('; ')}]; cells are matched by name.`,
+      `no cells to compare: ${base.summary.runId} has cells ` +
+        `[${baseCells.map((c) => c.name).join('; ')}] and ${cand.summary.runId} has [${candCells.map((c) => c.name).join('; ')}]; cells are matched by name.`,
     );
   }
   for (const run of [base, cand])

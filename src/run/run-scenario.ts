@@ -205,8 +205,10 @@ function eventLogFailure(dir: RunDirectory, events: EventLog, leftovers: readonl
     ? `the leak check found ${leftovers.length} leftover(s): ${leftovers.slice(0, 5).join('; ')}`
     : 'the leak check found nothing left behind';
   return new InfrastructureError(
-    `cannot write ${events.file}: ${describeWriteError(events.failure)}. The run stopped there; its pods were cleaned up and any runtime it started was torn down (${cleanup}). ` +
-      `events.jsonl keeps every event written before the failure (${events.writtenBytes} bytes of complete lines; ${events.unwritten} later events were not recorded); ${reports}. ` +
+    `cannot write ${events.file}: ${describeWriteError(events.failure)}. The run stopped there; its pods were cleaned up and any runtime it started ` +
+      `was torn down (${cleanup}). ` +
+      `events.jsonl keeps every event written before the failure ` +
+      `(${events.writtenBytes} bytes of complete lines; ${events.unwritten} later events were not recorded); ${reports}. ` +
       `Free space, then "podchurn report ${dir.path}" re-analyses what was kept.`,
     { cause: events.failure },
   );

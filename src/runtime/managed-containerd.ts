@@ -183,7 +183,8 @@ export class ManagedContainerd {
       while (Date.now() < deadline) {
         if (this.child.exitCode !== null || this.child.signalCode !== null) {
           throw new InfrastructureError(
-            `containerd (${this.options.binaries.containerd}) exited during start-up (exit ${this.child.exitCode ?? this.child.signalCode}). Last log lines:\n${await this.logTail()}`,
+            `containerd (${this.options.binaries.containerd}) exited during start-up ` +
+              `(exit ${this.child.exitCode ?? this.child.signalCode}). Last log lines:\n${await this.logTail()}`,
           );
         }
         if (existsSync(this.socket)) {

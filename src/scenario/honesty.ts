@@ -98,7 +98,10 @@ const fieldRules: readonly FieldRule[] = [
 function runtimeStepProblem(settings: CellSettings): string | undefined {
   const step = settings.runtimeStep;
   if (step && step.afterCycleHold > settings.cycles) {
-    return `runtimeStep.afterCycleHold ${step.afterCycleHold} is after the last cycle (cycles ${settings.cycles}), so the step would never happen. Set afterCycleHold to at most cycles.`;
+    return (
+      `runtimeStep.afterCycleHold ${step.afterCycleHold} is after the last cycle ` +
+      `(cycles ${settings.cycles}), so the step would never happen. Set afterCycleHold to at most cycles.`
+    );
   }
   return undefined;
 }
@@ -148,7 +151,8 @@ function refuseShadowedByAxis(file: string, writtenPaths: ReadonlySet<string>, a
     if (axisAssignment && !valueAssignment) continue;
     if (valueAssignment && !axisAssignment) {
       throw new InputError(
-        `${file}: --set ${valueAssignment}=...: ${axis} is a matrix axis of the scenario, whose values replace it in every cell. Change the axis instead: --set 'matrix={${axis}: [...]}' replaces the whole matrix (matrix.<field> works for fields without a dot).`,
+        `${file}: --set ${valueAssignment}=...: ${axis} is a matrix axis of the scenario, whose values replace it in every cell. Change the axis ` +
+          `instead: --set 'matrix={${axis}: [...]}' replaces the whole matrix (matrix.<field> works for fields without a dot).`,
       );
     }
     throw new InputError(
@@ -180,7 +184,8 @@ export function refuseIneffectiveSettings(
           const reason = rule.noEffect(cell.settings);
           if (reason) {
             throw new InputError(
-              `${file}: matrix.${path}: ${path} has no effect in cell "${cell.name}" ${reason}, so cells that differ only in it would be the same run. ${rule.instead}`,
+              `${file}: matrix.${path}: ${path} has no effect in cell ` +
+                `"${cell.name}" ${reason}, so cells that differ only in it would be the same run. ${rule.instead}`,
             );
           }
         }

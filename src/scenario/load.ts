@@ -101,7 +101,8 @@ export function applyOverride(raw: PlainObject, assignment: string): PlainObject
 /** Field names people bring from elsewhere, with what podchurn calls the knob they mean. */
 const knownMisnomers: Record<string, string> = {
   stop_timeout:
-    'stop_timeout is not a containerd setting (containerd ignores it); the stop grace period is gracePeriodSeconds and the caller deadline is requestTimeoutSeconds',
+    'stop_timeout is not a containerd setting (containerd ignores it); the stop grace period is gracePeriodSeconds and the caller deadline is ' +
+    'requestTimeoutSeconds',
   terminationGracePeriodSeconds: 'use gracePeriodSeconds',
 };
 

@@ -53,7 +53,8 @@ export const KubeTargetSchema = z
       .positive()
       .default(20)
       .describe(
-        "Client-side limit on API requests per second (token bucket refill rate); the bucket is full when each phase (a cycle's creates, a cycle's deletes) starts",
+        "Client-side limit on API requests per second (token bucket refill rate); the bucket is full when each phase (a cycle's creates, a cycle's " +
+          'deletes) starts',
       ),
     burst: positiveInt.default(40).describe('Requests allowed at once above qps (token bucket size)'),
     deleteGracePeriodSeconds: nonNegativeInt
@@ -111,7 +112,8 @@ export const RuntimeStepSchema = z
     duringStopsAfterSeconds: nonNegativeNumber
       .optional()
       .describe(
-        "Instead of between the hold and the deletes: this many seconds after the cycle's deletes begin, while StopContainer calls are in flight (containerd restarted during StopContainer, containerd#12600)",
+        "Instead of between the hold and the deletes: this many seconds after the cycle's deletes begin, while StopContainer calls are in flight " +
+          '(containerd restarted during StopContainer, containerd#12600)',
       ),
   })
   .strict();
@@ -186,10 +188,12 @@ export const CellSettingsSchema = z
     workload: WorkloadSchema.default({ onSigterm: 'exit' }),
     // No block, no probes; a written block turns them on (ExecProbeSchema's enabled defaults to true).
     execProbe: ExecProbeSchema.default({ enabled: false, periodMs: 1000, timeoutSeconds: 1, command: ['true'], workers: 1 }).describe(
-      'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs them unless enabled is false',
+      'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs ' +
+        'them unless enabled is false',
     ),
     runtimeStep: RuntimeStepSchema.optional().describe(
-      'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and the new pin started on the same root, state and socket; running pods keep their old shims',
+      'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and ' +
+        'the new pin started on the same root, state and socket; running pods keep their old shims',
     ),
     cluster: ClusterSchema.optional().describe('Bring up (or attach to) a cluster for a kube target; runtime.containerd/runc pin its node runtime'),
   })

@@ -51,7 +51,8 @@ export function parseGroupingLabel(text: string): readonly [string, string] {
   const name = at < 0 ? text : text.slice(0, at);
   if (at < 0 || !labelName.test(name) || name.startsWith('__')) {
     throw new InputError(
-      `--push-group ${JSON.stringify(text)}: expected name=value with a label name of letters, digits and "_" (not starting with a digit or "__"), e.g. --push-group pipeline=nightly`,
+      `--push-group ${JSON.stringify(text)}: expected name=value with a label name of letters, digits and "_" (not starting with a digit or "__"), ` +
+        `e.g. --push-group pipeline=nightly`,
     );
   }
   return [name, text.slice(at + 1)];

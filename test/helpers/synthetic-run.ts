@@ -88,11 +88,17 @@ export function synthesizeRun(options: SyntheticRunOptions): SyntheticRun {
         const hostile = options.hostile ? ` ${options.hostile}` : '';
         logLines.push({
           wall: deleteSent + 900,
-          text: `time="${iso(deleteSent + 900)}" level=error msg="ExecSync for \\"${cid}\\" failed" error="failed to exec in container: failed to start exec \\"${containerId(`${pod} exec`)}\\":${hostile} OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
+          text:
+            `time="${iso(deleteSent + 900)}" level=error msg="ExecSync for ` +
+            `\\"${cid}\\" failed" error="failed to exec in container: failed to start exec ` +
+            `\\"${containerId(`${pod} exec`)}\\":${hostile} OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
         });
         logLines.push({
           wall: failedAt - 5,
-          text: `time="${iso(failedAt - 5)}" level=error msg="StopContainer for \\"${cid}\\" failed" error="rpc error: code = DeadlineExceeded desc = an error occurs during waiting for container \\"${cid}\\" to be killed: wait container \\"${cid}\\": context deadline exceeded"`,
+          text:
+            `time="${iso(failedAt - 5)}" level=error msg="StopContainer for ` +
+            `\\"${cid}\\" failed" error="rpc error: code = DeadlineExceeded desc = an error occurs during waiting for container ` +
+            `\\"${cid}\\" to be killed: wait container \\"${cid}\\": context deadline exceeded"`,
         });
         cellEnd = Math.max(cellEnd, failedAt + 61);
       } else {
@@ -109,7 +115,10 @@ export function synthesizeRun(options: SyntheticRunOptions): SyntheticRun {
           // The benign race: an exec arriving as the container stops, on a stop that returned fine.
           logLines.push({
             wall: returned - 20,
-            text: `time="${iso(returned - 20)}" level=error msg="ExecSync for \\"${cid}\\" failed" error="failed to exec in container: failed to start exec \\"${containerId(`${pod} exec`)}\\": OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
+            text:
+              `time="${iso(returned - 20)}" level=error msg="ExecSync for ` +
+              `\\"${cid}\\" failed" error="failed to exec in container: failed to start exec ` +
+              `\\"${containerId(`${pod} exec`)}\\": OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
           });
         }
         cellEnd = Math.max(cellEnd, returned + 1000);

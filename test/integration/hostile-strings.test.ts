@@ -92,7 +92,8 @@ describe('hostile strings in scenarios, cells, paths and runtime logs', function
       log,
       Buffer.concat([
         Buffer.from(
-          `time="2026-11-27T20:00:00Z" level=error msg="StopContainer for \\"${containerId}\\" failed" error="rpc error: code = DeadlineExceeded desc = wait container \\"${containerId}\\": context deadline exceeded `,
+          `time="2026-11-27T20:00:00Z" level=error msg="StopContainer for ` +
+            `\\"${containerId}\\" failed" error="rpc error: code = DeadlineExceeded desc = wait container \\"${containerId}\\": context deadline exceeded `,
         ),
         notUtf8,
         Buffer.from(` ${markup} ${shell} ${terminal} ${long}"\n`),

@@ -235,7 +235,9 @@ describe('kube target: a cluster that cannot be used is an infrastructure failur
     const unreachable = join(dir, 'unreachable');
     writeFileSync(
       unreachable,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ` +
+        `"https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, ` +
+        `user: u}}]\ncurrent-context: x\n`,
     );
     for (const [kubeconfig, message] of [
       [garbage, /cannot be used/],

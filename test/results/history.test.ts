@@ -32,15 +32,18 @@ describe('history database', () => {
   it('migrates a schema-1 database: its rows were stop latency, and new rows say which latency they hold', () => {
     const file = join(work, 'v1.db');
     const db = new DatabaseSync(file);
-    db.exec(`CREATE TABLE cell_runs (
+    db.exec(
+      `CREATE TABLE cell_runs (
         run_id TEXT NOT NULL, scenario TEXT NOT NULL, cell TEXT NOT NULL, cell_name TEXT NOT NULL,
         started_at TEXT NOT NULL, recorded_at TEXT NOT NULL, status TEXT NOT NULL,
         containerd TEXT NOT NULL, runc TEXT NOT NULL, cri_runtime TEXT NOT NULL,
         count INTEGER NOT NULL, p50 REAL, p95 REAL, p99 REAL, max REAL,
         stops INTEGER NOT NULL, stuck INTEGER NOT NULL, outcomes TEXT NOT NULL,
         PRIMARY KEY (run_id, cell));
-      INSERT INTO cell_runs VALUES ('old', 's', 'cell-01', 'default', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'completed', '1.7.22', '1.1.14', 'containerd 1.7.22', 3, 1, 2, 3, 3, 3, 0, '{}');
-      PRAGMA user_version = 1;`);
+      INSERT INTO cell_runs VALUES ('old', 's', 'cell-01', 'default', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'completed', '1.7.22', '1.1.14', ` +
+        `'containerd 1.7.22', 3, 1, 2, 3, 3, 3, 0, '{}');
+      PRAGMA user_version = 1;`,
+    );
     db.close();
     const store = HistoryStore.open(file, { create: false });
     store.record(kubeSummary('new'));

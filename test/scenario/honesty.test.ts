@@ -219,7 +219,9 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(refusal(`${kube}cluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", kubernetes: 1.33.1}\n`)).to.include(
         'the node image decides the Kubernetes version',
       );
-      const built = `${kube}runtime: {containerd: "1.7.22", runc: "1.1.14"}\ncluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", nodeImageBuild: online, kubernetes: 1.33.1}\n`;
+      const built =
+        `${kube}runtime: {containerd: "1.7.22", runc: "1.1.14"}\ncluster: {provider: kind, nodeImage: "kindest/node:v1.34.0", ` +
+        `nodeImageBuild: online, kubernetes: 1.33.1}\n`;
       expect(cells(built)[0]!.settings.cluster!.kubernetes).to.equal('1.33.1');
     });
 

@@ -23,7 +23,9 @@ describe('scenario: kube target', () => {
   });
 
   it('keeps every kube setting given', () => {
-    const text = `${header}target:\n  type: kube\n  kube: {kubeconfig: /k, context: c, namespacePrefix: churn-, qps: 2.5, burst: 3, deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created}\n`;
+    const text =
+      `${header}target:\n  type: kube\n  kube: {kubeconfig: /k, context: c, namespacePrefix: churn-, qps: 2.5, burst: 3, ` +
+      `deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created}\n`;
     const { scenario } = parseScenario(text, 's.yaml');
     expect(scenario.target.kube).to.deep.equal({
       kubeconfig: '/k',

@@ -26,7 +26,8 @@ describe('--push URL and --push-group', () => {
       ['pipeline', ''],
     ]);
     expect(url.href).to.equal(
-      `http://gw:9091/p/metrics/job@base64/${Buffer.from('podchurn').toString('base64url')}/scenario@base64/${Buffer.from('a/b').toString('base64url')}/pipeline@base64/=`,
+      `http://gw:9091/p/metrics/job@base64/${Buffer.from('podchurn').toString('base64url')}` +
+        `/scenario@base64/${Buffer.from('a/b').toString('base64url')}/pipeline@base64/=`,
     );
     expect(groupUrl(parsePushgatewayUrl('http://gw:9091/'), [['job', 'podchurn']]).href).to.equal('http://gw:9091/metrics/job@base64/cG9kY2h1cm4');
     expect(parsePushgatewayUrl('http://gw:9091/').shown).to.equal('http://gw:9091');

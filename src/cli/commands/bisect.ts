@@ -85,7 +85,8 @@ export async function bisectCommand(args: BisectArgs): Promise<number> {
     });
     if (controller.signal.aborted) throw controller.signal.reason;
     process.stdout.write(
-      `${result.reason}\nsteps ${result.steps.length}, runs ${result.totals.runs}, wall ${result.totals.wallSeconds} s (obtaining pins ${result.totals.buildSeconds} s)\n${dir}/bisect.md\n`,
+      `${result.reason}\nsteps ${result.steps.length}, ` +
+        `runs ${result.totals.runs}, wall ${result.totals.wallSeconds} s (obtaining pins ${result.totals.buildSeconds} s)\n${dir}/bisect.md\n`,
     );
     return result.outcome === 'found' ? ExitCode.ok : ExitCode.gateFailed;
   } finally {

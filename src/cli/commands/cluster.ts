@@ -86,7 +86,9 @@ export function clusterCommands(setExitCode: (code: number) => void) {
           const provider = await clusterProvider(args.provider as ProviderName);
           const status = await provider.status(args.name, { kubeconfig: args.kubeconfig, context: args.context });
           process.stdout.write(
-            `${status.provider}/${status.name}: ${status.running ? 'running' : 'not running'}${status.kubeconfig ? ` (kubeconfig ${status.kubeconfig})` : ''}\n`,
+            `${status.provider}/${status.name}: ${
+              status.running ? 'running' : 'not ' + 'running'
+            }${status.kubeconfig ? ` (kubeconfig ${status.kubeconfig})` : ''}\n`,
           );
           for (const component of status.components) process.stdout.write(`  ${component.name}: ${component.state}\n`);
           setExitCode(status.running ? ExitCode.ok : ExitCode.infrastructure);

@@ -63,7 +63,9 @@ function renderSection(section: Section, nameWidth: number): string {
     .map((c) => c.name);
   const verdict = isReady(section)
     ? 'ready'
-    : `not ready (missing: ${[...new Set(missing)].join(', ')})${builds.length ? `; the builds take about ${Math.round(totalSeconds(builds) / 60)} min once, as measured` : ''}`;
+    : `not ready (missing: ${[...new Set(missing)].join(', ')})${
+        builds.length ? `; the builds take about ${Math.round(totalSeconds(builds) / 60)} min once, as measured` : ''
+      }`;
   return [`${section.title}: ${verdict}`, ...section.checks.flatMap((c) => renderCheck(c, nameWidth))].join('\n');
 }
 

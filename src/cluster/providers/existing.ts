@@ -19,7 +19,8 @@ import type {
 function noNodeAccess(what: string, node: string): InfrastructureError {
   return new InfrastructureError(
     `${what} on node ${node} is not available: an existing cluster gives podchurn only its Kubernetes API, no access to the nodes. ` +
-      'Read it on the node yourself (e.g. journalctl -u containerd, containerd config dump), or run the scenario on a kind or local cluster, where podchurn reaches the nodes.',
+      'Read it on the node yourself (e.g. journalctl -u containerd, containerd config dump), or run the scenario on a kind or local cluster, where ' +
+      'podchurn reaches the nodes.',
   );
 }
 
@@ -72,7 +73,8 @@ export class ExistingClusterHandle implements ClusterHandle {
     await writeFile(join(dir, 'nodes.json'), `${JSON.stringify(record, null, 2)}\n`);
     await writeFile(
       join(dir, 'README.txt'),
-      'This cluster was attached as an existing cluster: podchurn has no access to its nodes, so no containerd or kubelet logs were collected.\nnodes.json holds what the Kubernetes API reports about each node.\n',
+      'This cluster was attached as an existing cluster: podchurn has no access to its nodes, so no containerd or kubelet logs were ' +
+        'collected.\nnodes.json holds what the Kubernetes API reports about each node.\n',
     );
   }
 }
@@ -84,7 +86,8 @@ export class ExistingProvider implements ClusterProvider {
   async up(spec: ClusterSpec, options: ClusterOperationOptions = {}): Promise<ExistingClusterHandle> {
     const connection = await connectKube({ kubeconfig: spec.kubeconfig, context: spec.context });
     options.onNotice?.(
-      `attached to ${connection.server} (Kubernetes ${connection.serverVersion}, context ${connection.context}); an existing cluster is used as it is: podchurn creates and removes nothing there but its own pods`,
+      `attached to ${connection.server} (Kubernetes ${connection.serverVersion}, ` +
+        `context ${connection.context}); an existing cluster is used as it is: podchurn creates and removes nothing there but its own pods`,
     );
     const ignored = [
       spec.containerd !== 'system' && `containerd ${spec.containerd}`,

@@ -71,7 +71,8 @@ const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 export function defaultNodeImageTag(request: Pick<NodeImageRequest, 'flavor' | 'kubernetes' | 'containerd' | 'runc'>): string {
   const version = (key: string) => key.split('@').pop()!.replace(/^v/, '');
-  return `podchurn.local/kind-node:v${request.kubernetes.replace(/^v/, '')}-containerd${version(request.containerd)}-runc${version(request.runc)}${request.flavor === 'online' ? '-online' : ''}`;
+  const pins = `containerd${version(request.containerd)}-runc${version(request.runc)}`;
+  return `podchurn.local/kind-node:v${request.kubernetes.replace(/^v/, '')}-${pins}${request.flavor === 'online' ? '-online' : ''}`;
 }
 
 function pinnedKey(component: 'containerd' | 'runc', key: string): ParsedKey {
@@ -166,7 +167,8 @@ export function nodeDockerfile(flavor: NodeImageFlavor, base: string, kubernetes
   if (flavor === 'offline') {
     lines.push(
       // kind reads the Kubernetes version from /kind/version; an empty machine-id makes each node generate its own.
-      `RUN echo v${kubernetes.replace(/^v/, '')} > /kind/version && systemctl enable containerd.service kubelet.service podchurn-preload-images.service && : > /etc/machine-id`,
+      `RUN echo v${kubernetes.replace(/^v/, '')} > /kind/version && systemctl enable containerd.service kubelet.service ` +
+        `podchurn-preload-images.service && : > /etc/machine-id`,
       'STOPSIGNAL SIGRTMIN+3',
       'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
     );
@@ -265,7 +267,8 @@ export async function buildNodeImage(
     const result = await runCommand('docker', ['build', '--quiet', '--tag', reference, ...labelArgs, contextDir], { timeoutMs: BUILD_TIMEOUT_MS, env });
     if (result.exitCode !== 0)
       throw new InfrastructureError(
-        `docker build of node image ${reference} failed (exit ${result.exitCode}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-20).join('\n')}`,
+        `docker build of node image ${reference} failed ` +
+          `(exit ${result.exitCode}):\n${(result.stderr || result.stdout).trim().split('\n').slice(-20).join('\n')}`,
       );
   } finally {
     await rm(contextDir, { recursive: true, force: true });

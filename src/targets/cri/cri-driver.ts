@@ -83,7 +83,10 @@ export const criDriver: TargetDriver = {
                 cellId,
               );
               record.notes.push(
-                `Runtime step in ${cellId}: containerd ${result.from.measured.containerd} (shim ${result.from.measured.shim}, runc ${result.from.measured.runc}) replaced in place by ${result.to.measured.containerd} (shim ${result.to.measured.shim}, runc ${result.to.measured.runc}); running shims were left alone.`,
+                `Runtime step in ${cellId}: ` +
+                  `containerd ${result.from.measured.containerd} ` +
+                  `(shim ${result.from.measured.shim}, runc ${result.from.measured.runc}) replaced in place ` +
+                  `by ${result.to.measured.containerd} (shim ${result.to.measured.shim}, runc ${result.to.measured.runc}); running shims were left alone.`,
               );
             },
           },

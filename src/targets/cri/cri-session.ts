@@ -68,7 +68,8 @@ export async function openCriSession(
   const restrict = mode === 'true' || (mode === 'auto' && !hostAllowsNegativeOom);
   if (mode === 'auto' && restrict) {
     notes.push(
-      'restrict_oom_score_adj = true was set automatically: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE), and every sandbox would fail without it.',
+      'restrict_oom_score_adj = true was set automatically: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE), and every sandbox would fail ' +
+        'without it.',
     );
   }
   const logFile = join(runDir, 'logs', `containerd-${instanceNumber}.log`);

@@ -20,7 +20,10 @@ export const criScenarioRules: TargetScenarioRules = {
   cellProblem(settings) {
     if (settings.cluster) return 'cluster is only used with target.type "kube" (a cri target drives a containerd directly).';
     if (settings.runtimeStep && settings.target.endpoint) {
-      return 'runtimeStep cannot be honoured with target.endpoint: podchurn did not start that runtime and cannot replace it. Remove target.endpoint (podchurn then starts runtime.containerd and replaces it), or remove runtimeStep.';
+      return (
+        'runtimeStep cannot be honoured with target.endpoint: podchurn did not start that runtime and cannot replace it. Remove target.endpoint ' +
+        '(podchurn then starts runtime.containerd and replaces it), or remove runtimeStep.'
+      );
     }
     return undefined;
   },

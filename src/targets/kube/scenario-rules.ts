@@ -28,7 +28,9 @@ export const kubeScenarioRules: TargetScenarioRules = {
       paths: ['gracePeriodSeconds'],
       noEffect: (s) =>
         s.target.kube?.deleteGracePeriodSeconds !== undefined
-          ? `on deletion when target.kube.deleteGracePeriodSeconds (${s.target.kube.deleteGracePeriodSeconds}) is set: the DELETE carries that grace, and gracePeriodSeconds is only the pods' terminationGracePeriodSeconds`
+          ? `on deletion when target.kube.deleteGracePeriodSeconds ` +
+            `(${s.target.kube.deleteGracePeriodSeconds}) is set: the DELETE carries that grace, and gracePeriodSeconds is only the pods' ` +
+            `terminationGracePeriodSeconds`
           : undefined,
       instead: 'Vary target.kube.deleteGracePeriodSeconds instead, or remove it so gracePeriodSeconds is the deletion grace.',
       axisOnly: true,
@@ -51,14 +53,23 @@ export const kubeScenarioRules: TargetScenarioRules = {
   cellProblem(settings, written) {
     const stopGate = stopLatencyGates.find((gate) => written.has(`gates.${gate}`));
     if (stopGate) {
-      return `gates.${stopGate} limits CRI stop latency, which pods of a kube target do not have; use gates.${stopGate.replace('Stop', '')} (the primary latency: deletion latency on kube).`;
+      return (
+        `gates.${stopGate} limits CRI stop latency, which pods of a kube target do not have; use ` +
+        `gates.${stopGate.replace('Stop', '')} (the primary latency: deletion latency on kube).`
+      );
     }
     const { execProbe } = settings;
     if (execProbe.enabled && written.has('execProbe.periodMs') && execProbe.periodMs % 1000 !== 0) {
-      return `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole seconds. Use a multiple of 1000.`;
+      return (
+        `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole ` +
+        `seconds. Use a multiple of 1000.`
+      );
     }
     if (settings.runtimeStep) {
-      return 'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an in-place step there is not supported. Remove runtimeStep, or use target.type: cri.';
+      return (
+        'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an ' +
+        'in-place step there is not supported. Remove runtimeStep, or use target.type: cri.'
+      );
     }
     return undefined;
   },

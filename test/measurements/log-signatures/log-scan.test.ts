@@ -8,9 +8,15 @@ const a = 'a'.repeat(64);
 const b = 'b'.repeat(64);
 // Lines in the shape containerd 1.6/1.7 writes them (see ../shared/BRIEF.md §1).
 const log = [
-  `time="2026-01-01T00:02:30Z" level=error msg="StopContainer for \\"${a}\\" failed" error="rpc error: code = DeadlineExceeded desc = an error occurs during waiting for container \\"${a}\\" to be killed: wait container \\"${a}\\": context deadline exceeded"`,
-  `time="2026-01-01T00:02:31Z" level=error msg="ExecSync for \\"${a}\\" failed" error="rpc error: code = Unknown desc = failed to exec in container: failed to start exec \\"x\\": OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
-  `time="2026-01-01T00:02:32Z" level=error msg="ExecSync for \\"${b}\\" failed" error="failed to exec in container: failed to start exec \\"y\\": OCI runtime exec failed: exec failed: cannot exec in a stopped container: unknown"`,
+  `time="2026-01-01T00:02:30Z" level=error msg="StopContainer for ` +
+    `\\"${a}\\" failed" error="rpc error: code = DeadlineExceeded desc = an error occurs during waiting for container ` +
+    `\\"${a}\\" to be killed: wait container \\"${a}\\": context deadline exceeded"`,
+  `time="2026-01-01T00:02:31Z" level=error msg="ExecSync for ` +
+    `\\"${a}\\" failed" error="rpc error: code = Unknown desc = failed to exec in container: failed to start exec \\"x\\": OCI runtime exec failed: exec ` +
+    `failed: cannot exec in a stopped container: unknown"`,
+  `time="2026-01-01T00:02:32Z" level=error msg="ExecSync for ` +
+    `\\"${b}\\" failed" error="failed to exec in container: failed to start exec \\"y\\": OCI runtime exec failed: exec failed: cannot exec in a stopped ` +
+    `container: unknown"`,
   `time="2026-01-01T00:02:33Z" level=info msg="StopContainer for \\"${b}\\" returns successfully"`,
   'time="2026-01-01T00:02:34Z" level=debug msg="processExits: skipping exit" runtime=io.containerd.runc.v2',
   `not utf-8: \uFFFD\uFFFD <script>alert(1)</script>`,

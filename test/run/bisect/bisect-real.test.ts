@@ -56,7 +56,9 @@ describe('bisect on real containerd (1.7.15 bad, 1.7.22 good)', function () {
       const result = await searchBoundary({ versions: ['1.7.15', '1.7.22'], direction: 'first-fixed', sprt, runner: new ScenarioStepRunner(options) });
       const [bad, good] = result.steps;
       process.stdout.write(
-        `      ${result.steps.map((s) => `${s.version} ${s.verdict} ${s.occurrences}/${s.trials} in ${s.runs.length} run(s), ${s.wallSeconds} s`).join('; ')}\n`,
+        `      ${result.steps
+          .map((s) => `${s.version} ${s.verdict} ${s.occurrences}/${s.trials} in ${s.runs.length} run(s), ${s.wallSeconds} s`)
+          .join('; ')}\n`,
       );
       expect(result.outcome).to.equal('found');
       expect(result.firstChanged).to.equal('1.7.22');

@@ -44,7 +44,8 @@ function loadUserConfig(file: string): Document {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new InputError(
-      `kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as clusters/kind-single-node.yaml.`,
+      `kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as ` +
+        `clusters/kind-single-node.yaml.`,
       { cause: error },
     );
   }

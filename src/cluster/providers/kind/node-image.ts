@@ -42,11 +42,15 @@ export function chooseNodeImage(
     return {
       image: fallback.image,
       entry: fallback,
-      note: `the kind catalog has no node image for Kubernetes ${wanted}; using ${fallback.image} (kind ${fallback.kind}, containerd ${fallback.containerd}, runc ${fallback.runc}). Set cluster.nodeImage to choose another.`,
+      note:
+        `the kind catalog has no node image for ` +
+        `Kubernetes ${wanted}; using ${fallback.image} ` +
+        `(kind ${fallback.kind}, containerd ${fallback.containerd}, runc ${fallback.runc}). Set cluster.nodeImage to choose another.`,
     };
   }
   const known = [...new Set(catalog.map((e) => tagOf(e.image)))].sort(compareVersions).join(', ');
   throw new InputError(
-    `the kind catalog has no node image for Kubernetes ${wanted} (it knows ${known}). Set cluster.kubernetes to one of those, or cluster.nodeImage (--image) to a kindest/node image.`,
+    `the kind catalog has no node image for ` +
+      `Kubernetes ${wanted} (it knows ${known}). Set cluster.kubernetes to one of those, or cluster.nodeImage (--image) to a kindest/node image.`,
   );
 }

@@ -107,7 +107,10 @@ export async function verifyNodePins(node: string, pins: NodePins): Promise<Pinn
   }
   if (problems.length) {
     throw new InfrastructureError(
-      `the pinned runtimes do not run on kind node ${node}: ${problems.join('; ')}. Binaries must run inside the node image (statically linked, or with the node's libraries: a runc built with cgo needs libseccomp there).`,
+      `the pinned runtimes do not run on kind ` +
+        `node ${node}: ${problems.join('; ')}. Binaries must run inside the node image (statically linked, or with the node's libraries: a runc built ` +
+        `with cgo ` +
+        `needs libseccomp there).`,
     );
   }
   return versions;
@@ -130,12 +133,15 @@ export async function pinNodeRuntimes(
         () => undefined,
       );
       throw new InfrastructureError(
-        `containerd did not restart on ${node} after the pinned binaries were copied in (exit ${restart.exitCode}):\n${outputTail(restart)}${journal ? `\nLast containerd log lines:\n${outputTail(journal, 20)}` : ''}`,
+        `containerd did not restart on ${node} after the pinned binaries were copied in ` +
+          `(exit ${restart.exitCode}):\n${outputTail(restart)}${journal ? `\nLast containerd log lines:\n${outputTail(journal, 20)}` : ''}`,
       );
     }
     const versions = await verifyNodePins(node, pins);
     onNotice(
-      `${node}: pinned ${[pins.containerd && `containerd ${versions.containerd} (shim ${versions.shim})`, pins.runc && `runc ${versions.runc}`].filter(Boolean).join(', ')}; pods created from now on use them`,
+      `${node}: pinned ${[pins.containerd && `containerd ${versions.containerd} (shim ${versions.shim})`, pins.runc && `runc ${versions.runc}`]
+        .filter(Boolean)
+        .join(', ')}; pods created from now on use them`,
     );
     measured.push(versions);
   }

@@ -68,7 +68,8 @@ async function waitReady(
     await sleep(250);
   }
   throw new InfrastructureError(
-    `local cluster: ${record.name} did not become ready (${what}) within ${timeoutMs / 1000} s. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`,
+    `local cluster: ${record.name} did not become ready ` +
+      `(${what}) within ${timeoutMs / 1000} s. Last log lines (${record.logFile}):\n${logTail(record.logFile)}`,
   );
 }
 

@@ -35,7 +35,8 @@ export async function ensureNodeAddress(layout: LocalClusterLayout): Promise<voi
   const holders = await otherHolders(layout);
   if (holders.length) {
     throw new InfrastructureError(
-      `local cluster ${layout.name}: its node address ${layout.nodeAddress} is already on ${holders.join(', ')} (another cluster whose name hashes alike?). Choose another --name.`,
+      `local cluster ${layout.name}: its node ` +
+        `address ${layout.nodeAddress} is already on ${holders.join(', ')} (another cluster whose name hashes alike?). Choose another --name.`,
     );
   }
   if ((await ip(['link', 'show', layout.nodeLink])).exitCode !== 0) {
