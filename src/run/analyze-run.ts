@@ -4,8 +4,8 @@ import { PodRecordFold, type OutcomeLimits } from '../measurements/pod-lifecycle
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
-import { exitStreamsByRuntime, summarizeStopWaterfall } from '../measurements/pod-lifecycle/stop-waterfall.js';
-import { runtimeMetricsField } from '../measurements/runtime-metrics/deltas.js';
+import type { CellEvidence } from '../measurements/measurement.js';
+import { cellMeasurements } from '../measurements/registry.js';
 import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
@@ -14,7 +14,7 @@ import type { RunAnalysis } from '../results/run-analysis.js';
 import { writeReports } from '../reports/write-reports.js';
 import { readEventFile } from '../results/event-reader.js';
 import { runFiles, type RunDirectory } from '../results/run-directory.js';
-import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
+import { SUMMARY_SCHEMA_VERSION, measurementDefinitions, type CellSummary, type LeakCheck, type RunStatus, type RunSummary } from '../results/summary.js';
 import { parseScenario } from '../scenario/load.js';
 import { expandMatrix } from '../scenario/matrix.js';
 import { effectiveGraceSeconds, type CellSettings } from '../scenario/schema.js';
@@ -62,15 +62,14 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     new Set(forced.map((f) => f.pod)),
   );
   const findings = attributeAndCorrelate(scanLogs(dir), records);
-  const exitStreams = exitStreamsByRuntime(runEvents);
   const cellSummaries = cells.map((cell) => {
     const cellRecords = records.filter((r) => r.cell === cell.id);
     const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
-    return {
-      ...summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates),
-      ...summarizeStopWaterfall(cellRecords, runtime && exitStreams.get(runtime.instance)),
-      ...runtimeMetricsField(runEvents, cell.id),
-    };
+    const evidence: CellEvidence = { cellId: cell.id, records: cellRecords, runEvents, runtime };
+    const lifecycle = summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates);
+    const summary: CellSummary = lifecycle;
+    for (const measurement of cellMeasurements) Object.assign(summary, measurement.summarize(evidence));
+    return summary;
   });
   const end = runEvents.findLast((e) => e.kind === 'run-end');
   const start = runEvents.find((e) => e.kind === 'run-start');

@@ -10,7 +10,8 @@ import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
 import { targetDriver, targetScenarioRules } from '../targets/registry.js';
-import { scrapeMetrics } from '../measurements/runtime-metrics/scrape.js';
+import type { CellRunContext } from '../measurements/measurement.js';
+import { cellMeasurements } from '../measurements/registry.js';
 import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { SessionContext, TargetDriver, TargetSession } from '../targets/target.js';
 import type { ChurnTarget } from '../engine/churn-target.js';
@@ -110,19 +111,15 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
   const churnCell = async (cell: Cell, rep: number, target: ChurnTarget, instance: string, metrics: () => Promise<MetricsEndpoint[]>) => {
     request.onCellStart?.(cell, rep, cell.settings.pods * cell.settings.cycles);
     events.run('cell-start', { rep, name: cell.name, runtime: instance }, cell.id);
-    // The runtime's and kubelet's own timers, before the first pod and after the cleanup: their deltas are the cell's.
-    const scrape = async (phase: 'start' | 'end') => {
-      const endpoints = await metrics();
-      if (endpoints.length) events.run('metrics-scrape', { rep, phase, scrapes: await scrapeMetrics(endpoints) }, cell.id);
-    };
-    await scrape('start');
+    const measuring: CellRunContext = { cellId: cell.id, rep, events, metricsEndpoints: metrics };
+    for (const measurement of cellMeasurements) await measurement.atCellStart?.(measuring);
     try {
       await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
     } finally {
       const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
       leftovers.push(...cleanup.leftovers.map((item) => ({ instance, item })));
       events.run('cleanup', { ...cleanup, runtime: instance }, cell.id);
-      if (!runAbort.signal.aborted) await scrape('end');
+      if (!runAbort.signal.aborted) for (const measurement of cellMeasurements) await measurement.atCellEnd?.(measuring);
       events.run('cell-end', { rep }, cell.id);
     }
   };

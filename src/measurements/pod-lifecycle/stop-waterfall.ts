@@ -1,3 +1,4 @@
+import type { CellMeasurement } from '../measurement.js';
 import type { PodEventKind, RunEvent } from '../../engine/events.js';
 import type { PodRecord } from '../../results/pod-record.js';
 import { stopWaterfallPhaseIds, type StopWaterfall, type StopWaterfallPhaseId } from '../../results/summary.js';
@@ -81,3 +82,9 @@ export function summarizeStopWaterfall(records: readonly PodRecord[], stream: Ex
     },
   };
 }
+
+/** The stop waterfall as a cell measurement: the exit events are recorded by the CRI target's stream. */
+export const stopWaterfallMeasurement: CellMeasurement = {
+  id: 'stop-waterfall',
+  summarize: ({ records, runEvents, runtime }) => summarizeStopWaterfall(records, runtime && exitStreamsByRuntime(runEvents).get(runtime.instance)),
+};
