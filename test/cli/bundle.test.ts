@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, twoPodQuickstart } from '../helpers/cli.js';
 import { provisionSetUp } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
 
@@ -59,20 +59,7 @@ describe('the bundled CLI (bin/podchurn.js -> dist/podchurn.cjs)', function () {
   it('runs a CRI scenario end to end (gRPC with the CRI proto, images, reports with uPlot inline, SQLite history)', () => {
     const work = mkdtempSync(join(tmpdir(), 'podchurn-bundle-'));
     const reports = join(work, 'reports');
-    const run = podchurn([
-      'run',
-      'scenarios/quickstart.yaml',
-      '--set',
-      'pods=2',
-      '--set',
-      'batchSize=2',
-      '--set',
-      'concurrency=2',
-      '--reports-dir',
-      reports,
-      '--history',
-      join(work, 'history.db'),
-    ]);
+    const run = podchurn(twoPodQuickstart('scenarios/quickstart.yaml', reports, join(work, 'history.db')));
     expect(run.status, run.stderr).to.equal(0);
     const runDir = runDirOf(reports);
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { cells: { outcomes: Record<string, number> }[] };

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/util/exec.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, twoPodQuickstart } from '../helpers/cli.js';
 
 /**
  * The suite runs on Node 24 LTS (npm test starts mocha through scripts/on-node-lts.sh); Node 22 is the
@@ -41,20 +41,7 @@ describe('the CLI on the maintained Node lines', function () {
     const reports = join(work, 'reports');
     const history = join(work, 'history.db');
     const scenario = join(repoRoot, 'scenarios/quickstart.yaml');
-    const run = await cli([
-      'run',
-      scenario,
-      '--set',
-      'pods=2',
-      '--set',
-      'batchSize=2',
-      '--set',
-      'concurrency=2',
-      '--reports-dir',
-      reports,
-      '--history',
-      history,
-    ]);
+    const run = await cli(twoPodQuickstart(scenario, reports, history));
     expect(run.exitCode, run.stderr).to.equal(0);
     expect(run.stderr).not.to.match(/Warning/);
     const runDir = join(reports, readdirSync(reports)[0]!);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/util/exec.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, twoPodQuickstart } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 
 /**
@@ -53,20 +53,7 @@ describe('the packed package, installed into a prefix of its own', function () {
     expect(valid.exitCode, valid.stderr).to.equal(0);
     const reports = join(work, 'reports');
     const history = join(work, 'history.db');
-    const run = await cli([
-      'run',
-      scenario,
-      '--set',
-      'pods=2',
-      '--set',
-      'batchSize=2',
-      '--set',
-      'concurrency=2',
-      '--reports-dir',
-      reports,
-      '--history',
-      history,
-    ]);
+    const run = await cli(twoPodQuickstart(scenario, reports, history));
     expect(run.exitCode, run.stderr).to.equal(0);
     const [runId] = readdirSync(reports);
     const summary = JSON.parse(readFileSync(join(reports, runId!, 'summary.json'), 'utf8')) as {

@@ -27,3 +27,8 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return spawnCli(args, env).done;
 }
+
+/** `run` arguments for the shortest real CRI run with reports and a history database: the quickstart with two pods. */
+export function twoPodQuickstart(scenario: string, reportsDir: string, history: string): string[] {
+  return ['run', scenario, '--set', 'pods=2', '--set', 'batchSize=2', '--set', 'concurrency=2', '--reports-dir', reportsDir, '--history', history];
+}
