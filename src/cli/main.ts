@@ -11,6 +11,7 @@ import { reportCommand, reportOptions, type ReportArgs } from './commands/report
 import { runtimeCommands } from './commands/runtime.js';
 import { bisectCommand, bisectOptions, type BisectArgs } from './commands/bisect.js';
 import { runCommand, runOptions, type RunArgs } from './commands/run.js';
+import { dropUnactionableWarnings } from './warnings.js';
 import { suiteCommand, suiteOptions, type SuiteArgs } from './commands/suite.js';
 import { cleanUpAbandoned } from '../run/janitor.js';
 import { podchurnVersion } from '../run/environment.js';
@@ -18,6 +19,7 @@ import { planRun } from '../run/run-scenario.js';
 
 /** The one place where failures become exit codes and messages; no stack trace unless --debug. */
 async function main(argv: string[]): Promise<number> {
+  dropUnactionableWarnings();
   let exitCode: number = ExitCode.ok;
   const debug = argv.includes('--debug');
   try {

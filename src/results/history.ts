@@ -218,19 +218,10 @@ function readUserVersion(db: DatabaseSync): number {
 }
 
 /**
- * node:sqlite, loaded when a history database is first opened. Node 22 prints an ExperimentalWarning on
- * stderr when the module loads (Node 24 does not); it says nothing about the user's run, so that one
- * warning is dropped and every other warning passes through.
+ * node:sqlite, loaded when a history database is first opened rather than when this module is: Node 22 prints
+ * an experimental warning as it loads (the CLI drops that one, cli/warnings.ts), so commands that never open a
+ * history do not load it at all.
  */
 function loadSqlite(): typeof import('node:sqlite') {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === 'string' ? warning : warning.message;
-    if (!text.startsWith('SQLite is an experimental feature')) (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return process.getBuiltinModule('node:sqlite');
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  return process.getBuiltinModule('node:sqlite');
 }

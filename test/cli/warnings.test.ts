@@ -1,0 +1,25 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from '../helpers/cli.js';
+
+/** stderr of a Node process that drops the unactionable warnings, then runs `code`. */
+function stderrOf(code: string): string {
+  const script = `import { dropUnactionableWarnings } from './src/cli/warnings.ts';\ndropUnactionableWarnings();\n${code}`;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  expect(result.status, result.stderr).to.equal(0);
+  return result.stderr;
+}
+
+describe('warnings no user can act on', function () {
+  this.timeout(60_000);
+
+  it("drops url.parse's DEP0169 (node-fetch under the Kubernetes client) and SQLite's experimental warning", () => {
+    expect(stderrOf(`(await import('node:url')).parse('https://example.test/api');`)).to.equal('');
+    expect(stderrOf(`process.emitWarning('SQLite is an experimental feature and might change at any time', 'ExperimentalWarning');`)).to.equal('');
+  });
+
+  it('lets every other warning through, deprecations included', () => {
+    expect(stderrOf(`process.emitWarning('something else', 'DeprecationWarning', 'DEP0999');`)).to.include('[DEP0999] DeprecationWarning: something else');
+    expect(stderrOf(`process.emitWarning('plain');`)).to.include('Warning: plain');
+  });
+});
