@@ -111,38 +111,15 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   if (signatureRows.length) out.push('Log signatures:', '', table(['cell', 'signature', 'lines'], signatureRows), '');
 
   if (waterfallCells(summary).length) {
-    out.push('## Stop waterfall', '', md(stopWaterfallSentence), '');
-    out.push(
-      table(
-        stopWaterfallCountHeaders,
-        stopWaterfallCountRows(summary).map((row) => row.map(md)),
-      ),
-      '',
-    );
+    out.push('## Stop waterfall', '', md(stopWaterfallSentence), '', escapedTable(stopWaterfallCountHeaders, stopWaterfallCountRows(summary)), '');
     const phaseRows = stopWaterfallPhaseRows(summary);
-    if (phaseRows.length)
-      out.push(
-        'Phase percentiles:',
-        '',
-        table(
-          stopWaterfallPhaseHeaders,
-          phaseRows.map((row) => row.map(md)),
-        ),
-        '',
-      );
+    if (phaseRows.length) out.push('Phase percentiles:', '', escapedTable(stopWaterfallPhaseHeaders, phaseRows), '');
   }
 
   if (runtimeMetricsCells(summary).length) {
-    out.push('## Runtime and kubelet timers', '', md(runtimeMetricsSentence), '');
-    out.push(
-      table(
-        runtimeMetricsHeaders,
-        runtimeMetricsRows(summary).map((row) => row.map(md)),
-      ),
-      '',
-    );
-    for (const note of runtimeMetricsNotes(summary)) out.push(`- ${md(note)}`);
-    if (runtimeMetricsNotes(summary).length) out.push('');
+    out.push('## Runtime and kubelet timers', '', md(runtimeMetricsSentence), '', escapedTable(runtimeMetricsHeaders, runtimeMetricsRows(summary)), '');
+    const notes = runtimeMetricsNotes(summary);
+    if (notes.length) out.push(...notes.map((note) => `- ${md(note)}`), '');
   }
 
   const gateRows = summary.cells.flatMap((c) =>
@@ -182,4 +159,12 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   for (const [key, text] of Object.entries(summary.measurement)) out.push(`- **${md(key)}**: ${md(text)}`);
   out.push('');
   return out.join('\n');
+}
+
+/** A table of plain-text cells, each escaped for Markdown. */
+function escapedTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  return table(
+    [...headers],
+    rows.map((row) => row.map(md)),
+  );
 }
