@@ -2,6 +2,7 @@
  * The layering rule of src/ (docs/ARCHITECTURE.md), checked by `npm run lint:layers` in `npm test`:
  * three wings (targets, measurements, reports) stand on a floor of record types, statistics, the
  * engine and the host side; only run/ (use cases) and cli/ join the wings; nothing imports in a cycle.
+ * A workspace package (packages/, e.g. kind-node-wrapper) stands alone: it never imports podchurn.
  */
 const wings = ['targets', 'measurements', 'reports'];
 const floor = '^src/(results|stats|engine|scenario|util|errors\\.ts|cri|runtime|cluster|images)';
@@ -32,6 +33,13 @@ module.exports = {
       to: { path: `^src/(${[...wings, 'run', 'cli'].join('|')})/` },
     },
     {
+      name: 'packages-stand-alone',
+      severity: 'error',
+      comment: 'A workspace package (packages/) is published on its own: it never imports podchurn (src/) or the root tests.',
+      from: { path: '^packages/' },
+      to: { path: '^(src|test|bench)/' },
+    },
+    {
       name: 'run-not-cli',
       severity: 'error',
       comment: 'Use cases (run/) never import the command line.',
@@ -43,6 +51,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    exclude: { path: '^(node_modules|dist)' },
+    exclude: { path: '^(node_modules|dist)|^packages/[^/]+/(node_modules|dist)/' },
   },
 };

@@ -47,8 +47,9 @@ fi
 # 24 or later, else the official binary unpacked once from the npm registry (scripts/on-node-lts.sh).
 bash scripts/on-node-lts.sh node --version >/dev/null
 
-# Rebuild the CLI (compiled, then bundled into dist/podchurn.cjs) when any source is newer than the last build.
-if [[ ! -f dist/podchurn.cjs ]] || [[ -n $(find src proto package-lock.json scripts/bundle.sh -newer dist/podchurn.cjs -print -quit) ]]; then
+# Rebuild the CLI (compiled, then bundled into dist/podchurn.cjs) when any source is newer than the last build, the
+# workspace packages' (packages/*/src, which the bundle inlines) included.
+if [[ ! -f dist/podchurn.cjs ]] || [[ -n $(find src packages/*/src proto package-lock.json scripts/bundle.sh -newer dist/podchurn.cjs -print -quit) ]]; then
   npm run build --silent
 fi
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs spec files in a random order, to show that no test depends on another having run first.
-#   bash scripts/test-shuffled.sh                          # every spec file, a new seed
+#   bash scripts/test-shuffled.sh                          # every spec file (packages/ too), a new seed
 #   bash scripts/test-shuffled.sh 'test/stats/**/*.test.ts' test/cli/compare.test.ts
 #   PODCHURN_TEST_SEED=12345 bash scripts/test-shuffled.sh ...   # the same order again
 # The seed and the order are printed first; mocha gets the files in that order (no --sort). Each file
 # provisions what it needs itself (test/helpers/provision.ts), so any order must pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-(($#)) || set -- 'test/**/*.test.ts'
+(($#)) || set -- 'test/**/*.test.ts' 'packages/*/test/**/*.test.ts'
 seed=${PODCHURN_TEST_SEED:-$((RANDOM * 32768 + RANDOM))}
 shopt -s globstar nullglob
 matched=()

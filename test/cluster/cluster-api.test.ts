@@ -12,7 +12,8 @@ import { InfrastructureError } from '../../src/errors.js';
 import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
 import { provisionStoreKeys } from '../helpers/provision.js';
 import { runCli } from '../helpers/cli.js';
-import { FakeCli, fakeImages, fakeStore } from './fake-cli.js';
+import { FakeCli } from '../../packages/kind-node-wrapper/test/fake-cli.js';
+import { fakeImages, fakeStore } from './fake-kind-inputs.js';
 
 /** Registers a Node and sets its status.nodeInfo, as a kubelet would. */
 async function registerNode(api: CoreV1Api, name: string, containerRuntimeVersion: string, ready = true): Promise<void> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { provisionSetUp } from '../helpers/provision.js';
-import { FakeCli } from './fake-cli.js';
+import { FakeCli } from '../../packages/kind-node-wrapper/test/fake-cli.js';
 
 /** `podchurn cluster up|status|down --provider kind` as a separate process, with the fake CLIs first on PATH. */
 describe('podchurn cluster --provider kind (CLI, fake kind and docker)', function () {

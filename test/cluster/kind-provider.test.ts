@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import type { ClusterSpec } from '../../src/cluster/provider.js';
 import { KindProvider } from '../../src/cluster/providers/kind/kind-provider.js';
 import { InfrastructureError, InputError } from '../../src/errors.js';
-import { FakeCli, fakeImages, fakeStore } from './fake-cli.js';
+import { FakeCli } from '../../packages/kind-node-wrapper/test/fake-cli.js';
+import { fakeImages, fakeStore } from './fake-kind-inputs.js';
 
 const NAME = 'pc-kind';
 

@@ -1,36 +1,28 @@
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../../../errors.js';
+import { KindCluster, probeNodeVersion, runTool } from 'kind-node-wrapper';
 import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
 import type { ClusterHandle, NodeRuntimeVersions, NodeUnit } from '../../provider.js';
 import type { CommandResult } from '../../../util/exec.js';
-import { dockerArgv, kindArgv, parseLines, runTool, runToolOk } from './kind-cli.js';
-import { probeNodeVersion } from './node-pins.js';
+import { translatedErrors } from './wrapper-errors.js';
 
 /** Written by scripts/docker-engine.sh when it starts dockerd. */
 const DOCKER_ENGINE_RECORD = '/run/podchurn-docker/engine.json';
 
-/** Docker's container-name rule; it also keeps a name from being read as a docker option. */
-const NODE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-function checkNode(node: string): string {
-  if (!NODE_NAME.test(node)) throw new InputError(`"${node}" is not a kind node name (kind get nodes lists them).`);
-  return node;
-}
-
-/** kind's extra container in front of several control planes: it runs haproxy, no kubelet or containerd. */
-const isLoadBalancer = (node: string) => node.endsWith('-external-load-balancer');
-
 /**
- * A kind cluster: nodes are Docker containers named like the Kubernetes nodes, so node access is
- * `docker exec <node>`; the API is reached with the kubeconfig podchurn keeps in its state dir.
+ * A kind cluster as podchurn's ClusterHandle: node access goes through kind-node-wrapper's
+ * KindCluster (`docker exec <node>`, whose failures become podchurn's errors); the API is reached
+ * with the kubeconfig podchurn keeps in its state dir.
  */
 export class KindClusterHandle implements ClusterHandle {
   readonly provider = 'kind' as const;
+  private readonly cluster: KindCluster;
 
   constructor(
     readonly name: string,
     readonly kubeconfig: string,
-  ) {}
+  ) {
+    this.cluster = new KindCluster(name);
+  }
 
   /**
    * The Docker engine record scripts/docker-engine.sh keeps (version, whether the capability-fixing
@@ -47,22 +39,16 @@ export class KindClusterHandle implements ClusterHandle {
 
   /** `kind get nodes`, without the external load balancer of multi-control-plane clusters. */
   async nodes(): Promise<string[]> {
-    const result = await runToolOk('kind', kindArgv.getNodes(this.name), `listing the nodes of kind cluster ${this.name}`);
-    return parseLines(result.stdout)
-      .filter((node) => !isLoadBalancer(node))
-      .sort();
+    return translatedErrors(() => this.cluster.nodes());
   }
 
   async exec(node: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
-    return runTool('docker', dockerArgv.exec(checkNode(node), argv), { timeoutMs: options.timeoutMs ?? 60_000 });
+    return translatedErrors(() => this.cluster.exec(node, argv, options));
   }
 
   /** The unit's journal on the node (kind nodes run systemd). */
   async logs(node: string, unit: NodeUnit): Promise<string> {
-    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['journalctl', '-u', unit, '--no-pager']), `reading the ${unit} log of ${node}`, {
-      timeoutMs: 120_000,
-    });
-    return result.stdout;
+    return translatedErrors(() => this.cluster.journal(node, unit));
   }
 
   /** node.status.nodeInfo from the API, plus `containerd --version`, the shim's `-v` and `runc --version` run in each node. */
@@ -74,27 +60,28 @@ export class KindClusterHandle implements ClusterHandle {
       const info = fromApi.find((n) => n.node === node) ?? { node };
       versions.push({
         ...info,
-        containerd: await probeNodeVersion(node, 'containerd'),
-        shim: await probeNodeVersion(node, 'shim'),
-        runc: await probeNodeVersion(node, 'runc'),
+        ...(await translatedErrors(async () => ({
+          containerd: await probeNodeVersion(node, 'containerd'),
+          shim: await probeNodeVersion(node, 'shim'),
+          runc: await probeNodeVersion(node, 'runc'),
+        }))),
       });
     }
     return versions;
   }
 
   async effectiveContainerdConfig(node: string): Promise<string> {
-    const result = await runToolOk('docker', dockerArgv.exec(checkNode(node), ['containerd', 'config', 'dump']), `containerd config dump on ${node}`);
-    return result.stdout;
+    return translatedErrors(() => this.cluster.execOk(node, ['containerd', 'config', 'dump'], `containerd config dump on ${node}`, { timeoutMs: 120_000 }));
   }
 
-  /** `kind export logs`: every node's journal, containerd and kubelet logs, pod logs and inspect output. */
   /** kind node images ship crictl: what CRI itself reports about the container (state, pid, exit). */
   async runtimeState(node: string, containerId: string): Promise<string> {
-    const result = await runTool('docker', dockerArgv.exec(checkNode(node), ['crictl', 'inspect', containerId]), { timeoutMs: 30_000 });
+    const result = await this.exec(node, ['crictl', 'inspect', containerId], { timeoutMs: 30_000 });
     return `$ crictl inspect ${containerId} (exit ${result.exitCode})\n${result.stdout}${result.stderr}`;
   }
 
+  /** `kind export logs`: every node's journal, containerd and kubelet logs, pod logs and inspect output. */
   async exportLogs(dir: string): Promise<void> {
-    await runToolOk('kind', kindArgv.exportLogs(dir, this.name), `exporting the logs of kind cluster ${this.name}`, { timeoutMs: 600_000 });
+    await translatedErrors(() => this.cluster.exportLogs(dir));
   }
 }

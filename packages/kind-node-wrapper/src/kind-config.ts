@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Document, isMap, isSeq, parseAllDocuments, parseDocument, YAMLSeq } from 'yaml';
-import { InputError, describeCause } from '../../../errors.js';
+import { KindInputError, describeCause } from './errors.js';
 
 /**
- * The kind cluster config podchurn hands to `kind create cluster --config`: the user's own config
- * (comments and every field kept) with podchurn's containerd patches and kubelet setting appended.
+ * The kind cluster config to hand to `kind create cluster --config`: the user's own config
+ * (comments and every field kept) with the caller's containerd patches and kubelet setting appended.
  *
  * - `containerdConfigPatches` are TOML merge patches kind applies to each node's containerd config
  *   (kind then restarts containerd). kind's base config stays `version = 2` even on containerd 2.x nodes.
@@ -20,11 +20,11 @@ export interface KindConfigInput {
   configFile?: string;
   containerdConfigPatches: readonly string[];
   runtimeRequestTimeoutSeconds: number;
-  /** Set when the node image is a podchurn offline image: what it lacks, so kind must not ask for it. */
+  /** Set when the node image is an offline image (buildNodeImage, flavor offline): what it lacks, so kind must not ask for it. */
   offlineNode?: OfflineNodeSettings;
 }
 
-/** What an offline node image (podchurn image node --flavor offline) carries instead of kindest/node's images. */
+/** What an offline node image (buildNodeImage, flavor offline) carries instead of kindest/node's images. */
 export interface OfflineNodeSettings {
   /** The etcd image tag preloaded in the node (kubeadm's form, e.g. 3.6.5-0). */
   etcdImageTag: string;
@@ -33,7 +33,7 @@ export interface OfflineNodeSettings {
 /** The KubeletConfiguration patch carrying runtimeRequestTimeout (a Go duration, e.g. 120s). */
 export function kubeletPatch(runtimeRequestTimeoutSeconds: number): string {
   if (!Number.isFinite(runtimeRequestTimeoutSeconds) || runtimeRequestTimeoutSeconds <= 0) {
-    throw new InputError(`runtimeRequestTimeout must be a positive number of seconds, not ${runtimeRequestTimeoutSeconds}.`);
+    throw new KindInputError(`runtimeRequestTimeout must be a positive number of seconds, not ${runtimeRequestTimeoutSeconds}.`);
   }
   return `kind: KubeletConfiguration\napiVersion: kubelet.config.k8s.io/v1beta1\nruntimeRequestTimeout: ${Math.round(runtimeRequestTimeoutSeconds)}s\n`;
 }
@@ -43,29 +43,25 @@ function loadUserConfig(file: string): Document {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(
-      `kind config ${file} cannot be read: ${describeCause(error)}. Point cluster.config (or --config) at a kind Cluster file such as ` +
-        `clusters/kind-single-node.yaml.`,
-      { cause: error },
-    );
+    throw new KindInputError(`kind config ${file} cannot be read: ${describeCause(error)}.`, { cause: error });
   }
   const documents = parseAllDocuments(text);
-  if (documents.length > 1) throw new InputError(`kind config ${file} must hold one YAML document (a kind Cluster), not ${documents.length}.`);
+  if (documents.length > 1) throw new KindInputError(`kind config ${file} must hold one YAML document (a kind Cluster), not ${documents.length}.`);
   if (documents.length === 0) return new Document({});
   const doc = parseDocument(text);
-  if (doc.errors.length) throw new InputError(`kind config ${file} is not valid YAML: ${doc.errors[0]!.message}`);
+  if (doc.errors.length) throw new KindInputError(`kind config ${file} is not valid YAML: ${doc.errors[0]!.message}`);
   // A file holding only comments is an empty config.
   if (doc.contents === null) return new Document({});
-  if (!isMap(doc.contents)) throw new InputError(`kind config ${file} must be a mapping (kind: Cluster), not a ${typeof doc.toJS()}.`);
+  if (!isMap(doc.contents)) throw new KindInputError(`kind config ${file} must be a mapping (kind: Cluster), not a ${typeof doc.toJS()}.`);
   const kind = doc.get('kind');
   const apiVersion = doc.get('apiVersion');
-  if (kind !== undefined && kind !== 'Cluster') throw new InputError(`kind config ${file}: kind is "${String(kind)}"; a kind config has kind: Cluster.`);
+  if (kind !== undefined && kind !== 'Cluster') throw new KindInputError(`kind config ${file}: kind is "${String(kind)}"; a kind config has kind: Cluster.`);
   if (apiVersion !== undefined && apiVersion !== KIND_API_VERSION) {
-    throw new InputError(`kind config ${file}: apiVersion is "${String(apiVersion)}"; podchurn writes ${KIND_API_VERSION} configs.`);
+    throw new KindInputError(`kind config ${file}: apiVersion is "${String(apiVersion)}"; this wrapper writes ${KIND_API_VERSION} configs.`);
   }
   for (const key of ['containerdConfigPatches', 'kubeadmConfigPatches']) {
     const value = doc.get(key);
-    if (value !== undefined && !isSeq(value)) throw new InputError(`kind config ${file}: ${key} must be a list of strings.`);
+    if (value !== undefined && !isSeq(value)) throw new KindInputError(`kind config ${file}: ${key} must be a list of strings.`);
   }
   return doc;
 }
@@ -101,12 +97,12 @@ export function renderKindConfig(input: KindConfigInput): string {
   if (doc.get('kind') === undefined) doc.set('kind', 'Cluster');
   if (doc.get('apiVersion') === undefined) doc.set('apiVersion', KIND_API_VERSION);
   for (const patch of input.containerdConfigPatches) {
-    if (!patch.trim()) throw new InputError('a containerd config patch is empty; each patch must be a TOML fragment.');
+    if (!patch.trim()) throw new KindInputError('a containerd config patch is empty; each patch must be a TOML fragment.');
   }
   appendAll(doc, 'containerdConfigPatches', input.containerdConfigPatches);
   if (input.offlineNode) {
     const networking = doc.get('networking');
-    if (networking !== undefined && !isMap(networking)) throw new InputError('kind config: networking must be a mapping.');
+    if (networking !== undefined && !isMap(networking)) throw new KindInputError('kind config: networking must be a mapping.');
     doc.setIn(['networking', 'disableDefaultCNI'], true);
     doc.setIn(['networking', 'kubeProxyMode'], 'none');
     appendAll(doc, 'kubeadmConfigPatches', offlineNodePatches(input.offlineNode));

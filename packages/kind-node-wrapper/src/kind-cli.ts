@@ -1,10 +1,10 @@
-import { InfrastructureError, describeCause } from '../../../errors.js';
-import { runCommand, type CommandResult } from '../../../util/exec.js';
+import { KindToolError, describeCause } from './errors.js';
+import { runCommand, type CommandResult } from './exec.js';
 
 /**
- * The kind and docker command lines podchurn runs, as argv arrays (never shell strings), and one
- * runner that turns "not installed" and "failed" into infrastructure errors carrying the tool's
- * own last words. Argv builders are pure so tests can state the exact contract.
+ * The kind and docker command lines the wrapper runs, as argv arrays (never shell strings), and one
+ * runner that turns "not installed" and "failed" into KindToolErrors carrying the tool's own last
+ * words. Argv builders are pure so tests can state the exact contract.
  */
 
 /** The label kind puts on every node container of a cluster. */
@@ -62,25 +62,25 @@ export interface ToolRunOptions {
   timeoutMs?: number;
 }
 
-/** Runs kind or docker; a missing program or a timeout is an InfrastructureError, a non-zero exit is returned. */
+/** Runs kind or docker; a missing program or a timeout is a KindToolError, a non-zero exit is returned. */
 export async function runTool(tool: Tool, argv: readonly string[], options: ToolRunOptions = {}): Promise<CommandResult> {
   try {
     return await runCommand(tool, argv, { timeoutMs: options.timeoutMs ?? 120_000 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InfrastructureError(`${tool} was not found on PATH: ${installHints[tool]}.`, { cause: error });
+    if (code === 'ENOENT') throw new KindToolError(`${tool} was not found on PATH: ${installHints[tool]}.`, { cause: error });
     if ((error as { killed?: boolean }).killed) {
-      throw new InfrastructureError(`${tool} ${argv.join(' ')} did not finish within ${Math.round((options.timeoutMs ?? 120_000) / 1000)}s.`, { cause: error });
+      throw new KindToolError(`${tool} ${argv.join(' ')} did not finish within ${Math.round((options.timeoutMs ?? 120_000) / 1000)}s.`, { cause: error });
     }
-    throw new InfrastructureError(`${tool} ${argv.join(' ')} could not be run: ${describeCause(error)}`, { cause: error });
+    throw new KindToolError(`${tool} ${argv.join(' ')} could not be run: ${describeCause(error)}`, { cause: error });
   }
 }
 
-/** Runs kind or docker and requires exit 0; otherwise an InfrastructureError naming `what` with the tool's stderr tail. */
+/** Runs kind or docker and requires exit 0; otherwise a KindToolError naming `what` with the tool's stderr tail. */
 export async function runToolOk(tool: Tool, argv: readonly string[], what: string, options: ToolRunOptions = {}): Promise<CommandResult> {
   const result = await runTool(tool, argv, options);
   if (result.exitCode !== 0) {
-    throw new InfrastructureError(`${what} failed: ${tool} ${argv.join(' ')} exited ${result.exitCode}:\n${outputTail(result)}`);
+    throw new KindToolError(`${what} failed: ${tool} ${argv.join(' ')} exited ${result.exitCode}:\n${outputTail(result)}`, { exitCode: result.exitCode });
   }
   return result;
 }
@@ -93,7 +93,7 @@ export function parseLines(stdout: string): string[] {
     .filter(Boolean);
 }
 
-/** One line of `docker ps --format '{{json .}}'`; only the fields podchurn reads. */
+/** One line of `docker ps --format '{{json .}}'`; only the fields the wrapper reads. */
 export interface DockerContainer {
   Names: string;
   State?: string;
@@ -109,10 +109,10 @@ export function parseDockerPs(stdout: string): DockerContainer[] {
     try {
       value = JSON.parse(line);
     } catch {
-      throw new InfrastructureError(`docker ps printed a line that is not JSON: ${line.slice(0, 200)}`);
+      throw new KindToolError(`docker ps printed a line that is not JSON: ${line.slice(0, 200)}`);
     }
     const record = value as Partial<DockerContainer>;
-    if (typeof record.Names !== 'string') throw new InfrastructureError(`docker ps printed a container without Names: ${line.slice(0, 200)}`);
+    if (typeof record.Names !== 'string') throw new KindToolError(`docker ps printed a container without Names: ${line.slice(0, 200)}`);
     containers.push({ Names: record.Names, State: record.State, Status: String(record.Status ?? ''), Image: record.Image, ID: record.ID });
   }
   return containers;

@@ -1,17 +1,16 @@
-import { InfrastructureError } from '../../../errors.js';
-import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from '../../../runtime/binary-set.js';
-import { parseKey, type RuntimeStore, type InstallOptions } from '../../../runtime/store.js';
+import { KindToolError } from './errors.js';
 import { dockerArgv, outputTail, runTool, runToolOk } from './kind-cli.js';
+import { parseContainerdVersion, parseRuncVersion, parseShimVersion } from './versions.js';
 
 /**
- * Pinned runtimes on kind nodes: the runtime store's binaries are copied over the node image's own
- * (`docker cp`), containerd is restarted, and the versions are verified by running the binaries in
- * the node.
+ * Pinned runtimes on kind nodes: the caller's binaries (host paths) are copied over the node image's
+ * own (`docker cp`), containerd is restarted, and the versions are verified by running the binaries
+ * in the node.
  *
  * Where kind node images keep them: /usr/local/bin/{containerd,containerd-shim-runc-v2,ctr} and
  * /usr/local/sbin/runc. The containerd unit has KillMode=process, so a restart keeps the shims that
  * already run: **only pods created after the swap get the new shim** (and the lost-exit fix lives in
- * the shim). Pin before the churn starts, which `up` does. A new runc is used by the next runc call.
+ * the shim). Pin before the workload starts. A new runc is used by the next runc call.
  */
 
 export const nodeBinaryPaths = {
@@ -22,10 +21,11 @@ export const nodeBinaryPaths = {
 } as const;
 export type NodeBinary = keyof typeof nodeBinaryPaths;
 
+/** The runtimes to put on the nodes: host paths of the binaries and the version each must report. Absent: the node image's own. */
 export interface NodePins {
-  /** containerd@X: daemon, shim and ctr from the store. */
-  containerd?: { key: string; version: string; binaries: Record<'containerd' | 'containerd-shim-runc-v2' | 'ctr', string> };
-  runc?: { key: string; version: string; binary: string };
+  /** containerd X: daemon, shim and ctr, each reporting version X. */
+  containerd?: { version: string; binaries: Record<'containerd' | 'containerd-shim-runc-v2' | 'ctr', string> };
+  runc?: { version: string; binary: string };
 }
 
 /** What a node reports after pinning. */
@@ -34,30 +34,6 @@ export interface PinnedNodeVersions {
   containerd?: string;
   shim?: string;
   runc?: string;
-}
-
-/** The store binaries for the spec's pins; 'system' means the node image's own (nothing to copy). */
-export async function resolveNodePins(
-  spec: { containerd: string; runc: string },
-  store: RuntimeStore,
-  options: Pick<InstallOptions, 'onProgress'> = {},
-): Promise<NodePins> {
-  const pins: NodePins = {};
-  const containerd = parseKey('containerd', spec.containerd);
-  if (containerd.version !== 'system') {
-    const binaries = await store.ensure(containerd, { autoInstall: true, onProgress: options.onProgress });
-    pins.containerd = {
-      key: containerd.key,
-      version: containerd.version,
-      binaries: { containerd: binaries.containerd!, 'containerd-shim-runc-v2': binaries['containerd-shim-runc-v2']!, ctr: binaries.ctr! },
-    };
-  }
-  const runc = parseKey('runc', spec.runc);
-  if (runc.version !== 'system') {
-    const binaries = await store.ensure(runc, { autoInstall: true, onProgress: options.onProgress });
-    pins.runc = { key: runc.key, version: runc.version, binary: binaries.runc! };
-  }
-  return pins;
 }
 
 export function hasPins(pins: NodePins): boolean {
@@ -106,7 +82,7 @@ export async function verifyNodePins(node: string, pins: NodePins): Promise<Pinn
     if (versions.runc !== pins.runc.version) problems.push(`runc reports ${versions.runc ?? 'no version'}, not ${pins.runc.version}`);
   }
   if (problems.length) {
-    throw new InfrastructureError(
+    throw new KindToolError(
       `the pinned runtimes do not run on kind ` +
         `node ${node}: ${problems.join('; ')}. Binaries must run inside the node image (statically linked, or with the node's libraries: a runc built ` +
         `with cgo ` +
@@ -132,7 +108,7 @@ export async function pinNodeRuntimes(
       const journal = await runTool('docker', dockerArgv.exec(node, ['journalctl', '-u', 'containerd', '--no-pager', '-n', '20']), { timeoutMs: 30_000 }).catch(
         () => undefined,
       );
-      throw new InfrastructureError(
+      throw new KindToolError(
         `containerd did not restart on ${node} after the pinned binaries were copied in ` +
           `(exit ${restart.exitCode}):\n${outputTail(restart)}${journal ? `\nLast containerd log lines:\n${outputTail(journal, 20)}` : ''}`,
       );

@@ -1,11 +1,13 @@
-import { InfrastructureError } from '../../errors.js';
-import { dockerArgv, outputTail, runTool } from '../../cluster/providers/kind/kind-cli.js';
+import { KindToolError } from './errors.js';
+import { dockerArgv, outputTail, runTool } from './kind-cli.js';
 
-/** Runs docker; a non-zero exit is an InfrastructureError naming what was being done. */
+/** Runs docker; a non-zero exit is a KindToolError naming what was being done. */
 export async function runDockerOk(argv: readonly string[], what: string, timeoutMs = 120_000): Promise<string> {
   const result = await runTool('docker', argv, { timeoutMs });
   if (result.exitCode !== 0)
-    throw new InfrastructureError(`docker failed ${what} (docker ${argv.slice(0, 3).join(' ')} ... exited ${result.exitCode}):\n${outputTail(result, 20)}`);
+    throw new KindToolError(`docker failed ${what} (docker ${argv.slice(0, 3).join(' ')} ... exited ${result.exitCode}):\n${outputTail(result, 20)}`, {
+      exitCode: result.exitCode,
+    });
   return result.stdout;
 }
 

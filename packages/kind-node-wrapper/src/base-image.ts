@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InfrastructureError } from '../../errors.js';
-import { cacheDir } from '../../util/dirs.js';
-import { runCommand } from '../../util/exec.js';
 import { dockerImageLabels, runDockerOk } from './docker-images.js';
+import { KindToolError } from './errors.js';
+import { runCommand } from './exec.js';
 
 /**
  * The Debian root file system every offline node image starts from: debootstrap's minbase variant
@@ -31,7 +30,8 @@ export const BASE_PACKAGES = [
   'pigz',
 ] as const;
 
-const BASE_REPOSITORY = 'podchurn.local/kind-node-base';
+/** The image repository base images are imported as, unless the caller names another. */
+export const DEFAULT_BASE_REPOSITORY = 'kind-node-wrapper.local/node-base';
 const DEBOOTSTRAP_TIMEOUT_MS = 20 * 60_000;
 
 /** The Debian mirror apt uses on this machine (deb822 or one-line sources), else deb.debian.org. */
@@ -44,21 +44,32 @@ export async function debianMirror(): Promise<string> {
   return 'http://deb.debian.org/debian';
 }
 
-export function baseImageReference(mirror: string): string {
+export function baseImageReference(mirror: string, repository: string = DEFAULT_BASE_REPOSITORY): string {
   const hash = createHash('sha256')
     .update(JSON.stringify({ suite: BASE_SUITE, packages: BASE_PACKAGES, mirror }))
     .digest('hex')
     .slice(0, 12);
-  return `${BASE_REPOSITORY}:${BASE_SUITE}-${hash}`;
+  return `${repository}:${BASE_SUITE}-${hash}`;
 }
 
-/** The base image's reference, built first when Docker does not have it. */
-export async function ensureBaseImage(onProgress: (line: string) => void = () => undefined): Promise<{ reference: string; built: boolean }> {
-  const mirror = await debianMirror();
-  const reference = baseImageReference(mirror);
+export interface BaseImageOptions {
+  /** A directory for the build's scratch files (the root file system and its tarball); removed afterwards. */
+  workDir: string;
+  /** The image repository to import into (default DEFAULT_BASE_REPOSITORY); the tag names the inputs. */
+  repository?: string;
+  /** The Debian mirror (default: the one apt on this machine uses, else deb.debian.org). */
+  mirror?: string;
+  onProgress?: (line: string) => void;
+}
+
+/** The base image's reference, built first (debootstrap, needs root) when Docker does not have it. */
+export async function ensureBaseImage(options: BaseImageOptions): Promise<{ reference: string; built: boolean }> {
+  const onProgress = options.onProgress ?? (() => undefined);
+  const mirror = options.mirror ?? (await debianMirror());
+  const reference = baseImageReference(mirror, options.repository);
   if (await dockerImageLabels(reference)) return { reference, built: false };
 
-  const workDir = join(cacheDir(), 'build', 'kind-node-base', reference.split(':')[1]!);
+  const workDir = join(options.workDir, reference.split(':')[1]!);
   const rootfs = join(workDir, 'rootfs');
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
@@ -68,14 +79,14 @@ export async function ensureBaseImage(onProgress: (line: string) => void = () =>
       timeoutMs: DEBOOTSTRAP_TIMEOUT_MS,
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT')
-        throw new InfrastructureError('debootstrap was not found: install it (apt-get install debootstrap) to build offline kind node images.', {
+        throw new KindToolError('debootstrap was not found: install it (apt-get install debootstrap) to build offline kind node images.', {
           cause: error,
         });
       throw error;
     });
     if (debootstrap.exitCode !== 0) {
       const log = await readFile(join(rootfs, 'debootstrap', 'debootstrap.log'), 'utf8').catch(() => '');
-      throw new InfrastructureError(`debootstrap exited ${debootstrap.exitCode}:\n${(debootstrap.stderr + log).trim().split('\n').slice(-15).join('\n')}`);
+      throw new KindToolError(`debootstrap exited ${debootstrap.exitCode}:\n${(debootstrap.stderr + log).trim().split('\n').slice(-15).join('\n')}`);
     }
     // Package caches and lists are dead weight in every node.
     for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
@@ -83,7 +94,7 @@ export async function ensureBaseImage(onProgress: (line: string) => void = () =>
     }
     const tarball = join(workDir, 'rootfs.tar');
     const tar = await runCommand('tar', ['-C', rootfs, '-cf', tarball, '.'], { timeoutMs: 10 * 60_000 });
-    if (tar.exitCode !== 0) throw new InfrastructureError(`packing the node base file system failed: ${tar.stderr.trim()}`);
+    if (tar.exitCode !== 0) throw new KindToolError(`packing the node base file system failed: ${tar.stderr.trim()}`);
     onProgress(`importing the base file system as ${reference}`);
     await runDockerOk(['import', '--change', 'ENV container=docker', tarball, reference], `importing ${reference}`, 10 * 60_000);
   } finally {

@@ -1,15 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { kubeletPatch, renderKindConfig } from '../../src/cluster/providers/kind/kind-config.js';
-import { chooseNodeImage } from '../../src/cluster/providers/kind/node-image.js';
-import { InputError } from '../../src/errors.js';
-import { kindNodeImages } from '../../src/runtime/catalog.js';
+import { KindInputError, kubeletPatch, renderKindConfig } from '../src/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'podchurn-kind-config-'));
+const dir = mkdtempSync(join(tmpdir(), 'kind-node-wrapper-config-'));
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -35,7 +31,7 @@ describe('kind cluster config generation', () => {
     });
   });
 
-  it("keeps the user config (comments, nodes, networking, own patches) and appends podchurn's patches after the user's", () => {
+  it("keeps the user config (comments, nodes, networking, own patches) and appends the caller's patches after the user's", () => {
     const user = file(
       'user.yaml',
       [
@@ -64,7 +60,7 @@ describe('kind cluster config generation', () => {
     const config = parseYaml(text) as Record<string, unknown>;
     expect(config.nodes).to.deep.equal([{ role: 'control-plane' }, { role: 'worker' }]);
     expect(config.containerdConfigPatches).to.deep.equal(['[plugins."io.containerd.grpc.v1.cri"]\n  enable_unprivileged_ports = true', stopTimeout]);
-    // podchurn's kubelet patch comes last, so its runtimeRequestTimeout is the one kind applies.
+    // The appended kubelet patch comes last, so its runtimeRequestTimeout is the one kind applies.
     expect(config.kubeadmConfigPatches).to.deep.equal(['kind: KubeletConfiguration\nruntimeRequestTimeout: 10s\n', kubeletPatch(300)]);
   });
 
@@ -88,49 +84,21 @@ describe('kind cluster config generation', () => {
     ];
     for (const [name, text, message] of cases) {
       const path = file(name, text);
-      expect(() => renderKindConfig({ configFile: path, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 }), name).to.throw(InputError, message);
+      expect(() => renderKindConfig({ configFile: path, containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 }), name).to.throw(
+        KindInputError,
+        message,
+      );
     }
     expect(() => renderKindConfig({ configFile: join(dir, 'absent.yaml'), containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 120 })).to.throw(
-      InputError,
+      KindInputError,
       /absent\.yaml cannot be read/,
     );
-    expect(() => renderKindConfig({ containerdConfigPatches: ['  '], runtimeRequestTimeoutSeconds: 120 })).to.throw(InputError, /patch is empty/);
-    expect(() => renderKindConfig({ containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 0 })).to.throw(InputError, /runtimeRequestTimeout/);
+    expect(() => renderKindConfig({ containerdConfigPatches: ['  '], runtimeRequestTimeoutSeconds: 120 })).to.throw(KindInputError, /patch is empty/);
+    expect(() => renderKindConfig({ containerdConfigPatches: [], runtimeRequestTimeoutSeconds: 0 })).to.throw(KindInputError, /runtimeRequestTimeout/);
   });
 });
 
-describe('kind node image choice', () => {
-  const catalog = kindNodeImages();
-
-  it('takes the catalog image of the Kubernetes version', () => {
-    expect(chooseNodeImage({ kubernetes: '1.30.0', containerd: 'system' }, catalog)).to.deep.include({ image: 'kindest/node:v1.30.0' });
-    expect(chooseNodeImage({ kubernetes: '1.30.0', containerd: 'system' }, catalog).entry).to.include({ kind: 'v0.23.0', containerd: '1.7.15' });
-  });
-
-  it('prefers the kind release whose containerd matches the pin, else the newest release', () => {
-    expect(chooseNodeImage({ kubernetes: '1.33.1', containerd: 'system' }, catalog).entry).to.include({ kind: 'v0.29.0', containerd: '2.1.1' });
-    expect(chooseNodeImage({ kubernetes: '1.33.1', containerd: 'containerd@2.1.0' }, catalog).entry).to.include({ kind: 'v0.28.0', containerd: '2.1.0' });
-  });
-
-  it('falls back to the newest image of the same minor with a note, and refuses an unknown minor', () => {
-    const choice = chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system' }, catalog);
-    expect(choice.image).to.equal('kindest/node:v1.34.0');
-    expect(choice.note).to.include('no node image for Kubernetes 1.34.4');
-    expect(() => chooseNodeImage({ kubernetes: '1.12.0', containerd: 'system' }, catalog)).to.throw(
-      InputError,
-      /no node image for Kubernetes 1\.12\.0 \(it knows 1\.27\.3, .*1\.36\.1\)/,
-    );
-  });
-
-  it('uses the node image the user names', () => {
-    expect(chooseNodeImage({ kubernetes: '1.34.4', containerd: 'system', nodeImage: 'example.com/node:custom' }, catalog)).to.deep.equal({
-      image: 'example.com/node:custom',
-      entry: undefined,
-    });
-  });
-});
-
-describe('kind config for a podchurn offline node image', () => {
+describe('kind config for an offline node image', () => {
   it("turns off what the image does not carry (kindnet, kube-proxy, CoreDNS) and names its etcd tag; the user's networking stays", () => {
     const user = join(dir, 'offline-user.yaml');
     writeFileSync(user, 'kind: Cluster\nnetworking:\n  podSubnet: 10.250.0.0/16\n');
@@ -147,17 +115,4 @@ describe('kind config for a podchurn offline node image', () => {
       { kind: 'KubeletConfiguration', apiVersion: 'kubelet.config.k8s.io/v1beta1', runtimeRequestTimeout: '60s' },
     ]);
   });
-});
-
-describe('example kind configs in clusters/', () => {
-  const clustersDir = fileURLToPath(new URL('../../clusters/', import.meta.url));
-  for (const name of readdirSync(clustersDir).filter((f) => f.startsWith('kind-') && f.endsWith('.yaml'))) {
-    it(`${name} is a kind Cluster podchurn can extend`, () => {
-      const config = parseYaml(
-        renderKindConfig({ configFile: join(clustersDir, name), containerdConfigPatches: ['[plugins]\n'], runtimeRequestTimeoutSeconds: 120 }),
-      ) as Record<string, unknown>;
-      expect(config).to.include({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
-      expect((config.nodes as { role: string }[]).filter((n) => n.role === 'control-plane')).to.have.length(1);
-    });
-  }
 });
