@@ -1,3 +1,5 @@
+import type { RuntimeStepResult } from '../runtime/runtime-step-result.js';
+import type { ShimMeasurement } from '../runtime/shim-process.js';
 import type { CommandResult } from '../util/exec.js';
 
 /** The providers a scenario or `podchurn cluster` can name. */
@@ -73,6 +75,14 @@ export interface ClusterHandle {
   runtimeState?(node: string, containerId: string): Promise<string>;
   /** The node's containerd Prometheus text (`/v1/metrics`); absent where the provider cannot reach it. */
   runtimeMetrics?(node: string): Promise<string>;
+  /**
+   * Replaces the node runtime's daemon in place with other pins (or the same ones: a restart), leaving running
+   * shims alone, as a node upgrade or `systemctl restart containerd` does; resolves once the new daemon is CRI
+   * ready. Absent where the provider cannot replace a node's runtime.
+   */
+  replaceRuntime?(node: string, pins: { containerd: string; runc: string }, options?: ClusterOperationOptions): Promise<RuntimeStepResult>;
+  /** The shim process serving a pod (by its uid), measured on the node; absent where the provider cannot see the node's processes. */
+  podShim?(node: string, podUid: string): Promise<ShimMeasurement>;
   /** Copies the node's logs into dir (kind export logs, or the local state's log files). */
   exportLogs(dir: string): Promise<void>;
   /** What the host does differently for this cluster and a reader of the results should know (kind: the Docker engine record). */

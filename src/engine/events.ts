@@ -22,6 +22,7 @@ export const podEventKinds = [
   'removed', // container removed
   'gone', // pod fully gone (CRI: RemovePodSandbox returned; kube: watch DELETED)
   'evidence', // kube: evidence of a stuck pod collected (directory in data)
+  'shim-measured', // kube, a provider that sees the node's processes: the shim serving the pod, measured once it was ready (CRI: on ready)
   'probe-error', // an exec probe failed (class in data)
   'probe-summary', // exec probe counts by class for the pod's life
   'error', // a call failed in a way that makes the pod an infrastructure error
@@ -40,7 +41,8 @@ export const runEventKinds = [
   'cluster-ready',
   'config-ignored',
   'cluster-teardown',
-  'runtime-step',
+  'runtime-step', // the scenario's runtime step: a daemon replaced in place (data: from, to, downtimeMs; kube: node)
+  'runtime-restored', // kube: a stepped node put back on the cell's own pins after the cell (same data as runtime-step)
   'metrics-scrape', // runtime-metrics: containerd's and the kubelet's timers at a cell's start and end (results/runtime-metrics.ts)
   'container-events', // CRI: the GetContainerEvents stream was subscribed, not served, or ended early (exit events may then be missing)
   'run-end',

@@ -1,6 +1,7 @@
 import type { CellMeasurement } from './measurement.js';
 import { stopWaterfallMeasurement } from './pod-lifecycle/stop-waterfall.js';
 import { runtimeMetricsMeasurement } from './runtime-metrics/runtime-metrics.js';
+import { stepRecoveryMeasurement } from './step-recovery/step-recovery.js';
 
 /** Every measurement a cell summary gets beyond the pod lifecycle. A new one is one module and one line here. */
-export const cellMeasurements: readonly CellMeasurement[] = [stopWaterfallMeasurement, runtimeMetricsMeasurement];
+export const cellMeasurements: readonly CellMeasurement[] = [stopWaterfallMeasurement, runtimeMetricsMeasurement, stepRecoveryMeasurement];

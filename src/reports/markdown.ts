@@ -23,6 +23,7 @@ import {
   stopWaterfallSentence,
   waterfallCells,
 } from './stop-waterfall-facts.js';
+import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
 import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 
 /** How many findings report.md quotes; GitHub step summaries are capped at 1 MiB. */
@@ -120,6 +121,15 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
     out.push('## Runtime and kubelet timers', '', md(runtimeMetricsSentence), '', escapedTable(runtimeMetricsHeaders, runtimeMetricsRows(summary)), '');
     const notes = runtimeMetricsNotes(summary);
     if (notes.length) out.push(...notes.map((note) => `- ${md(note)}`), '');
+  }
+
+  if (runtimeStepCells(summary).length) {
+    out.push('## Runtime step', '', md(runtimeStepSentence), '');
+    const shimRows = shimGroupRows(summary);
+    if (shimRows.length) out.push(escapedTable(shimGroupHeaders, shimRows), '');
+    const recoveryRows = stepRecoveryRows(summary);
+    if (recoveryRows.length)
+      out.push('Deletions under way when the step began (recovery: step end → pod gone):', '', escapedTable(stepRecoveryHeaders, recoveryRows), '');
   }
 
   const gateRows = summary.cells.flatMap((c) =>

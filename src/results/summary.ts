@@ -88,7 +88,27 @@ export interface CellSummary {
   runtimeMetrics?: RuntimeMetricsSummary;
   /** CRI, runs that subscribed to the runtime's GetContainerEvents: the cell's stop waterfall. Absent otherwise. */
   stopWaterfall?: StopWaterfall;
+  /** A cell with a runtimeStep: the pods whose deletion was under way when the step began, and whether they went afterwards. */
+  stepRecovery?: StepRecovery;
   gates: GateResult[];
+}
+
+/**
+ * CellSummary.stepRecovery (measurements/step-recovery/): pods whose delete was sent before a runtime step began
+ * and that were not gone by then, and what became of them once the new daemon answered.
+ */
+export interface StepRecovery {
+  /** Runtime steps in the cell (one per repetition and node). */
+  steps: number;
+  pendingAtStep: number;
+  /** Of the pending pods: already past their stuck deadline (stop-failed) when the step began. */
+  stuckAtStep: number;
+  /** Of the pending pods: gone on their own after the step (cleanup did not force them). */
+  recovered: number;
+  /** Of the pending pods: still there when the cell ended, forced away by cleanup. */
+  forced: number;
+  /** Step end -> gone, for the recovered pods. */
+  recoveryMs: LatencyStats | null;
 }
 
 /** The phases of a CRI stop, in the order podchurn's calls go (docs/MEASUREMENTS.md, "Stop waterfall"). */

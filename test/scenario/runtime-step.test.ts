@@ -29,8 +29,16 @@ describe('scenario runtimeStep', () => {
     expect(restart!.settings.runtimeStep).to.deep.equal({ afterCycleHold: 1 });
   });
 
-  it('is refused on a kube target', () => {
-    expect(refusal(`${header}target: {type: kube}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(/runtimeStep .*kube target.*not supported/);
+  it('is accepted on a kube target whose cluster podchurn runs from processes (local), refused on kind, existing and a bare kubeconfig', () => {
+    const [local] = cells(`${header}target: {type: kube}\ncluster: {provider: local}\nruntimeStep: {afterCycleHold: 1, containerd: "1.7.22"}\n`);
+    expect(local!.settings.runtimeStep).to.deep.equal({ afterCycleHold: 1, containerd: '1.7.22' });
+    expect(refusal(`${header}target: {type: kube}\ncluster: {provider: kind}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(
+      /runtimeStep .*cluster\.provider: local.*on cluster\.provider: kind the node runtime is not podchurn's to replace/,
+    );
+    expect(refusal(`${header}target: {type: kube}\ncluster: {provider: existing}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(
+      /on cluster\.provider: existing/,
+    );
+    expect(refusal(`${header}target: {type: kube}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(/on a cluster reached by kubeconfig/);
   });
 
   it('is refused with target.endpoint: podchurn cannot replace a runtime it did not start', () => {

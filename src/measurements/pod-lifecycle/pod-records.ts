@@ -139,11 +139,11 @@ function foldEvent(record: PodRecord, event: PodEvent): void {
   const data = event.data ?? noData;
   // The CRI target names the container when it is created, the kube target when the watch sees it running.
   if (typeof data.containerId === 'string' && !record.containerId) record.containerId = data.containerId;
+  // The CRI target says these on the pod's ready event; the kube target, whose readiness comes from the watch, on its
+  // create-sent and shim-measured events.
+  if (data.createdRelativeToStep === 'before' || data.createdRelativeToStep === 'after') record.createdRelativeToStep = data.createdRelativeToStep;
+  if (isShimReading(data.shim)) record.shim = { pid: data.shim.pid, exe: data.shim.exe, version: data.shim.version };
   switch (event.kind) {
-    case 'ready':
-      if (isShimReading(data.shim)) record.shim = { pid: data.shim.pid, exe: data.shim.exe, version: data.shim.version };
-      if (data.createdRelativeToStep === 'before' || data.createdRelativeToStep === 'after') record.createdRelativeToStep = data.createdRelativeToStep;
-      break;
     case 'terminated':
       record.exitCode = typeof data.exitCode === 'number' ? data.exitCode : undefined;
       break;

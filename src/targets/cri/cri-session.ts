@@ -1,8 +1,9 @@
+import type { RuntimeStepResult } from '../../runtime/runtime-step-result.js';
 import { join } from 'node:path';
 import { CriClient } from '../../cri/client.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
 import { PAUSE_IMAGE, WORKLOAD_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../images/builtin-images.js';
-import { measureVersions, type MeasuredVersions } from '../../runtime/binary-set.js';
+import { measureVersions } from '../../runtime/binary-set.js';
 import type { RuntimeRecord } from '../../results/environment.js';
 import { canLowerOomScoreAdj } from '../../runtime/host.js';
 import { ManagedContainerd, type TeardownReport } from '../../runtime/managed-containerd.js';
@@ -30,16 +31,6 @@ export interface CriSession {
   /** host:port of the running daemon's metrics endpoint: a containerd podchurn started only. */
   metricsAddress(): string | undefined;
   close(): Promise<TeardownReport | undefined>;
-}
-
-/** What a runtime step replaced: versions measured from the binaries before and after. */
-export interface RuntimeStepResult {
-  from: { containerdKey: string; runcKey: string; measured: MeasuredVersions; daemonPid: number | undefined };
-  to: { containerdKey: string; runcKey: string; measured: MeasuredVersions; daemonPid: number | undefined; criRuntimeVersion: string; configVersion: number };
-  /** Daemon stopped -> new daemon ready over CRI, ms. */
-  downtimeMs: number;
-  /** Pids of this runtime's shims still running once the new daemon answers: the step leaves them alone. */
-  shimPidsAfter: number[];
 }
 
 /** Cells that share this key share one runtime instance. */

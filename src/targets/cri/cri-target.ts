@@ -8,7 +8,8 @@ import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-tar
 import { ExecProber } from './exec-prober.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
-import { measureSandboxShim } from './shim-process.js';
+import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-step.js';
+import { measureSandboxShim } from '../../runtime/shim-process.js';
 import type { ContainerExitWatch } from './container-exit-watch.js';
 
 export interface CriTargetOptions {
@@ -33,11 +34,8 @@ export interface CriTargetOptions {
   shimAddress?: string;
   /** The runtime's exit events: each container created is tracked so its CONTAINER_STOPPED_EVENT becomes the pod's `exit-event`. */
   exitWatch?: ContainerExitWatch;
-  /**
-   * The scenario's runtime step: done once, after the hold of cycle `afterCycleHold`, or, with
-   * `duringStopsAfterMs`, that long after the cycle's deletes begin, while its stops are in flight.
-   */
-  runtimeStep?: { afterCycleHold: number; duringStopsAfterMs?: number; perform(signal: AbortSignal): Promise<void> };
+  /** The scenario's runtime step (engine/runtime-step.ts has its timing). */
+  runtimeStep?: RuntimeStepPlan;
 }
 
 interface PodState {
@@ -62,11 +60,11 @@ const CLEANUP_CALL_MS = 10_000;
 export class CriTarget implements ChurnTarget {
   readonly type = 'cri';
   private readonly pods = new Map<string, PodState>();
-  private stepDone = false;
-  /** A step started during a cycle's deletes: its outcome, awaited once the deletes are done. */
-  private stepInFlight?: Promise<{ error?: unknown }>;
+  private readonly step?: RuntimeStepSchedule;
 
-  constructor(private readonly options: CriTargetOptions) {}
+  constructor(private readonly options: CriTargetOptions) {
+    if (options.runtimeStep) this.step = new RuntimeStepSchedule(options.runtimeStep);
+  }
 
   async createPod(plan: PodPlan, signal: AbortSignal): Promise<void> {
     const { client, events, settings } = this.options;
@@ -78,7 +76,7 @@ export class CriTarget implements ChurnTarget {
     const state: PodState = { sandboxConfig };
     this.pods.set(plan.pod, state);
     // Decided when the pod's creation starts: the step happens between a cycle's creates and deletes, never during them.
-    const stepSide = this.options.runtimeStep ? { createdRelativeToStep: this.stepDone ? 'after' : 'before' } : {};
+    const stepSide = this.step ? { createdRelativeToStep: this.step.hasBegun ? 'after' : 'before' } : {};
     try {
       events.pod(plan, 'create-sent');
       state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
@@ -150,29 +148,11 @@ export class CriTarget implements ChurnTarget {
   }
 
   async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
-    const step = this.options.runtimeStep;
-    if (!step || this.stepDone || cycle !== step.afterCycleHold) return;
-    if (step.duringStopsAfterMs === undefined) {
-      await step.perform(signal);
-      this.stepDone = true;
-      return;
-    }
-    this.stepDone = true;
-    // Started now and left running: the deletes begin as soon as this returns, and the step lands among
-    // their StopContainer calls. Its failure is kept for afterDeletes, since a pod's delete never throws.
-    const delayMs = step.duringStopsAfterMs;
-    this.stepInFlight = sleep(delayMs, signal)
-      .then(() => (signal.aborted ? undefined : step.perform(signal)))
-      .then(
-        () => ({}),
-        (error: unknown) => ({ error }),
-      );
+    await this.step?.afterHold(cycle, signal);
   }
 
   async afterDeletes(): Promise<void> {
-    const outcome = await this.stepInFlight;
-    this.stepInFlight = undefined;
-    if (outcome?.error !== undefined) throw outcome.error;
+    await this.step?.afterDeletes();
   }
 
   /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */

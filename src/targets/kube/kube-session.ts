@@ -13,6 +13,7 @@ import type { MetricsEndpoint } from '../../results/runtime-metrics.js';
 import { connectKube, kubeconfigPath } from '../../cluster/kube-connection.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
+import { nodeRuntimeStep } from './node-runtime-step.js';
 import { TokenBucket } from './token-bucket.js';
 import { sleep, type Clock } from '../../util/clock.js';
 
@@ -127,6 +128,8 @@ export async function openKubeSession(
         kube: kubeTargetSettings(cellSettings.target),
         workloadImage: WORKLOAD_IMAGE,
         collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster: options.cluster }, pod),
+        runtimeStep: nodeRuntimeStep(cellSettings, options.cluster, events, clock, cell),
+        ...(options.cluster?.podShim ? { measureShim: options.cluster.podShim.bind(options.cluster) } : {}),
       }),
     metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {

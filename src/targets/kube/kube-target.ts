@@ -10,6 +10,9 @@ import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-tar
 import { statusOf, withApiRetry, type RetryPolicy, defaultRetryPolicy } from './api-retry.js';
 import { buildPodManifest } from './pod-manifest.js';
 import type { TokenBucket } from './token-bucket.js';
+import { RuntimeStepSchedule } from '../../engine/runtime-step.js';
+import type { NodeRuntimeStep } from './node-runtime-step.js';
+import type { ShimMeasurement } from '../../runtime/shim-process.js';
 
 export interface KubeTargetOptions {
   api: CoreV1Api;
@@ -33,6 +36,10 @@ export interface KubeTargetOptions {
   cleanupWaitMs?: number;
   /** Called for each stuck pod while it is still stuck; returns where the evidence went. */
   collectEvidence?: (podName: string) => Promise<string>;
+  /** The scenario's runtime step on the cluster's nodes (engine/runtime-step.ts has its timing). */
+  runtimeStep?: NodeRuntimeStep;
+  /** Where the provider sees the node's processes: the shim serving a pod, measured once the pod is ready. */
+  measureShim?: (node: string, podUid: string) => Promise<ShimMeasurement>;
 }
 
 /**
@@ -48,8 +55,13 @@ export class KubeTarget implements ChurnTarget {
   private readonly created = new Map<string, string>();
   /** Evidence being collected; cleanup waits for it, so nothing is forced away before it is recorded. */
   private readonly evidence: Promise<unknown>[] = [];
+  private readonly step?: RuntimeStepSchedule;
+  /** Shim measurements under way; cleanup waits for them, so none reads a pod being forced away. */
+  private readonly shimReadings: Promise<void>[] = [];
 
-  constructor(private readonly options: KubeTargetOptions) {}
+  constructor(private readonly options: KubeTargetOptions) {
+    if (options.runtimeStep) this.step = new RuntimeStepSchedule(options.runtimeStep.plan);
+  }
 
   /**
    * Each phase starts with a full bucket, as a client per phase would (kube-burner has one per job):
@@ -66,7 +78,9 @@ export class KubeTarget implements ChurnTarget {
     const body = buildPodManifest(plan, settings, kube, this.options.workloadImage);
     await bucket.take(signal);
     if (signal.aborted) return;
-    events.pod(plan, 'create-sent');
+    // Decided when the pod's creation starts: a step happens between a cycle's creates and deletes, never during them.
+    const stepSide = this.step ? { createdRelativeToStep: this.step.hasBegun ? 'after' : 'before' } : {};
+    events.pod(plan, 'create-sent', stepSide);
     try {
       const pod = await withApiRetry('a pod create', () => api.createNamespacedPod({ namespace, body }), signal, this.retry);
       this.options.watch.knowCreated(pod);
@@ -77,6 +91,8 @@ export class KubeTarget implements ChurnTarget {
       this.recordError(plan, 'create', error, signal);
       return;
     }
+    // Alongside the create, not in its way: the create phase's pacing stays what waitFor says.
+    if (this.options.measureShim) this.shimReadings.push(this.recordShim(plan, this.created.get(plan.pod) ?? '', signal));
     if (kube.waitFor !== 'ready') return;
     const ready = await tracker.waitFor(plan.pod, 'ready', settings.requestTimeoutSeconds * 1000, signal);
     if (!ready && !signal.aborted && !tracker.hasSeen(plan.pod, 'gone')) {
@@ -139,6 +155,42 @@ export class KubeTarget implements ChurnTarget {
     }
   }
 
+  async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
+    await this.step?.afterHold(cycle, signal);
+  }
+
+  /**
+   * A step that landed among this cycle's deletes may set pods free that were stuck when it began (the
+   * kubelet retries their stops against the new daemon): those still here get grace + requestTimeoutSeconds
+   * from the step's end to go on their own before cleanup forces them.
+   */
+  async afterDeletes(_cycle: number, signal: AbortSignal): Promise<void> {
+    if (!this.step || !(await this.step.afterDeletes())) return;
+    const window = this.step.completedWindow;
+    if (!window) return;
+    const { settings, tracker } = this.options;
+    const untilMs = window.endedMs + (effectiveGraceSeconds(settings) + settings.requestTimeoutSeconds) * 1000;
+    await Promise.all(
+      [...this.created.keys()].map(async (pod) => {
+        if (await tracker.waitFor(pod, 'gone', Math.max(0, untilMs - performance.now()), signal)) this.created.delete(pod);
+      }),
+    );
+  }
+
+  /** Once the pod is ready: its node from the API, then the shim process serving it there. A failure is recorded, never thrown. */
+  private async recordShim(plan: PodPlan, uid: string, signal: AbortSignal): Promise<void> {
+    const { api, namespace, settings, tracker, events } = this.options;
+    if (!(await tracker.waitFor(plan.pod, 'ready', settings.requestTimeoutSeconds * 1000, signal))) return;
+    try {
+      const pod = await api.readNamespacedPod({ name: plan.pod, namespace });
+      const node = pod.spec?.nodeName;
+      const shim = node ? await this.options.measureShim!(node, uid) : { pid: null, reason: 'the pod has no node' };
+      events.pod(plan, 'shim-measured', shim.pid === null ? { shimUnmeasured: shim.reason } : { shim });
+    } catch (error) {
+      events.pod(plan, 'shim-measured', { shimUnmeasured: describeCause(error) });
+    }
+  }
+
   /**
    * Every pod of this cell still listed: delete with grace 0 (force), wait briefly for the watch to
    * see it gone, then list again; what is still there is a leftover.
@@ -146,7 +198,7 @@ export class KubeTarget implements ChurnTarget {
   async cleanup(): Promise<CleanupReport> {
     const { api, namespace, tracker } = this.options;
     const never = new AbortController().signal;
-    await Promise.all(this.evidence);
+    await Promise.all([...this.evidence, ...this.shimReadings]);
     const selector = this.cellSelector();
     const pods = await withApiRetry('listing pods for cleanup', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
     const forced: CleanupReport['forced'] = [];
@@ -159,6 +211,7 @@ export class KubeTarget implements ChurnTarget {
       }),
     );
     this.created.clear();
+    await this.options.runtimeStep?.restore();
     const left = await withApiRetry('listing leftover pods', () => api.listNamespacedPod({ namespace, labelSelector: selector }), never, this.retry);
     return {
       forced,

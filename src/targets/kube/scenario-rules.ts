@@ -65,10 +65,12 @@ export const kubeScenarioRules: TargetScenarioRules = {
         `seconds. Use a multiple of 1000.`
       );
     }
-    if (settings.runtimeStep) {
+    // The one provider whose node runtime podchurn itself runs and can replace in place (ClusterHandle.replaceRuntime).
+    if (settings.runtimeStep && settings.cluster?.provider !== 'local') {
       return (
-        'runtimeStep replaces the containerd podchurn starts for a cri target; on a kube target the node runtime belongs to the cluster, and an ' +
-        'in-place step there is not supported. Remove runtimeStep, or use target.type: cri.'
+        `runtimeStep replaces a node's containerd in place, which podchurn can do on a cluster it runs from processes (cluster.provider: local); ` +
+        `${settings.cluster ? `on cluster.provider: ${settings.cluster.provider}` : 'on a cluster reached by kubeconfig'} the node runtime is not ` +
+        `podchurn's to replace. Use cluster.provider: local or target.type: cri, or remove runtimeStep.`
       );
     }
     return undefined;

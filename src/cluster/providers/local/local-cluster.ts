@@ -7,7 +7,8 @@ import { stringify as toToml } from 'smol-toml';
 import { CriClient } from '../../../cri/client.js';
 import { InfrastructureError, InputError, describeCause } from '../../../errors.js';
 import { PAUSE_IMAGE, buildPauseImage, buildWorkloadImage, importImages } from '../../../images/builtin-images.js';
-import type { BinarySet } from '../../../runtime/binary-set.js';
+import { measureVersions, type BinarySet } from '../../../runtime/binary-set.js';
+import type { RuntimeStepResult } from '../../../runtime/runtime-step-result.js';
 import { canLowerOomScoreAdj } from '../../../runtime/host.js';
 import { containerdConfig, probeContainerd } from '../../../runtime/containerd-config.js';
 import { killAndRemoveCgroupTree, mountsUnder, pidsInCgroupTree, pidsWithCommandLine, unmountAllUnder } from '../../../runtime/mounts.js';
@@ -193,20 +194,10 @@ export async function startLocalCluster(spec: ClusterSpec, layout: LocalClusterL
   const controllerManager = await launch('kube-controller-manager', kubernetes['kube-controller-manager']!, controllerManagerArgs(layout.kubeconfig, pki));
   await launch('kube-scheduler', kubernetes['kube-scheduler']!, schedulerArgs(layout.kubeconfig));
 
-  const restrict = !(await canLowerOomScoreAdj());
-  if (restrict) state.notes.push('restrict_oom_score_adj = true was set: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE).');
-  const config = applyConfigPatches(
-    containerdConfig(
-      { binaries: runtime, containerd: await probeContainerd(runtime.containerd), logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
-      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket, metricsAddress: containerdMetrics },
-    ),
-    spec.containerdConfigPatches,
-  );
-  await writeFile(layout.containerdConfig, toToml(config));
+  if (!(await canLowerOomScoreAdj())) state.notes.push('restrict_oom_score_adj = true was set: this host cannot lower oom_score_adj (no CAP_SYS_RESOURCE).');
+  await writeContainerdConfig(layout, state, runtime, containerdMetrics);
   await writeFile(join(layout.cniConfDir, '10-podchurn.conflist'), cniConflist(layout));
-  const binDirs = [...new Set([dirname(runtime.shim), dirname(runtime.containerd)])];
-  // The shim is found on PATH: the pinned one first.
-  const containerd = await launch('containerd', runtime.containerd, ['--config', layout.containerdConfig], binDirs);
+  const containerd = await launch('containerd', runtime.containerd, ['--config', layout.containerdConfig], containerdPath(runtime));
   await waitReady(containerd, 'CRI RuntimeReady and NetworkReady', () => criReady(layout.containerdSocket), options.signal);
   await importImages(runtime.ctr, layout.containerdSocket, await images);
   timings.runtime = since(phase);
@@ -276,6 +267,80 @@ export async function restartComponent(layout: LocalClusterLayout, state: LocalC
   if (name === 'kubelet') await ensureNodeAddress(layout);
   state.processes[index] = await startDetached(name, record.command, record.logFile);
   await writeState(layout, state);
+}
+
+/**
+ * The node's containerd config for a binary set: the config version that binary itself uses, the run's
+ * paths and metrics address, then the user's patches. Returns that config version.
+ */
+async function writeContainerdConfig(layout: LocalClusterLayout, state: LocalClusterState, runtime: BinarySet, metricsAddress: string): Promise<number> {
+  const containerd = await probeContainerd(runtime.containerd);
+  const restrict = !(await canLowerOomScoreAdj());
+  const config = applyConfigPatches(
+    containerdConfig(
+      { binaries: runtime, containerd, logLevel: 'info', restrictOomScoreAdj: restrict, sandboxImage: PAUSE_IMAGE },
+      { root: layout.containerdRoot, state: layout.containerdState, socket: layout.containerdSocket, metricsAddress },
+    ),
+    state.spec.containerdConfigPatches,
+  );
+  await writeFile(layout.containerdConfig, toToml(config));
+  return containerd.configVersion;
+}
+
+/** The shim is found on PATH: the pinned one first. */
+function containerdPath(runtime: BinarySet): string[] {
+  return [...new Set([dirname(runtime.shim), dirname(runtime.containerd)])];
+}
+
+/**
+ * Replaces the node's containerd in place, the way a node upgrade or `systemctl restart containerd` does it:
+ * the daemon gets SIGTERM and nothing else (its shims, and so the pods' containers, keep running), and the
+ * given pins' daemon starts on the same root, state, socket and metrics address with a config of its own
+ * version. The kubelet reconnects on its own. Done when the new daemon reports CRI ready.
+ */
+export async function replaceContainerd(
+  layout: LocalClusterLayout,
+  state: LocalClusterState,
+  pins: { containerd: string; runc: string },
+  options: ClusterOperationOptions = {},
+): Promise<RuntimeStepResult> {
+  const index = state.processes.findIndex((p) => p.name === 'containerd');
+  const record = state.processes[index];
+  if (!record || !state.containerdMetrics)
+    throw new InfrastructureError(
+      `local cluster ${state.name} was brought up by an older podchurn (no containerd record or metrics address); bring it up again.`,
+    );
+  const from = state.binaries.runtime;
+  const next = await new RuntimeStore().resolveBinarySet(pins.containerd, pins.runc, { autoInstall: true, onProgress: options.onNotice });
+  const [fromMeasured, nextMeasured] = await Promise.all([measureVersions(from), measureVersions(next)]);
+  const started = performance.now();
+  await stopDetached(record);
+  const configVersion = await writeContainerdConfig(layout, state, next, state.containerdMetrics);
+  const containerd = await startDetached(
+    'containerd',
+    { file: next.containerd, args: ['--config', layout.containerdConfig], pathPrefix: containerdPath(next) },
+    record.logFile,
+  );
+  state.processes[index] = containerd;
+  state.binaries.runtime = next;
+  await writeState(layout, state);
+  await waitReady(containerd, 'CRI RuntimeReady and NetworkReady after a runtime step', () => criReady(layout.containerdSocket), options.signal);
+  const downtimeMs = Math.round(performance.now() - started);
+  const client = new CriClient(layout.containerdSocket);
+  const version = await client.version({ timeoutMs: 10_000 }).finally(() => client.close());
+  return {
+    from: { containerdKey: from.containerdKey, runcKey: from.runcKey, measured: fromMeasured, daemonPid: record.pid },
+    to: {
+      containerdKey: next.containerdKey,
+      runcKey: next.runcKey,
+      measured: nextMeasured,
+      daemonPid: containerd.pid,
+      criRuntimeVersion: version.runtime_version,
+      configVersion,
+    },
+    downtimeMs,
+    shimPidsAfter: await pidsWithCommandLine(['-address', layout.containerdSocket]),
+  };
 }
 
 /** cgroup v1 needs the kubelet's cgroup root to exist in every hierarchy before it starts. */

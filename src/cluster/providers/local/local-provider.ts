@@ -17,7 +17,10 @@ import type {
 } from '../../provider.js';
 import { localClusterLayout, type LocalClusterLayout } from './layout.js';
 import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
-import { readState, startLocalCluster, stopLocalCluster, type LocalClusterState } from './local-cluster.js';
+import { readState, replaceContainerd, startLocalCluster, stopLocalCluster, type LocalClusterState } from './local-cluster.js';
+import type { RuntimeStepResult } from '../../../runtime/runtime-step-result.js';
+import { measureSandboxShim, type ShimMeasurement } from '../../../runtime/shim-process.js';
+import { CriClient } from '../../../cri/client.js';
 
 /** The local cluster's one node is this host: exec runs here, logs are the component log files. */
 class LocalClusterHandle implements ClusterHandle {
@@ -85,6 +88,24 @@ class LocalClusterHandle implements ClusterHandle {
     const [tasks, info] = await Promise.all([ctr(['tasks', 'ls']), ctr(['containers', 'info', containerId])]);
     const task = tasks.stdout.split('\n').filter((line, index) => index === 0 || line.startsWith(containerId));
     return [`$ ctr tasks ls (${containerId})`, ...task, '', `$ ctr containers info ${containerId}`, info.exitCode === 0 ? info.stdout : info.stderr].join('\n');
+  }
+
+  async replaceRuntime(node: string, pins: { containerd: string; runc: string }, options?: ClusterOperationOptions): Promise<RuntimeStepResult> {
+    this.checkNode(node);
+    return replaceContainerd(this.layout, this.state, pins, options);
+  }
+
+  async podShim(node: string, podUid: string): Promise<ShimMeasurement> {
+    this.checkNode(node);
+    const client = new CriClient(this.layout.containerdSocket);
+    try {
+      const sandboxes = await client.listPodSandboxes({ 'io.kubernetes.pod.uid': podUid }, { timeoutMs: 10_000 });
+      const sandbox = sandboxes.find((s) => s.state === 'SANDBOX_READY') ?? sandboxes[0];
+      if (!sandbox) return { pid: null, reason: `no pod sandbox of pod uid ${podUid} on ${node}` };
+      return await measureSandboxShim(sandbox.id, this.layout.containerdSocket);
+    } finally {
+      client.close();
+    }
   }
 
   async exportLogs(dir: string): Promise<void> {

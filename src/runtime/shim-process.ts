@@ -1,7 +1,7 @@
 import { readlink } from 'node:fs/promises';
-import { parseShimVersion } from '../../runtime/binary-set.js';
-import { pidsWithCommandLine } from '../../runtime/mounts.js';
-import { runCommand } from '../../util/exec.js';
+import { parseShimVersion } from './binary-set.js';
+import { pidsWithCommandLine } from './mounts.js';
+import { runCommand } from '../util/exec.js';
 
 /**
  * The shim that really serves a pod, measured from the process: the lost-exit fix lives in the shim,

@@ -1,0 +1,37 @@
+import type { CellSummary, RunSummary } from '../results/summary.js';
+import { formatMs } from './format.js';
+
+/** The figures of a runtime step every report states alike: pods per measured shim and side of the step, and what the step did to pending deletions. */
+export const runtimeStepSentence =
+  'Pods created before and after the runtime step, by the shim version measured from each pod\'s shim process ("unmeasured" where the ' +
+  'target cannot see it), and the pods whose deletion was under way when the step began: whether they went on their own once the new ' +
+  "daemon answered (recovered, with the time from the step's end) or cleanup had to force them.";
+
+export const shimGroupHeaders = ['cell', 'created', 'shim', 'pods', 'stops', 'stuck', 'state mismatch'];
+export const stepRecoveryHeaders = ['cell', 'steps', 'pending at the step', 'of them already stuck', 'recovered', 'forced', 'recovery p50', 'recovery max'];
+
+export const runtimeStepCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.byShim !== undefined || c.stepRecovery !== undefined);
+
+/** Plain text rows; the renderer escapes. */
+export function shimGroupRows(summary: RunSummary): string[][] {
+  return summary.cells.flatMap((c) =>
+    (c.byShim ?? []).map((g) => [
+      c.cell,
+      g.createdRelativeToStep ?? '-',
+      g.shimVersion,
+      String(g.pods),
+      String(g.stops),
+      String(g.stuck),
+      String(g.stateMismatch),
+    ]),
+  );
+}
+
+export function stepRecoveryRows(summary: RunSummary): string[][] {
+  return summary.cells.flatMap((c) => {
+    const r = c.stepRecovery;
+    if (!r) return [];
+    const counts = [r.steps, r.pendingAtStep, r.stuckAtStep, r.recovered, r.forced].map(String);
+    return [[c.cell, ...counts, formatMs(r.recoveryMs?.p50), formatMs(r.recoveryMs?.max)]];
+  });
+}
