@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runCommand } from '../../src/util/exec.js';
 import { repoRoot, twoPodQuickstart } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
@@ -45,6 +46,15 @@ describe('the packed package, installed into a prefix of its own', function () {
     const doctor = await cli(['doctor']);
     expect(doctor.exitCode, doctor.stdout + doctor.stderr).to.equal(0);
     expect(doctor.stdout).to.match(/cri target .*: ready/);
+  });
+
+  it('its library entry loads from the install, with kind-node-wrapper bundled inside the package (it is not on the registry)', async () => {
+    expect(existsSync(join(packageDir, 'node_modules', 'kind-node-wrapper', 'dist', 'index.js'))).to.equal(true);
+    const entry = pathToFileURL(join(packageDir, 'dist', 'index.js')).href;
+    const program = `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.KindProvider, typeof m.buildNodeImage);`;
+    const loaded = await runCommand(process.execPath, ['--input-type=module', '-e', program], { cwd: elsewhere, timeoutMs: 60_000 });
+    expect(loaded.exitCode, loaded.stderr).to.equal(0);
+    expect(loaded.stdout.trim()).to.equal('function function');
   });
 
   it('validates and runs its own quickstart scenario from another directory, history included, and leaves nothing', async () => {
