@@ -26,6 +26,7 @@ import {
   stopWaterfallSentence,
   waterfallCells,
 } from './stop-waterfall-facts.js';
+import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -203,6 +204,26 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
         table(
           stopWaterfallPhaseHeaders,
           phaseRows.map((row) => row.map(h)),
+        ),
+      );
+  }
+
+  if (runtimeStepCells(summary).length) {
+    body.push('<h2>Runtime step</h2>', `<p>${h(runtimeStepSentence)}</p>`);
+    const shimRows = shimGroupRows(summary);
+    if (shimRows.length)
+      body.push(
+        table(
+          shimGroupHeaders,
+          shimRows.map((row) => row.map(h)),
+        ),
+      );
+    const recoveryRows = stepRecoveryRows(summary);
+    if (recoveryRows.length)
+      body.push(
+        table(
+          stepRecoveryHeaders,
+          recoveryRows.map((row) => row.map(h)),
         ),
       );
   }

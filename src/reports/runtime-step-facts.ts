@@ -35,3 +35,15 @@ export function stepRecoveryRows(summary: RunSummary): string[][] {
     return [[c.cell, ...counts, formatMs(r.recoveryMs?.p50), formatMs(r.recoveryMs?.max)]];
   });
 }
+
+/** One line per cell with a step, for the terminal: the shims on each side and what became of the pending deletions. */
+export function runtimeStepLines(summary: RunSummary): string[] {
+  return runtimeStepCells(summary).map((c) => {
+    const shims = (c.byShim ?? []).map((g) => `${g.createdRelativeToStep ?? 'pods'} ${g.shimVersion}: ${g.pods} pods, ${g.stuck} stuck`);
+    const r = c.stepRecovery;
+    const recovery = r
+      ? `; pending at the step ${r.pendingAtStep} (${r.stuckAtStep} stuck), recovered ${r.recovered} (p50 ${formatMs(r.recoveryMs?.p50)} ms), forced ${r.forced}`
+      : '';
+    return `Runtime step ${c.cell}: ${shims.join('; ') || 'no shim measured'}${recovery}`;
+  });
+}

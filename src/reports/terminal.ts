@@ -3,6 +3,7 @@ import { escapeTerminal } from './escape.js';
 import { cellFigureHeaders, cellFigures, ignoredConfigSentences, latencySentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
 import { renderTable } from './table.js';
 import { runtimeMetricsLines } from './runtime-metrics-facts.js';
+import { runtimeStepLines } from './runtime-step-facts.js';
 
 export interface TerminalStyle {
   colour: boolean;
@@ -63,6 +64,7 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
       : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
   );
   for (const line of runtimeMetricsLines(summary)) lines.push(escapeTerminal(line));
+  for (const line of runtimeStepLines(summary)) lines.push(escapeTerminal(line));
   for (const line of ignoredConfigSentences(summary)) lines.push(paint(style, 'yellow', `Config: ${escapeTerminal(line)}`));
   const evidence = stuckEvidenceLines(summary);
   if (evidence.length) lines.push(`Stuck pod evidence: ${evidence.length} pod(s), e.g. ${escapeTerminal(evidence[0]!)}`);

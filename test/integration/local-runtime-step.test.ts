@@ -79,6 +79,7 @@ describe('runtime step on the local provider: the node containerd replaced in pl
       ['1.7.15', 'before', 3, 0],
       ['1.7.22', 'after', 3, 0],
     ]);
-    expect(readFileSync(join(dir.path, 'report.md'), 'utf8')).to.include('## Runtime step');
+    expect(readFileSync(join(dir.path, 'report.md'), 'utf8')).to.match(/## Runtime step[^#]*\| cell-01 \| before \| 1\.7\.15 \| 3 \| 3 \| 0 \| 0 \|/);
+    expect(readFileSync(join(dir.path, 'report.html'), 'utf8')).to.include('<h2>Runtime step</h2>');
   });
 });
