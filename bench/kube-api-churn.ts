@@ -140,7 +140,7 @@ interface ClientCost {
 
 /**
  * What one API request costs the client, in a fresh Node process: @kubernetes/client-node as
- * podchurn uses it (the library builds a new https.Agent, so a new TLS context and connection, for
+ * it comes (2.x builds a new undici Agent, so a new connection pool, TLS context and connection, for
  * every request), against the same client with one shared keep-alive agent. Same calls (GET
  * namespace), concurrency 50.
  */
@@ -151,9 +151,9 @@ function clientCost(kubeconfig: string, shared: boolean): Promise<ClientCost> {
     const kc = new KubeConfig();
     kc.loadFromFile(${JSON.stringify(kubeconfig)});
     if (${shared}) {
-      const create = kc.createAgent.bind(kc);
+      const create = kc.createDispatcher.bind(kc);
       let agent;
-      kc.createAgent = (cluster, options) => (agent ??= create(cluster, { ...options, keepAlive: true }));
+      kc.createDispatcher = (cluster, options) => (agent ??= create(cluster, options));
     }
     const api = kc.makeApiClient(CoreV1Api);
     await api.readNamespace({ name: 'default' });
@@ -267,8 +267,8 @@ async function main(): Promise<void> {
       '## Where the client cost goes: one API request',
       '',
       `${clientRequests.toLocaleString('en-US')} GET namespace requests, concurrency 50, in a fresh Node process each, with @kubernetes/client-node's default`,
-      '(a new https.Agent, hence a new TLS context, handshake and connection, for every request) and with one shared keep-alive agent, which podchurn ' +
-        'uses (src/target/kube/kube-connection.ts).',
+      '(2.x: a new undici Agent, hence a new TLS context, handshake and connection, for every request) and with one shared keep-alive agent, which ' +
+        'podchurn uses (src/cluster/kube-connection.ts; kube-apiserver and undici agree on HTTP/2, so its requests share one connection).',
       '',
       '| agent | RSS before -> after MB | RSS growth MB / 1,000 requests | CPU ms / request | wall s |',
       '|---|---|---|---|---|',

@@ -6,7 +6,8 @@
  * pod: podchurn always does, kube-burner runs its podLatency measurement. After the measured rounds,
  * one more podchurn run (not counted) is taken under `node --cpu-prof` to say where its CPU goes.
  * Writes bench/results/kube-burner.{md,json}. Standalone: `npm run build` first, then
- * `node --import tsx bench/kube-burner.ts` (BENCH_RENDER_ONLY=1 re-renders the Markdown from the JSON).
+ * `node --import tsx bench/kube-burner.ts` (BENCH_RENDER_ONLY=1 re-renders the Markdown from the JSON;
+ * BENCH_KB_PEER=0 runs podchurn's rounds alone and prints them, writing no results: for trying a change).
  *
  * The control plane is the local cluster's (Kubernetes 1.34.4 from the runtime store: etcd,
  * kube-apiserver, kube-controller-manager) without scheduler and kubelet, and the controller
@@ -529,9 +530,25 @@ async function profileOnly(): Promise<void> {
   }
 }
 
+/** BENCH_KB_PEER=0: podchurn's rounds only, printed with their medians; nothing is written. */
+async function podchurnOnly(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));
+  const controlPlane = await startControlPlane(work);
+  const runs: RoundResult[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) runs.push(await runRound('podchurn', round, work, controlPlane.kubeconfig, ''));
+  } finally {
+    await controlPlane.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const pick = ({ round, cpuS, peakRssMb, wallS, load1Before }: RoundResult) => ({ round, cpuS, peakRssMb, wallS, load1Before });
+  process.stdout.write(`${JSON.stringify({ runs: runs.map(pick), median: summarise(runs) }, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync('dist/podchurn.cjs')) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does it)');
   if (rounds === 0) return profileOnly();
+  if (process.env.BENCH_KB_PEER === '0') return podchurnOnly();
   const build = await buildKubeBurner(kubeBurnerVersion);
   process.stderr.write(`kube-burner ${kubeBurnerVersion} ready (${build.toolchain}, ${build.buildSeconds} s)\n`);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import type { Agent } from 'node:https';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -24,35 +22,63 @@ export function kubeconfigPath(settings: Pick<KubeTargetSettings, 'kubeconfig'>)
   return settings.kubeconfig ?? process.env.KUBECONFIG?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
 }
 
-type AgentFactory = (cluster: { server?: string; proxyUrl?: string } | null, options: Record<string, unknown>) => Agent;
+type ClusterLike = { server?: string; proxyUrl?: string } | null;
+type Factory = (cluster: ClusterLike, options: Record<string, unknown>) => unknown;
+type DispatcherOptionsFactory = (cluster: ClusterLike, options: Record<string, unknown>) => { type: string; connect?: Record<string, unknown> };
+
+/** What makes two connections interchangeable: where they go and the TLS identity they present. */
+const IDENTITY_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
 /**
- * @kubernetes/client-node 1.4 builds a new https.Agent for every request: a new TLS context, handshake
- * and connection each time (measured: 7 ms CPU and 65 KB of memory per request, bench/kube-api-churn).
- * This keeps one keep-alive agent per distinct server and TLS identity instead, so requests reuse
- * connections. Proxied clusters keep the library's own agents.
- * Each agent also carries one TLS context, built from the same options: without it every new
- * connection builds its own (parsing the CA, certificate and key again), and a burst of requests
- * opens one connection per request in flight (about 60 in the kube-burner benchmark's 2,000-pod job).
+ * One connection holder per server and TLS identity. Looked up on every request, so the match is
+ * cheap: the library hands over freshly decoded Buffers each time, compared by content.
+ */
+class PerIdentity {
+  private readonly entries: { server: unknown; proxyUrl: unknown; fields: unknown[]; value: unknown }[] = [];
+
+  get(cluster: ClusterLike, options: Record<string, unknown>, make: () => unknown): unknown {
+    const fields = IDENTITY_FIELDS.map((name) => options[name]);
+    const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b);
+    const found = this.entries.find((e) => e.server === cluster?.server && e.proxyUrl === cluster?.proxyUrl && e.fields.every((f, i) => same(f, fields[i])));
+    if (found) return found.value;
+    const value = make();
+    this.entries.push({ server: cluster?.server, proxyUrl: cluster?.proxyUrl, fields, value });
+    return value;
+  }
+}
+
+/**
+ * @kubernetes/client-node 2.x builds a new undici Agent (a connection pool) for every request its
+ * generated API clients send, and undici's connector builds a new TLS context (parsing the CA,
+ * certificate and key again) for every connection it opens: a new handshake and connection per
+ * request, as with 1.x's per-request https.Agent (measured in 1.x: 7 ms CPU and 65 KB of memory per
+ * request, bench/kube-api-churn). This keeps one undici Agent per distinct server and TLS identity
+ * instead, so requests reuse keep-alive connections (kube-apiserver and undici agree on HTTP/2, so
+ * concurrent requests share one), with one TLS context built from the same options.
+ * The same holds for the https.Agent behind `applyToHTTPSOptions` (the library's, for requests it does
+ * not send itself; targets/kube/lean-pod-api.ts sends pod creates and deletes with it): made
+ * keep-alive, with one TLS context, one per identity. All three methods are the library's own; only
+ * their results are kept and completed.
  */
 export function shareAgents(kubeConfig: KubeConfig): void {
-  const target = kubeConfig as unknown as { createAgent: AgentFactory };
-  const create = target.createAgent.bind(kubeConfig);
-  const agents = new Map<string, Agent>();
-  target.createAgent = (cluster, options) => {
-    if (cluster?.proxyUrl) return create(cluster, options);
-    const identity = [cluster?.server, options.ca, options.cert, options.key, options.pfx, options.passphrase, options.rejectUnauthorized, options.servername];
-    const key = createHash('sha256')
-      .update(JSON.stringify(identity.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : (v ?? null)))))
-      .digest('hex');
-    let agent = agents.get(key);
-    if (!agent) {
-      // tls.connect builds exactly this context from the same options when it is given none.
-      agent = create(cluster, { ...options, keepAlive: true, secureContext: createSecureContext(options as SecureContextOptions) });
-      agents.set(key, agent);
-    }
-    return agent;
+  const target = kubeConfig as unknown as { createDispatcher: Factory; createDispatcherOptions: DispatcherOptionsFactory; createAgent: Factory };
+  const createDispatcher = target.createDispatcher.bind(kubeConfig);
+  const createOptions = target.createDispatcherOptions.bind(kubeConfig);
+  const createAgent = target.createAgent.bind(kubeConfig);
+  // tls.connect builds exactly this context from the same options when it is given none.
+  const context = (options: Record<string, unknown>) => createSecureContext(options as SecureContextOptions);
+  target.createDispatcherOptions = (cluster, options) => {
+    const built = createOptions(cluster, options);
+    if (built.type !== 'agent' || !built.connect) return built;
+    return { ...built, connect: { ...built.connect, secureContext: context(built.connect) } };
   };
+  const dispatchers = new PerIdentity();
+  target.createDispatcher = (cluster, options) => dispatchers.get(cluster, options, () => createDispatcher(cluster, options));
+  const agents = new PerIdentity();
+  target.createAgent = (cluster, options) =>
+    agents.get(cluster, options, () =>
+      cluster?.proxyUrl ? createAgent(cluster, options) : createAgent(cluster, { ...options, keepAlive: true, secureContext: context(options) }),
+    );
 }
 
 /**

@@ -3,6 +3,16 @@ import { sleep, type Clock, type Stamp } from '../../util/clock.js';
 
 /** How long stop() waits for the watch loop to wind down. */
 const STOP_WAIT_MS = 5_000;
+/** The API server ends each watch after this long; the loop then resumes from the last resourceVersion. */
+const WATCH_TIMEOUT_S = 300;
+/**
+ * @kubernetes/client-node 2.x aborts a watch that received nothing for 30 s (its private
+ * `requestTimeoutMs`). A quiet namespace (a hold, a slow cell) is silent that long, and each abort
+ * would leave the watch closed for a reconnect, stamping late any event that comes meanwhile. The
+ * server's own end of the watch (WATCH_TIMEOUT_S) bounds it instead; a half-open connection is
+ * still given up on, a little after that.
+ */
+const WATCH_INACTIVITY_MS = (WATCH_TIMEOUT_S + 30) * 1000;
 
 /** One observation of a pod: what the API said and when podchurn received it. */
 export interface PodObservation {
@@ -80,6 +90,10 @@ export class PodWatch {
   constructor(private readonly options: PodWatchOptions) {
     this.api = options.kubeConfig.makeApiClient(CoreV1Api);
     this.watch = new Watch(options.kubeConfig);
+    const settable = this.watch as unknown as { requestTimeoutMs?: number };
+    if (typeof settable.requestTimeoutMs !== 'number')
+      throw new Error('@kubernetes/client-node Watch has no requestTimeoutMs: check pod-watch.ts against its version');
+    settable.requestTimeoutMs = WATCH_INACTIVITY_MS;
   }
 
   /** Lists (existing pods arrive as ADDED), then keeps watching in the background. */
@@ -146,7 +160,7 @@ export class PodWatch {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         labelSelector: this.options.labelSelector,
-        timeoutSeconds: 300,
+        timeoutSeconds: WATCH_TIMEOUT_S,
       };
       this.watch
         .watch(
