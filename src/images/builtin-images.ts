@@ -12,6 +12,8 @@ import { packagePath } from '../util/package-root.js';
 /** The images podchurn builds itself, so no registry is ever needed. */
 export const WORKLOAD_IMAGE = 'podchurn.local/workload:1';
 export const PAUSE_IMAGE = 'podchurn.local/pause:1';
+/** podchurn's node agent (images/node-agent/agent.sh; built by node-agent-image.ts). */
+export const NODE_AGENT_IMAGE = 'podchurn.local/node-agent:1';
 
 const imageSourceDir = packagePath('images');
 const busyboxApplets = ['sh', 'sleep', 'true', 'false', 'echo', 'date', 'cat', 'ls', 'ps', 'kill', 'env', 'hostname'];
@@ -21,7 +23,8 @@ export interface BuiltImage {
   archive: string;
 }
 
-async function busyboxBinary(): Promise<Buffer> {
+/** Debian's static busybox: the one userland of podchurn's images (the workload and the node agent). */
+export async function busyboxBinary(): Promise<Buffer> {
   const path = (await whichProgram('busybox')) ?? '/bin/busybox';
   if (!existsSync(path)) {
     throw new InfrastructureError("busybox is not installed; the workload image is built from Debian's busybox-static (apt-get install busybox-static).");

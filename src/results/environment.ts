@@ -1,4 +1,5 @@
 import type { ClusterSpec, NodeRuntimeVersions } from '../cluster/provider.js';
+import type { NodeAgentNodeRecord } from '../cluster/node-agent.js';
 import type { BinarySet, MeasuredVersions } from '../runtime/binary-set.js';
 
 /**
@@ -43,6 +44,8 @@ export interface ClusterRecord {
   serverVersion: string;
   namespace: string;
   cells: string[];
+  /** target.kube.nodeAgent: the agent's image and what it measured on each node when the session opened. */
+  nodeAgent?: { image: string; nodes: NodeAgentNodeRecord[] };
 }
 
 /** What environment.json records about a cluster a run brought up or attached to. */

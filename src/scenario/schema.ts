@@ -66,6 +66,23 @@ export const KubeTargetSchema = z
       .enum(['ready', 'created'])
       .default('ready')
       .describe('ready: a create finishes when the pod is Ready; created: when the API accepted it (no kubelet needed)'),
+    nodeAgent: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Deploy podchurn's node agent (a DaemonSet in the run's namespace, removed with it) on a cluster podchurn does not run: it reports each " +
+          "node's runtime and shim versions and the CRI state of stuck pods' containers through its pod log (docs/CLUSTERS.md)",
+      ),
+    nodeAgentImage: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The agent's image where the nodes pull it from a registry; default: podchurn.local/node-agent:1, imported on each node beforehand"),
+    nodeAgentCriSocket: z
+      .string()
+      .regex(/^\//, 'must be an absolute path on the nodes')
+      .default('/run/containerd/containerd.sock')
+      .describe("The CRI socket's path on the nodes, mounted read-only into the agent"),
   })
   .strict();
 

@@ -96,8 +96,30 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(refusal(`${kube}execProbe: {periodMs: 1500}\n`)).to.include('execProbe.periodMs 1500 cannot be honoured on a kube target');
       const [cell] = cells(`${kube}execProbe: {periodMs: 2000, timeoutSeconds: 3, command: [date]}\n`);
       const plan = { pod: 'p', cell: 'cell-01', rep: 1, cycle: 1, replica: 1, uid: 'u', labels: {} };
-      const pod = buildPodManifest(plan, cell!.settings, { namespacePrefix: 'podchurn-', qps: 20, burst: 40, waitFor: 'ready' }, 'img');
+      const pod = buildPodManifest(
+        plan,
+        cell!.settings,
+        { namespacePrefix: 'podchurn-', qps: 20, burst: 40, waitFor: 'ready', nodeAgent: false, nodeAgentCriSocket: '/run/containerd/containerd.sock' },
+        'img',
+      );
       expect(pod.spec!.containers[0]!.livenessProbe).to.deep.include({ periodSeconds: 2, timeoutSeconds: 3, exec: { command: ['date'] } });
+    });
+  });
+
+  describe('target.kube.nodeAgent', () => {
+    const existing = `${header}target: {type: kube, kube: {kubeconfig: /k, nodeAgent: true}}\ncluster: {provider: existing}\n`;
+    it('is accepted on an existing cluster and on a bare kubeconfig', () => {
+      expect(cells(existing)[0]!.settings.target.kube!.nodeAgent).to.equal(true);
+      expect(cells(`${header}target: {type: kube, kube: {nodeAgent: true}}\n`)[0]!.settings.target.kube!.nodeAgent).to.equal(true);
+    });
+    it('is refused on a cluster podchurn runs, which it reaches without an agent', () => {
+      const message = refusal(`${header}target: {type: kube, kube: {nodeAgent: true}}\ncluster: {provider: local}\n`);
+      expect(message).to.include('target.kube.nodeAgent is for clusters podchurn does not run');
+      expect(message).to.include('cluster.provider: local');
+    });
+    it('refuses its image and socket keys when the agent is off', () => {
+      const message = refusal(`${header}target: {type: kube, kube: {nodeAgentImage: reg.example/agent:1}}\n`);
+      expect(message).to.include('target.kube.nodeAgentImage has no effect without target.kube.nodeAgent: true');
     });
   });
 

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { buildNodeImage, type NodeImageFlavor } from '../../images/kind-node/node-image.js';
+import { buildNodeAgentImage } from '../../images/node-agent-image.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../scenario/schema.js';
 
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -22,7 +23,7 @@ function nodeOptions(y: Argv) {
     .option('tag', { type: 'string', describe: 'Name of the image (default: podchurn.local/kind-node:v<kubernetes>-containerd<v>-runc<v>)' });
 }
 
-/** `podchurn image node`: kind node images with pinned runtimes (see docs/CLUSTERS.md). */
+/** `podchurn image node`: kind node images with pinned runtimes; `podchurn image node-agent`: the node agent's archive (see docs/CLUSTERS.md). */
 export function imageCommands(yargs: Argv): Argv {
   return yargs
     .command('node', 'Build a kind node image with pinned containerd/runc; prints its name', nodeOptions, async (args) => {
@@ -40,5 +41,17 @@ export function imageCommands(yargs: Argv): Argv {
       progress(`${image.built ? 'built' : 'reused'} ${image.reference} in ${image.seconds.toFixed(1)} s`);
       process.stdout.write(`${image.reference}\n`);
     })
-    .demandCommand(1, 'Name an image command: node.');
+    .command(
+      'node-agent',
+      "Build the node agent's image archive (target.kube.nodeAgent); prints its path, to import on each node with ctr -n k8s.io images import",
+      {},
+      async () => {
+        const image = await buildNodeAgentImage();
+        progress(
+          `${image.reference}${image.criTools ? ` with crictl from ${image.criTools}` : ' without crictl (podchurn runtime fetch cri-tools@1.34.0 adds it)'}`,
+        );
+        process.stdout.write(`${image.archive}\n`);
+      },
+    )
+    .demandCommand(1, 'Name an image command: node, node-agent.');
 }

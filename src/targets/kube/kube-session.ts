@@ -2,7 +2,7 @@ import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node';
 import { RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink } from '../../engine/events.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
-import { WORKLOAD_IMAGE } from '../../images/builtin-images.js';
+import { NODE_AGENT_IMAGE, WORKLOAD_IMAGE } from '../../images/builtin-images.js';
 import { PodPhaseTracker } from './pod-phases.js';
 import { PodWatch } from './pod-watch.js';
 import { collectStuckEvidence } from './stuck-evidence.js';
@@ -11,6 +11,8 @@ import { kubeTargetSettings, type CellSettings } from '../../scenario/schema.js'
 import type { ClusterRecord } from '../../results/environment.js';
 import type { MetricsEndpoint } from '../../results/runtime-metrics.js';
 import { connectKube, kubeconfigPath } from '../../cluster/kube-connection.js';
+import { NodeAgent } from '../../cluster/node-agent.js';
+import { NodeAgentClusterHandle } from '../../cluster/node-agent-handle.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
 import { nodeRuntimeStep } from './node-runtime-step.js';
@@ -36,13 +38,18 @@ export interface KubeSession {
 }
 
 const NAMESPACE_GONE_WAIT_MS = 10_000;
+/** How often the node agent prints its containers report: the age of the CRI state a stuck pod's evidence can have. */
+const NODE_AGENT_PERIOD_SECONDS = 5;
+/** Time for every node to pull or find the agent's image and print its versions. */
+const NODE_AGENT_READY_MS = 90_000;
 /** One GET of one object: cheap enough to ask often, so a run ends soon after its namespace has gone. */
 const NAMESPACE_POLL_MS = 100;
 
 /** Cells that share this key share one API connection, namespace, watch and rate limit. */
 export function kubeSessionKey(settings: CellSettings): string {
   const kube = kubeTargetSettings(settings.target);
-  return JSON.stringify(['kube', kubeconfigPath(kube), kube.context ?? null, kube.namespacePrefix, kube.qps, kube.burst]);
+  const agent = kube.nodeAgent ? [kube.nodeAgentImage ?? null, kube.nodeAgentCriSocket] : null;
+  return JSON.stringify(['kube', kubeconfigPath(kube), kube.context ?? null, kube.namespacePrefix, kube.qps, kube.burst, agent]);
 }
 
 export function namespaceFor(prefix: string, runId: string, instanceNumber: number): string {
@@ -84,6 +91,29 @@ export async function openKubeSession(
     await removeNamespace(api, namespace, runId).catch(() => undefined);
     throw new InfrastructureError(`kube target: namespace ${namespace} has no default ServiceAccount: ${describeCause(error)}`, { cause: error });
   }
+  // Before any pod of the run: a user who may not run the agent is refused with nothing churned.
+  let agent: NodeAgent | undefined;
+  if (kube.nodeAgent) {
+    try {
+      agent = await NodeAgent.deploy({
+        kubeConfig: connection.kubeConfig,
+        namespace,
+        labels: { [RUN_LABEL]: runId },
+        podLabel: runId,
+        image: kube.nodeAgentImage ?? NODE_AGENT_IMAGE,
+        imagePullPolicy: kube.nodeAgentImage ? 'IfNotPresent' : 'Never',
+        criSocket: kube.nodeAgentCriSocket,
+        periodSeconds: NODE_AGENT_PERIOD_SECONDS,
+        readyTimeoutMs: NODE_AGENT_READY_MS,
+      });
+    } catch (error) {
+      await removeNamespace(api, namespace, runId).catch(() => undefined);
+      throw error;
+    }
+  }
+  const cluster = agent
+    ? new NodeAgentClusterHandle(agent, options.cluster, { name: namespace, kubeconfig: connection.kubeconfigFile, context: connection.context })
+    : options.cluster;
   const tracker = new PodPhaseTracker(events);
   const watch = new PodWatch({
     kubeConfig: connection.kubeConfig,
@@ -96,6 +126,7 @@ export async function openKubeSession(
   try {
     await watch.start();
   } catch (error) {
+    await agent?.remove().catch(() => undefined);
     await removeNamespace(api, namespace, runId).catch(() => undefined);
     throw new InfrastructureError(`kube target: listing pods in ${namespace} failed: ${describeCause(error)}`, { cause: error });
   }
@@ -108,6 +139,7 @@ export async function openKubeSession(
     serverVersion: connection.serverVersion,
     namespace,
     cells: [],
+    ...(agent ? { nodeAgent: { image: kube.nodeAgentImage ?? NODE_AGENT_IMAGE, nodes: agent.records() } } : {}),
   };
   return {
     key: kubeSessionKey(settings),
@@ -127,15 +159,18 @@ export async function openKubeSession(
         settings: cellSettings,
         kube: kubeTargetSettings(cellSettings.target),
         workloadImage: WORKLOAD_IMAGE,
-        collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster: options.cluster }, pod),
+        collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster }, pod),
         runtimeStep: nodeRuntimeStep(cellSettings, options.cluster, events, clock, cell),
         ...(options.cluster?.podShim ? { measureShim: options.cluster.podShim.bind(options.cluster) } : {}),
       }),
     metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {
       await watch.stop();
+      // The agent goes first and is waited for: its pods carry no run label, so the namespace check below would not wait for them.
+      const agentLeftovers = (await agent?.remove().catch((error: unknown) => [`node agent removal failed: ${describeCause(error)}`])) ?? [];
       const removal = await removeNamespace(api, namespace, runId);
-      return { ...removal, leftovers: await leakCheck(api, runId), watch: watch.stats };
+      const agentAfter = (await agent?.leftovers().catch(() => [])) ?? [];
+      return { ...removal, leftovers: [...new Set([...agentLeftovers, ...agentAfter, ...(await leakCheck(api, runId))])], watch: watch.stats };
     },
   };
 }

@@ -44,6 +44,11 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
     },
     {
+      paths: ['target.kube.nodeAgentImage', 'target.kube.nodeAgentCriSocket'],
+      noEffect: (s) => (s.target.kube?.nodeAgent ? undefined : 'without target.kube.nodeAgent: true (they configure the node agent, which is off)'),
+      instead: 'Set target.kube.nodeAgent: true, or remove the field.',
+    },
+    {
       paths: ['gates.maxStateMismatch'],
       noEffect: () => "on a kube target: state-mismatch (a lost exit) is found by the cri target's pid check, and a kube run never reports one",
       instead: 'Remove it; gates.maxStuck limits pods not gone in time.',
@@ -63,6 +68,14 @@ export const kubeScenarioRules: TargetScenarioRules = {
       return (
         `execProbe.periodMs ${execProbe.periodMs} cannot be honoured on a kube target: a Kubernetes probe period (periodSeconds) is whole ` +
         `seconds. Use a multiple of 1000.`
+      );
+    }
+    // The agent is the way into nodes podchurn does not run; kind and local nodes it already reaches itself.
+    if (settings.target.kube?.nodeAgent && settings.cluster && settings.cluster.provider !== 'existing') {
+      return (
+        `target.kube.nodeAgent is for clusters podchurn does not run (cluster.provider: existing, or a kubeconfig without a cluster block); ` +
+        `on cluster.provider: ${settings.cluster.provider} podchurn reads the nodes' runtime versions, logs and container state itself. ` +
+        `Remove target.kube.nodeAgent, or attach to the cluster as cluster.provider: existing.`
       );
     }
     // The one provider whose node runtime podchurn itself runs and can replace in place (ClusterHandle.replaceRuntime).

@@ -1,0 +1,92 @@
+#!/bin/sh
+# podchurn node agent: one per node (a DaemonSet in the run's namespace), with no Kubernetes API access.
+# It reports what only the node can see, as one JSON line per report on stdout; podchurn reads the pod's
+# log stream through the API, so the agent needs no network, no token and no writable host path.
+#
+#   {"kind":"versions",...}    once at start: the CRI runtime's name and version (crictl version) and every
+#                              containerd shim running on the node, grouped by binary, with what `-v` says.
+#                              The shim carries the lost-exit fix, so it is measured apart from containerd.
+#   {"kind":"containers",...}  every PODCHURN_PERIOD_SECONDS: the CRI state of each container of the run's
+#                              namespace (state, pid, whether that pid still lives): a stuck pod's evidence.
+#
+# Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
+# PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the socket itself is mounted
+# read-only at /run/podchurn/cri.sock.
+set -u
+node="${NODE_NAME:-unknown}"
+period="${PODCHURN_PERIOD_SECONDS:-5}"
+max="${PODCHURN_MAX_CONTAINERS:-200}"
+socket="${PODCHURN_CRI_SOCKET:-}"
+crictl() { /bin/crictl --runtime-endpoint unix:///run/podchurn/cri.sock --timeout 10s "$@" 2>/dev/null; }
+# A JSON string from any text: backslashes and quotes escaped, control characters dropped.
+quote() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# The pod goes when the run's namespace goes: leave at once on SIGTERM, without waiting out a sleep.
+trap 'exit 0' TERM INT
+
+# The containerd shims, found by command line in the host's /proc (hostPID): only those serving this node's
+# CRI runtime (their -address is its socket; a host may run other containerds, e.g. Docker's). Each distinct
+# binary (a shim whose file was replaced since it started shows "(deleted)") is run once, through
+# /proc/PID/exe, so the version is the one of the running process even if the file on disk is newer. A
+# dynamically linked shim cannot run here (the image has no libc): its version is reported empty.
+shims() {
+  found=''
+  for dir in /proc/[0-9]*; do
+    # A process may end between the glob and the read: the braces catch the shell's own "can't open".
+    cmdline="$({ tr '\000' ' ' <"$dir/cmdline"; } 2>/dev/null)" || continue
+    case "$cmdline" in *containerd-shim*) ;; *) continue ;; esac
+    [ -z "$socket" ] || case "$cmdline" in *"-address $socket "*) ;; *) continue ;; esac
+    exe="$(readlink "$dir/exe" 2>/dev/null)" || exe='unreadable'
+    found="$found${dir#/proc/} $exe
+"
+  done
+  # One line per binary: how many shims run it, and one of their pids to run it through.
+  printf '%s' "$found" | awk '{ exe = substr($0, length($1) + 2); n[exe]++; pid[exe] = $1 } END { for (e in n) print n[e], pid[e], e }' | {
+    first=1
+    printf '['
+    while read -r count pid exe; do
+      version="$("/proc/$pid/exe" -v 2>/dev/null | sed -n 's/^[[:space:]]*Version:[[:space:]]*//p' | head -n 1)"
+      [ "$first" = 1 ] || printf ','
+      first=0
+      printf '{"path":%s,"version":%s,"processes":%d,"examplePid":%s}' "$(quote "$exe")" "$(quote "$version")" "$count" "$pid"
+    done
+    printf ']'
+  }
+}
+
+versions() {
+  out="$(crictl version)"
+  name="$(printf '%s\n' "$out" | sed -n 's/^RuntimeName:[[:space:]]*//p')"
+  version="$(printf '%s\n' "$out" | sed -n 's/^RuntimeVersion:[[:space:]]*//p')"
+  api="$(printf '%s\n' "$out" | sed -n 's/^RuntimeApiVersion:[[:space:]]*//p')"
+  printf '{"kind":"versions","node":%s,"time":%s,"runtimeName":%s,"runtimeVersion":%s,"runtimeApiVersion":%s,"crictlOk":%s,"shims":%s}\n' \
+    "$(quote "$node")" "$(quote "$(now)")" "$(quote "$name")" "$(quote "$version")" "$(quote "$api")" \
+    "$([ -n "$version" ] && echo true || echo false)" "$(shims)"
+}
+
+# One `crictl inspect` per container of the run's namespace (bounded by PODCHURN_MAX_CONTAINERS): the runtime's
+# own view. A lost exit shows as CONTAINER_RUNNING with a pid that no longer lives.
+containers() {
+  first=1
+  printf '{"kind":"containers","node":%s,"time":%s,"containers":[' "$(quote "$node")" "$(quote "$(now)")"
+  for id in $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}" | head -n "$max"); do
+    line="$(crictl inspect -o go-template --template '{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}' "$id")" || continue
+    set -- $line
+    [ $# -ge 3 ] || continue
+    alive=false
+    [ "$2" != 0 ] && [ -d "/proc/$2" ] && alive=true
+    [ "$first" = 1 ] || printf ','
+    first=0
+    printf '{"id":%s,"state":%s,"pid":%s,"pidAlive":%s,"pod":%s}' "$(quote "$id")" "$(quote "$1")" "$(quote "$2")" "$alive" "$(quote "$3")"
+  done
+  printf ']}\n'
+}
+
+versions
+while :; do
+  # Backgrounded and waited for, so SIGTERM ends the sleep at once (a foreground sleep would delay the trap).
+  sleep "$period" &
+  wait $!
+  containers
+done

@@ -1,0 +1,375 @@
+import { ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
+import { InfrastructureError, describeCause } from '../errors.js';
+import { sleep } from '../util/clock.js';
+import type { NodeRuntimeVersions } from './provider.js';
+
+/** The DaemonSet's name in the run's namespace (one agent per run namespace). */
+export const NODE_AGENT_NAME = 'podchurn-node-agent';
+/** The label of the agent's pods: not the run label, so the run's pod watch never sees them. */
+export const NODE_AGENT_LABEL = 'podchurn.io/node-agent';
+/** Where the agent finds the node's CRI socket (mounted read-only from the host path). */
+const SOCKET_IN_POD = '/run/podchurn/cri.sock';
+
+/** One group of containerd shim processes on a node: same binary, same `-v` version. */
+export interface ShimGroup {
+  /** /proc/PID/exe of the shims ("(deleted)" when the file was replaced since they started). */
+  path: string;
+  version: string;
+  processes: number;
+}
+
+/** What the agent says about its node, as environment.json records it. */
+export interface NodeAgentNodeRecord extends NodeRuntimeVersions {
+  /** crictl version: RuntimeName, e.g. containerd. */
+  runtimeName?: string;
+  runtimeApiVersion?: string;
+  /** Every shim binary running on the node, with the processes running it. */
+  shims: ShimGroup[];
+  /** The agent pod that reported it. */
+  pod: string;
+}
+
+interface VersionsReport {
+  kind: 'versions';
+  node: string;
+  time: string;
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+  crictlOk: boolean;
+  shims: { path: string; version: string; processes: number }[];
+}
+
+/** The CRI state of one container of the run's namespace, as the agent last saw it. */
+export interface AgentContainerState {
+  id: string;
+  state: string;
+  pid: string;
+  pidAlive: boolean;
+  pod: string;
+}
+
+interface ContainersReport {
+  kind: 'containers';
+  node: string;
+  time: string;
+  containers: AgentContainerState[];
+}
+
+export interface NodeAgentOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  /** Labels of the DaemonSet object itself (the run label: the leak check finds it). */
+  labels: Record<string, string>;
+  /** Value of NODE_AGENT_LABEL on the agent's pods (the run id). */
+  podLabel: string;
+  image: string;
+  /** Never for podchurn's own image (imported on the nodes, never pulled); IfNotPresent for an image the user names. */
+  imagePullPolicy: 'Never' | 'IfNotPresent';
+  /** The CRI socket's path on the nodes. */
+  criSocket: string;
+  periodSeconds: number;
+  readyTimeoutMs: number;
+}
+
+/** The permissions podchurn itself needs to run the agent, as a Role would list them. */
+const NEEDED_PERMISSIONS = [
+  { group: 'apps', resource: 'daemonsets', verb: 'create' },
+  { group: 'apps', resource: 'daemonsets', verb: 'delete' },
+  { group: 'apps', resource: 'daemonsets', verb: 'get' },
+  { group: '', resource: 'pods', subresource: 'log', verb: 'get' },
+] as const;
+
+/** Waiting reasons that no amount of waiting fixes: the image is not on the node, or the agent cannot start. */
+const HOPELESS_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CrashLoopBackOff',
+]);
+
+function parseLine(line: string): VersionsReport | ContainersReport | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const value = JSON.parse(line) as { kind?: unknown };
+    return value.kind === 'versions' || value.kind === 'containers' ? (value as VersionsReport | ContainersReport) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statusCode(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+/** How to get podchurn's agent image onto nodes it does not run: said wherever the image is missing. */
+export function imageHelp(image: string): string {
+  return (
+    `Import podchurn's archive on every node (podchurn image path node-agent prints it; on the node: ` +
+    `ctr -n k8s.io images import <archive>), or push it to a registry the nodes pull from and name it in target.kube.nodeAgentImage; ` +
+    `or remove target.kube.nodeAgent. Image: ${image}`
+  );
+}
+
+/**
+ * podchurn's node agent on a cluster: a DaemonSet in the run's namespace whose pods print one JSON
+ * report per line (images/node-agent/agent.sh), read back through the API's pod log. It needs no API
+ * access of its own (no token mounted); podchurn needs to create, read and delete DaemonSets in the
+ * run's namespace and to read pod logs, and checks that before it creates anything.
+ */
+export class NodeAgent {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  /** The versions report of each node, read once when the agent came up. */
+  private readonly reports = new Map<string, { pod: string; report: VersionsReport }>();
+
+  private constructor(private readonly options: NodeAgentOptions) {
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
+  }
+
+  /** Checks podchurn's permissions, creates the DaemonSet and waits until every node's agent has reported its versions. */
+  static async deploy(options: NodeAgentOptions): Promise<NodeAgent> {
+    await checkPermissions(options.kubeConfig, options.namespace);
+    const agent = new NodeAgent(options);
+    try {
+      await agent.apps.createNamespacedDaemonSet({ namespace: options.namespace, body: daemonSet(options) });
+    } catch (error) {
+      if (statusCode(error) === 403) {
+        throw new InfrastructureError(
+          `node agent: this kubeconfig's user may not create DaemonSets (apps/daemonsets, verb create) in namespace ${options.namespace}: ` +
+            `${describeCause(error)}. Grant it (docs/CLUSTERS.md lists the Role), or remove target.kube.nodeAgent.`,
+          { cause: error },
+        );
+      }
+      throw new InfrastructureError(`node agent: creating its DaemonSet in ${options.namespace} failed: ${describeCause(error)}`, { cause: error });
+    }
+    try {
+      await agent.waitForReports();
+    } catch (error) {
+      await agent.remove().catch(() => undefined);
+      throw error;
+    }
+    return agent;
+  }
+
+  /** Per node: what its agent measured (runtime version from CRI, every shim binary running and its version). */
+  records(): NodeAgentNodeRecord[] {
+    return [...this.reports.values()]
+      .map(({ pod, report }) => {
+        const shims = report.shims.map((shim) => ({ path: shim.path, version: shim.version, processes: shim.processes }));
+        const mostRun = [...shims].sort((a, b) => b.processes - a.processes)[0];
+        return {
+          node: report.node,
+          pod,
+          ...(report.runtimeName ? { runtimeName: report.runtimeName } : {}),
+          ...(report.runtimeVersion ? { containerd: report.runtimeVersion.replace(/^v/, '') } : {}),
+          ...(report.runtimeApiVersion ? { runtimeApiVersion: report.runtimeApiVersion } : {}),
+          ...(mostRun?.version ? { shim: mostRun.version } : {}),
+          shims,
+        };
+      })
+      .sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  nodes(): string[] {
+    return [...this.reports.keys()].sort();
+  }
+
+  /**
+   * What the node's runtime says about one container: the first containers report the node's agent
+   * prints after this call (so the state is fresh, not from before the pod got stuck).
+   */
+  async runtimeState(node: string, containerId: string): Promise<string> {
+    const entry = this.reports.get(node);
+    if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
+    const asked = Date.now();
+    const deadline = performance.now() + (this.options.periodSeconds * 2 + 10) * 1000;
+    while (performance.now() < deadline) {
+      const log = await this.core.readNamespacedPodLog({
+        name: entry.pod,
+        namespace: this.options.namespace,
+        container: 'agent',
+        sinceSeconds: this.options.periodSeconds * 3 + 5,
+      });
+      const fresh = log
+        .split('\n')
+        .map(parseLine)
+        .filter((report): report is ContainersReport => report?.kind === 'containers' && Date.parse(report.time) >= Math.floor(asked / 1000) * 1000);
+      const latest = fresh.at(-1);
+      if (latest) {
+        const state = latest.containers.find((container) => container.id === containerId);
+        const header = `node agent ${entry.pod} on ${node}, crictl inspect at ${latest.time}:\n`;
+        if (!state) return `${header}container ${containerId} is not known to the runtime (removed, or never created there)\n`;
+        const lost = state.state === 'CONTAINER_RUNNING' && !state.pidAlive ? ' (RUNNING with its process gone: a lost exit)' : '';
+        return `${header}${JSON.stringify(state)}${lost}\n`;
+      }
+      await sleep(1000);
+    }
+    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no containers report within ${this.options.periodSeconds * 2 + 10} s`);
+  }
+
+  /** Deletes the DaemonSet and waits for its pods to go; returns what is still there (a leak). */
+  async remove(timeoutMs = 30_000): Promise<string[]> {
+    const { namespace } = this.options;
+    await this.apps.deleteNamespacedDaemonSet({ name: NODE_AGENT_NAME, namespace, propagationPolicy: 'Background' }).catch((error: unknown) => {
+      if (statusCode(error) !== 404) throw error;
+    });
+    const deadline = performance.now() + timeoutMs;
+    let left: string[] = [];
+    do {
+      left = await this.leftovers();
+      if (left.length === 0) return [];
+      await sleep(250);
+    } while (performance.now() < deadline);
+    return left;
+  }
+
+  /** The agent's DaemonSet and pods still in the namespace. */
+  async leftovers(): Promise<string[]> {
+    const { namespace } = this.options;
+    const daemonSet = await this.apps.readNamespacedDaemonSet({ name: NODE_AGENT_NAME, namespace }).then(
+      (found) => [`daemonset/${found.metadata?.name ?? NODE_AGENT_NAME} in ${namespace}`],
+      (error: unknown) => {
+        if (statusCode(error) === 404) return [];
+        throw error;
+      },
+    );
+    return [...daemonSet, ...(await this.agentPods()).map((pod) => `pod/${pod.metadata?.name ?? '?'} in ${namespace} (node agent)`)];
+  }
+
+  private async agentPods(): Promise<V1Pod[]> {
+    const { namespace, podLabel } = this.options;
+    return (await this.core.listNamespacedPod({ namespace, labelSelector: `${NODE_AGENT_LABEL}=${podLabel}` })).items;
+  }
+
+  /** Until every pod the DaemonSet wants has printed its versions line; a pod that cannot start fails at once. */
+  private async waitForReports(): Promise<void> {
+    const { namespace, readyTimeoutMs, image } = this.options;
+    const deadline = performance.now() + readyTimeoutMs;
+    let situation = 'the DaemonSet controller has not scheduled any agent pod';
+    while (performance.now() < deadline) {
+      const daemon = await this.apps.readNamespacedDaemonSet({ name: NODE_AGENT_NAME, namespace });
+      const wanted = (daemon.status?.observedGeneration ?? 0) >= 1 ? (daemon.status?.desiredNumberScheduled ?? 0) : -1;
+      const pods = await this.agentPods();
+      for (const pod of pods) {
+        const name = pod.metadata?.name ?? '?';
+        const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+        if (waiting?.reason && HOPELESS_REASONS.has(waiting.reason)) {
+          const imageProblem = waiting.reason.includes('Image');
+          throw new InfrastructureError(
+            `node agent: pod ${name} on node ${pod.spec?.nodeName ?? '?'} cannot start: ${waiting.reason}` +
+              `${waiting.message ? ` (${waiting.message})` : ''}. ${imageProblem ? imageHelp(image) : `Its log: kubectl logs -n ${namespace} ${name}`}`,
+          );
+        }
+        const node = pod.spec?.nodeName;
+        if (!node || this.reports.has(node) || pod.status?.phase !== 'Running') continue;
+        const log = await this.core.readNamespacedPodLog({ name, namespace, container: 'agent' }).catch((error: unknown) => {
+          if (statusCode(error) === 403) {
+            throw new InfrastructureError(
+              `node agent: this kubeconfig's user may not read pod logs (pods/log, verb get) in ${namespace}, which is how the agent reports: ` +
+                `${describeCause(error)}. Grant it, or remove target.kube.nodeAgent.`,
+            );
+          }
+          return '';
+        });
+        const report = log
+          .split('\n')
+          .map(parseLine)
+          .find((line): line is VersionsReport => line?.kind === 'versions');
+        if (report) this.reports.set(node, { pod: name, report: { ...report, node } });
+      }
+      if (wanted > 0 && this.reports.size >= wanted) return;
+      if (wanted === 0) situation = 'the DaemonSet schedules no pod: no node matches it';
+      else if (wanted > 0) situation = `${this.reports.size} of ${wanted} agents reported (pods: ${pods.map(describePod).join('; ') || 'none yet'})`;
+      await sleep(500);
+    }
+    throw new InfrastructureError(
+      `node agent: not every node's agent reported within ${Math.round(readyTimeoutMs / 1000)} s: ${situation}. ${imageHelp(image)}`,
+    );
+  }
+}
+
+function describePod(pod: V1Pod): string {
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+  return `${pod.metadata?.name ?? '?'} on ${pod.spec?.nodeName ?? '?'}: ${waiting ?? pod.status?.phase ?? 'unknown'}`;
+}
+
+/**
+ * Asks the API (SelfSubjectAccessReview, which every authenticated user may send) whether this user
+ * holds what running the agent takes, so a missing permission is named before anything is created.
+ */
+async function checkPermissions(kubeConfig: KubeConfig, namespace: string): Promise<void> {
+  const authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+  const missing: string[] = [];
+  for (const permission of NEEDED_PERMISSIONS) {
+    const review = await authorization
+      .createSelfSubjectAccessReview({
+        body: { spec: { resourceAttributes: { namespace, ...permission } } },
+      })
+      .catch((error: unknown) => {
+        throw new InfrastructureError(`node agent: asking the API which permissions this user has failed: ${describeCause(error)}`, { cause: error });
+      });
+    if (!review.status?.allowed) {
+      const subresource = 'subresource' in permission ? `/${permission.subresource}` : '';
+      missing.push(`${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`);
+    }
+  }
+  if (missing.length) {
+    throw new InfrastructureError(
+      `node agent: this kubeconfig's user may not ${missing.join(', ')} in namespace ${namespace}; running the agent takes create, get and ` +
+        `delete on apps/daemonsets and get on pods/log there. Grant them (docs/CLUSTERS.md lists the Role), or remove target.kube.nodeAgent.`,
+    );
+  }
+}
+
+/** The agent's DaemonSet: host PID namespace and the CRI socket read-only, no token, no network use, every node. */
+function daemonSet(options: NodeAgentOptions): V1DaemonSet {
+  const podLabels = { [NODE_AGENT_LABEL]: options.podLabel };
+  return {
+    metadata: { name: NODE_AGENT_NAME, labels: { ...options.labels, 'app.kubernetes.io/name': NODE_AGENT_NAME } },
+    spec: {
+      selector: { matchLabels: podLabels },
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          // The agent talks to nothing but the node: no API token, no service environment.
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // The containerd shims are host processes: their /proc entries are only visible in the host's PID namespace.
+          hostPID: true,
+          terminationGracePeriodSeconds: 2,
+          // Every node, control-plane and tainted ones included: evidence is wanted wherever a run pod lands.
+          tolerations: [{ operator: 'Exists' }],
+          containers: [
+            {
+              name: 'agent',
+              image: options.image,
+              imagePullPolicy: options.imagePullPolicy,
+              env: [
+                { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                { name: 'RUN_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'PODCHURN_PERIOD_SECONDS', value: String(options.periodSeconds) },
+                { name: 'PODCHURN_CRI_SOCKET', value: options.criSocket },
+              ],
+              securityContext: {
+                runAsUser: 0,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                // SYS_PTRACE only: reading a host process's /proc/PID/exe (to run `shim -v`) is a ptrace-read access check.
+                capabilities: { drop: ['ALL'], add: ['SYS_PTRACE'] },
+                // An AppArmor profile would refuse that read of unconfined host processes.
+                appArmorProfile: { type: 'Unconfined' },
+              },
+              resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+              volumeMounts: [{ name: 'cri-socket', mountPath: SOCKET_IN_POD, readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'cri-socket', hostPath: { path: options.criSocket, type: 'Socket' } }],
+        },
+      },
+    },
+  };
+}

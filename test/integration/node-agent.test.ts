@@ -1,0 +1,227 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { stringify as toYaml } from 'yaml';
+import { NodeAgent } from '../../src/cluster/node-agent.js';
+import { NodeAgentClusterHandle } from '../../src/cluster/node-agent-handle.js';
+import { localClusterLayout } from '../../src/cluster/providers/local/layout.js';
+import { NODE_AGENT_IMAGE, WORKLOAD_IMAGE } from '../../src/images/builtin-images.js';
+import { collectStuckEvidence } from '../../src/targets/kube/stuck-evidence.js';
+import { sleep } from '../../src/util/clock.js';
+import { runCommand } from '../../src/util/exec.js';
+import { runCli } from '../helpers/cli.js';
+import { clusterLeftovers } from '../helpers/local-cluster-leftovers.js';
+import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
+import { runDirOf } from '../helpers/run-dir.js';
+
+const CONTAINERD_KEY = 'containerd@1.7.22';
+const RUNC_KEY = 'runc@1.1.14';
+const CRI_TOOLS_KEY = 'cri-tools@1.34.0';
+
+interface AgentEnvironment {
+  clusters: {
+    namespace: string;
+    nodeAgent?: {
+      image: string;
+      nodes: { node: string; runtimeName?: string; containerd?: string; shim?: string; shims: { path: string; version: string; processes: number }[] }[];
+    };
+  }[];
+}
+
+/**
+ * A local cluster (real etcd, apiserver, controllers, kubelet, containerd 1.7.22) attached to as an
+ * `existing` one: podchurn reaches its node only through the node agent. The agent's image is put on the
+ * node the way docs/CLUSTERS.md tells a user to: `podchurn image node-agent`, then ctr import on the node.
+ */
+describe('node agent on an existing cluster (a local cluster attached by kubeconfig)', function () {
+  this.timeout(300_000);
+  const name = 'pc-node-agent';
+  const layout = localClusterLayout(name);
+  const work = mkdtempSync(join(tmpdir(), 'podchurn-node-agent-'));
+  let kubeconfig = '';
+  const scenario = (file: string, kube: Record<string, unknown>) => {
+    const path = join(work, `${file}.yaml`);
+    writeFileSync(
+      path,
+      toYaml({
+        apiVersion: 'podchurn/v1',
+        kind: 'Scenario',
+        metadata: { name: file },
+        target: { type: 'kube', kube: { nodeAgent: true, nodeAgentCriSocket: layout.containerdSocket, ...kube } },
+        cluster: { provider: 'existing' },
+        pods: 2,
+        cycles: 1,
+        gracePeriodSeconds: 1,
+        requestTimeoutSeconds: 30,
+      }),
+    );
+    return path;
+  };
+
+  before(provisionStoreKeys(KUBERNETES_KEY, CONTAINERD_KEY, RUNC_KEY, CRI_TOOLS_KEY));
+  before(async function () {
+    this.timeout(240_000);
+    const up = await runCli(['cluster', 'up', '--provider', 'local', '--name', name, '--containerd', CONTAINERD_KEY, '--runc', RUNC_KEY]);
+    expect(up.code, up.stderr).to.equal(0);
+    kubeconfig = up.stdout.trim();
+    const archive = await runCli(['image', 'node-agent']);
+    expect(archive.code, archive.stderr).to.equal(0);
+    const imported = await runCommand('ctr', ['--address', layout.containerdSocket, '--namespace', 'k8s.io', 'images', 'import', archive.stdout.trim()]);
+    expect(imported.exitCode, imported.stderr).to.equal(0);
+  });
+  after(async function () {
+    this.timeout(120_000);
+    const down = await runCli(['cluster', 'down', '--provider', 'local', '--name', name]);
+    expect(down.code, down.stderr).to.equal(0);
+    expect(await clusterLeftovers(name)).to.deep.equal([]);
+  });
+
+  it("a run with the agent records the node's runtime and shim versions from it, and the agent is gone afterwards", async () => {
+    const reports = join(work, 'reports-on');
+    const run = await runCli(['run', scenario('agent-on', { kubeconfig }), '--reports-dir', reports]);
+    expect(run.code, run.stderr).to.equal(0);
+    const runDir = runDirOf(reports);
+    const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as AgentEnvironment;
+    const [session] = environment.clusters;
+    expect(session!.nodeAgent!.image).to.equal(NODE_AGENT_IMAGE);
+    const [node] = session!.nodeAgent!.nodes;
+    expect(node!.node).to.equal(`${name}-node`);
+    expect(node!.runtimeName).to.equal('containerd');
+    // crictl version over the node's CRI socket, and the shim's own -v (the agent's own pod runs on one).
+    expect(node!.containerd).to.equal('1.7.22');
+    expect(node!.shim).to.equal('v1.7.22');
+    expect(node!.shims.map((shim) => shim.path)).to.deep.equal([
+      join(process.env.HOME ?? '/root', '.cache/podchurn/runtimes', CONTAINERD_KEY, 'bin/containerd-shim-runc-v2'),
+    ]);
+
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; leakCheck: { leaked: string[] } };
+    expect(summary.status).to.equal('completed');
+    expect(summary.leakCheck.leaked).to.deep.equal([]);
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    const agents = await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/node-agent' });
+    expect(agents.items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
+    const namespaces = await core.listNamespace();
+    expect(namespaces.items.map((ns) => ns.metadata?.name)).not.to.include(session!.namespace);
+  });
+
+  it("gives a stuck pod's evidence the runtime's state of its container, through the agent's log", async () => {
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    const namespace = 'agent-state';
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    let agent: NodeAgent | undefined;
+    try {
+      await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'default' } } }).catch(() => undefined);
+      agent = await NodeAgent.deploy({
+        kubeConfig: admin,
+        namespace,
+        labels: {},
+        podLabel: 'state-test',
+        image: NODE_AGENT_IMAGE,
+        imagePullPolicy: 'Never',
+        criSocket: layout.containerdSocket,
+        periodSeconds: 2,
+        readyTimeoutMs: 60_000,
+      });
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: 'held' },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'workload', image: WORKLOAD_IMAGE, imagePullPolicy: 'Never' }] },
+        },
+      });
+      let containerId = '';
+      for (let i = 0; i < 60 && !containerId; i++) {
+        const pod = await core.readNamespacedPod({ name: 'held', namespace });
+        if (pod.status?.containerStatuses?.[0]?.state?.running) containerId = pod.status.containerStatuses[0].containerID?.replace(/^[a-z]+:\/\//, '') ?? '';
+        else await sleep(500);
+      }
+      expect(containerId, 'the pod runs').not.to.equal('');
+      const handle = new NodeAgentClusterHandle(agent, undefined, { name, kubeconfig, context: 'podchurn' });
+      const dir = await collectStuckEvidence({ api: core, namespace, dir: join(work, 'evidence') }, 'held');
+      // Without node access the evidence has the API side only; with the agent it has the runtime's own view.
+      expect(() => readFileSync(join(dir, 'runtime-state.txt'), 'utf8')).to.throw();
+      const withAgent = await collectStuckEvidence({ api: core, namespace, dir: join(work, 'evidence-agent'), cluster: handle }, 'held');
+      const state = readFileSync(join(withAgent, 'runtime-state.txt'), 'utf8');
+      expect(state).to.include(`"id":"${containerId}"`);
+      expect(state).to.include('"state":"CONTAINER_RUNNING"');
+      expect(state).to.include('"pidAlive":true');
+      expect(state).to.include('"pod":"held"');
+      expect(await agent.remove()).to.deep.equal([]);
+      agent = undefined;
+    } finally {
+      await agent?.remove().catch(() => undefined);
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+  });
+
+  it('a user who may not create DaemonSets is refused (exit 3, the permission named) before any pod of the run is created', async () => {
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+    // What a run needs without the agent: namespaces, pods (and their logs and events), ServiceAccounts, nodes; no DaemonSets.
+    const account = { name: 'no-daemonsets', namespace: 'default' };
+    await core.createNamespacedServiceAccount({ namespace: account.namespace, body: { metadata: { name: account.name } } });
+    await rbac.createClusterRole({
+      body: {
+        metadata: { name: account.name },
+        rules: [
+          { apiGroups: [''], resources: ['namespaces', 'pods', 'pods/log', 'serviceaccounts', 'events'], verbs: ['*'] },
+          { apiGroups: [''], resources: ['nodes', 'nodes/proxy'], verbs: ['get', 'list'] },
+        ],
+      },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: account.name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: account.name },
+        subjects: [{ kind: 'ServiceAccount', ...account }],
+      },
+    });
+    try {
+      const token = await core.createNamespacedServiceAccountToken({ ...account, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      const cluster = admin.getCurrentCluster()!;
+      const limited = join(work, 'limited.kubeconfig');
+      writeFileSync(
+        limited,
+        toYaml({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            {
+              name: 'c',
+              cluster: {
+                server: cluster.server,
+                'certificate-authority': cluster.caFile,
+                ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
+              },
+            },
+          ],
+          users: [{ name: account.name, user: { token: token.status?.token } }],
+          contexts: [{ name: 'limited', context: { cluster: 'c', user: account.name } }],
+          'current-context': 'limited',
+        }),
+      );
+      const reports = join(work, 'reports-denied');
+      const run = await runCli(['run', scenario('agent-denied', { kubeconfig: limited }), '--reports-dir', reports]);
+      expect(run.code, run.stderr).to.equal(3);
+      expect(run.stderr).to.include('may not create apps/daemonsets');
+      expect(run.stderr).to.include('target.kube.nodeAgent');
+      // Nothing of the run was created: no pod anywhere in the cluster but the cluster's own, no run namespace left.
+      const pods = await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/run' });
+      expect(pods.items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
+      const namespaces = await core.listNamespace({ labelSelector: 'podchurn.io/run' });
+      expect(namespaces.items.map((ns) => ns.metadata?.name)).to.deep.equal([]);
+    } finally {
+      await rbac.deleteClusterRoleBinding({ name: account.name }).catch(() => undefined);
+      await rbac.deleteClusterRole({ name: account.name }).catch(() => undefined);
+      await core.deleteNamespacedServiceAccount(account).catch(() => undefined);
+    }
+  });
+});
