@@ -160,6 +160,21 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     }
   });
 
+  it('an agent image the node does not have and cannot pull: exit 3 saying how to put it there, the run namespace removed', async () => {
+    const reports = join(work, 'reports-no-image');
+    const image = 'podchurn.local/node-agent:absent';
+    const run = await runCli(['run', scenario('agent-no-image', { kubeconfig, nodeAgentImage: image }), '--reports-dir', reports]);
+    expect(run.code, run.stderr).to.equal(3);
+    expect(run.stderr).to.match(/cannot start: (ErrImagePull|ImagePullBackOff)/);
+    expect(run.stderr).to.include('ctr -n k8s.io images import');
+    expect(run.stderr).to.include(image);
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    expect((await core.listNamespace({ labelSelector: 'podchurn.io/run' })).items.map((ns) => ns.metadata?.name)).to.deep.equal([]);
+    expect((await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/node-agent' })).items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
+  });
+
   it('a user who may not create DaemonSets is refused (exit 3, the permission named) before any pod of the run is created', async () => {
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);
