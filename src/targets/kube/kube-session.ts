@@ -15,6 +15,7 @@ import { NodeAgent } from '../../cluster/node-agent.js';
 import { NodeAgentClusterHandle } from '../../cluster/node-agent-handle.js';
 import { statusOf } from './api-retry.js';
 import { KubeTarget } from './kube-target.js';
+import { LeanPodApi } from './lean-pod-api.js';
 import { nodeRuntimeStep } from './node-runtime-step.js';
 import { TokenBucket } from './token-bucket.js';
 import { sleep, type Clock } from '../../util/clock.js';
@@ -78,7 +79,7 @@ export async function openKubeSession(
 ): Promise<KubeSession> {
   const kube = kubeTargetSettings(settings.target);
   const connection = await connectKube(kube);
-  const api = connection.kubeConfig.makeApiClient(CoreV1Api);
+  const api = connection.kubeConfig.makeApiClient(LeanPodApi);
   const namespace = namespaceFor(kube.namespacePrefix, runId, instanceNumber);
   try {
     await api.createNamespace({ body: { metadata: { name: namespace, labels: { [RUN_LABEL]: runId } } } });
