@@ -3,14 +3,14 @@
  * Runs the bundled CLI, dist/podchurn.cjs (scripts/bundle.sh), with Node's module compile cache on:
  * the second start and later skip compiling what the first compiled (bench/results/cli-start-up.md).
  * Refuses, with what to do, a Node older than the package's engines: node:sqlite and the compile cache
- * need 22.13.
+ * need 22.13, undici 8 (the HTTP client of @kubernetes/client-node 2.x) 22.19.
  */
 import module, { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 13)) {
-  process.stderr.write(`podchurn needs Node.js 22.13 or later (24 LTS is its baseline); this is ${process.version}.\n`);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`podchurn needs Node.js 22.19 or later (24 LTS is its baseline); this is ${process.version}.\n`);
   process.exit(3);
 }
 

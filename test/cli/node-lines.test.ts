@@ -61,6 +61,6 @@ describe('the CLI on the maintained Node lines', function () {
     const node = await provideNode('20.20.2');
     const result = await runCommand(node, [join(repoRoot, 'bin/podchurn.js'), '--version'], { cwd: work, timeoutMs: 60_000 });
     expect(result.exitCode).to.equal(3);
-    expect(result.stderr).to.equal('podchurn needs Node.js 22.13 or later (24 LTS is its baseline); this is v20.20.2.\n');
+    expect(result.stderr).to.equal('podchurn needs Node.js 22.19 or later (24 LTS is its baseline); this is v20.20.2.\n');
   });
 });
