@@ -8,6 +8,9 @@
 #                              The shim carries the lost-exit fix, so it is measured apart from containerd.
 #   {"kind":"containers",...}  every PODCHURN_PERIOD_SECONDS: the CRI state of each container of the run's
 #                              namespace (state, pid, whether that pid still lives): a stuck pod's evidence.
+#   {"kind":"log",...}         before each containers report, where podchurn mounted a node log file
+#                              (/var/log/podchurn/UNIT.log): its new lines that name the run's namespace or one of
+#                              its containers or sandboxes.
 #
 # Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
 # PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the socket itself is mounted
@@ -17,6 +20,8 @@ node="${NODE_NAME:-unknown}"
 period="${PODCHURN_PERIOD_SECONDS:-5}"
 max="${PODCHURN_MAX_CONTAINERS:-200}"
 socket="${PODCHURN_CRI_SOCKET:-}"
+# Ids of the run's containers and sandboxes seen so far (the newest 1000): what makes a log line about the run.
+seen_ids=''
 crictl() { /bin/crictl --runtime-endpoint unix:///run/podchurn/cri.sock --timeout 10s "$@" 2>/dev/null; }
 # A JSON string from any text: backslashes and quotes escaped, control characters dropped.
 quote() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
@@ -74,6 +79,7 @@ containers() {
     line="$(crictl inspect -o go-template --template '{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}' "$id")" || continue
     set -- $line
     [ $# -ge 3 ] || continue
+    remember "$id"
     alive=false
     [ "$2" != 0 ] && [ -d "/proc/$2" ] && alive=true
     [ "$first" = 1 ] || printf ','
@@ -83,10 +89,56 @@ containers() {
   printf ']}\n'
 }
 
+remember() {
+  case " $seen_ids " in *" $1 "*) ;; *) seen_ids="$seen_ids $1" ;; esac
+}
+
+# The size of a log file when last read, per unit: each report carries only what was appended since.
+size_of() { wc -c <"$1" 2>/dev/null || echo 0; }
+
+# Lines about the run: naming its namespace or an id remembered (ids hold no spaces, so the unquoted
+# substitution splits into "-e ID" pairs).
+about_run() { grep -F -e "${RUN_NAMESPACE:-podchurn}" $(for id in $seen_ids; do printf -- '-e %s ' "$id"; done); }
+
+# New lines of each mounted log file that name the run: its namespace, or an id of its sandboxes and containers
+# (StopContainer and the exit events name a container only by id). Ids come from crictl's listings and from the
+# new lines themselves, twice over: the sandbox's line names the namespace, the container's creation names the
+# sandbox, so a container that came and went between two reports is still followed. At most 500 lines per file
+# and report.
+logs() {
+  for id in $(crictl pods -q --namespace "${RUN_NAMESPACE:-}") $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}"); do
+    remember "$id"
+  done
+  seen_ids="$(printf '%s\n' $seen_ids | tail -n 1000 | tr '\n' ' ')"
+  for unit in containerd kubelet; do
+    file="/var/log/podchurn/$unit.log"
+    [ -f "$file" ] || continue
+    eval "offset=\${offset_$unit:-0}"
+    size="$(size_of "$file")"
+    [ "$size" -ge "$offset" ] || offset=0 # rotated or truncated: read it from the start
+    [ "$size" -gt "$offset" ] || continue
+    chunk="$(tail -c +$((offset + 1)) "$file" | head -c $((size - offset)))"
+    eval "offset_$unit=$size"
+    for round in 1 2; do
+      for id in $(printf '%s\n' "$chunk" | about_run | grep -o -E '[0-9a-f]{64}'); do remember "$id"; done
+    done
+    lines="$(printf '%s\n' "$chunk" | about_run | head -n 500 |
+      tr -d '\000-\011\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/' | awk 'NR > 1 { printf "," } { printf "%s", $0 }')"
+    [ -n "$lines" ] || continue
+    printf '{"kind":"log","unit":"%s","node":%s,"time":%s,"lines":[%s]}\n' "$unit" "$(quote "$node")" "$(quote "$(now)")" "$lines"
+  done
+}
+
+# Only what the logs get after the agent started: the run's pods come after it.
+for unit in containerd kubelet; do
+  [ -f "/var/log/podchurn/$unit.log" ] && eval "offset_$unit=$(size_of "/var/log/podchurn/$unit.log")"
+done
+
 versions
 while :; do
   # Backgrounded and waited for, so SIGTERM ends the sleep at once (a foreground sleep would delay the trap).
   sleep "$period" &
   wait $!
+  logs
   containers
 done

@@ -42,7 +42,9 @@ export class NodeAgentClusterHandle implements ClusterHandle {
     return this.base ? this.base.exec(node, argv, options) : Promise.reject(notThroughAgent('running a command', node));
   }
 
+  /** The agent's lines about the run where it reads the unit's log file (target.kube.nodeAgentLogFiles), else the provider's. */
   logs(node: string, unit: NodeUnit): Promise<string> {
+    if (this.agent.readsLog(unit)) return this.agent.logLines(node, unit);
     return this.base ? this.base.logs(node, unit) : Promise.reject(notThroughAgent(`reading the ${unit} log`, node));
   }
 

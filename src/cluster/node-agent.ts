@@ -1,7 +1,7 @@
 import { ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, describeCause } from '../errors.js';
 import { sleep } from '../util/clock.js';
-import type { NodeRuntimeVersions } from './provider.js';
+import type { NodeRuntimeVersions, NodeUnit } from './provider.js';
 
 /** The DaemonSet's name in the run's namespace (one agent per run namespace). */
 export const NODE_AGENT_NAME = 'podchurn-node-agent';
@@ -56,6 +56,16 @@ interface ContainersReport {
   containers: AgentContainerState[];
 }
 
+interface LogReport {
+  kind: 'log';
+  unit: NodeUnit;
+  node: string;
+  time: string;
+  lines: string[];
+}
+
+type Report = VersionsReport | ContainersReport | LogReport;
+
 export interface NodeAgentOptions {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -70,6 +80,8 @@ export interface NodeAgentOptions {
   criSocket: string;
   periodSeconds: number;
   readyTimeoutMs: number;
+  /** Plain-text log files on the nodes (each must exist on every node), mounted read-only; the agent reports their lines about the run. */
+  logFiles?: Partial<Record<NodeUnit, string>>;
 }
 
 /** The permissions podchurn itself needs to run the agent, as a Role would list them. */
@@ -90,11 +102,11 @@ const HOPELESS_REASONS = new Set([
   'CrashLoopBackOff',
 ]);
 
-function parseLine(line: string): VersionsReport | ContainersReport | undefined {
+function parseLine(line: string): Report | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(line) as { kind?: unknown };
-    return value.kind === 'versions' || value.kind === 'containers' ? (value as VersionsReport | ContainersReport) : undefined;
+    return value.kind === 'versions' || value.kind === 'containers' || value.kind === 'log' ? (value as Report) : undefined;
   } catch {
     return undefined;
   }
@@ -183,32 +195,55 @@ export class NodeAgent {
    * prints after this call (so the state is fresh, not from before the pod got stuck).
    */
   async runtimeState(node: string, containerId: string): Promise<string> {
+    const { pod, reports } = await this.reportsAfterNow(node);
+    const latest = reports.filter((report): report is ContainersReport => report.kind === 'containers').at(-1)!;
+    const state = latest.containers.find((container) => container.id === containerId);
+    const header = `node agent ${pod} on ${node}, crictl inspect at ${latest.time}:\n`;
+    if (!state) return `${header}container ${containerId} is not known to the runtime (removed, or never created there)\n`;
+    const lost = state.state === 'CONTAINER_RUNNING' && !state.pidAlive ? ' (RUNNING with its process gone: a lost exit)' : '';
+    return `${header}${JSON.stringify(state)}${lost}\n`;
+  }
+
+  /** Whether the agent reads this unit's log file on the nodes. */
+  readsLog(unit: NodeUnit): boolean {
+    return Boolean(this.options.logFiles?.[unit]);
+  }
+
+  /**
+   * The lines of the unit's log file about the run's containers that the node's agent reported since it
+   * started, up to its first report after this call.
+   */
+  async logLines(node: string, unit: NodeUnit): Promise<string> {
+    const { reports } = await this.reportsAfterNow(node, { sinceStart: true });
+    const lines = reports.flatMap((report) => (report.kind === 'log' && report.unit === unit ? report.lines : []));
+    return lines.length ? `${lines.join('\n')}\n` : '';
+  }
+
+  /**
+   * The node agent's reports (the recent ones, or all since it started) once it has printed a containers
+   * report stamped no earlier than this call: a report made after the question.
+   */
+  private async reportsAfterNow(node: string, { sinceStart = false } = {}): Promise<{ pod: string; reports: Report[] }> {
     const entry = this.reports.get(node);
     if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
-    const asked = Date.now();
-    const deadline = performance.now() + (this.options.periodSeconds * 2 + 10) * 1000;
+    const askedSecond = Math.floor(Date.now() / 1000) * 1000;
+    const waitSeconds = this.options.periodSeconds * 2 + 10;
+    const deadline = performance.now() + waitSeconds * 1000;
     while (performance.now() < deadline) {
       const log = await this.core.readNamespacedPodLog({
         name: entry.pod,
         namespace: this.options.namespace,
         container: 'agent',
-        sinceSeconds: this.options.periodSeconds * 3 + 5,
+        ...(sinceStart ? {} : { sinceSeconds: this.options.periodSeconds * 3 + 5 }),
       });
-      const fresh = log
+      const reports = log
         .split('\n')
         .map(parseLine)
-        .filter((report): report is ContainersReport => report?.kind === 'containers' && Date.parse(report.time) >= Math.floor(asked / 1000) * 1000);
-      const latest = fresh.at(-1);
-      if (latest) {
-        const state = latest.containers.find((container) => container.id === containerId);
-        const header = `node agent ${entry.pod} on ${node}, crictl inspect at ${latest.time}:\n`;
-        if (!state) return `${header}container ${containerId} is not known to the runtime (removed, or never created there)\n`;
-        const lost = state.state === 'CONTAINER_RUNNING' && !state.pidAlive ? ' (RUNNING with its process gone: a lost exit)' : '';
-        return `${header}${JSON.stringify(state)}${lost}\n`;
-      }
+        .filter((report): report is Report => report !== undefined);
+      if (reports.some((report) => report.kind === 'containers' && Date.parse(report.time) >= askedSecond)) return { pod: entry.pod, reports };
       await sleep(1000);
     }
-    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no containers report within ${this.options.periodSeconds * 2 + 10} s`);
+    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no report within ${waitSeconds} s`);
   }
 
   /** Deletes the DaemonSet and waits for its pods to go; returns what is still there (a leak). */
@@ -328,6 +363,7 @@ async function checkPermissions(kubeConfig: KubeConfig, namespace: string): Prom
 /** The agent's DaemonSet: host PID namespace and the CRI socket read-only, no token, no network use, every node. */
 function daemonSet(options: NodeAgentOptions): V1DaemonSet {
   const podLabels = { [NODE_AGENT_LABEL]: options.podLabel };
+  const logFiles = Object.entries(options.logFiles ?? {}).filter((entry): entry is [NodeUnit, string] => Boolean(entry[1]));
   return {
     metadata: { name: NODE_AGENT_NAME, labels: { ...options.labels, 'app.kubernetes.io/name': NODE_AGENT_NAME } },
     spec: {
@@ -364,10 +400,16 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
                 appArmorProfile: { type: 'Unconfined' },
               },
               resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
-              volumeMounts: [{ name: 'cri-socket', mountPath: SOCKET_IN_POD, readOnly: true }],
+              volumeMounts: [
+                { name: 'cri-socket', mountPath: SOCKET_IN_POD, readOnly: true },
+                ...logFiles.map(([unit]) => ({ name: `${unit}-log`, mountPath: `/var/log/podchurn/${unit}.log`, readOnly: true })),
+              ],
             },
           ],
-          volumes: [{ name: 'cri-socket', hostPath: { path: options.criSocket, type: 'Socket' } }],
+          volumes: [
+            { name: 'cri-socket', hostPath: { path: options.criSocket, type: 'Socket' } },
+            ...logFiles.map(([unit, path]) => ({ name: `${unit}-log`, hostPath: { path, type: 'File' } })),
+          ],
         },
       },
     },

@@ -83,6 +83,17 @@ export const KubeTargetSchema = z
       .regex(/^\//, 'must be an absolute path on the nodes')
       .default('/run/containerd/containerd.sock')
       .describe("The CRI socket's path on the nodes, mounted read-only into the agent"),
+    nodeAgentLogFiles: z
+      .object({
+        containerd: z.string().regex(/^\//, 'must be an absolute path on the nodes').optional(),
+        kubelet: z.string().regex(/^\//, 'must be an absolute path on the nodes').optional(),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Log files on the nodes (plain text; it must exist on every node) mounted read-only into the agent, which reports their lines about the run's " +
+          "containers: a stuck pod's evidence then holds them",
+      ),
   })
   .strict();
 

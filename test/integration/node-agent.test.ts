@@ -108,7 +108,7 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     expect(namespaces.items.map((ns) => ns.metadata?.name)).not.to.include(session!.namespace);
   });
 
-  it("gives a stuck pod's evidence the runtime's state of its container, through the agent's log", async () => {
+  it("gives a stuck pod's evidence the runtime's state of its container and containerd's lines about it, through the agent's log", async () => {
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);
     const core = admin.makeApiClient(CoreV1Api);
@@ -127,6 +127,7 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
         criSocket: layout.containerdSocket,
         periodSeconds: 2,
         readyTimeoutMs: 60_000,
+        logFiles: { containerd: join(layout.logDir, 'containerd.log') },
       });
       await core.createNamespacedPod({
         namespace,
@@ -152,6 +153,17 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
       expect(state).to.include('"state":"CONTAINER_RUNNING"');
       expect(state).to.include('"pidAlive":true');
       expect(state).to.include('"pod":"held"');
+      // containerd's own log file on the node, read by the agent: its lines naming that container.
+      const containerdLines = readFileSync(join(withAgent, 'containerd.log'), 'utf8');
+      // containerd's log is logfmt: the quotes inside msg are escaped.
+      expect(containerdLines, containerdLines).to.include(`StartContainer for \\"${containerId}\\" returns successfully`);
+      expect(
+        containerdLines
+          .trim()
+          .split('\n')
+          .every((line) => line.includes(containerId) || line.includes('held')),
+      ).to.equal(true);
+      expect(readFileSync(join(withAgent, 'kubelet.log'), 'utf8')).to.include('could not be collected');
       expect(await agent.remove()).to.deep.equal([]);
       agent = undefined;
     } finally {

@@ -120,6 +120,8 @@ describe('config honesty: a written key has an effect or is refused', () => {
     it('refuses its image and socket keys when the agent is off', () => {
       const message = refusal(`${header}target: {type: kube, kube: {nodeAgentImage: reg.example/agent:1}}\n`);
       expect(message).to.include('target.kube.nodeAgentImage has no effect without target.kube.nodeAgent: true');
+      const logs = refusal(`${header}target: {type: kube, kube: {nodeAgentLogFiles: {containerd: /var/log/containerd.log}}}\n`);
+      expect(logs).to.include('target.kube.nodeAgentLogFiles.containerd has no effect without target.kube.nodeAgent: true');
     });
   });
 

@@ -106,6 +106,7 @@ export async function openKubeSession(
         criSocket: kube.nodeAgentCriSocket,
         periodSeconds: NODE_AGENT_PERIOD_SECONDS,
         readyTimeoutMs: NODE_AGENT_READY_MS,
+        ...(kube.nodeAgentLogFiles ? { logFiles: kube.nodeAgentLogFiles } : {}),
       });
     } catch (error) {
       await removeNamespace(api, namespace, runId).catch(() => undefined);

@@ -44,7 +44,12 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
     },
     {
-      paths: ['target.kube.nodeAgentImage', 'target.kube.nodeAgentCriSocket'],
+      paths: [
+        'target.kube.nodeAgentImage',
+        'target.kube.nodeAgentCriSocket',
+        'target.kube.nodeAgentLogFiles.containerd',
+        'target.kube.nodeAgentLogFiles.kubelet',
+      ],
       noEffect: (s) => (s.target.kube?.nodeAgent ? undefined : 'without target.kube.nodeAgent: true (they configure the node agent, which is off)'),
       instead: 'Set target.kube.nodeAgent: true, or remove the field.',
     },
