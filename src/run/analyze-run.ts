@@ -166,8 +166,10 @@ function measuredVersionsOf(environment: EnvironmentRecord, cellId: string) {
     };
   }
   const node = environment.providedClusters?.find((c) => c.cells.includes(cellId))?.nodes[0];
+  // On a cluster podchurn does not run, its node agent (target.kube.nodeAgent) is what measured containerd.
+  const agentNode = environment.clusters?.find((c) => c.cells.includes(cellId))?.nodeAgent?.nodes[0];
   return {
-    containerd: node?.containerd ?? node?.containerRuntimeVersion ?? 'not run',
+    containerd: node?.containerd ?? agentNode?.containerd ?? node?.containerRuntimeVersion ?? 'not run',
     runc: node?.runc ?? 'unknown',
     criRuntimeVersion: node?.containerRuntimeVersion ?? 'not run',
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
@@ -80,7 +80,8 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
 
   it("a run with the agent records the node's runtime and shim versions from it, and the agent is gone afterwards", async () => {
     const reports = join(work, 'reports-on');
-    const run = await runCli(['run', scenario('agent-on', { kubeconfig }), '--reports-dir', reports]);
+    const containerdLog = join(layout.logDir, 'containerd.log');
+    const run = await runCli(['run', scenario('agent-on', { kubeconfig, nodeAgentLogFiles: { containerd: containerdLog } }), '--reports-dir', reports]);
     expect(run.code, run.stderr).to.equal(0);
     const runDir = runDirOf(reports);
     const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as AgentEnvironment;
@@ -96,8 +97,20 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
       join(process.env.HOME ?? '/root', '.cache/podchurn/runtimes', CONTAINERD_KEY, 'bin/containerd-shim-runc-v2'),
     ]);
 
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { status: string; leakCheck: { leaked: string[] } };
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
+      status: string;
+      leakCheck: { leaked: string[] };
+      cells: { runtime: { containerd: string } }[];
+    };
     expect(summary.status).to.equal('completed');
+    // The cell's runtime in every report is the agent's measurement, not the API's claim.
+    expect(summary.cells[0]!.runtime.containerd).to.equal('1.7.22');
+    // containerd's lines about the run's pods, saved where the log-signature scan reads node logs.
+    const agentLogs = readdirSync(join(runDir, 'logs')).filter((file) => file.startsWith(`containerd-${name}-node-agent-`));
+    expect(agentLogs).to.have.length(1);
+    const agentLog = readFileSync(join(runDir, 'logs', agentLogs[0]!), 'utf8');
+    expect(agentLog).to.include('Namespace:podchurn-');
+    expect(agentLog).to.match(/StopContainer for .* returns successfully/);
     expect(summary.leakCheck.leaked).to.deep.equal([]);
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);

@@ -24,6 +24,7 @@ export const kubeDriver: TargetDriver = {
   async open(settings, instanceNumber, context) {
     const session = await openKubeSession(settings, context.runId, instanceNumber, context.events, context.clock, {
       evidenceDir: join(context.runDir, 'evidence'),
+      logsDir: join(context.runDir, 'logs'),
       cluster: context.clusters.current,
     });
     const { record } = session;

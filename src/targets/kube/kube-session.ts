@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node';
 import { RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink } from '../../engine/events.js';
@@ -61,6 +63,8 @@ export function namespaceFor(prefix: string, runId: string, instanceNumber: numb
 export interface KubeSessionOptions {
   /** Where evidence of stuck pods goes (<run dir>/evidence). */
   evidenceDir: string;
+  /** <run dir>/logs: the node agent's containerd lines about the run go there, to be scanned like any node log. */
+  logsDir?: string;
   /** Node access of the cluster, when a provider brought it up: node logs and runtime state join the evidence. */
   cluster?: ClusterHandle;
 }
@@ -168,6 +172,7 @@ export async function openKubeSession(
     metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {
       await watch.stop();
+      if (agent && options.logsDir) await saveAgentLogs(agent, options.logsDir, record.instance);
       // The agent goes first and is waited for: its pods carry no run label, so the namespace check below would not wait for them.
       const agentLeftovers = (await agent?.remove().catch((error: unknown) => [`node agent removal failed: ${describeCause(error)}`])) ?? [];
       const removal = await removeNamespace(api, namespace, runId);
@@ -194,6 +199,20 @@ async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefin
     { source: `kubelet/${node}`, kind: 'kubelet', fetch: () => api.connectGetNodeProxyWithPath({ name: node, path: 'metrics' }) },
     ...(cluster?.runtimeMetrics ? [{ source: `containerd/${node}`, kind: 'containerd' as const, fetch: () => cluster.runtimeMetrics!(node) }] : []),
   ]);
+}
+
+/**
+ * The node agent's containerd lines about the run, per node, as logs/containerd-<node>-agent-<instance>.log:
+ * the run's analysis scans every top-level log for runtime signatures, as it does a node log a provider copied.
+ */
+async function saveAgentLogs(agent: NodeAgent, logsDir: string, instance: string): Promise<void> {
+  if (!agent.readsLog('containerd')) return;
+  for (const node of agent.nodes()) {
+    const lines = await agent
+      .logLines(node, 'containerd')
+      .catch((error: unknown) => `podchurn: the node agent's lines could not be read: ${describeCause(error)}\n`);
+    await writeFile(join(logsDir, `containerd-${node}-agent-${instance}.log`), lines).catch(() => undefined);
+  }
 }
 
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;
