@@ -19,13 +19,22 @@ describe('scenario: kube target', () => {
   it('accepts type kube without a kube block and applies the defaults', () => {
     const { scenario } = parseScenario(`${header}target: {type: kube}\n`, 's.yaml');
     expect(scenario.target.type).to.equal('kube');
-    expect(kubeTargetSettings(scenario.target)).to.deep.equal({ namespacePrefix: 'podchurn-', qps: 20, burst: 40, waitFor: 'ready' });
+    expect(kubeTargetSettings(scenario.target)).to.deep.equal({
+      namespacePrefix: 'podchurn-',
+      qps: 20,
+      burst: 40,
+      waitFor: 'ready',
+      nodeAgent: false,
+      nodeAgentCriSocket: '/run/containerd/containerd.sock',
+    });
   });
 
   it('keeps every kube setting given', () => {
     const text =
       `${header}target:\n  type: kube\n  kube: {kubeconfig: /k, context: c, namespacePrefix: churn-, qps: 2.5, burst: 3, ` +
-      `deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created}\n`;
+      `deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created, nodeAgent: true, ` +
+      `nodeAgentImage: reg.example/agent:1, nodeAgentCriSocket: /run/k3s/containerd/containerd.sock, ` +
+      `nodeAgentLogFiles: {containerd: /var/log/containerd.log, kubelet: /var/log/kubelet.log}}\n`;
     const { scenario } = parseScenario(text, 's.yaml');
     expect(scenario.target.kube).to.deep.equal({
       kubeconfig: '/k',
@@ -37,6 +46,10 @@ describe('scenario: kube target', () => {
       propagationPolicy: 'Background',
       nodeName: 'n1',
       waitFor: 'created',
+      nodeAgent: true,
+      nodeAgentImage: 'reg.example/agent:1',
+      nodeAgentCriSocket: '/run/k3s/containerd/containerd.sock',
+      nodeAgentLogFiles: { containerd: '/var/log/containerd.log', kubelet: '/var/log/kubelet.log' },
     });
   });
 
