@@ -15,6 +15,7 @@ export const podEventKinds = [
   'delete-acked', // kube: metadata.deletionTimestamp seen (the API accepted the deletion)
   'stop-returned', // CRI: StopContainer returned OK
   'stop-failed', // CRI: StopContainer returned an error (deadline = stuck); kube: not gone by grace + request timeout
+  'stop-retried', // CRI: after a runtime step among the stops, a failed stop sent again to the new daemon (data: ok, ms)
   'exit-event', // CRI: the runtime's CONTAINER_STOPPED_EVENT for the container arrived on GetContainerEvents
   'terminated', // the runtime reports the container exited (exit code, finished_at)
   'state-mismatch', // the runtime says RUNNING while the container's process is gone

@@ -119,4 +119,24 @@ describe('runtime step: containerd replaced in place while pods run (cri target)
     // brought the exit events of the pods started before the step as well as after.
     expect(summary.cells[0]!.stopWaterfall).to.include({ exitEvents: 'streamed', streamEnds: 1, stops: 8, withExitEvent: 8, lostExits: 0 });
   });
+
+  it('a restart among the stops: the stops in flight fail, each is sent again to the new daemon and clears its pod (step recovery)', async () => {
+    // SIGTERM ignored with grace 4 s: every StopContainer is still waiting when the daemon is replaced 1 s in.
+    const { records, steps, summary } = await runStep('runtime-step-during-stops', {
+      runtime: { containerd: '1.7.22', runc: '1.1.14' },
+      cycles: 1,
+      gracePeriodSeconds: 4,
+      workload: { onSigterm: 'ignore' },
+      execProbe: { enabled: false },
+      runtimeStep: { afterCycleHold: 1, duringStopsAfterSeconds: 1 },
+    });
+    expect(steps).to.have.length(1);
+    expect(records.map((r) => [r.stopFailure?.code, r.phases['stop-retried'] !== undefined, r.phases.gone !== undefined])).to.deep.equal(
+      Array(4).fill(['UNAVAILABLE', true, true]),
+    );
+    const recovery = summary.cells[0]!.stepRecovery!;
+    expect(recovery).to.include({ steps: 1, pendingAtStep: 4, stuckAtStep: 0, recovered: 4, forced: 0 });
+    // The retried stop waits out the grace period again before SIGKILL: the pods go 4 s or more after the restart.
+    expect(recovery.recoveryMs!.min).to.be.at.least(3_900);
+  });
 });

@@ -22,7 +22,7 @@ export function buildPodRecords(
 }
 
 /**
- * Phase slots per pod: the 20 kinds podchurn writes, with room for a few a newer version may add. A
+ * Phase slots per pod: the 22 kinds podchurn writes, with room for a few a newer version may add. A
  * kind beyond them is written straight into its record (its phase then sits first in `phases`).
  */
 const phaseSlots = 24;

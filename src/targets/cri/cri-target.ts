@@ -39,6 +39,7 @@ export interface CriTargetOptions {
 }
 
 interface PodState {
+  plan: PodPlan;
   sandboxConfig: PodSandboxConfig;
   sandboxId?: string;
   containerId?: string;
@@ -73,7 +74,7 @@ export class CriTarget implements ChurnTarget {
       labels: plan.labels,
       linux: { cgroup_parent: this.options.cgroupParent, security_context: { namespace_options: hostNetworkNamespaces } },
     };
-    const state: PodState = { sandboxConfig };
+    const state: PodState = { plan, sandboxConfig };
     this.pods.set(plan.pod, state);
     // Decided when the pod's creation starts: the step happens between a cycle's creates and deletes, never during them.
     const stepSide = this.step ? { createdRelativeToStep: this.step.hasBegun ? 'after' : 'before' } : {};
@@ -151,8 +152,41 @@ export class CriTarget implements ChurnTarget {
     await this.step?.afterHold(cycle, signal);
   }
 
-  async afterDeletes(): Promise<void> {
-    await this.step?.afterDeletes();
+  /**
+   * The kubelet retries a failed stop at its next sync; after a step that landed among the stops, podchurn
+   * does so once for every pod still here, against the new daemon: the write-up's remedy (restart containerd
+   * while pods are stuck), measured. A pod whose retry clears it is gone before cleanup (step recovery).
+   */
+  async afterDeletes(_cycle: number, signal: AbortSignal): Promise<void> {
+    if (!this.step || !(await this.step.afterDeletes())) return;
+    await Promise.all([...this.pods.values()].map((state) => this.retryStop(state, signal)));
+  }
+
+  private async retryStop(state: PodState, signal: AbortSignal): Promise<void> {
+    const { client, events, settings } = this.options;
+    const { plan } = state;
+    const started = performance.now();
+    try {
+      if (state.containerId) {
+        const deadlineMs = (settings.gracePeriodSeconds + settings.requestTimeoutSeconds) * 1000;
+        await client.stopContainer(state.containerId, settings.gracePeriodSeconds, { timeoutMs: deadlineMs, signal });
+        events.pod(plan, 'stop-retried', { ok: true, ms: Math.round(performance.now() - started) });
+        await client.removeContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+        events.pod(plan, 'removed');
+        state.containerId = undefined;
+      }
+      if (state.sandboxId) {
+        await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+        await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+        events.pod(plan, 'gone');
+        state.sandboxId = undefined;
+      }
+      this.pods.delete(plan.pod);
+    } catch (error) {
+      if (signal.aborted) return;
+      const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
+      events.pod(plan, 'stop-retried', { ok: false, code, message: describeCause(error).slice(0, 1000), ms: Math.round(performance.now() - started) });
+    }
   }
 
   /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */
