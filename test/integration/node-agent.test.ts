@@ -11,7 +11,7 @@ import { NODE_AGENT_IMAGE, WORKLOAD_IMAGE } from '../../src/images/builtin-image
 import { collectStuckEvidence } from '../../src/targets/kube/stuck-evidence.js';
 import { sleep } from '../../src/util/clock.js';
 import { runCommand } from '../../src/util/exec.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { clusterLeftovers } from '../helpers/local-cluster-leftovers.js';
 import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
@@ -41,7 +41,7 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
   const layout = localClusterLayout(name);
   const work = mkdtempSync(join(tmpdir(), 'podchurn-node-agent-'));
   let kubeconfig = '';
-  const scenario = (file: string, kube: Record<string, unknown>) => {
+  const scenario = (file: string, kube: Record<string, unknown>, overrides: Record<string, unknown> = {}) => {
     const path = join(work, `${file}.yaml`);
     writeFileSync(
       path,
@@ -55,6 +55,7 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
         cycles: 1,
         gracePeriodSeconds: 1,
         requestTimeoutSeconds: 30,
+        ...overrides,
       }),
     );
     return path;
@@ -183,6 +184,26 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
       await agent?.remove().catch(() => undefined);
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
+  });
+
+  it('SIGINT while the agent runs: exit 130, the DaemonSet and its pods gone with the run', async () => {
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    const reports = join(work, 'reports-sigint');
+    const file = scenario('agent-sigint', { kubeconfig }, { pods: 2, cycles: 1, holdSeconds: 60 });
+    const { child, done } = spawnCli(['run', file, '--reports-dir', reports]);
+    const deadline = Date.now() + 90_000;
+    while ((await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/run' })).items.length < 2 && Date.now() < deadline) await sleep(250);
+    expect((await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/node-agent' })).items, 'the agent runs').to.have.length(1);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code, result.stderr).to.equal(130);
+    expect((await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/node-agent' })).items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
+    expect((await core.listNamespace({ labelSelector: 'podchurn.io/run' })).items.map((ns) => ns.metadata?.name)).to.deep.equal([]);
+    const summary = JSON.parse(readFileSync(join(runDirOf(reports), 'summary.json'), 'utf8')) as { status: string; leakCheck: { leaked: string[] } };
+    expect(summary.status).to.equal('interrupted');
+    expect(summary.leakCheck.leaked).to.deep.equal([]);
   });
 
   it('an agent image the node does not have and cannot pull: exit 3 saying how to put it there, the run namespace removed', async () => {
