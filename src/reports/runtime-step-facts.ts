@@ -42,7 +42,8 @@ export function runtimeStepLines(summary: RunSummary): string[] {
     const shims = (c.byShim ?? []).map((g) => `${g.createdRelativeToStep ?? 'pods'} ${g.shimVersion}: ${g.pods} pods, ${g.stuck} stuck`);
     const r = c.stepRecovery;
     const recovery = r
-      ? `; pending at the step ${r.pendingAtStep} (${r.stuckAtStep} stuck), recovered ${r.recovered} (p50 ${formatMs(r.recoveryMs?.p50)} ms), forced ${r.forced}`
+      ? `; pending at the step ${r.pendingAtStep} (${r.stuckAtStep} stuck), ` +
+        `recovered ${r.recovered} (p50 ${formatMs(r.recoveryMs?.p50)} ms), forced ${r.forced}`
       : '';
     return `Runtime step ${c.cell}: ${shims.join('; ') || 'no shim measured'}${recovery}`;
   });

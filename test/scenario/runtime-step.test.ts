@@ -29,14 +29,15 @@ describe('scenario runtimeStep', () => {
     expect(restart!.settings.runtimeStep).to.deep.equal({ afterCycleHold: 1 });
   });
 
-  it('is accepted on a kube target whose cluster podchurn runs from processes (local), refused on kind, existing and a bare kubeconfig', () => {
+  it('is accepted on a kube target on a local cluster, refused on kind (measured reason), existing and a bare kubeconfig', () => {
     const [local] = cells(`${header}target: {type: kube}\ncluster: {provider: local}\nruntimeStep: {afterCycleHold: 1, containerd: "1.7.22"}\n`);
     expect(local!.settings.runtimeStep).to.deep.equal({ afterCycleHold: 1, containerd: '1.7.22' });
-    expect(refusal(`${header}target: {type: kube}\ncluster: {provider: kind}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(
-      /runtimeStep .*cluster\.provider: local.*on cluster\.provider: kind the node runtime is not podchurn's to replace/,
+    const pinned = 'runtime: {containerd: "1.7.22", runc: "1.1.14"}\n';
+    expect(refusal(`${header}target: {type: kube}\ncluster: {provider: kind}\n${pinned}runtimeStep: {afterCycleHold: 1}\n`)).to.match(
+      /on cluster\.provider: kind a containerd restarted inside a kind node here drops the node's running sandboxes/,
     );
     expect(refusal(`${header}target: {type: kube}\ncluster: {provider: existing}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(
-      /on cluster\.provider: existing/,
+      /on cluster\.provider: existing the node runtime is not podchurn's to replace/,
     );
     expect(refusal(`${header}target: {type: kube}\nruntimeStep: {afterCycleHold: 1}\n`)).to.match(/on a cluster reached by kubeconfig/);
   });

@@ -135,13 +135,7 @@ export class CriTarget implements ChurnTarget {
         events.pod(plan, 'removed');
         state.containerId = undefined;
       }
-      if (state.sandboxId) {
-        await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
-        await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
-        events.pod(plan, 'gone');
-        state.sandboxId = undefined;
-      }
-      this.pods.delete(plan.pod);
+      await this.removeSandbox(state, signal);
     } catch (error) {
       await this.stopProbes(plan, state);
       this.recordError(plan, 'delete', error, signal);
@@ -175,18 +169,24 @@ export class CriTarget implements ChurnTarget {
         events.pod(plan, 'removed');
         state.containerId = undefined;
       }
-      if (state.sandboxId) {
-        await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
-        await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
-        events.pod(plan, 'gone');
-        state.sandboxId = undefined;
-      }
-      this.pods.delete(plan.pod);
+      await this.removeSandbox(state, signal);
     } catch (error) {
       if (signal.aborted) return;
       const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
       events.pod(plan, 'stop-retried', { ok: false, code, message: describeCause(error).slice(0, 1000), ms: Math.round(performance.now() - started) });
     }
+  }
+
+  /** The pod's last step once its container is gone: its sandbox stopped and removed, and the pod forgotten. */
+  private async removeSandbox(state: PodState, signal: AbortSignal): Promise<void> {
+    const { client, events } = this.options;
+    if (state.sandboxId) {
+      await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+      await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+      events.pod(state.plan, 'gone');
+      state.sandboxId = undefined;
+    }
+    this.pods.delete(state.plan.pod);
   }
 
   /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */

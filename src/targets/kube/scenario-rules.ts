@@ -83,12 +83,20 @@ export const kubeScenarioRules: TargetScenarioRules = {
         `Remove target.kube.nodeAgent, or attach to the cluster as cluster.provider: existing.`
       );
     }
-    // The one provider whose node runtime podchurn itself runs and can replace in place (ClusterHandle.replaceRuntime).
-    if (settings.runtimeStep && settings.cluster?.provider !== 'local') {
+    // The one provider whose node runtime podchurn can replace in place faithfully (ClusterHandle.replaceRuntime).
+    // kind is refused for a measured reason: on its node images here, a restarted containerd drops the running
+    // sandboxes and the kubelet re-creates every pod on the node, control plane included (docs/UPGRADES.md).
+    const provider = settings.cluster?.provider;
+    if (settings.runtimeStep && provider !== 'local') {
+      const where = provider ? `cluster.provider: ${provider}` : 'a cluster reached by kubeconfig';
+      const why =
+        provider === 'kind'
+          ? "a containerd restarted inside a kind node here drops the node's running sandboxes, and the kubelet re-creates every pod, " +
+            'control plane included, which is not what a node upgrade does (docs/UPGRADES.md)'
+          : "the node runtime is not podchurn's to replace";
       return (
-        `runtimeStep replaces a node's containerd in place, which podchurn can do on a cluster it runs from processes (cluster.provider: local); ` +
-        `${settings.cluster ? `on cluster.provider: ${settings.cluster.provider}` : 'on a cluster reached by kubeconfig'} the node runtime is not ` +
-        `podchurn's to replace. Use cluster.provider: local or target.type: cri, or remove runtimeStep.`
+        `runtimeStep replaces a node's containerd in place, which podchurn does on a local cluster (cluster.provider: local); on ${where} ${why}. ` +
+        'Use cluster.provider: local or target.type: cri, or remove runtimeStep.'
       );
     }
     return undefined;
