@@ -10,11 +10,13 @@ export const runtimeStepSentence =
 export const shimGroupHeaders = ['cell', 'created', 'shim', 'pods', 'stops', 'stuck', 'state mismatch'];
 export const stepRecoveryHeaders = ['cell', 'steps', 'pending at the step', 'of them already stuck', 'recovered', 'forced', 'recovery p50', 'recovery max'];
 
-export const runtimeStepCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.byShim !== undefined || c.stepRecovery !== undefined);
+/** Cells that ran a runtime step (every CRI cell on a managed containerd has shim groups; only a step splits them before/after). */
+export const runtimeStepCells = (summary: RunSummary): CellSummary[] =>
+  summary.cells.filter((c) => c.stepRecovery !== undefined || (c.byShim ?? []).some((g) => g.createdRelativeToStep !== undefined));
 
 /** Plain text rows; the renderer escapes. */
 export function shimGroupRows(summary: RunSummary): string[][] {
-  return summary.cells.flatMap((c) =>
+  return runtimeStepCells(summary).flatMap((c) =>
     (c.byShim ?? []).map((g) => [
       c.cell,
       g.createdRelativeToStep ?? '-',
@@ -28,7 +30,7 @@ export function shimGroupRows(summary: RunSummary): string[][] {
 }
 
 export function stepRecoveryRows(summary: RunSummary): string[][] {
-  return summary.cells.flatMap((c) => {
+  return runtimeStepCells(summary).flatMap((c) => {
     const r = c.stepRecovery;
     if (!r) return [];
     const counts = [r.steps, r.pendingAtStep, r.stuckAtStep, r.recovered, r.forced].map(String);
