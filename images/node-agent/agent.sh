@@ -76,9 +76,11 @@ containers() {
   first=1
   printf '{"kind":"containers","node":%s,"time":%s,"containers":[' "$(quote "$node")" "$(quote "$(now)")"
   for id in $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}" | head -n "$max"); do
-    line="$(crictl inspect -o go-template --template '{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}' "$id")" || continue
+    # A runtime that cannot answer for a container (its shim hung: the very case a stuck pod may be) is itself
+    # the evidence: the container is listed as INSPECT_FAILED rather than left out.
+    line="$(crictl inspect -o go-template --template '{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}' "$id")"
     set -- $line
-    [ $# -ge 3 ] || continue
+    [ $# -ge 3 ] || set -- INSPECT_FAILED 0 unknown
     remember "$id"
     alive=false
     [ "$2" != 0 ] && [ -d "/proc/$2" ] && alive=true

@@ -200,8 +200,13 @@ export class NodeAgent {
     const state = latest.containers.find((container) => container.id === containerId);
     const header = `node agent ${pod} on ${node}, crictl inspect at ${latest.time}:\n`;
     if (!state) return `${header}container ${containerId} is not known to the runtime (removed, or never created there)\n`;
-    const lost = state.state === 'CONTAINER_RUNNING' && !state.pidAlive ? ' (RUNNING with its process gone: a lost exit)' : '';
-    return `${header}${JSON.stringify(state)}${lost}\n`;
+    const note =
+      state.state === 'CONTAINER_RUNNING' && !state.pidAlive
+        ? ' (RUNNING with its process gone: a lost exit)'
+        : state.state === 'INSPECT_FAILED'
+          ? ' (the runtime did not answer crictl inspect for it within 10 s)'
+          : '';
+    return `${header}${JSON.stringify(state)}${note}\n`;
   }
 
   /** Whether the agent reads this unit's log file on the nodes. */
