@@ -7,7 +7,8 @@
  * one more podchurn run (not counted) is taken under `node --cpu-prof` to say where its CPU goes.
  * Writes bench/results/kube-burner.{md,json}. Standalone: `npm run build` first, then
  * `node --import tsx bench/kube-burner.ts` (BENCH_RENDER_ONLY=1 re-renders the Markdown from the JSON;
- * BENCH_KB_PEER=0 runs podchurn's rounds alone and prints them, writing no results: for trying a change).
+ * BENCH_KB_PEER=0 runs podchurn's rounds alone, for trying a change: with BENCH_KB_LABEL=<what changed> they are
+ * added to bench/results/kube-burner-levers.{json,md}).
  *
  * The control plane is the local cluster's (Kubernetes 1.34.4 from the runtime store: etcd,
  * kube-apiserver, kube-controller-manager) without scheduler and kubelet, and the controller
@@ -530,7 +531,19 @@ async function profileOnly(): Promise<void> {
   }
 }
 
-/** BENCH_KB_PEER=0: podchurn's rounds only, printed with their medians; nothing is written. */
+interface LeverRun {
+  label: string;
+  date: string;
+  rounds: Pick<RoundResult, 'round' | 'cpuS' | 'peakRssMb' | 'wallS' | 'load1Before'>[];
+  median: ToolSummary;
+}
+
+const leversFile = 'bench/results/kube-burner-levers';
+
+/**
+ * BENCH_KB_PEER=0: podchurn's rounds alone, for trying one change at a time (a lever). With BENCH_KB_LABEL
+ * the rounds are added, under that label, to bench/results/kube-burner-levers.{json,md}; without, only printed.
+ */
 async function podchurnOnly(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'podchurn-bench-kb-'));
   const controlPlane = await startControlPlane(work);
@@ -541,8 +554,46 @@ async function podchurnOnly(): Promise<void> {
     await controlPlane.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  const pick = ({ round, cpuS, peakRssMb, wallS, load1Before }: RoundResult) => ({ round, cpuS, peakRssMb, wallS, load1Before });
-  process.stdout.write(`${JSON.stringify({ runs: runs.map(pick), median: summarise(runs) }, null, 2)}\n`);
+  const lever: LeverRun = {
+    label: process.env.BENCH_KB_LABEL ?? 'unlabelled',
+    date: new Date().toISOString(),
+    rounds: runs.map(({ round, cpuS, peakRssMb, wallS, load1Before }) => ({ round, cpuS, peakRssMb, wallS, load1Before })),
+    median: summarise(runs),
+  };
+  process.stdout.write(`${JSON.stringify(lever, null, 2)}\n`);
+  if (!process.env.BENCH_KB_LABEL) return;
+  const levers: LeverRun[] = existsSync(`${leversFile}.json`) ? (JSON.parse(readFileSync(`${leversFile}.json`, 'utf8')) as LeverRun[]) : [];
+  levers.push(lever);
+  writeFileSync(`${leversFile}.json`, `${JSON.stringify(levers, null, 2)}\n`);
+  renderLevers(levers);
+}
+
+/** bench/results/kube-burner-levers.md from its JSON. */
+function renderLevers(levers: LeverRun[]): void {
+  const range = (pick: (r: LeverRun['rounds'][number]) => number, runs: LeverRun['rounds']) =>
+    runs.length > 1 ? ` (${Math.min(...runs.map(pick))}-${Math.max(...runs.map(pick))})` : '';
+  writeFileSync(
+    `${leversFile}.md`,
+    [
+      '# podchurn alone on the kube-burner job: one lever at a time',
+      '',
+      `Written by \`BENCH_KB_PEER=0 BENCH_KB_LABEL=<lever> node --import tsx bench/kube-burner.ts\` (after \`npm run build\`): the job of ` +
+        `[kube-burner.md](kube-burner.md) (${pods.toLocaleString('en-US')} pods, qps ${qps} / burst ${burst}, same control plane), podchurn's side ` +
+        'only, no peer; each row one state of the tree, in the order measured. The machine is shared (2 cores): the load column says how busy it was; ' +
+        "CPU s is the process's own utime + stime, peak RSS its VmHWM, as in kube-burner.md. Medians of the rounds, range in brackets. Node's compile " +
+        'cache is keyed by the bundle and the V8 flags: a row that changed either starts its first round with a cold cache (the bundle compiled once ' +
+        'more), which a row whose bundle and flags an earlier run had cached (the last) does not.',
+      '',
+      '| lever (state of the tree) | date | rounds | CPU s | peak RSS MB | wall s | load before |',
+      '|---|---|---|---|---|---|---|',
+      ...levers.map(
+        (l) =>
+          `| ${l.label} | ${l.date.slice(0, 16).replace('T', ' ')} | ${l.rounds.length} | ${l.median.cpuS}${range((r) => r.cpuS, l.rounds)} | ` +
+          `${l.median.peakRssMb}${range((r) => r.peakRssMb, l.rounds)} | ${l.median.wallS} | ${l.rounds.map((r) => r.load1Before).join(', ')} |`,
+      ),
+      '',
+    ].join('\n'),
+  );
 }
 
 async function main(): Promise<void> {
@@ -697,7 +748,8 @@ function renderMarkdown(results: BenchResults): string {
   return [
     '# API level: podchurn vs kube-burner',
     '',
-    `Measured ${results.date} by \`npm run bench\` (bench/kube-burner.ts) on ${results.cores} cores; control plane: ${results.controlPlane}.`,
+    `Measured ${results.date} by bench/kube-burner.ts (part of \`npm run bench\`; alone: \`node --import tsx bench/kube-burner.ts\`) ` +
+      `on ${results.cores} cores; control plane: ${results.controlPlane}.`,
     `Job, the same for both tools: ${results.job}.`,
     `${results.rounds} rounds, alternated: podchurn, kube-burner, podchurn, kube-burner, ... (each tool is a child process of the benchmark).`,
     '',
@@ -731,6 +783,7 @@ function renderMarkdown(results: BenchResults): string {
     `- Load average (1 min) before the runs: first ${results.loadAverage.first}, last ${results.loadAverage.last}, highest ${results.loadAverage.max}.`,
     ...incompleteWatches(results),
     '',
+    ...clientSection(results),
     ...profileSection(results),
   ].join('\n');
 }
@@ -749,6 +802,57 @@ function incompleteWatches(results: BenchResults): string[] {
       `rounds; its wall, CPU and RSS stand${
         short.every((r) => r.exitCode === 0 && r.leftovers.length === 0) ? ' (the tool exited 0 and left nothing ' + 'behind)' : ''
       }.`,
+  ];
+}
+
+/** A results file of this benchmark kept from an earlier state of the tree, if it is there. */
+function keptResults(file: string): BenchResults | undefined {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResults) : undefined;
+}
+
+/**
+ * What @kubernetes/client-node 2.x changed and what was done about it, from the results files kept
+ * beside this one (the 1.4.0 and 2.0.1-as-is runs of this benchmark, the one-lever-at-a-time runs).
+ */
+function clientSection(results: BenchResults): string[] {
+  const before = keptResults('bench/results/kube-burner-client-node-1.4.0.json');
+  const asIs = keptResults('bench/results/kube-burner-client-node-2.0.1-as-is.json');
+  const levers = existsSync(`${leversFile}.json`) ? (JSON.parse(readFileSync(`${leversFile}.json`, 'utf8')) as LeverRun[]) : [];
+  if (!before || !asIs) return [];
+  const line = (name: string, r: BenchResults, file: string) => {
+    const [p, k] = [r.medians.podchurn, r.medians['kube-burner']];
+    return `| ${name} ([${file}](${file})) | ${p.cpuS} vs ${k.cpuS} | ${p.peakRssMb} vs ${k.peakRssMb} | ${p.wallS} vs ${k.wallS} | ${r.loadAverage.max} |`;
+  };
+  return [
+    '## @kubernetes/client-node 1.4.0 -> 2.0.1, and the levers',
+    '',
+    'The same benchmark, podchurn vs kube-burner (medians of 3 alternated rounds each), at three states of the tree:',
+    '',
+    '| podchurn state | CPU s | peak RSS MB | wall s | highest load |',
+    '|---|---|---|---|---|',
+    line('client-node 1.4.0 (node-fetch, HTTP/1.1)', before, 'kube-burner-client-node-1.4.0.md'),
+    line('client-node 2.0.1 as it comes (undici, HTTP/2), agent shared', asIs, 'kube-burner-client-node-2.0.1-as-is.md'),
+    line('2.0.1 with the levers kept (this file)', results, 'kube-burner.md'),
+    '',
+    `- 2.0.1 as it comes cost more, not less: CPU ${before.medians.podchurn.cpuS} -> ${asIs.medians.podchurn.cpuS} s, peak RSS ` +
+      `${before.medians.podchurn.peakRssMb} -> ${asIs.medians.podchurn.peakRssMb} MB. undici's fetch (WHATWG headers, streams and a Response per ` +
+      'request) replaces node-fetch, the generated client still walks every created and deleted Pod through its model classes, and the bundle grew ' +
+      '(undici). 2.x also builds a new undici Agent per request, as 1.x built an https.Agent: cluster/kube-connection.ts shares one per server and TLS ' +
+      "identity (kube-apiserver and undici then agree on HTTP/2), and the pod watch lifts 2.x's 30 s inactivity abort to the server's own watch timeout.",
+    '- Kept, because the levers below bring it below 1.4.0 on CPU and peak RSS, within a few per cent of the peer (table above): pod create and delete, the two calls per pod, as thin https ' +
+      "requests with the kubeconfig's options (targets/kube/lean-pod-api.ts: no undici fetch, no model (de)serialisation, the API's JSON " +
+      "JSON.parse'd); a bundle without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character " +
+      'once one non-ASCII character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. Everything else stays the ' +
+      "library's (the watch, lists, namespace, evidence, node proxy). Measured and left out: `--semi-space-growth-factor=1` (the young generation " +
+      'kept at its first size) moved peak RSS by about a megabyte, inside the spread of the rounds; without `--optimize-for-size` peak RSS rose by half.',
+    ...(levers.length
+      ? [
+          `- One lever at a time, podchurn alone on the same job ([kube-burner-levers.md](kube-burner-levers.md)): ${levers
+            .map((l) => `${l.label}: CPU ${l.median.cpuS} s, peak RSS ${l.median.peakRssMb} MB`)
+            .join('; ')}.`,
+        ]
+      : []),
+    '',
   ];
 }
 
@@ -778,14 +882,14 @@ function profileSection(results: BenchResults): string[] {
       `the native writes read larger than their CPU.`,
     '',
     `How to read it: podchurn's own modules ` +
-      `are ${summary.byOrigin.find((r) => r.name.startsWith('podchurn'))?.percent ?? 0} % of the busy samples; the rest is the API client's path (Node's ` +
-      `http/TLS and sockets, node-fetch, @kubernetes/client-node's request building and (de)serialisation of every created and deleted Pod), V8's collector ` +
-      `(the CLI runs with \`--optimize-for-size\`, which trades CPU for a lower peak RSS) and, in this profiled run only, compiling the unbundled CLI's ` +
+      `are ${summary.byOrigin.find((r) => r.name.startsWith('podchurn'))?.percent ?? 0} % of the busy samples; the rest is the API client's path ` +
+      `(for each pod's create and delete, Node's https and TLS sockets, targets/kube/lean-pod-api.ts; for the watch, the lists and the namespace calls, ` +
+      `@kubernetes/client-node 2.x and its HTTP client, undici), V8's collector and, in this profiled run only, compiling the unbundled CLI's ` +
       `modules (\`compileSourceTextModule\`; the measured rounds run the bundle from V8's code cache). \`writeBuffer\` is the event log handing its batched ` +
       `lines to libuv's thread pool (results/event-log.ts), and \`writev\` / \`writeLatin1String\` are HTTP requests written to TLS sockets: calls into the ` +
-      `kernel, over-weighted here as said above. One difference in kind: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 ` +
-      `connection, while podchurn's (Node's https through node-fetch) speaks HTTP/1.1, one keep-alive TLS connection per request in flight, which a burst ` +
-      `of ${results.burst} opens at once.`,
+      `kernel, over-weighted here as said above. Connections: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 ` +
+      `connection; podchurn's watch and other library calls share one HTTP/2 connection too (undici offers h2 and kube-apiserver takes it), while its pod ` +
+      `creates and deletes speak HTTP/1.1 over keep-alive TLS connections, one per request in flight, which a burst of ${results.burst} opens at once.`,
     '',
     ...table('origin', summary.byOrigin),
     ...table('module', summary.byModule),
@@ -793,5 +897,7 @@ function profileSection(results: BenchResults): string[] {
   ];
 }
 
-if (process.env.BENCH_RENDER_ONLY === '1') writeResults(JSON.parse(readFileSync('bench/results/kube-burner.json', 'utf8')) as BenchResults);
-else await main();
+if (process.env.BENCH_RENDER_ONLY === '1') {
+  writeResults(JSON.parse(readFileSync('bench/results/kube-burner.json', 'utf8')) as BenchResults);
+  if (existsSync(`${leversFile}.json`)) renderLevers(JSON.parse(readFileSync(`${leversFile}.json`, 'utf8')) as LeverRun[]);
+} else await main();
