@@ -839,7 +839,8 @@ function clientSection(results: BenchResults): string[] {
       'request) replaces node-fetch, the generated client still walks every created and deleted Pod through its model classes, and the bundle grew ' +
       '(undici). 2.x also builds a new undici Agent per request, as 1.x built an https.Agent: cluster/kube-connection.ts shares one per server and TLS ' +
       "identity (kube-apiserver and undici then agree on HTTP/2), and the pod watch lifts 2.x's 30 s inactivity abort to the server's own watch timeout.",
-    '- Kept, because the levers below bring it below 1.4.0 on CPU and peak RSS, within a few per cent of the peer (table above): pod create and delete, the two calls per pod, as thin https ' +
+    '- Kept, because the levers below bring it below 1.4.0 on CPU and peak RSS, within a few per cent of the peer (table above): ' +
+      'pod create and delete, the two calls per pod, as thin https ' +
       "requests with the kubeconfig's options (targets/kube/lean-pod-api.ts: no undici fetch, no model (de)serialisation, the API's JSON " +
       "JSON.parse'd); a bundle without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character " +
       'once one non-ASCII character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. Everything else stays the ' +
