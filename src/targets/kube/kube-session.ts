@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CoreV1Api, type V1Namespace } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Namespace } from '@kubernetes/client-node';
 import { RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink } from '../../engine/events.js';
 import { InfrastructureError, describeCause } from '../../errors.js';
