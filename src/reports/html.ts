@@ -27,6 +27,7 @@ import {
   waterfallCells,
 } from './stop-waterfall-facts.js';
 import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
+import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
 
 const MAX_FINDINGS = 20;
@@ -206,6 +207,18 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
           phaseRows.map((row) => row.map(h)),
         ),
       );
+  }
+
+  if (runtimeMetricsCells(summary).length) {
+    body.push('<h2>Runtime and kubelet timers</h2>', `<p>${h(runtimeMetricsSentence)}</p>`);
+    body.push(
+      table(
+        runtimeMetricsHeaders,
+        runtimeMetricsRows(summary).map((row) => row.map(h)),
+      ),
+    );
+    const notes = runtimeMetricsNotes(summary);
+    if (notes.length) body.push(`<ul>${notes.map((note) => `<li>${h(note)}</li>`).join('')}</ul>`);
   }
 
   if (runtimeStepCells(summary).length) {

@@ -50,5 +50,8 @@ describe("runtime metrics on the CRI target: containerd's own timers, scraped at
     expect(readFileSync(join(dir.path, 'report.md'), 'utf8')).to.match(
       /## Runtime and kubelet timers[\s\S]*containerd\\_cri\\_container\\_stop\\_seconds \| 12 \|/,
     );
+    expect(readFileSync(join(dir.path, 'report.html'), 'utf8')).to.match(
+      /<h2>Runtime and kubelet timers<\/h2>[\s\S]*<td>containerd_cri_container_stop_seconds<\/td><td>12<\/td>/,
+    );
   });
 });
