@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { Agent, type RequestOptions } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
 import { connectKube } from '../../src/cluster/kube-connection.js';
-import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
-import { provisionStoreKeys } from '../helpers/provision.js';
+import { apiserverPerSuite } from '../helpers/apiserver.js';
 
 /** The parts of undici's Agent this test reads (@kubernetes/client-node 2.x hands one to every request). */
 interface UndiciAgent {
@@ -15,18 +13,10 @@ type DispatcherOptionsFactory = (cluster: unknown, options: Record<string, unkno
 
 describe('shared API agents on a real kube-apiserver', function () {
   this.timeout(120_000);
-  let harness: ApiserverHarness;
-
-  before(provisionStoreKeys(KUBERNETES_KEY));
-  before(async () => {
-    harness = await startApiserver();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
+  const harnessOf = apiserverPerSuite();
 
   it('hands every request the same keep-alive agent, whose one TLS context still presents the client certificate', async () => {
-    const connection = await connectKube({ kubeconfig: harness.kubeconfig });
+    const connection = await connectKube({ kubeconfig: harnessOf().kubeconfig });
     const target = connection.kubeConfig as unknown as { createDispatcher: DispatcherFactory; createDispatcherOptions: DispatcherOptionsFactory };
     const shared = target.createDispatcher.bind(connection.kubeConfig);
     const handedOut: UndiciAgent[] = [];
@@ -54,7 +44,7 @@ describe('shared API agents on a real kube-apiserver', function () {
   });
 
   it('hands requests sent through applyToHTTPSOptions one keep-alive https.Agent with one TLS context', async () => {
-    const connection = await connectKube({ kubeconfig: harness.kubeconfig });
+    const connection = await connectKube({ kubeconfig: harnessOf().kubeconfig });
     const first: RequestOptions = {};
     const second: RequestOptions = {};
     await connection.kubeConfig.applyToHTTPSOptions(first);

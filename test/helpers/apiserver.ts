@@ -1,6 +1,6 @@
 import { ApiserverHarness } from '../../src/cluster/apiserver-harness.js';
 import { RuntimeStore, parseAnyKey } from '../../src/runtime/store.js';
-import { KUBERNETES_KEY, ensureStoreKeys } from './provision.js';
+import { KUBERNETES_KEY, ensureStoreKeys, provisionStoreKeys } from './provision.js';
 
 export { KUBERNETES_KEY };
 
@@ -13,4 +13,20 @@ export async function startApiserver(options: { serviceAccountAdmission?: boolea
   await ensureStoreKeys(KUBERNETES_KEY);
   const binaries = await new RuntimeStore().ensure(parseAnyKey(KUBERNETES_KEY), { autoInstall: false });
   return ApiserverHarness.start({ kubeApiserver: binaries['kube-apiserver']!, ...options });
+}
+
+/**
+ * A real kube-apiserver for the describe block that calls this: its Kubernetes key provisioned and the
+ * server started before the block's tests, stopped after them. Returns the running harness's accessor.
+ */
+export function apiserverPerSuite(options: { serviceAccountAdmission?: boolean } = {}): () => ApiserverHarness {
+  let harness: ApiserverHarness | undefined;
+  before(provisionStoreKeys(KUBERNETES_KEY));
+  before(async () => {
+    harness = await startApiserver(options);
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+  return () => harness!;
 }

@@ -13,8 +13,7 @@ import type { RunSummary } from '../../src/results/summary.js';
 import { openKubeSession } from '../../src/targets/kube/kube-session.js';
 import { CellSettingsSchema, type CellSettings } from '../../src/scenario/schema.js';
 import { monotonicClock, sleep } from '../../src/util/clock.js';
-import { KUBERNETES_KEY, startApiserver } from '../helpers/apiserver.js';
-import { provisionStoreKeys } from '../helpers/provision.js';
+import { apiserverPerSuite } from '../helpers/apiserver.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { writeScenario } from '../helpers/scenario.js';
 import { primaryLatency } from '../../src/measurements/pod-lifecycle/primary-latency.js';
@@ -62,18 +61,10 @@ function api(kubeconfig: string): CoreV1Api {
 
 describe('kube target on a real kube-apiserver (no kubelet)', function () {
   this.timeout(240_000);
-  let harness: ApiserverHarness;
-
-  before(provisionStoreKeys(KUBERNETES_KEY));
-  before(async () => {
-    harness = await startApiserver();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
+  const harnessOf = apiserverPerSuite();
 
   it('paces creates by the QPS token bucket and by batches, and records a complete timeline for every pod', async () => {
-    const { events, cleanup, closed } = await churn(harness, 'kt-qps', { pods: 8, batchSize: 4, concurrency: 4, kube: { qps: 5, burst: 1 } });
+    const { events, cleanup, closed } = await churn(harnessOf(), 'kt-qps', { pods: 8, batchSize: 4, concurrency: 4, kube: { qps: 5, burst: 1 } });
     const sent = byKind(events, 'create-sent').map((e) => e.mono);
     expect(sent).to.have.length(8);
     // qps 5, burst 1: one create every 200 ms (a little scheduling slack allowed).
@@ -101,7 +92,7 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
   });
 
   it('starts the deletes with a full burst even when the creates just drained the bucket (hold 0, waitFor created)', async () => {
-    const { events } = await churn(harness, 'kt-burst', { pods: 4, batchSize: 4, concurrency: 4, kube: { qps: 2, burst: 4 } });
+    const { events } = await churn(harnessOf(), 'kt-burst', { pods: 4, batchSize: 4, concurrency: 4, kube: { qps: 2, burst: 4 } });
     const spread = (kind: string) => {
       const at = byKind(events, kind).map((e) => e.mono);
       expect(at).to.have.length(4);
@@ -114,12 +105,12 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
 
   it('loses no deletion when kube-apiserver restarts mid-run: the watch resumes from its resourceVersion', async () => {
     let restarted = false;
-    const { events, closed } = await churn(harness, 'kt-restart', { pods: 10, batchSize: 10, concurrency: 10, holdSeconds: 4 }, async () => {
+    const { events, closed } = await churn(harnessOf(), 'kt-restart', { pods: 10, batchSize: 10, concurrency: 10, holdSeconds: 4 }, async () => {
       // Stop the API while the pods are held; deletes sent while it is down are retried until it is back.
       await sleep(2_000);
-      await harness.stopApiserver();
+      await harnessOf().stopApiserver();
       await sleep(3_000);
-      await harness.startApiserver();
+      await harnessOf().startApiserver();
       restarted = true;
     });
     expect(restarted).to.equal(true);
@@ -131,7 +122,7 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
 
   it('a pod not gone by grace + request timeout is stuck, its evidence collected while stuck, then force-deleted by cleanup', async () => {
     // Grace 1 s and no kubelet: the API marks the pod terminating and waits for a kubelet that never comes.
-    const { events, cleanup, closed, dir } = await churn(harness, 'kt-stuck', {
+    const { events, cleanup, closed, dir } = await churn(harnessOf(), 'kt-stuck', {
       pods: 2,
       batchSize: 2,
       gracePeriodSeconds: 1,
@@ -163,9 +154,15 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
   });
 
   it('SIGINT during a CLI run: exit 130, no namespace or pod with the run label left', async () => {
-    const { file, reportsDir } = writeScenario('kube-sigint', { target: apiOnly(harness.kubeconfig), pods: 12, batchSize: 6, concurrency: 6, holdSeconds: 60 });
+    const { file, reportsDir } = writeScenario('kube-sigint', {
+      target: apiOnly(harnessOf().kubeconfig),
+      pods: 12,
+      batchSize: 6,
+      concurrency: 6,
+      holdSeconds: 60,
+    });
     const { child, done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
-    const client = api(harness.kubeconfig);
+    const client = api(harnessOf().kubeconfig);
     const deadline = Date.now() + 60_000;
     while ((await client.listPodForAllNamespaces({ labelSelector: RUN_LABEL })).items.length < 12 && Date.now() < deadline) await sleep(200);
     child.kill('SIGINT');
@@ -183,19 +180,11 @@ describe('kube target on a real kube-apiserver (no kubelet)', function () {
 
 describe('kube target: a namespace whose default ServiceAccount nobody has made yet (a cluster just come up)', function () {
   this.timeout(240_000);
-  let harness: ApiserverHarness;
-
-  before(provisionStoreKeys(KUBERNETES_KEY));
-  before(async () => {
-    // ServiceAccount admission on and no controller-manager: no namespace gets its default account on its own.
-    harness = await startApiserver({ serviceAccountAdmission: true });
-  });
-  after(async () => {
-    await harness?.stop();
-  });
+  // ServiceAccount admission on and no controller-manager: no namespace gets its default account on its own.
+  const harnessOf = apiserverPerSuite({ serviceAccountAdmission: true });
 
   it('podchurn makes the account before the first create, so no pod is refused', async () => {
-    const core = api(harness.kubeconfig);
+    const core = api(harnessOf().kubeconfig);
     // The situation: a fresh namespace refuses pods (403) while its default ServiceAccount is missing.
     await core.createNamespace({ body: { metadata: { name: 'sa-control' } } });
     let refused: unknown;
@@ -207,7 +196,7 @@ describe('kube target: a namespace whose default ServiceAccount nobody has made 
       .catch((error: unknown) => (refused = error));
     expect(String((refused as { body?: unknown })?.body ?? refused)).to.match(/serviceaccount \\?"default\\?" not found/);
 
-    const { events, closed } = await churn(harness, 'kt-sa', { pods: 6, batchSize: 3, concurrency: 3 });
+    const { events, closed } = await churn(harnessOf(), 'kt-sa', { pods: 6, batchSize: 3, concurrency: 3 });
     expect(byKind(events, 'created')).to.have.length(6);
     expect(events.filter((e) => e.kind === 'error')).to.deep.equal([]);
     expect(closed.leftovers).to.deep.equal([]);

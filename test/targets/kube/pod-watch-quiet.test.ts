@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ApiserverHarness } from '../../../src/cluster/apiserver-harness.js';
 import { connectKube } from '../../../src/cluster/kube-connection.js';
 import { PodWatch, type PodObservation } from '../../../src/targets/kube/pod-watch.js';
 import { monotonicClock, sleep } from '../../../src/util/clock.js';
-import { KUBERNETES_KEY, startApiserver } from '../../helpers/apiserver.js';
-import { provisionStoreKeys } from '../../helpers/provision.js';
+import { apiserverPerSuite } from '../../helpers/apiserver.js';
 
 /**
  * @kubernetes/client-node 2.x aborts a watch that received nothing for 30 s; a quiet namespace must
@@ -13,18 +11,10 @@ import { provisionStoreKeys } from '../../helpers/provision.js';
  */
 describe('the pod watch through a quiet stretch longer than the library’s 30 s inactivity limit', function () {
   this.timeout(180_000);
-  let harness: ApiserverHarness;
-
-  before(provisionStoreKeys(KUBERNETES_KEY));
-  before(async () => {
-    harness = await startApiserver();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
+  const harnessOf = apiserverPerSuite();
 
   it('stays on one connection for 40 s without events, then sees the next pod at once', async () => {
-    const connection = await connectKube({ kubeconfig: harness.kubeconfig });
+    const connection = await connectKube({ kubeconfig: harnessOf().kubeconfig });
     const api = connection.kubeConfig.makeApiClient(CoreV1Api);
     const namespace = 'quiet-watch';
     await api.createNamespace({ body: { metadata: { name: namespace } } });
