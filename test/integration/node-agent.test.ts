@@ -8,6 +8,7 @@ import { NodeAgent } from '../../src/cluster/node-agent.js';
 import { NodeAgentClusterHandle } from '../../src/cluster/node-agent-handle.js';
 import { localClusterLayout } from '../../src/cluster/providers/local/layout.js';
 import { NODE_AGENT_IMAGE, WORKLOAD_IMAGE } from '../../src/images/builtin-images.js';
+import { RuntimeStore } from '../../src/runtime/store.js';
 import { collectStuckEvidence } from '../../src/targets/kube/stuck-evidence.js';
 import { sleep } from '../../src/util/clock.js';
 import { runCommand } from '../../src/util/exec.js';
@@ -94,9 +95,8 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     // crictl version over the node's CRI socket, and the shim's own -v (the agent's own pod runs on one).
     expect(node!.containerd).to.equal('1.7.22');
     expect(node!.shim).to.equal('v1.7.22');
-    expect(node!.shims.map((shim) => shim.path)).to.deep.equal([
-      join(process.env.HOME ?? '/root', '.cache/podchurn/runtimes', CONTAINERD_KEY, 'bin/containerd-shim-runc-v2'),
-    ]);
+    // The store's own path (PODCHURN_CACHE_DIR moves it), as the local cluster's containerd put it first on PATH.
+    expect(node!.shims.map((shim) => shim.path)).to.deep.equal([join(new RuntimeStore().root, CONTAINERD_KEY, 'bin/containerd-shim-runc-v2')]);
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
       status: string;
