@@ -2,6 +2,11 @@ import { closeSync, constants, fstatSync, fsync, fsyncSync, ftruncateSync, openS
 import type { Clock, Stamp } from '../util/clock.js';
 import type { EventSink, PodEvent, PodIdentity, RecordedEvent, RunEvent } from '../engine/events.js';
 
+/** How long a queued line may wait for the lines that follow it before they all go out in one write. */
+export const FLUSH_INTERVAL_MS = 50;
+/** Queued bytes that go out at once, without waiting for the interval: a burst stays a bounded buffer. */
+const FLUSH_BYTES = 256 * 1024;
+
 /** Lines handed to one write, with where each ends (to cut back to the last complete one). */
 interface Batch {
   bytes: Buffer;
@@ -14,14 +19,16 @@ interface Batch {
 }
 
 /**
- * The append-only events.jsonl of a run. Lines are handed to the kernel within one turn of the event
- * loop (so an interrupted or crashed run keeps everything measured until then) and fsynced at least
- * once a second.
+ * The append-only events.jsonl of a run. Lines are handed to the kernel within FLUSH_INTERVAL_MS (so
+ * an interrupted run keeps everything measured, and a crashed one all but its last few milliseconds)
+ * and fsynced at least once a second.
  *
  * The writes and fsyncs run on libuv's thread pool, never on the event loop: that loop also stamps
  * gRPC and API replies, and a disk that takes its time (an fsync can take seconds) must not delay a
- * stamp. Appending an event only queues its line; the lines queued during a turn of the loop go out
- * as one positional write, one write in flight at a time. close() finishes synchronously: it writes
+ * stamp. Appending an event only queues its line; the lines queued during FLUSH_INTERVAL_MS go out as
+ * one positional write, one write in flight at a time. A write per turn of the loop cost a churn at
+ * 50 pods/s a write call for nearly every event, each a trip to the thread pool (the kube-burner
+ * head-to-head's profile, bench/results/kube-burner.md); a batch of many costs one. close() finishes synchronously: it writes
  * whatever is queued or in flight itself (a positional write of the same bytes at the same offset is
  * harmless to repeat), so the file is complete when it returns.
  *
@@ -40,7 +47,9 @@ export class EventLog implements EventSink {
   /** Where the next batch goes: after every line already queued for a write. */
   private nextOffset: number;
   private queued: string[] = [];
-  private flushScheduled = false;
+  private queuedLength = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushImmediate: NodeJS.Immediate | undefined;
   private inFlight: Batch | undefined;
   /** Asynchronous writes and fsyncs not yet called back; the descriptor is closed once none are left. */
   private pendingCalls = 0;
@@ -55,6 +64,7 @@ export class EventLog implements EventSink {
   constructor(
     readonly file: string,
     private readonly clock: Clock,
+    private readonly flushIntervalMs = FLUSH_INTERVAL_MS,
   ) {
     // Not O_APPEND: Linux appends a positional write on such a file wherever it was aimed.
     this.fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
@@ -85,11 +95,10 @@ export class EventLog implements EventSink {
     if (this.closed) return;
     if (this.failure) this.unwritten++;
     else {
-      this.queued.push(`${JSON.stringify(event)}\n`);
-      if (!this.flushScheduled && !this.inFlight) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      const line = `${JSON.stringify(event)}\n`;
+      this.queued.push(line);
+      this.queuedLength += line.length;
+      if (!this.inFlight) this.scheduleFlush();
     }
     for (const listener of this.listeners) listener(event);
     if (!this.pendingSync && !this.failure) {
@@ -109,12 +118,31 @@ export class EventLog implements EventSink {
     }
     const batch = { bytes: Buffer.from(this.queued.join('')), offset: this.nextOffset, lineEnds, written: 0 };
     this.queued = [];
+    this.queuedLength = 0;
     this.nextOffset += batch.bytes.length;
     return batch;
   }
 
+  private cancelFlush(): void {
+    clearTimeout(this.flushTimer);
+    clearImmediate(this.flushImmediate);
+    this.flushTimer = undefined;
+    this.flushImmediate = undefined;
+  }
+
+  /** The queue goes out when the interval ends, or at once once it holds FLUSH_BYTES. */
+  private scheduleFlush(): void {
+    if (this.flushImmediate) return;
+    if (this.queuedLength >= FLUSH_BYTES) this.flushImmediate = setImmediate(() => this.flush());
+    else if (!this.flushTimer) {
+      // Unreferenced: close() writes what is still queued, and a timer must not keep a finished run alive.
+      this.flushTimer = setTimeout(() => this.flush(), this.flushIntervalMs);
+      this.flushTimer.unref();
+    }
+  }
+
   private flush(): void {
-    this.flushScheduled = false;
+    this.cancelFlush();
     if (this.closed || this.failure || this.inFlight || this.queued.length === 0) return;
     this.inFlight = this.takeBatch();
     this.writeRest(this.inFlight);
@@ -143,7 +171,7 @@ export class EventLog implements EventSink {
       }
       this.completeBytes = batch.offset + batch.bytes.length;
       this.inFlight = undefined;
-      this.flush();
+      if (this.queued.length > 0) this.scheduleFlush();
     });
   }
 
@@ -167,6 +195,7 @@ export class EventLog implements EventSink {
     if (completeLines.length > 0) this.completeBytes = batch.offset + completeLines.at(-1)!;
     const lost = batch.lineEnds.length - completeLines.length + this.queued.length;
     this.queued = [];
+    this.queuedLength = 0;
     this.inFlight = undefined;
     // fail() counts the event whose write failed; the others here are counted now.
     this.unwritten += lost - 1;
@@ -208,6 +237,7 @@ export class EventLog implements EventSink {
   close(): void {
     if (this.closed) return;
     clearTimeout(this.syncTimer);
+    this.cancelFlush();
     const inFlight = this.inFlight;
     this.inFlight = undefined;
     const written =
