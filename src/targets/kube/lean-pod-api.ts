@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import {
   ApiException,
   type Configuration,
@@ -9,13 +8,13 @@ import {
   KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { openKubeRequest } from './lean-request.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * CoreV1Api whose pod create and delete, the two calls a churn makes per pod, are thin requests:
- * Node's https with the options the kubeconfig gives (`applyToHTTPSOptions`: credentials, and the
- * shared keep-alive agent of cluster/kube-connection.ts), the manifest sent as JSON (it is built in
+ * CoreV1Api whose pod create and delete, the two calls a churn makes per pod, are thin requests
+ * (lean-request.ts), the manifest sent as JSON (it is built in
  * the API's JSON shape, pod-manifest.ts) and the answer JSON.parse'd. The library's own path costs
  * more per call than the API server's work on it: undici's fetch (WHATWG headers, streams and
  * response per request) and the generated client's (de)serialisation of every Pod into and out of
@@ -49,24 +48,28 @@ export class LeanPodApi extends CoreV1Api {
   }
 
   private async send(method: string, path: string, body: string | undefined): Promise<V1Pod> {
-    const options: RequestOptions = { method, headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) } };
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
     const url = new URL(this.server + path);
-    const { status, headers, text } = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
-      const request = (url.protocol === 'http:' ? httpRequest : httpsRequest)(url, options, (response) => {
+    const {
+      status,
+      headers: answerHeaders,
+      text,
+    } = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
+      openKubeRequest(this.kubeConfig, url, method, headers, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
         response.on('error', reject);
-      });
-      request.on('error', reject);
-      // Like undici's own limit for the library's calls, not forever: a connection that went silent is
-      // an API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
-      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-      request.end(body);
+      }).then((request) => {
+        request.on('error', reject);
+        // Like undici's own limit for the library's calls, not forever: a connection that went silent is
+        // an API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
+        request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+        request.end(body);
+      }, reject);
     });
     if (status < 200 || status > 299) {
-      const flat = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+      const flat = Object.fromEntries(Object.entries(answerHeaders).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
       throw new ApiException(status, 'Unknown API Status Code!', text, flat);
     }
     return JSON.parse(text) as V1Pod;

@@ -1,16 +1,17 @@
-import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { sleep, type Clock, type Stamp } from '../../util/clock.js';
+import { LeanWatch } from './lean-watch.js';
 
 /** How long stop() waits for the watch loop to wind down. */
 const STOP_WAIT_MS = 5_000;
 /** The API server ends each watch after this long; the loop then resumes from the last resourceVersion. */
 const WATCH_TIMEOUT_S = 300;
 /**
- * @kubernetes/client-node 2.x aborts a watch that received nothing for 30 s (its private
- * `requestTimeoutMs`). A quiet namespace (a hold, a slow cell) is silent that long, and each abort
- * would leave the watch closed for a reconnect, stamping late any event that comes meanwhile. The
- * server's own end of the watch (WATCH_TIMEOUT_S) bounds it instead; a half-open connection is
- * still given up on, a little after that.
+ * How long a silent watch connection is kept. @kubernetes/client-node 2.x's own Watch gives up after
+ * 30 s; a quiet namespace (a hold, a slow cell) is silent that long, and each abort would leave the
+ * watch closed for a reconnect, stamping late any event that comes meanwhile. The server's own end of
+ * the watch (WATCH_TIMEOUT_S) bounds it instead; a half-open connection is still given up on, a
+ * little after that.
  */
 const WATCH_INACTIVITY_MS = (WATCH_TIMEOUT_S + 30) * 1000;
 
@@ -73,7 +74,7 @@ interface RawWatchEvent {
 export class PodWatch {
   readonly stats: PodWatchStats = { lists: 0, reconnects: 0, relists: 0, gaps: [], consumerErrors: 0 };
   private readonly api: CoreV1Api;
-  private readonly watch: Watch;
+  private readonly watch: LeanWatch;
   private readonly queue: PodObservation[] = [];
   private readonly live = new Map<string, V1Pod>();
   /** Uids seen DELETED, so that a late `knowCreated` never brings a pod back. */
@@ -89,11 +90,7 @@ export class PodWatch {
 
   constructor(private readonly options: PodWatchOptions) {
     this.api = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.watch = new Watch(options.kubeConfig);
-    const settable = this.watch as unknown as { requestTimeoutMs?: number };
-    if (typeof settable.requestTimeoutMs !== 'number')
-      throw new Error('@kubernetes/client-node Watch has no requestTimeoutMs: check pod-watch.ts against its version');
-    settable.requestTimeoutMs = WATCH_INACTIVITY_MS;
+    this.watch = new LeanWatch(options.kubeConfig, WATCH_INACTIVITY_MS);
   }
 
   /** Lists (existing pods arrive as ADDED), then keeps watching in the background. */
@@ -116,8 +113,9 @@ export class PodWatch {
     this.stopped = true;
     this.controller?.abort();
     this.wake?.();
-    // A watch request still waiting for its answer's headers cannot be aborted (the library hands
-    // out its controller only once they arrive): do not let a stalled connection hold up cleanup.
+    // A watch request still waiting for its answer's headers cannot be aborted (LeanWatch, like the
+    // library, hands out its controller only once they arrive): do not let a stalled connection hold
+    // up cleanup.
     await Promise.race([this.loop, sleep(STOP_WAIT_MS)]);
   }
 
@@ -166,7 +164,7 @@ export class PodWatch {
         .watch(
           `/api/v1/namespaces/${encodeURIComponent(this.options.namespace)}/pods`,
           query,
-          (type: string, object: RawWatchEvent['object']) => this.onWatchEvent(type, object, () => (expired = true)),
+          (type, object) => this.onWatchEvent(type, object as RawWatchEvent['object'], () => (expired = true)),
           (error: unknown) => {
             // An expired resourceVersion comes as an ERROR event, or as the answer's own status 410.
             if (!expired && (error as { statusCode?: number } | null)?.statusCode === 410) expired = true;
