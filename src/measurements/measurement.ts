@@ -3,6 +3,7 @@ import type { RuntimeRecord } from '../results/environment.js';
 import type { PodRecord } from '../results/pod-record.js';
 import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { CellSummary } from '../results/summary.js';
+import type { TargetType } from '../scenario/schema.js';
 
 /**
  * The measurements wing's contract. The pod lifecycle (measurements/pod-lifecycle/summarize.ts: records,
@@ -13,12 +14,17 @@ import type { CellSummary } from '../results/summary.js';
  */
 export interface CellMeasurement {
   readonly id: string;
+  /** The targets whose cells it measures; every target when absent. */
+  readonly appliesTo?: readonly TargetType[];
   /** Before the cell's first pod, and after its cleanup (not after an interrupt): record what the analysis needs. */
   atCellStart?(context: CellRunContext): Promise<void>;
   atCellEnd?(context: CellRunContext): Promise<void>;
   /** This measurement's optional CellSummary fields for one cell, from the run's events and records only. */
   summarize(evidence: CellEvidence): Partial<CellSummary>;
 }
+
+/** The measurements that measure a target's cells. */
+export const measuresTarget = (measurement: CellMeasurement, target: TargetType): boolean => measurement.appliesTo?.includes(target) ?? true;
 
 /** What a measurement may use while a cell runs. */
 export interface CellRunContext {
@@ -39,4 +45,6 @@ export interface CellEvidence {
   runEvents: readonly RunEvent[];
   /** The runtime session the cell ran on, from environment.json (CRI: a containerd; kube: none). */
   runtime: RuntimeRecord | undefined;
+  /** The text of each runtime log the run copied (logs/*.log: managed containerds, cluster nodes' containerd); the same array for every cell. */
+  runtimeLogs: readonly string[];
 }

@@ -18,14 +18,7 @@ import {
   stuckEvidenceLines,
   measurementCaveats,
 } from './run-facts.js';
-import {
-  stopWaterfallCountHeaders,
-  stopWaterfallCountRows,
-  stopWaterfallPhaseHeaders,
-  stopWaterfallPhaseRows,
-  stopWaterfallSentence,
-  waterfallCells,
-} from './stop-waterfall-facts.js';
+import { waterfallPhaseHeaders, waterfallSections } from './stop-waterfall-facts.js';
 import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
 import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 import { inlineSafe, loadUplotAssets, type ChartAssets } from './uplot-assets.js';
@@ -191,20 +184,19 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
       ]),
     ),
   );
-  if (waterfallCells(summary).length) {
-    body.push('<h2>Stop waterfall per cell</h2>', `<p>${h(stopWaterfallSentence)}</p>`);
+  for (const section of waterfallSections(summary)) {
+    body.push(`<h2>${h(section.title)} per cell</h2>`, `<p>${h(section.sentence)}</p>`);
     body.push(
       table(
-        stopWaterfallCountHeaders,
-        stopWaterfallCountRows(summary).map((row) => row.map(h)),
+        section.countHeaders,
+        section.countRows.map((row) => row.map(h)),
       ),
     );
-    const phaseRows = stopWaterfallPhaseRows(summary);
-    if (phaseRows.length)
+    if (section.phaseRows.length)
       body.push(
         table(
-          stopWaterfallPhaseHeaders,
-          phaseRows.map((row) => row.map(h)),
+          waterfallPhaseHeaders,
+          section.phaseRows.map((row) => row.map(h)),
         ),
       );
   }

@@ -15,14 +15,7 @@ import {
   stuckEvidenceLines,
   measurementCaveats,
 } from './run-facts.js';
-import {
-  stopWaterfallCountHeaders,
-  stopWaterfallCountRows,
-  stopWaterfallPhaseHeaders,
-  stopWaterfallPhaseRows,
-  stopWaterfallSentence,
-  waterfallCells,
-} from './stop-waterfall-facts.js';
+import { waterfallPhaseHeaders, waterfallSections } from './stop-waterfall-facts.js';
 import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
 import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 
@@ -111,10 +104,9 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   for (const [id, n] of Object.entries(summary.unattributedSignatures)) signatureRows.push(['(no pod)', md(id), String(n)]);
   if (signatureRows.length) out.push('Log signatures:', '', table(['cell', 'signature', 'lines'], signatureRows), '');
 
-  if (waterfallCells(summary).length) {
-    out.push('## Stop waterfall', '', md(stopWaterfallSentence), '', escapedTable(stopWaterfallCountHeaders, stopWaterfallCountRows(summary)), '');
-    const phaseRows = stopWaterfallPhaseRows(summary);
-    if (phaseRows.length) out.push('Phase percentiles:', '', escapedTable(stopWaterfallPhaseHeaders, phaseRows), '');
+  for (const section of waterfallSections(summary)) {
+    out.push(`## ${section.title}`, '', md(section.sentence), '', escapedTable(section.countHeaders, section.countRows), '');
+    if (section.phaseRows.length) out.push('Phase percentiles:', '', escapedTable(waterfallPhaseHeaders, section.phaseRows), '');
   }
 
   if (runtimeMetricsCells(summary).length) {

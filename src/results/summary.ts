@@ -88,6 +88,11 @@ export interface CellSummary {
   runtimeMetrics?: RuntimeMetricsSummary;
   /** CRI, runs that subscribed to the runtime's GetContainerEvents: the cell's stop waterfall. Absent otherwise. */
   stopWaterfall?: StopWaterfall;
+  /**
+   * kube, a cluster whose containerd log podchurn copied (local, kind): each deletion's time in the runtime, from the
+   * runtime's own log lines joined with podchurn's timeline. Absent otherwise.
+   */
+  runtimeLogWaterfall?: RuntimeLogWaterfall;
   /** A cell with a runtimeStep: the pods whose deletion was under way when the step began, and whether they went afterwards. */
   stepRecovery?: StepRecovery;
   gates: GateResult[];
@@ -121,6 +126,40 @@ export const stopWaterfallPhaseIds = [
   'exitEventDelivery',
 ] as const;
 export type StopWaterfallPhaseId = (typeof stopWaterfallPhaseIds)[number];
+
+/**
+ * The phases of a kube pod's deletion as the node's containerd logged them (docs/MEASUREMENTS.md, "Runtime log
+ * waterfall"): podchurn's DELETE and the watch's DELETED (podchurn's wall clock) around the runtime's lines (the
+ * node's wall clock; the same clock on local and kind nodes).
+ */
+export const runtimeLogWaterfallPhaseIds = [
+  'sentToStopReceived',
+  'stopReceivedToExit',
+  'stopInRuntime',
+  'stopReturnedToSandboxStop',
+  'sandboxStopToNetworkTornDown',
+  'sandboxStop',
+  'sandboxStoppedToGone',
+] as const;
+export type RuntimeLogWaterfallPhaseId = (typeof runtimeLogWaterfallPhaseIds)[number];
+
+/** CellSummary.runtimeLogWaterfall. */
+export interface RuntimeLogWaterfall {
+  /** Pods whose DELETE was sent and whose container id the watch reported. */
+  pods: number;
+  /** Of `pods`: the runtime logged StopContainer for the container. */
+  withStopContainer: number;
+  /** Of `withStopContainer`: it logged the return; the failure ("StopContainer ... failed", e.g. the deadline); neither by the end of the log. */
+  stopReturned: number;
+  stopFailed: number;
+  stopUnanswered: number;
+  /** Of `withStopContainer`: the runtime logged the container's exit event (containerd 2.x does at info level; 1.6 and 1.7 do not). */
+  withExitLine: number;
+  /** Of `pods`: the runtime logged StopPodSandbox returning for the pod's sandbox. */
+  sandboxStopped: number;
+  /** Per phase, ms, over the pods that have both ends of it. */
+  phasesMs: Record<RuntimeLogWaterfallPhaseId, LatencyStats | null>;
+}
 
 /** CellSummary.stopWaterfall: podchurn's own stop timeline joined with the runtime's exit events. */
 export interface StopWaterfall {

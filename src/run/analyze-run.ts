@@ -4,12 +4,11 @@ import { PodRecordFold, type OutcomeLimits } from '../measurements/pod-lifecycle
 import { primaryLatency } from '../measurements/pod-lifecycle/primary-latency.js';
 import { targetDriver } from '../targets/registry.js';
 import { summarizeCell } from '../measurements/pod-lifecycle/summarize.js';
-import type { CellEvidence } from '../measurements/measurement.js';
+import { measuresTarget, type CellEvidence } from '../measurements/measurement.js';
 import { cellMeasurements } from '../measurements/registry.js';
 import { isPodEvent, type PodEvent, type RecordedEvent, type RunEvent } from '../engine/events.js';
 import { ExitCode } from '../errors.js';
 import { attributeAndCorrelate, countBySignature, scanLog } from '../measurements/log-signatures/log-scan.js';
-import type { Finding } from '../results/finding.js';
 import type { RunAnalysis } from '../results/run-analysis.js';
 import { writeReports } from '../reports/write-reports.js';
 import { readEventFile } from '../results/event-reader.js';
@@ -61,14 +60,21 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     (cell) => limitsByCell.get(cell) ?? { gracePeriodSeconds: 0, slackSeconds: 0, requestTimeoutSeconds: 0 },
     new Set(forced.map((f) => f.pod)),
   );
-  const findings = attributeAndCorrelate(scanLogs(dir), records);
+  const runtimeLogs = readRuntimeLogs(dir);
+  const findings = attributeAndCorrelate(
+    runtimeLogs.flatMap(({ name, text }) => scanLog(text, `${runFiles.logs}/${name}`)),
+    records,
+  );
+  const runtimeLogTexts = runtimeLogs.map((log) => log.text);
   const cellSummaries = cells.map((cell) => {
     const cellRecords = records.filter((r) => r.cell === cell.id);
     const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
-    const evidence: CellEvidence = { cellId: cell.id, records: cellRecords, runEvents, runtime };
+    const evidence: CellEvidence = { cellId: cell.id, records: cellRecords, runEvents, runtime, runtimeLogs: runtimeLogTexts };
     const lifecycle = summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates);
     const summary: CellSummary = lifecycle;
-    for (const measurement of cellMeasurements) Object.assign(summary, measurement.summarize(evidence));
+    for (const measurement of cellMeasurements) {
+      if (measuresTarget(measurement, scenario.target.type)) Object.assign(summary, measurement.summarize(evidence));
+    }
     return summary;
   });
   const end = runEvents.findLast((e) => e.kind === 'run-end');
@@ -175,12 +181,13 @@ function measuredVersionsOf(environment: EnvironmentRecord, cellId: string) {
   };
 }
 
-function scanLogs(dir: RunDirectory): Finding[] {
+/** The runtime logs the run copied to the top of logs/ (managed containerds, cluster nodes' containerd), by name. */
+function readRuntimeLogs(dir: RunDirectory): { name: string; text: string }[] {
   const logsDir = dir.file('logs');
-  const files = readdirSync(logsDir)
+  return readdirSync(logsDir)
     .filter((name) => name.endsWith('.log'))
-    .sort();
-  return files.flatMap((name) => scanLog(readFileSync(`${logsDir}/${name}`, 'utf8'), `${runFiles.logs}/${name}`));
+    .sort()
+    .map((name) => ({ name, text: readFileSync(`${logsDir}/${name}`, 'utf8') }));
 }
 
 export function writeAnalysis(dir: RunDirectory, analysis: RunAnalysis): void {

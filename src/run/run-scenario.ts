@@ -10,7 +10,7 @@ import type { RunStatus } from '../results/summary.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { expandMatrix, type Cell } from '../scenario/matrix.js';
 import { targetDriver, targetScenarioRules } from '../targets/registry.js';
-import type { CellRunContext } from '../measurements/measurement.js';
+import { measuresTarget, type CellRunContext } from '../measurements/measurement.js';
 import { cellMeasurements } from '../measurements/registry.js';
 import type { MetricsEndpoint } from '../results/runtime-metrics.js';
 import type { SessionContext, TargetDriver, TargetSession } from '../targets/target.js';
@@ -112,14 +112,15 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     request.onCellStart?.(cell, rep, cell.settings.pods * cell.settings.cycles);
     events.run('cell-start', { rep, name: cell.name, runtime: instance }, cell.id);
     const measuring: CellRunContext = { cellId: cell.id, rep, events, metricsEndpoints: metrics };
-    for (const measurement of cellMeasurements) await measurement.atCellStart?.(measuring);
+    const measurements = cellMeasurements.filter((measurement) => measuresTarget(measurement, cell.settings.target.type));
+    for (const measurement of measurements) await measurement.atCellStart?.(measuring);
     try {
       await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
     } finally {
       const cleanup = await target.cleanup().catch((error) => ({ forced: [], leftovers: [`cleanup failed: ${describeCause(error)}`] }));
       leftovers.push(...cleanup.leftovers.map((item) => ({ instance, item })));
       events.run('cleanup', { ...cleanup, runtime: instance }, cell.id);
-      if (!runAbort.signal.aborted) for (const measurement of cellMeasurements) await measurement.atCellEnd?.(measuring);
+      if (!runAbort.signal.aborted) for (const measurement of measurements) await measurement.atCellEnd?.(measuring);
       events.run('cell-end', { rep }, cell.id);
     }
   };

@@ -62,6 +62,17 @@ interface RawWatchEvent {
 }
 
 /**
+ * What the watch keeps of a live pod, for the DELETED a relist may have to infer: what the phases are
+ * read from (metadata, spec.nodeName, status), without the managed fields and the containers' spec,
+ * which are most of a pod's JSON and were kept for every pod of a churn.
+ */
+function keptOf(pod: V1Pod): V1Pod {
+  const { managedFields: _managedFields, ...metadata } = pod.metadata ?? {};
+  const spec = pod.spec?.nodeName ? { nodeName: pod.spec.nodeName, containers: [] } : undefined;
+  return { ...(pod.metadata ? { metadata } : {}), ...(spec ? { spec } : {}), ...(pod.status ? { status: pod.status } : {}) };
+}
+
+/**
  * List-then-watch over the pods of one namespace and label selector, keyed by uid.
  * - A dropped connection resumes from the last resourceVersion seen (bookmarks included), so no
  *   event is lost while etcd still holds that history.
@@ -106,7 +117,7 @@ export class PodWatch {
    */
   knowCreated(pod: V1Pod): void {
     const uid = pod.metadata?.uid;
-    if (uid && !this.live.has(uid) && !this.deleted.has(uid)) this.live.set(uid, pod);
+    if (uid && !this.live.has(uid) && !this.deleted.has(uid)) this.live.set(uid, keptOf(pod));
   }
 
   async stop(): Promise<void> {
@@ -243,7 +254,7 @@ export class PodWatch {
         this.live.delete(uid);
         this.deleted.add(uid);
       } else {
-        this.live.set(uid, observation.object);
+        this.live.set(uid, keptOf(observation.object));
       }
     }
     this.queue.push(observation);
