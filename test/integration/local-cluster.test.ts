@@ -36,7 +36,7 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
       // SIGTERM ignored: every pod waited out its 3 s grace, none took longer than grace + the 7 s slack.
-      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000, runtimeLog: { exitLines: false } });
 
       // report.html charts deletion latency for a kube run: one ECDF point per pod.
       const html = readFileSync(join(runDir, 'report.html'), 'utf8');
@@ -115,7 +115,7 @@ describe('local provider: a single-node Kubernetes from processes (real etcd, ap
       const run = await runCli(['run', scenario, '--reports-dir', reports]);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
-      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000, runtimeLog: { exitLines: true } });
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
         providedClusters: {
           broughtUp: boolean;
