@@ -143,7 +143,7 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       const run = await runCli(['run', scenario, '--reports-dir', reports, '--json']);
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
-      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000 });
+      expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000, runtimeLog: { exitLines: false } });
 
       // The node's measured versions and the config honesty check came from the kind node.
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {
