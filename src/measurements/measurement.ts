@@ -19,7 +19,12 @@ export interface CellMeasurement {
   /** Before the cell's first pod, and after its cleanup (not after an interrupt): record what the analysis needs. */
   atCellStart?(context: CellRunContext): Promise<void>;
   atCellEnd?(context: CellRunContext): Promise<void>;
-  /** This measurement's optional CellSummary fields for one cell, from the run's events and records only. */
+  /**
+   * Once per analysis, before any cell is summarized: annotates the run's pod records from the runtime logs the run
+   * copied (logs/*.log: managed containerds, cluster nodes' containerd), so summaries and reports can read them.
+   */
+  readRuntimeLogs?(records: readonly PodRecord[], logs: readonly string[]): void;
+  /** This measurement's optional CellSummary fields for one cell, from the run's events, logs and records only. */
   summarize(evidence: CellEvidence): Partial<CellSummary>;
 }
 
@@ -45,6 +50,4 @@ export interface CellEvidence {
   runEvents: readonly RunEvent[];
   /** The runtime session the cell ran on, from environment.json (CRI: a containerd; kube: none). */
   runtime: RuntimeRecord | undefined;
-  /** The text of each runtime log the run copied (logs/*.log: managed containerds, cluster nodes' containerd); the same array for every cell. */
-  runtimeLogs: readonly string[];
 }

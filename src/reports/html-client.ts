@@ -84,8 +84,8 @@ export const htmlClientScript =
     var maxEnd = pods.reduce(function (m, p) { return Math.max(m, p.last, p.gone || 0); }, 1);
     var n = pods.length;
     var notOk = pods.filter(function (p) { return p.shown === 'not ok'; }).length;
-    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', exitMissing: ` +
-  `'#ffffff' };
+    var colours = { stop: '#1f77b4', stopFailed: '#d62728', remove: '#ff7f0e', sandbox: '#2ca02c', pending: '#bbbbbb', exit: '#000000', ` +
+  `runtime: '#9467bd', exitMissing: '#ffffff' };
     function drawBars(u) {
       var ctx = u.ctx;
       var h = Math.max(4, Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6);
@@ -104,6 +104,19 @@ export const htmlClientScript =
           ctx.fillStyle = s[2];
           ctx.fillRect(x0, y, Math.max(1, x1 - x0), h);
         });
+        // The runtime's log (kube): its StopContainer as a purple line above the bar (dashed red when it failed, to the
+        // bar's end when it never answered) and StopPodSandbox's return as a purple tick.
+        if (p.runtime && p.runtime.stopReceived != null) {
+          var xr0 = u.valToPos(Math.max(0, p.runtime.stopReceived), 'x', true);
+          var xr1 = u.valToPos(p.runtime.stopEnded != null ? p.runtime.stopEnded : p.last, 'x', true);
+          ctx.fillStyle = p.runtime.stopFailed || p.runtime.stopEnded == null ? colours.stopFailed : colours.runtime;
+          ctx.fillRect(xr0, y - h * 0.45, Math.max(1, xr1 - xr0), Math.max(2, h * 0.25));
+        }
+        if (p.runtime && p.runtime.sandboxStopped != null) {
+          var xs = u.valToPos(Math.max(0, p.runtime.sandboxStopped), 'x', true);
+          ctx.fillStyle = colours.runtime;
+          ctx.fillRect(xs - 1, y - h * 0.45, 2, h * 1.45);
+        }
         // The runtime's exit event: a black tick across the bar; a stop that never got one: a red cross at its start.
         if (p.exitEvent != null) {
           var xe = u.valToPos(Math.max(0, p.exitEvent), 'x', true);

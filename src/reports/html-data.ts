@@ -23,6 +23,11 @@ export interface WaterfallPod {
   exitEvent: number | null;
   /** CRI: the stream was served for the pod's cell and no exit event came ("StopContainer sent, no exit event"). */
   exitMissing: boolean;
+  /**
+   * kube, a cluster whose containerd log the run copied: the runtime's own lines, ms after delete-sent (the node's and
+   * podchurn's wall clocks): StopContainer arrived, returned (or failed: `stopFailed`), StopPodSandbox returned.
+   */
+  runtime: { stopReceived: number | null; stopEnded: number | null; stopFailed: boolean; sandboxStopped: number | null } | null;
   /** Shown because its outcome is not ok (stuck, slow, lost exit, ...), or as one of a few normal pods for comparison. */
   shown: 'not ok' | 'normal sample';
 }
@@ -104,6 +109,9 @@ export function waterfallPods(records: readonly PodRecord[], streamedCells: Read
     let last = 0;
     for (const mono of Object.values(record.phases)) last = Math.max(last, mono === undefined ? 0 : round(mono - start));
     const exitEvent = rel(phase(record, 'exit-event'));
+    const sentWall = record.wall['delete-sent'];
+    const relWall = (value: number | undefined) => (value === undefined || sentWall === undefined ? null : round(value - sentWall));
+    const log = record.runtimeLog;
     const pod: Omit<WaterfallPod, 'shown'> = {
       pod: record.pod,
       cell: record.cell,
@@ -115,6 +123,14 @@ export function waterfallPods(records: readonly PodRecord[], streamedCells: Read
       last,
       exitEvent,
       exitMissing: exitEvent === null && streamedCells.has(record.cell),
+      runtime: log
+        ? {
+            stopReceived: relWall(log.container.stopReceived),
+            stopEnded: relWall(log.container.stopReturned ?? log.container.stopFailed),
+            stopFailed: log.container.stopReturned === undefined && log.container.stopFailed !== undefined,
+            sandboxStopped: relWall(log.sandbox.stopReturned),
+          }
+        : null,
     };
     if (record.outcome === 'ok') normal.push({ ...pod, shown: 'normal sample' });
     else notOk.push({ ...pod, shown: 'not ok' });

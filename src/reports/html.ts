@@ -4,7 +4,7 @@ import type { CellSummary } from '../results/summary.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
 import { formatDuration, formatMs } from './format.js';
 import { htmlClientScript } from './html-client.js';
-import { buildChartData } from './html-data.js';
+import { buildChartData, type WaterfallPod } from './html-data.js';
 import {
   cellFigureHeaders,
   cellFigures,
@@ -165,13 +165,33 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
       'terminated)</span><span><i style="background:#d62728"></i>stop failed / never returned</span><span><i style="background:#ff7f0e"></i>→ container ' +
       'removed</span><span><i style="background:#2ca02c"></i>→ sandbox removed (gone)</span><span><i style="background:#bbbbbb"></i>never gone: last phase ' +
       'seen</span><span><i style="background:#000;width:3px"></i>CRI: the runtime\'s exit event arrived</span><span><b ' +
-      'style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span></p>',
+      'style="color:#fff;background:#d62728;padding:0 3px">✗</b> StopContainer sent, no exit event</span><span><i style="background:#9467bd;height:4px">' +
+      '</i>kube: the runtime log\'s StopContainer → returned (red: failed or no answer)</span><span><i style="background:#9467bd;width:2px"></i>kube: ' +
+      'StopPodSandbox returned (runtime log)</span></p>',
   );
   const chartData = buildChartData(analysis);
   body.push('<h2>Pods in the waterfall</h2>');
+  // The runtime log's columns only where some pod has its lines (kube on local and kind clusters).
+  const withRuntimeLog = chartData.waterfall.some((p) => p.runtime !== null);
+  const runtimeEnd = (p: WaterfallPod) =>
+    p.runtime?.stopEnded == null
+      ? '<span class="fail">no answer</span>'
+      : p.runtime.stopFailed
+        ? `<span class="fail">failed at ${formatMs(p.runtime.stopEnded)}</span>`
+        : formatMs(p.runtime.stopEnded);
   body.push(
     table(
-      ['pod', 'cell', 'outcome', 'shown as', 'exit event ms', 'stop ms', 'removed ms', 'gone ms'],
+      [
+        'pod',
+        'cell',
+        'outcome',
+        'shown as',
+        'exit event ms',
+        'stop ms',
+        'removed ms',
+        'gone ms',
+        ...(withRuntimeLog ? ['runtime: StopContainer ms', 'runtime: returned ms', 'runtime: sandbox stopped ms'] : []),
+      ],
       chartData.waterfall.map((p) => [
         h(p.pod),
         h(p.cell),
@@ -181,6 +201,11 @@ export function renderHtmlReport(analysis: RunAnalysis, assets: ChartAssets = lo
         formatMs(p.stopEnd),
         formatMs(p.removed),
         p.gone === null ? 'never' : formatMs(p.gone),
+        ...(withRuntimeLog
+          ? p.runtime === null || p.runtime.stopReceived === null
+            ? ['-', '-', '-']
+            : [formatMs(p.runtime.stopReceived), runtimeEnd(p), formatMs(p.runtime.sandboxStopped)]
+          : []),
       ]),
     ),
   );

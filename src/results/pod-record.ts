@@ -4,6 +4,25 @@ import type { PodEventKind } from '../engine/events.js';
 export const outcomes = ['ok', 'slow', 'stuck', 'stop-error', 'state-mismatch', 'force-deleted', 'infra-error', 'interrupted'] as const;
 export type Outcome = (typeof outcomes)[number];
 
+/**
+ * What a containerd log says about one container's stop, from the CRI plugin's info-level lines (the same wording
+ * in 1.6, 1.7 and 2.x): when StopContainer arrived and returned (or failed), and the exit event where the runtime
+ * logs it at info (2.x). The node's wall clock, epoch ms.
+ */
+export interface ContainerStopLines {
+  stopReceived?: number;
+  exitReceived?: number;
+  stopReturned?: number;
+  stopFailed?: number;
+}
+
+/** The same for the pod's sandbox: StopPodSandbox, its network teardown and its return. */
+export interface SandboxStopLines {
+  stopReceived?: number;
+  networkTornDown?: number;
+  stopReturned?: number;
+}
+
 /** One pod's timeline (first sighting of each phase, monotonic ms) and what it came to. */
 export interface PodRecord {
   pod: string;
@@ -36,6 +55,8 @@ export interface PodRecord {
    * GetContainerEvents stream (phases['exit-event']), wall clock, ms: how late the exit event came.
    */
   exitEventDeliveryMs?: number;
+  /** kube, a cluster whose containerd log the run copied: the runtime's own lines about the pod's deletion (measurements/runtime-log-waterfall/). */
+  runtimeLog?: { container: ContainerStopLines; sandbox: SandboxStopLines };
   /** In a scenario with a runtimeStep: whether the pod's creation started before or after the step. */
   createdRelativeToStep?: 'before' | 'after';
   outcome: Outcome;

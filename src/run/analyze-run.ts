@@ -65,16 +65,16 @@ export function analyzeRun(dir: RunDirectory): RunAnalysis {
     runtimeLogs.flatMap(({ name, text }) => scanLog(text, `${runFiles.logs}/${name}`)),
     records,
   );
+  const measurements = cellMeasurements.filter((measurement) => measuresTarget(measurement, scenario.target.type));
   const runtimeLogTexts = runtimeLogs.map((log) => log.text);
+  for (const measurement of measurements) measurement.readRuntimeLogs?.(records, runtimeLogTexts);
   const cellSummaries = cells.map((cell) => {
     const cellRecords = records.filter((r) => r.cell === cell.id);
     const runtime = environment.runtimes.find((r) => r.cells.includes(cell.id));
-    const evidence: CellEvidence = { cellId: cell.id, records: cellRecords, runEvents, runtime, runtimeLogs: runtimeLogTexts };
+    const evidence: CellEvidence = { cellId: cell.id, records: cellRecords, runEvents, runtime };
     const lifecycle = summarizeCell(cell, scenario.repetitions, measuredVersionsOf(environment, cell.id), cellRecords, findings, scenario.gates);
     const summary: CellSummary = lifecycle;
-    for (const measurement of cellMeasurements) {
-      if (measuresTarget(measurement, scenario.target.type)) Object.assign(summary, measurement.summarize(evidence));
-    }
+    for (const measurement of measurements) Object.assign(summary, measurement.summarize(evidence));
     return summary;
   });
   const end = runEvents.findLast((e) => e.kind === 'run-end');

@@ -61,4 +61,18 @@ describe('report.html waterfall: which pods it draws', () => {
     expect(drawn.map((p) => p.pod)).to.deep.equal(['lost']);
     expect(drawn[0]).to.include({ exitEvent: null, exitMissing: false });
   });
+
+  it('places the runtime log’s StopContainer and sandbox stop after delete-sent on the wall clock, a failed stop marked', () => {
+    // podTimeline's wall clock is 1_700_000_000_000 + mono; delete-sent at mono 1000.
+    const sent = 1_700_000_001_000;
+    const [kube] = buildPodRecords(pod('kube', 0, 3000), primaryLatency('deletion'), () => limits);
+    kube!.runtimeLog = { container: { stopReceived: sent + 40, stopReturned: sent + 3050 }, sandbox: { stopReturned: sent + 3400 } };
+    const [stuck] = buildPodRecords(pod('stuck', 1, 3000), primaryLatency('deletion'), () => limits);
+    stuck!.runtimeLog = { container: { stopReceived: sent + 60, stopFailed: sent + 12_060 }, sandbox: {} };
+    const drawn = waterfallPods([kube!, stuck!], new Set(), 0, 2);
+    expect(drawn.find((p) => p.pod === 'kube')!.runtime).to.deep.equal({ stopReceived: 40, stopEnded: 3050, stopFailed: false, sandboxStopped: 3400 });
+    expect(drawn.find((p) => p.pod === 'stuck')!.runtime).to.deep.equal({ stopReceived: 60, stopEnded: 12_060, stopFailed: true, sandboxStopped: null });
+    expect(drawn.every((p) => p.pod === 'kube' || p.pod === 'stuck')).to.equal(true);
+    expect(waterfallPods(records, new Set(), 20, 3).every((p) => p.runtime === null)).to.equal(true);
+  });
 });

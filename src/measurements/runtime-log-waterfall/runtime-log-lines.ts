@@ -1,23 +1,6 @@
-/**
- * What a containerd log says about each container's and sandbox's stop, read from the CRI plugin's
- * info-level lines (the same wording in 1.6, 1.7 and 2.x): when StopContainer arrived and returned (or
- * failed), the exit event where the runtime logs it at info (2.x: "received exit event"), and for the
- * pod's sandbox StopPodSandbox, its network teardown and its return. Times are the lines' own
- * `time="..."` stamps: the node's wall clock, epoch ms.
- */
-export interface ContainerStopLines {
-  stopReceived?: number;
-  exitReceived?: number;
-  stopReturned?: number;
-  stopFailed?: number;
-}
+import type { ContainerStopLines, PodRecord, SandboxStopLines } from '../../results/pod-record.js';
 
-export interface SandboxStopLines {
-  stopReceived?: number;
-  networkTornDown?: number;
-  stopReturned?: number;
-}
-
+/** Each container's and sandbox's stop lines in a set of containerd logs; times are the lines' own `time="..."` stamps. */
 export interface RuntimeStopLines {
   containers: Map<string, ContainerStopLines>;
   sandboxes: Map<string, SandboxStopLines>;
@@ -71,5 +54,19 @@ function note<T extends object>(into: Map<string, T>, patterns: [keyof T, RegExp
     if (entry[kind] === undefined) (entry as Record<keyof T, number>)[kind] = at;
     into.set(match[1]!, entry);
     return;
+  }
+}
+
+/**
+ * Gives each record whose container the logs name its runtime lines (`PodRecord.runtimeLog`): the container's and
+ * those of the sandbox it was created in.
+ */
+export function attachRuntimeLogLines(records: readonly PodRecord[], logs: Iterable<string>): void {
+  const lines = readRuntimeStopLines(logs);
+  for (const record of records) {
+    const container = record.containerId ? lines.containers.get(record.containerId) : undefined;
+    if (!container) continue;
+    const sandboxId = lines.sandboxOf.get(record.containerId!);
+    record.runtimeLog = { container, sandbox: (sandboxId && lines.sandboxes.get(sandboxId)) || {} };
   }
 }

@@ -1,8 +1,8 @@
-import type { PodRecord } from '../../results/pod-record.js';
+import type { ContainerStopLines, PodRecord, SandboxStopLines } from '../../results/pod-record.js';
 import { runtimeLogWaterfallPhaseIds, type RuntimeLogWaterfall, type RuntimeLogWaterfallPhaseId } from '../../results/summary.js';
 import { latencyStats } from '../../stats/percentiles.js';
 import type { CellMeasurement } from '../measurement.js';
-import { type ContainerStopLines, readRuntimeStopLines, type RuntimeStopLines, type SandboxStopLines } from './runtime-log-lines.js';
+import { attachRuntimeLogLines } from './runtime-log-lines.js';
 
 /** One pod's deletion on the wall clock: podchurn's two ends and the runtime's lines between them. */
 interface PodStopTimeline {
@@ -24,24 +24,18 @@ const phaseSpans: Record<RuntimeLogWaterfallPhaseId, (pod: PodStopTimeline) => n
   sandboxStoppedToGone: (p) => span(p.sandbox.stopReturned, p.gone),
 };
 
-function timelineOf(record: PodRecord, lines: RuntimeStopLines): PodStopTimeline | undefined {
+function timelineOf(record: PodRecord): PodStopTimeline | undefined {
   const deleteSent = record.wall['delete-sent'];
   if (deleteSent === undefined || !record.containerId) return undefined;
-  const sandboxId = lines.sandboxOf.get(record.containerId);
-  return {
-    deleteSent,
-    gone: record.wall.gone,
-    container: lines.containers.get(record.containerId) ?? {},
-    sandbox: (sandboxId && lines.sandboxes.get(sandboxId)) || {},
-  };
+  return { deleteSent, gone: record.wall.gone, container: record.runtimeLog?.container ?? {}, sandbox: record.runtimeLog?.sandbox ?? {} };
 }
 
 /**
  * A cell's deletions as the runtime logged them. Nothing when no pod of the cell has a StopContainer
  * line (no log was copied, or the runtime logs elsewhere): an absent waterfall, not one of zeros.
  */
-export function summarizeRuntimeLogWaterfall(records: readonly PodRecord[], lines: RuntimeStopLines): RuntimeLogWaterfall | undefined {
-  const pods = records.flatMap((record) => timelineOf(record, lines) ?? []);
+export function summarizeRuntimeLogWaterfall(records: readonly PodRecord[]): RuntimeLogWaterfall | undefined {
+  const pods = records.flatMap((record) => timelineOf(record) ?? []);
   const stopped = pods.filter((p) => p.container.stopReceived !== undefined);
   if (stopped.length === 0) return undefined;
   const phasesMs = Object.fromEntries(
@@ -61,20 +55,13 @@ export function summarizeRuntimeLogWaterfall(records: readonly PodRecord[], line
   };
 }
 
-/** The run's logs are read once for all its cells. */
-const linesOfLogs = new WeakMap<readonly string[], RuntimeStopLines>();
-
 /** The runtime-log waterfall as a cell measurement: from the containerd logs the run copied into logs/. */
 export const runtimeLogWaterfallMeasurement: CellMeasurement = {
   id: 'runtime-log-waterfall',
   appliesTo: ['kube'],
-  summarize: ({ records, runtimeLogs }) => {
-    let lines = linesOfLogs.get(runtimeLogs);
-    if (!lines) {
-      lines = readRuntimeStopLines(runtimeLogs);
-      linesOfLogs.set(runtimeLogs, lines);
-    }
-    const runtimeLogWaterfall = summarizeRuntimeLogWaterfall(records, lines);
+  readRuntimeLogs: attachRuntimeLogLines,
+  summarize: ({ records }) => {
+    const runtimeLogWaterfall = summarizeRuntimeLogWaterfall(records);
     return runtimeLogWaterfall ? { runtimeLogWaterfall } : {};
   },
 };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildPodRecords } from '../../../src/measurements/pod-lifecycle/pod-records.js';
 import { primaryLatency } from '../../../src/measurements/pod-lifecycle/primary-latency.js';
-import { readRuntimeStopLines } from '../../../src/measurements/runtime-log-waterfall/runtime-log-lines.js';
+import { attachRuntimeLogLines, readRuntimeStopLines } from '../../../src/measurements/runtime-log-waterfall/runtime-log-lines.js';
 import { summarizeRuntimeLogWaterfall } from '../../../src/measurements/runtime-log-waterfall/runtime-log-waterfall.js';
 import { podTimeline, type TimelineStep } from '../../helpers/pod-timeline.js';
 
@@ -22,7 +22,8 @@ function runtimeLines(container: string, sandbox: string, at: Record<string, num
     ...line(at.stopReturned, `StopContainer for \\"${container}\\" returns successfully`),
     ...line(
       at.stopFailed,
-      `StopContainer for \\"${container}\\" failed" error="rpc error: code = DeadlineExceeded desc = failed to stop container: wait container: context deadline exceeded`,
+      `StopContainer for \\"${container}\\" failed" error="rpc error: code = DeadlineExceeded desc = ` +
+        'failed to stop container: wait container: context deadline exceeded',
     ),
     ...line(at.sandboxStop, `StopPodSandbox for \\"${sandbox}\\"`),
     ...line(at.teardown, `TearDown network for sandbox \\"${sandbox}\\" successfully`),
@@ -46,16 +47,22 @@ describe('runtime log waterfall (kube)', () => {
   const clean = hex('a');
   const stuck = hex('b');
   const unlogged = hex('c');
-  const records = buildPodRecords(
-    [...kubePod('clean', 0, clean, 4000), ...kubePod('stuck', 1, stuck), ...kubePod('unlogged', 2, unlogged, 2000)],
-    primaryLatency('deletion'),
-    () => limits,
-  );
-  const lines = readRuntimeStopLines([
+  /** The cell's three pods, each record given the lines `logs` hold about it. */
+  const recordsWith = (logs: string[]) => {
+    const records = buildPodRecords(
+      [...kubePod('clean', 0, clean, 4000), ...kubePod('stuck', 1, stuck), ...kubePod('unlogged', 2, unlogged, 2000)],
+      primaryLatency('deletion'),
+      () => limits,
+    );
+    attachRuntimeLogLines(records, logs);
+    return records;
+  };
+  const logs = [
     runtimeLines(clean, hex('1'), { stopReceived: 1040, exit: 3050, stopReturned: 3100, sandboxStop: 3110, teardown: 3300, sandboxStopped: 3310 }),
     `unrelated\ntime="${time(1)}" level=info msg="StartContainer for \\"${clean}\\" returns successfully"`,
     runtimeLines(stuck, hex('2'), { stopReceived: 1060, stopFailed: 13_060 }),
-  ]);
+  ];
+  const lines = readRuntimeStopLines(logs);
 
   it('reads each container’s and sandbox’s stop lines with the node’s time, first sighting first', () => {
     expect(lines.sandboxOf.get(clean)).to.equal(hex('1'));
@@ -65,8 +72,15 @@ describe('runtime log waterfall (kube)', () => {
     expect(lines.containers.has(unlogged)).to.equal(false);
   });
 
+  it('gives each pod record its container’s and its sandbox’s lines', () => {
+    const [cleanRecord, stuckRecord, unloggedRecord] = recordsWith(logs);
+    expect(cleanRecord!.runtimeLog).to.deep.equal({ container: lines.containers.get(clean), sandbox: lines.sandboxes.get(hex('1')) });
+    expect(stuckRecord!.runtimeLog).to.deep.equal({ container: lines.containers.get(stuck), sandbox: {} });
+    expect(unloggedRecord!.runtimeLog).to.equal(undefined);
+  });
+
   it('joins podchurn’s DELETE and DELETED with the runtime’s lines: counts and each phase', () => {
-    const waterfall = summarizeRuntimeLogWaterfall(records, lines)!;
+    const waterfall = summarizeRuntimeLogWaterfall(recordsWith(logs))!;
     expect(waterfall).to.include({ pods: 3, withStopContainer: 2, stopReturned: 1, stopFailed: 1, stopUnanswered: 0, withExitLine: 1, sandboxStopped: 1 });
     const p50 = (id: keyof typeof waterfall.phasesMs) => waterfall.phasesMs[id]?.p50;
     // DELETE sent at 1000: the clean pod's StopContainer at 1040, the stuck one's at 1060.
@@ -80,11 +94,11 @@ describe('runtime log waterfall (kube)', () => {
   });
 
   it('counts a StopContainer with neither a return nor a failure logged as unanswered', () => {
-    const open = readRuntimeStopLines([runtimeLines(stuck, hex('2'), { stopReceived: 1060 })]);
-    expect(summarizeRuntimeLogWaterfall(records, open)).to.include({ withStopContainer: 1, stopReturned: 0, stopFailed: 0, stopUnanswered: 1 });
+    const open = recordsWith([runtimeLines(stuck, hex('2'), { stopReceived: 1060 })]);
+    expect(summarizeRuntimeLogWaterfall(open)).to.include({ withStopContainer: 1, stopReturned: 0, stopFailed: 0, stopUnanswered: 1 });
   });
 
   it('is absent when the logs name none of the cell’s containers', () => {
-    expect(summarizeRuntimeLogWaterfall(records, readRuntimeStopLines(['nothing here']))).to.equal(undefined);
+    expect(summarizeRuntimeLogWaterfall(recordsWith(['nothing here']))).to.equal(undefined);
   });
 });
