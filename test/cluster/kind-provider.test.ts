@@ -90,7 +90,8 @@ describe('kind provider (fake kind and docker CLIs)', () => {
     expect(text.startsWith('# two nodes\n')).to.equal(true);
     const config = parseYaml(text) as Record<string, unknown>;
     expect(config.nodes).to.deep.equal([{ role: 'control-plane' }, { role: 'worker' }]);
-    expect(config.containerdConfigPatches).to.deep.equal([patch]);
+    // podchurn's own patch first (every node's containerd serves its metrics on the node's address), the user's after it.
+    expect(config.containerdConfigPatches).to.deep.equal(['[metrics]\n  address = "0.0.0.0:1338"\n', patch]);
     expect(String((config.kubeadmConfigPatches as string[])[0])).to.include('runtimeRequestTimeout: 300s');
     // A user-named image is looked at first (a podchurn node image says what it is in its labels).
     expect(fake.lines()[0]).to.equal('docker image inspect --format {{json .Config.Labels}} kindest/node:v1.31.2');

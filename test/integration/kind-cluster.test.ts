@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import type { RunSummary } from '../../src/results/summary.js';
 import { CRI_TOOLS_FOR_NODE } from '../../src/images/kind-node/node-image.js';
 import { runCommand } from '../../src/util/exec.js';
 import { runCli } from '../helpers/cli.js';
@@ -144,6 +145,18 @@ describe('kind provider on real kind (Docker engine, kind CLI, offline node imag
       expect(run.code, run.stderr).to.equal(0);
       const runDir = runDirOf(reports);
       expectGracefulKubeRun(runDir, { pods: 20, graceMs: 3000, slackMs: 7000, runtimeLog: { exitLines: false } });
+
+      // The kubelet's and the node containerd's stop timers per cell, scraped from the API's node proxy and the
+      // node's address on kind's network: every pod's container stopped once, through the node's containerd.
+      const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+      const metrics = summary.cells[0]!.runtimeMetrics!;
+      expect(metrics.sources).to.deep.equal([`containerd/${node}`, `kubelet/${node}`]);
+      expect(metrics.notes).to.deep.equal([]);
+      const timer = (metric: string, operation?: string) => metrics.timers.find((t) => t.metric === metric && t.operation === operation);
+      expect(timer('kubelet_runtime_operations_duration_seconds', 'stop_container')?.count).to.equal(20);
+      expect(timer('containerd_cri_container_stop_seconds')?.count).to.equal(20);
+      // SIGTERM ignored: each stop waited out the 3 s grace (the histogram's p50 lies in its bucket above 2.5 s).
+      expect(timer('containerd_cri_container_stop_seconds')?.p50Ms).to.be.at.least(2500);
 
       // The node's measured versions and the config honesty check came from the kind node.
       const environment = JSON.parse(readFileSync(join(runDir, 'environment.json'), 'utf8')) as {

@@ -2,8 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { KindCluster, probeNodeVersion, runTool } from 'kind-node-wrapper';
 import { loadKubeConfig, listNodes, nodeInfoVersions } from '../../node-versions.js';
 import type { ClusterHandle, NodeRuntimeVersions, NodeUnit } from '../../provider.js';
+import { InfrastructureError } from '../../../errors.js';
 import type { CommandResult } from '../../../util/exec.js';
+import { getText } from '../../../util/http-text.js';
 import { translatedErrors } from './wrapper-errors.js';
+
+/** The port every node's containerd serves /v1/metrics on (kind-provider.ts configures it). */
+export const KIND_NODE_METRICS_PORT = 1338;
 
 /** Written by scripts/docker-engine.sh when it starts dockerd. */
 const DOCKER_ENGINE_RECORD = '/run/podchurn-docker/engine.json';
@@ -68,6 +73,17 @@ export class KindClusterHandle implements ClusterHandle {
       });
     }
     return versions;
+  }
+
+  /**
+   * The node's containerd /v1/metrics, at the node's InternalIP (its address on kind's Docker network) on the port
+   * podchurn's config patch opens; a cluster created before podchurn added the patch does not serve it (a note).
+   */
+  async runtimeMetrics(node: string): Promise<string> {
+    const found = (await listNodes(loadKubeConfig(this.kubeconfig))).find((n) => n.metadata?.name === node);
+    const address = found?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (!address) throw new InfrastructureError(`kind node ${node} has no InternalIP in the API; its containerd metrics cannot be reached.`);
+    return getText(`http://${address.includes(':') ? `[${address}]` : address}:${KIND_NODE_METRICS_PORT}/v1/metrics`, AbortSignal.timeout(10_000));
   }
 
   async effectiveContainerdConfig(node: string): Promise<string> {

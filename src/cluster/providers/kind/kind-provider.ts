@@ -24,7 +24,7 @@ import { InfrastructureError, InputError, describeCause } from '../../../errors.
 import { buildPauseImage, buildWorkloadImage, type BuiltImage } from '../../../images/builtin-images.js';
 import { RuntimeStore } from '../../../runtime/store.js';
 import type { ClusterOperationOptions, ClusterProvider, ClusterSpec, ClusterStatus, ClusterTeardown } from '../../provider.js';
-import { KindClusterHandle } from './kind-handle.js';
+import { KIND_NODE_METRICS_PORT, KindClusterHandle } from './kind-handle.js';
 import { kindStatePaths, kindStateRoot } from './kind-state.js';
 import { chooseNodeImage, type NodeImageChoice } from './node-image.js';
 import { resolveNodePins } from './store-pins.js';
@@ -56,12 +56,19 @@ function pinsMatchLabels(pins: NodePins, labels: Record<string, string>): boolea
   return labels[NODE_IMAGE_LABELS.containerd] === pins.containerd.version && labels[NODE_IMAGE_LABELS.runc] === pins.runc.version;
 }
 
+/**
+ * Every node's containerd serves its Prometheus metrics on the node's own address (the Docker network's, reached
+ * from this host), so the runtime metrics measurement can scrape its CRI timers (KindClusterHandle.runtimeMetrics).
+ */
+const NODE_METRICS_PATCH = `[metrics]\n  address = "0.0.0.0:${KIND_NODE_METRICS_PORT}"\n`;
+
 /** The kind config for a spec; a config file kind-node-wrapper cannot use is named with the setting that chose it. */
 function kindConfigText(spec: ClusterSpec, offlineNode: { etcdImageTag: string } | undefined): string {
   try {
     return renderKindConfig({
       configFile: spec.kindConfig,
-      containerdConfigPatches: spec.containerdConfigPatches,
+      // podchurn's own patch first: the user's patches are applied after it and may change the address.
+      containerdConfigPatches: [NODE_METRICS_PATCH, ...spec.containerdConfigPatches],
       runtimeRequestTimeoutSeconds: spec.runtimeRequestTimeoutSeconds,
       offlineNode,
     });
