@@ -136,14 +136,18 @@ export class NodeAgent {
   private readonly apps: AppsV1Api;
   /** The versions report of each node, read once when the agent came up. */
   private readonly reports = new Map<string, { pod: string; report: VersionsReport }>();
+  private readiness: Promise<void> | undefined;
 
   private constructor(private readonly options: NodeAgentOptions) {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.apps = options.kubeConfig.makeApiClient(AppsV1Api);
   }
 
-  /** Checks podchurn's permissions, creates the DaemonSet and waits until every node's agent has reported its versions. */
-  static async deploy(options: NodeAgentOptions): Promise<NodeAgent> {
+  /**
+   * Checks podchurn's permissions and creates the DaemonSet: a user who may not run the agent is refused here.
+   * The agents' first reports come later (`ready`), so a run can create its pods meanwhile.
+   */
+  static async create(options: NodeAgentOptions): Promise<NodeAgent> {
     await checkPermissions(options.kubeConfig, options.namespace);
     const agent = new NodeAgent(options);
     try {
@@ -158,13 +162,25 @@ export class NodeAgent {
       }
       throw new InfrastructureError(`node agent: creating its DaemonSet in ${options.namespace} failed: ${describeCause(error)}`, { cause: error });
     }
+    return agent;
+  }
+
+  /** `create`, then waits until every node's agent has reported its versions; removes the agent again when they do not. */
+  static async deploy(options: NodeAgentOptions): Promise<NodeAgent> {
+    const agent = await NodeAgent.create(options);
     try {
-      await agent.waitForReports();
+      await agent.ready();
     } catch (error) {
       await agent.remove().catch(() => undefined);
       throw error;
     }
     return agent;
+  }
+
+  /** Resolves once every node's agent has reported its versions (the first call starts the wait; later ones share it). */
+  ready(): Promise<void> {
+    this.readiness ??= this.waitForReports();
+    return this.readiness;
   }
 
   /** Per node: what its agent measured (runtime version from CRI, every shim binary running and its version). */
@@ -195,6 +211,7 @@ export class NodeAgent {
    * prints after this call (so the state is fresh, not from before the pod got stuck).
    */
   async runtimeState(node: string, containerId: string): Promise<string> {
+    await this.ready();
     const { pod, reports } = await this.reportsAfterNow(node);
     const latest = reports.filter((report): report is ContainersReport => report.kind === 'containers').at(-1)!;
     const state = latest.containers.find((container) => container.id === containerId);
@@ -219,6 +236,7 @@ export class NodeAgent {
    * started, up to its first report after this call.
    */
   async logLines(node: string, unit: NodeUnit): Promise<string> {
+    await this.ready();
     const { reports } = await this.reportsAfterNow(node, { sinceStart: true });
     const lines = reports.flatMap((report) => (report.kind === 'log' && report.unit === unit ? report.lines : []));
     return lines.length ? `${lines.join('\n')}\n` : '';

@@ -96,11 +96,12 @@ export async function openKubeSession(
     await removeNamespace(api, namespace, runId).catch(() => undefined);
     throw new InfrastructureError(`kube target: namespace ${namespace} has no default ServiceAccount: ${describeCause(error)}`, { cause: error });
   }
-  // Before any pod of the run: a user who may not run the agent is refused with nothing churned.
+  // Before any pod of the run: a user who may not run the agent is refused with nothing churned. The agents
+  // come up while the first cycle's pods are created; its deletes wait for them (KubeTarget.afterHold).
   let agent: NodeAgent | undefined;
   if (kube.nodeAgent) {
     try {
-      agent = await NodeAgent.deploy({
+      agent = await NodeAgent.create({
         kubeConfig: connection.kubeConfig,
         namespace,
         labels: { [RUN_LABEL]: runId },
@@ -116,6 +117,8 @@ export async function openKubeSession(
       await removeNamespace(api, namespace, runId).catch(() => undefined);
       throw error;
     }
+    // Waited for by the first delete; a failure meanwhile must not go unhandled.
+    agent.ready().catch(() => undefined);
   }
   const cluster = agent
     ? new NodeAgentClusterHandle(agent, options.cluster, { name: namespace, kubeconfig: connection.kubeconfigFile, context: connection.context })
@@ -145,7 +148,17 @@ export async function openKubeSession(
     serverVersion: connection.serverVersion,
     namespace,
     cells: [],
-    ...(agent ? { nodeAgent: { image: kube.nodeAgentImage ?? NODE_AGENT_IMAGE, nodes: agent.records() } } : {}),
+    // A getter: environment.json is written again after every cell, by when the agents have reported.
+    ...(agent
+      ? {
+          nodeAgent: {
+            image: kube.nodeAgentImage ?? NODE_AGENT_IMAGE,
+            get nodes() {
+              return agent.records();
+            },
+          },
+        }
+      : {}),
   };
   return {
     key: kubeSessionKey(settings),
@@ -167,15 +180,19 @@ export async function openKubeSession(
         workloadImage: WORKLOAD_IMAGE,
         collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster }, pod),
         runtimeStep: nodeRuntimeStep(cellSettings, options.cluster, events, clock, cell),
+        ...(agent ? { beforeDeletes: () => agent.ready() } : {}),
         ...(options.cluster?.podShim ? { measureShim: options.cluster.podShim.bind(options.cluster) } : {}),
       }),
     metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {
       await watch.stop();
       if (agent && options.logsDir) await saveAgentLogs(agent, options.logsDir, record.instance);
-      // The agent goes first and is waited for: its pods carry no run label, so the namespace check below would not wait for them.
-      const agentLeftovers = (await agent?.remove().catch((error: unknown) => [`node agent removal failed: ${describeCause(error)}`])) ?? [];
-      const removal = await removeNamespace(api, namespace, runId);
+      // The agent's removal is waited for beside the namespace's: its pods carry no run label, so the namespace
+      // check would not wait for them.
+      const [agentLeftovers, removal] = await Promise.all([
+        agent?.remove().catch((error: unknown) => [`node agent removal failed: ${describeCause(error)}`]) ?? [],
+        removeNamespace(api, namespace, runId),
+      ]);
       const agentAfter = (await agent?.leftovers().catch(() => [])) ?? [];
       return { ...removal, leftovers: [...new Set([...agentLeftovers, ...agentAfter, ...(await leakCheck(api, runId))])], watch: watch.stats };
     },

@@ -36,6 +36,8 @@ export interface KubeTargetOptions {
   cleanupWaitMs?: number;
   /** Called for each stuck pod while it is still stuck; returns where the evidence went. */
   collectEvidence?: (podName: string) => Promise<string>;
+  /** What must be ready before the cycle's deletes (the node agent, whose evidence a stuck pod needs); its failure ends the cell. */
+  beforeDeletes?: () => Promise<void>;
   /** The scenario's runtime step on the cluster's nodes (engine/runtime-step.ts has its timing). */
   runtimeStep?: NodeRuntimeStep;
   /** Where the provider sees the node's processes: the shim serving a pod, measured once the pod is ready. */
@@ -156,6 +158,7 @@ export class KubeTarget implements ChurnTarget {
   }
 
   async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
+    await this.options.beforeDeletes?.();
     await this.step?.afterHold(cycle, signal);
   }
 
