@@ -202,6 +202,7 @@ export class NodeAgent {
       .sort((a, b) => a.node.localeCompare(b.node));
   }
 
+  /** The nodes whose agent has reported (all of them once `ready` resolved). */
   nodes(): string[] {
     return [...this.reports.keys()].sort();
   }
@@ -211,7 +212,6 @@ export class NodeAgent {
    * prints after this call (so the state is fresh, not from before the pod got stuck).
    */
   async runtimeState(node: string, containerId: string): Promise<string> {
-    await this.ready();
     const { pod, reports } = await this.reportsAfterNow(node);
     const latest = reports.filter((report): report is ContainersReport => report.kind === 'containers').at(-1)!;
     const state = latest.containers.find((container) => container.id === containerId);
@@ -236,7 +236,6 @@ export class NodeAgent {
    * started, up to its first report after this call.
    */
   async logLines(node: string, unit: NodeUnit): Promise<string> {
-    await this.ready();
     const { reports } = await this.reportsAfterNow(node, { sinceStart: true });
     const lines = reports.flatMap((report) => (report.kind === 'log' && report.unit === unit ? report.lines : []));
     return lines.length ? `${lines.join('\n')}\n` : '';
