@@ -837,15 +837,18 @@ function clientSection(results: BenchResults): string[] {
     `- 2.0.1 as it comes cost more, not less: CPU ${before.medians.podchurn.cpuS} -> ${asIs.medians.podchurn.cpuS} s, peak RSS ` +
       `${before.medians.podchurn.peakRssMb} -> ${asIs.medians.podchurn.peakRssMb} MB. undici's fetch (WHATWG headers, streams and a Response per ` +
       'request) replaces node-fetch, the generated client still walks every created and deleted Pod through its model classes, and the bundle grew ' +
-      '(undici). 2.x also builds a new undici Agent per request, as 1.x built an https.Agent: cluster/kube-connection.ts shares one per server and TLS ' +
-      "identity (kube-apiserver and undici then agree on HTTP/2), and the pod watch lifts 2.x's 30 s inactivity abort to the server's own watch timeout.",
-    '- Kept, because the levers below bring it below 1.4.0 on CPU and peak RSS, within a few per cent of the peer (table above): ' +
-      'pod create and delete, the two calls per pod, as thin https ' +
+      '(undici). 2.x also builds a new undici Agent per request, as 1.x built an https.Agent: cluster/kube-connection.ts shares one per server and ' +
+      'TLS identity (kube-apiserver and undici then agree on HTTP/2).',
+    '- Kept, because the levers below bring it below 1.4.0 on CPU and peak RSS (table above): pod create and delete, the two calls per pod, as thin https ' +
       "requests with the kubeconfig's options (targets/kube/lean-pod-api.ts: no undici fetch, no model (de)serialisation, the API's JSON " +
-      "JSON.parse'd); a bundle without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character " +
-      'once one non-ASCII character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. Everything else stays the ' +
-      "library's (the watch, lists, namespace, evidence, node proxy). Measured and left out: `--semi-space-growth-factor=1` (the young generation " +
-      'kept at its first size) moved peak RSS by about a megabyte, inside the spread of the rounds; without `--optimize-for-size` peak RSS rose by half.',
+      "JSON.parse'd); the pod watch's stream read the same way (targets/kube/lean-watch.ts: the library's watch contract over Node's https, lines " +
+      "split as they arrive, instead of undici's fetch, a web stream turned into a Node stream, readline and a timer restarted per chunk; its " +
+      "inactivity limit is the server's own watch timeout, not 2.x's 30 s); the event log's lines written in batches of 50 ms, not one write per " +
+      "turn of the event loop (results/event-log.ts); the watch's copy of each live pod without its managed fields and containers' spec; a bundle " +
+      'without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character once one non-ASCII ' +
+      'character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. The lists, namespace, evidence and node proxy ' +
+      "stay the library's. Measured and left out: `--semi-space-growth-factor=1` (the young generation kept at its first size) moved peak RSS by " +
+      'about a megabyte, inside the spread of the rounds; without `--optimize-for-size` peak RSS rose by half.',
     ...(levers.length
       ? [
           `- One lever at a time, podchurn alone on the same job ([kube-burner-levers.md](kube-burner-levers.md)): ${levers
