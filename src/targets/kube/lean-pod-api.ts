@@ -1,38 +1,38 @@
+import type { IncomingMessage } from 'node:http';
 import {
   ApiException,
   type Configuration,
   CoreV1Api,
   type CoreV1ApiCreateNamespacedPodRequest,
   type CoreV1ApiDeleteNamespacedPodRequest,
-  type HttpMethod,
   KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { openKubeRequest } from './lean-request.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * CoreV1Api whose pod create and delete, the two calls a churn makes per pod, are thin requests: the
- * library's own credentials and undici dispatcher (`applySecurityAuthentication`; the dispatcher is shared
- * per server and identity, cluster/kube-connection.ts, and speaks HTTP/2 where the API server does, so a
- * burst of creates is streams on one connection, not a TLS connection each), sent with undici's
- * `request`, the manifest as JSON (it is built in the API's JSON shape, pod-manifest.ts) and the answer
- * JSON.parse'd. The library's own path costs more per call than the API server's work on it: undici's
- * fetch (WHATWG headers, streams and response per request) and the generated client's (de)serialisation
- * of every Pod into and out of its model classes (bench/results/kube-burner.md has the profile and the
- * figures before and after).
+ * CoreV1Api whose pod create and delete, the two calls a churn makes per pod, are thin requests
+ * (lean-request.ts), the manifest sent as JSON (it is built in
+ * the API's JSON shape, pod-manifest.ts) and the answer JSON.parse'd. The library's own path costs
+ * more per call than the API server's work on it: undici's fetch (WHATWG headers, streams and
+ * response per request) and the generated client's (de)serialisation of every Pod into and out of
+ * its model classes (bench/results/kube-burner.md has the profile and the figures before and after).
  * Non-2xx answers throw the library's ApiException (status, body text, headers), as its methods do.
  * The objects returned are the API's JSON: timestamps are strings, not Date (the watch's objects are
  * the same; their consumers accept both). Every other call is the library's unchanged.
  */
 export class LeanPodApi extends CoreV1Api {
+  private readonly server: string;
   private readonly kubeConfig: KubeConfig;
 
-  constructor(private readonly configuration: Configuration) {
+  constructor(configuration: Configuration) {
     super(configuration);
     const auth = configuration.authMethods.default;
     if (!(auth instanceof KubeConfig)) throw new Error('LeanPodApi is made by KubeConfig.makeApiClient');
     this.kubeConfig = auth;
+    this.server = configuration.baseServer.makeRequestContext('', 'GET').getUrl().replace(/\/$/, '');
   }
 
   override createNamespacedPod(param: CoreV1ApiCreateNamespacedPodRequest): Promise<V1Pod> {
@@ -47,27 +47,30 @@ export class LeanPodApi extends CoreV1Api {
     return this.send('DELETE', query.size ? `${path}?${query}` : path, param.body === undefined ? undefined : JSON.stringify(param.body));
   }
 
-  private async send(method: 'POST' | 'DELETE', path: string, body: string | undefined): Promise<V1Pod> {
-    const context = this.configuration.baseServer.makeRequestContext(path, method as HttpMethod);
-    await this.kubeConfig.applySecurityAuthentication(context);
-    const dispatcher = context.getDispatcher();
-    if (!dispatcher) throw new Error('the kubeconfig gave no HTTP dispatcher for the API server');
-    const url = new URL(context.getUrl());
-    // Like undici's own limits for the library's calls, not forever: a connection that went silent is an
-    // API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
-    const answer = await dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method,
-      headers: { ...context.getHeaders(), Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
+  private async send(method: string, path: string, body: string | undefined): Promise<V1Pod> {
+    const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+    const url = new URL(this.server + path);
+    const {
+      status,
+      headers: answerHeaders,
+      text,
+    } = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
+      openKubeRequest(this.kubeConfig, url, method, headers, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      }).then((request) => {
+        request.on('error', reject);
+        // Like undici's own limit for the library's calls, not forever: a connection that went silent is
+        // an API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
+        request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+        request.end(body);
+      }, reject);
     });
-    const text = await answer.body.text();
-    if (answer.statusCode < 200 || answer.statusCode > 299) {
-      const flat = Object.fromEntries(Object.entries(answer.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-      throw new ApiException(answer.statusCode, 'Unknown API Status Code!', text, flat);
+    if (status < 200 || status > 299) {
+      const flat = Object.fromEntries(Object.entries(answerHeaders).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+      throw new ApiException(status, 'Unknown API Status Code!', text, flat);
     }
     return JSON.parse(text) as V1Pod;
   }

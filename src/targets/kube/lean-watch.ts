@@ -1,26 +1,11 @@
-import { type ClientRequest, type IncomingMessage, request as httpRequest, STATUS_CODES } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { STATUS_CODES } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { openKubeRequest } from './lean-request.js';
 
 export type WatchQuery = Record<string, string | number | boolean | undefined>;
 
 /**
- * A GET to the API server with Node's http(s) and the options the kubeconfig gives (`applyToHTTPSOptions`:
- * credentials, and the shared keep-alive agent of cluster/kube-connection.ts).
- */
-async function openWatchRequest(
-  kubeConfig: KubeConfig,
-  url: URL,
-  onResponse: (response: IncomingMessage) => void,
-  signal: AbortSignal,
-): Promise<ClientRequest> {
-  const options: RequestOptions = { method: 'GET', headers: { Accept: 'application/json' }, signal };
-  await kubeConfig.applyToHTTPSOptions(options);
-  return (url.protocol === 'http:' ? httpRequest : httpsRequest)(url, options, onResponse);
-}
-
-/**
- * @kubernetes/client-node's `Watch.watch` contract over Node's http(s): the library
+ * @kubernetes/client-node's `Watch.watch` contract over Node's http(s) (lean-request.ts): the library
  * reads each watch answer through undici's fetch, a web stream turned into a Node stream and readline,
  * and restarts a timer per chunk, which cost more CPU than parsing the events themselves on a churn of
  * thousands of pods (bench/results/kube-burner.md). Here the answer is split into lines as it arrives.
@@ -63,9 +48,11 @@ export class LeanWatch {
     };
     return new Promise((resolve) => {
       const answered = () => resolve(controller);
-      openWatchRequest(
+      openKubeRequest(
         this.kubeConfig,
         url,
+        'GET',
+        { Accept: 'application/json' },
         (response) => {
           const status = response.statusCode ?? 0;
           if (status !== 200) {
