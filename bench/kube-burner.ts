@@ -844,7 +844,9 @@ function clientSection(results: BenchResults): string[] {
       "JSON.parse'd); the pod watch's stream read the same way (targets/kube/lean-watch.ts: the library's watch contract over Node's https, lines " +
       "split as they arrive, instead of undici's fetch, a web stream turned into a Node stream, readline and a timer restarted per chunk; its " +
       "inactivity limit is the server's own watch timeout, not 2.x's 30 s); the event log's lines written in batches of 50 ms, not one write per " +
-      "turn of the event loop (results/event-log.ts); the watch's copy of each live pod without its managed fields and containers' spec; a bundle " +
+      "turn of the event loop (results/event-log.ts); the watch's copy of each live pod without its managed fields and containers' spec; at " +
+      "most max(8, qps / 10) connections to the API server for these https requests (cluster/kube-connection.ts; uncapped, each phase's first " +
+      'burst of 50 opened 50 TLS connections, whose memory set the peak RSS); a bundle ' +
       'without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character once one non-ASCII ' +
       'character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. The lists, namespace, evidence and node proxy ' +
       "stay the library's. Measured and left out: `--semi-space-growth-factor=1` (the young generation kept at its first size) moved peak RSS by " +

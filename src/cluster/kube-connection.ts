@@ -48,6 +48,17 @@ class PerIdentity {
 }
 
 /**
+ * Connections to one API server for podchurn's own https requests (pod creates and deletes, the pod
+ * watch): enough for `qps` requests a second at 100 ms each, and at least 8. Uncapped, each phase's
+ * first burst opened one TLS connection per request in flight (50 handshakes at burst 50), and their
+ * memory set the run's peak RSS (bench/results/kube-burner-levers.md); requests beyond the cap wait
+ * for a free connection, as they would otherwise wait in the API server.
+ */
+export function apiSocketsFor(qps: number | undefined): number {
+  return Math.max(8, Math.ceil((qps ?? 0) / 10));
+}
+
+/**
  * @kubernetes/client-node 2.x builds a new undici Agent (a connection pool) for every request its
  * generated API clients send, and undici's connector builds a new TLS context (parsing the CA,
  * certificate and key again) for every connection it opens: a new handshake and connection per
@@ -57,10 +68,10 @@ class PerIdentity {
  * concurrent requests share one), with one TLS context built from the same options.
  * The same holds for the https.Agent behind `applyToHTTPSOptions` (the library's, for requests it does
  * not send itself; targets/kube/lean-pod-api.ts sends pod creates and deletes with it): made
- * keep-alive, with one TLS context, one per identity. All three methods are the library's own; only
- * their results are kept and completed.
+ * keep-alive, with one TLS context, one per identity, and at most `httpsSockets` connections
+ * (apiSocketsFor). All three methods are the library's own; only their results are kept and completed.
  */
-export function shareAgents(kubeConfig: KubeConfig): void {
+export function shareAgents(kubeConfig: KubeConfig, httpsSockets = apiSocketsFor(undefined)): void {
   const target = kubeConfig as unknown as { createDispatcher: Factory; createDispatcherOptions: DispatcherOptionsFactory; createAgent: Factory };
   const createDispatcher = target.createDispatcher.bind(kubeConfig);
   const createOptions = target.createDispatcherOptions.bind(kubeConfig);
@@ -77,7 +88,9 @@ export function shareAgents(kubeConfig: KubeConfig): void {
   const agents = new PerIdentity();
   target.createAgent = (cluster, options) =>
     agents.get(cluster, options, () =>
-      cluster?.proxyUrl ? createAgent(cluster, options) : createAgent(cluster, { ...options, keepAlive: true, secureContext: context(options) }),
+      cluster?.proxyUrl
+        ? createAgent(cluster, options)
+        : createAgent(cluster, { ...options, keepAlive: true, maxSockets: httpsSockets, secureContext: context(options) }),
     );
 }
 
@@ -85,7 +98,7 @@ export function shareAgents(kubeConfig: KubeConfig): void {
  * Loads the kubeconfig and asks the API server for its version. A file that cannot be used, or an
  * API that does not answer, is an infrastructure failure (exit 3): the run cannot start.
  */
-export async function connectKube(settings: Pick<KubeTargetSettings, 'kubeconfig' | 'context'>): Promise<KubeConnection> {
+export async function connectKube(settings: Pick<KubeTargetSettings, 'kubeconfig' | 'context'> & { qps?: number }): Promise<KubeConnection> {
   const file = kubeconfigPath(settings);
   const fail = (what: string, cause?: unknown) =>
     new InfrastructureError(
@@ -116,7 +129,7 @@ export async function connectKube(settings: Pick<KubeTargetSettings, 'kubeconfig
   }
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw fail('the kubeconfig has no current context with a cluster');
-  shareAgents(kubeConfig);
+  shareAgents(kubeConfig, apiSocketsFor(settings.qps));
   let timer: NodeJS.Timeout | undefined;
   try {
     const version = await Promise.race([

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent, type RequestOptions } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { connectKube } from '../../src/cluster/kube-connection.js';
+import { apiSocketsFor, connectKube } from '../../src/cluster/kube-connection.js';
 import { apiserverPerSuite } from '../helpers/apiserver.js';
 
 /** The parts of undici's Agent this test reads (@kubernetes/client-node 2.x hands one to every request). */
@@ -43,8 +43,8 @@ describe('shared API agents on a real kube-apiserver', function () {
     expect(Object.values(handedOut[0]!.stats)[0]?.connected).to.equal(1);
   });
 
-  it('hands requests sent through applyToHTTPSOptions one keep-alive https.Agent with one TLS context', async () => {
-    const connection = await connectKube({ kubeconfig: harnessOf().kubeconfig });
+  it('hands requests sent through applyToHTTPSOptions one keep-alive https.Agent with one TLS context and connections for the qps', async () => {
+    const connection = await connectKube({ kubeconfig: harnessOf().kubeconfig, qps: 300 });
     const first: RequestOptions = {};
     const second: RequestOptions = {};
     await connection.kubeConfig.applyToHTTPSOptions(first);
@@ -54,5 +54,13 @@ describe('shared API agents on a real kube-apiserver', function () {
     const agent = first.agent as Agent & { options: { keepAlive?: boolean; secureContext?: unknown } };
     expect(agent.options.keepAlive).to.equal(true);
     expect(agent.options.secureContext).to.be.an('object');
+    // 300 requests a second at 100 ms each.
+    expect(agent.maxSockets).to.equal(30);
+  });
+
+  it('opens at least 8 connections, more as the qps needs them', () => {
+    expect([apiSocketsFor(undefined), apiSocketsFor(5), apiSocketsFor(50), apiSocketsFor(80), apiSocketsFor(81), apiSocketsFor(1000)]).to.deep.equal([
+      8, 8, 8, 8, 9, 100,
+    ]);
   });
 });
