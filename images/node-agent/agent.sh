@@ -131,9 +131,15 @@ logs() {
   done
 }
 
-# Only what the logs get after the agent started: the run's pods come after it.
+# What the logs got from shortly before the agent started: the run's first pods are created while the agent comes up
+# (the lines are filtered to the run, whose namespace is younger than the agent by seconds; a long-lived node log
+# is not read from its start). The first line of that window may be cut; it names the run only by chance.
+START_WINDOW_BYTES=4194304
 for unit in containerd kubelet; do
-  [ -f "/var/log/podchurn/$unit.log" ] && eval "offset_$unit=$(size_of "/var/log/podchurn/$unit.log")"
+  file="/var/log/podchurn/$unit.log"
+  [ -f "$file" ] || continue
+  size="$(size_of "$file")"
+  eval "offset_$unit=$((size > START_WINDOW_BYTES ? size - START_WINDOW_BYTES : 0))"
 done
 
 versions
