@@ -15,7 +15,7 @@ import {
   stuckEvidenceLines,
   measurementCaveats,
 } from './run-facts.js';
-import { waterfallPhaseHeaders, waterfallSections } from './stop-waterfall-facts.js';
+import { waterfallPhaseHeaders, waterfallSections } from './waterfall-facts.js';
 import { runtimeStepCells, runtimeStepSentence, shimGroupHeaders, shimGroupRows, stepRecoveryHeaders, stepRecoveryRows } from './runtime-step-facts.js';
 import { runtimeMetricsCells, runtimeMetricsHeaders, runtimeMetricsNotes, runtimeMetricsRows, runtimeMetricsSentence } from './runtime-metrics-facts.js';
 

@@ -3,7 +3,7 @@ import type { CellSummary, RunSummary, RuntimeLogWaterfallPhaseId, StopWaterfall
 import { formatMs } from './format.js';
 
 /** What each phase of CellSummary.stopWaterfall spans, in the words every report uses. */
-export const stopWaterfallPhaseLabels: Record<StopWaterfallPhaseId, string> = {
+const stopWaterfallPhaseLabels: Record<StopWaterfallPhaseId, string> = {
   sentToExitEvent: 'StopContainer sent → exit event',
   exitEventToReturned: 'exit event → StopContainer returned (negative: event after the return)',
   sentToReturned: 'StopContainer sent → returned',
@@ -12,7 +12,7 @@ export const stopWaterfallPhaseLabels: Record<StopWaterfallPhaseId, string> = {
   exitEventDelivery: "exit event: runtime's stamp → arrival",
 };
 
-export const stopWaterfallCountHeaders = [
+const stopWaterfallCountHeaders = [
   'cell',
   'exit events',
   'stops',
@@ -24,10 +24,10 @@ export const stopWaterfallCountHeaders = [
 ];
 export const waterfallPhaseHeaders = ['cell', 'phase', 'pods', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'];
 
-export const waterfallCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.stopWaterfall !== undefined);
+const waterfallCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.stopWaterfall !== undefined);
 
 /** One row per cell with a waterfall: how many stops had their exit event, and the lost ones. Plain text; the renderer escapes. */
-export function stopWaterfallCountRows(summary: RunSummary): string[][] {
+function stopWaterfallCountRows(summary: RunSummary): string[][] {
   return waterfallCells(summary).map((c) => {
     const w = c.stopWaterfall!;
     const served = w.exitEvents === 'streamed';
@@ -59,17 +59,17 @@ function phaseRows<Id extends string>(
 }
 
 /** One row per cell and phase that has samples. */
-export function stopWaterfallPhaseRows(summary: RunSummary): string[][] {
+function stopWaterfallPhaseRows(summary: RunSummary): string[][] {
   return phaseRows(waterfallCells(summary), (c) => c.stopWaterfall!.phasesMs, stopWaterfallPhaseLabels);
 }
 
-export const stopWaterfallSentence =
+const stopWaterfallSentence =
   "The runtime's own exit event (CRI GetContainerEvents, CONTAINER_STOPPED_EVENT) joined with podchurn's calls, monotonic clock, per pod. A stop with " +
   'no exit event whose process the pid check found gone is a lost exit; a stop with no exit event while the stream was ended (stream ends > 0) may have ' +
   'fallen in the gap.';
 
 /** What each phase of CellSummary.runtimeLogWaterfall spans. */
-export const runtimeLogWaterfallPhaseLabels: Record<RuntimeLogWaterfallPhaseId, string> = {
+const runtimeLogWaterfallPhaseLabels: Record<RuntimeLogWaterfallPhaseId, string> = {
   sentToStopReceived: 'DELETE sent → StopContainer in the runtime',
   stopReceivedToExit: 'StopContainer → exit event logged',
   stopInRuntime: 'StopContainer → returned',
@@ -79,7 +79,7 @@ export const runtimeLogWaterfallPhaseLabels: Record<RuntimeLogWaterfallPhaseId, 
   sandboxStoppedToGone: 'StopPodSandbox returned → watch DELETED',
 };
 
-export const runtimeLogWaterfallCountHeaders = [
+const runtimeLogWaterfallCountHeaders = [
   'cell',
   'deletions',
   'StopContainer logged',
@@ -90,20 +90,20 @@ export const runtimeLogWaterfallCountHeaders = [
   'sandbox stopped',
 ];
 
-export const runtimeLogCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.runtimeLogWaterfall !== undefined);
+const runtimeLogCells = (summary: RunSummary): CellSummary[] => summary.cells.filter((c) => c.runtimeLogWaterfall !== undefined);
 
-export function runtimeLogWaterfallCountRows(summary: RunSummary): string[][] {
+function runtimeLogWaterfallCountRows(summary: RunSummary): string[][] {
   return runtimeLogCells(summary).map((c) => {
     const w = c.runtimeLogWaterfall!;
     return [c.cell, w.pods, w.withStopContainer, w.stopReturned, w.stopFailed, w.stopUnanswered, w.withExitLine, w.sandboxStopped].map(String);
   });
 }
 
-export function runtimeLogWaterfallPhaseRows(summary: RunSummary): string[][] {
+function runtimeLogWaterfallPhaseRows(summary: RunSummary): string[][] {
   return phaseRows(runtimeLogCells(summary), (c) => c.runtimeLogWaterfall!.phasesMs, runtimeLogWaterfallPhaseLabels);
 }
 
-export const runtimeLogWaterfallSentence =
+const runtimeLogWaterfallSentence =
   "Each deletion as the node's containerd logged it (its CRI lines at info level, the node's wall clock), joined with podchurn's DELETE and the " +
   "watch's DELETED (podchurn's wall clock; the same clock on local and kind nodes). A StopContainer with no answer by the end of the log is the " +
   "runtime's side of a stuck pod; containerd 1.6 and 1.7 do not log the exit event at info level, 2.x does.";
