@@ -101,6 +101,17 @@ export class CriClient {
     await this.call(this.runtime, 'RemovePodSandbox', { pod_sandbox_id: podSandboxId }, options);
   }
 
+  /** The sandbox's verbose info (containerd: `info`, a JSON document holding its runtime spec); the status itself is not decoded. */
+  async podSandboxInfo(podSandboxId: string, options?: CallOptions): Promise<Record<string, string>> {
+    const response = await this.call<{ info: Record<string, string> }>(
+      this.runtime,
+      'PodSandboxStatus',
+      { pod_sandbox_id: podSandboxId, verbose: true },
+      options,
+    );
+    return response.info ?? {};
+  }
+
   async listPodSandboxes(labelSelector: Labels, options?: CallOptions): Promise<PodSandbox[]> {
     const response = await this.call<{ items: PodSandbox[] }>(this.runtime, 'ListPodSandbox', { filter: { label_selector: labelSelector } }, options);
     return response.items;

@@ -7,6 +7,8 @@ import type { Stamp } from '../util/clock.js';
 export const podEventKinds = [
   'create-sent', // first create call sent (CRI: RunPodSandbox)
   'sandbox-ready', // CRI: RunPodSandbox returned
+  'sandbox-left', // CRI: RunPodSandbox failed and the runtime kept the sandbox (NOT_READY); the pod's delete removes it (data: sandboxId, state)
+  'sandbox-not-removed', // CRI: StopPodSandbox or RemovePodSandbox failed in the pod's delete; cleanup tries again (data: sandboxId, call, code, message)
   'created', // container created (CRI: CreateContainer returned; kube: create call acknowledged)
   'scheduled', // kube: spec.nodeName set (bound) seen by the watch
   'running', // container started (CRI: StartContainer returned; kube: status.phase Running seen)

@@ -156,6 +156,14 @@ export function renderMarkdownReport(analysis: RunAnalysis): string {
   out.push('## Leak check', '', md(leakSentence(summary)), '');
   for (const item of summary.leakCheck.leaked.slice(0, 20)) out.push(`- ${md(item)}`);
   if (summary.leakCheck.leaked.length) out.push('');
+  // What the runtime refused to remove is named even when its teardown took it: it is what the pods left on the node.
+  const removedWithRuntime = summary.leakCheck.leaked.length ? [] : summary.leakCheck.leftInRuntime;
+  if (removedWithRuntime.length) {
+    out.push('Removed with the runtime (the runtime still listed them after cleanup):', '');
+    for (const item of removedWithRuntime.slice(0, 20)) out.push(`- ${md(item)}`);
+    if (removedWithRuntime.length > 20) out.push(`- … ${removedWithRuntime.length - 20} more in summary.json (leakCheck.leftInRuntime)`);
+    out.push('');
+  }
 
   out.push('## How these figures are measured', '');
   for (const [key, text] of Object.entries(summary.measurement)) out.push(`- **${md(key)}**: ${md(text)}`);

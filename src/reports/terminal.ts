@@ -63,6 +63,16 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
         )
       : `Leak check: nothing left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`,
   );
+  // Named even though the teardown took them: they are what the runtime would have left on a node it does not share with podchurn.
+  if (!leaked.length && removedWithRuntime) {
+    const items = summary.leakCheck.leftInRuntime;
+    lines.push(
+      `  went with the teardown: ${items
+        .slice(0, 3)
+        .map((l) => cellText(l, 300))
+        .join(', ')}${items.length > 3 ? ` and ${items.length - 3} more (summary.json leakCheck.leftInRuntime)` : ''}`,
+    );
+  }
   for (const line of runtimeMetricsLines(summary)) lines.push(escapeTerminal(line));
   for (const line of runtimeStepLines(summary)) lines.push(escapeTerminal(line));
   for (const line of ignoredConfigSentences(summary)) lines.push(paint(style, 'yellow', `Config: ${escapeTerminal(line)}`));

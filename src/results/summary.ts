@@ -75,6 +75,11 @@ export interface CellSummary {
    */
   stateUnverified: number;
   /**
+   * CRI: pods whose sandbox the runtime refused to stop or remove in the pod's own delete (event sandbox-not-removed),
+   * including a sandbox a failed RunPodSandbox left behind. Absent in summaries written before podchurn counted it.
+   */
+  sandboxesNotRemoved?: number;
+  /**
    * CRI on a containerd podchurn started: pods grouped by the shim version measured from each pod's
    * shim process and, with a runtimeStep, by whether they were created before or after the step,
    * with their lost exits. Absent when no pod's shim was measured and no step ran.

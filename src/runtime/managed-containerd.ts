@@ -11,6 +11,7 @@ import type { BinarySet } from './binary-set.js';
 import { containerdConfig, probeContainerd, type ConfigVersion } from './containerd-config.js';
 import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
+import { removeNetworkNamespaces, sandboxNetworkNamespaces } from './network-namespaces.js';
 
 export interface ManagedContainerdOptions {
   binaries: BinarySet;
@@ -38,6 +39,8 @@ export interface TeardownReport {
   /** Container processes still running after their shims were gone. */
   killedProcesses: number;
   unmountFailures: string[];
+  /** Network namespaces of sandboxes the daemon still held (it could not remove them), unmounted and deleted here. */
+  removedNetworkNamespaces: string[];
 }
 
 /**
@@ -149,6 +152,8 @@ export class ManagedContainerd {
 
   /** Stops the daemon, then its shims, mounts, cgroups and directories: nothing of it stays behind. */
   async stop(): Promise<TeardownReport> {
+    // Asked while the daemon still answers: after it is gone, nothing says which namespaces were its own.
+    const namespaces = await this.heldNetworkNamespaces();
     await this.handOver();
     // Shims outlive their daemon by design; ours are found by the socket address they were given.
     const shims = await pidsWithCommandLine(['-address', this.socket]);
@@ -162,12 +167,26 @@ export class ManagedContainerd {
     if (shims.length) await sleep(200);
     // Containers whose shim was killed (a lost exit, a crashed daemon) are still running: end them.
     const killedProcesses = await killAndRemoveCgroupTree(this.options.cgroupParent);
-    const unmountFailures = await unmountAllUnder([this.root, this.state]);
+    const netns = await removeNetworkNamespaces(namespaces);
+    const unmountFailures = [...netns.failed, ...(await unmountAllUnder([this.root, this.state]))];
     if (unmountFailures.length === 0) {
       await rm(this.root, { recursive: true, force: true });
       await rm(this.state, { recursive: true, force: true });
     }
-    return { killedShims: shims.length, killedProcesses, unmountFailures };
+    return { killedShims: shims.length, killedProcesses, unmountFailures, removedNetworkNamespaces: netns.removed };
+  }
+
+  /** The network namespaces of the sandboxes the daemon still lists; none when it does not answer (it died, or never came up). */
+  private async heldNetworkNamespaces(): Promise<string[]> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null || !existsSync(this.socket)) return [];
+    const client = new CriClient(this.socket);
+    try {
+      return [...(await sandboxNetworkNamespaces(client, 5_000)).values()];
+    } catch {
+      return [];
+    } finally {
+      client.close();
+    }
   }
 
   async logTail(lines = 20): Promise<string> {

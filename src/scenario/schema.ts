@@ -146,6 +146,20 @@ export const RuntimeStepSchema = z
   })
   .strict();
 
+export const networkNamespaceModes = ['node', 'pod'] as const;
+
+export const NetworkSchema = z
+  .object({
+    namespace: z
+      .enum(networkNamespaceModes)
+      .default('node')
+      .describe(
+        "node: every sandbox shares the host's network namespace (no CNI call); pod: each sandbox gets its own, set up and torn down by the " +
+          "runtime's CNI (podchurn's own containerd has an empty CNI config directory, so its CNI is not initialised)",
+      ),
+  })
+  .strict();
+
 export const DEFAULT_KUBERNETES_VERSION = '1.34.4';
 
 export const ClusterSchema = z
@@ -219,6 +233,7 @@ export const CellSettingsSchema = z
       'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs ' +
         'them unless enabled is false',
     ),
+    network: NetworkSchema.default({ namespace: 'node' }).describe("The sandboxes' network namespace (cri target)"),
     runtimeStep: RuntimeStepSchema.optional().describe(
       'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and ' +
         'the new pin started on the same root, state and socket; running pods keep their old shims',
@@ -254,6 +269,7 @@ export type ExecProbe = z.infer<typeof ExecProbeSchema>;
 export type KubeTargetSettings = z.infer<typeof KubeTargetSchema>;
 export type ClusterSettings = z.infer<typeof ClusterSchema>;
 export type RuntimeStep = z.infer<typeof RuntimeStepSchema>;
+export type NetworkSettings = z.infer<typeof NetworkSchema>;
 
 /**
  * The grace period a deletion is sent with: target.kube.deleteGracePeriodSeconds when set (the schema

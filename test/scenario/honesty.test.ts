@@ -183,6 +183,20 @@ describe('config honesty: a written key has an effect or is refused', () => {
     });
   });
 
+  describe('network', () => {
+    it("a cri cell's sandboxes share the host network unless network.namespace is pod", () => {
+      expect(cells(header)[0]!.settings.network.namespace).to.equal('node');
+      expect(cells(`${header}network: {namespace: pod}\n`)[0]!.settings.network.namespace).to.equal('pod');
+      expect(cells(header, ['network.namespace=pod'])[0]!.settings.network.namespace).to.equal('pod');
+    });
+
+    it('refuses an unknown mode, naming the allowed ones, and network.namespace on a kube target, also from --set', () => {
+      expect(() => cells(`${header}network: {namespace: host}\n`)).to.throw(InputError, /network\.namespace.*"node".*"pod"|node.*pod/);
+      expect(refusal(`${kube}network: {namespace: pod}\n`)).to.include('network.namespace has no effect on a kube target');
+      expect(refusal(kube, ['network.namespace=node'])).to.include('use target.type: cri');
+    });
+  });
+
   describe('runtime', () => {
     it('refuses logLevel and restrictOomScoreAdj on a kube target', () => {
       expect(refusal(`${kube}runtime: {logLevel: debug}\n`)).to.include('runtime.logLevel has no effect on a kube target');

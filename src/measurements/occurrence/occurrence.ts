@@ -11,14 +11,17 @@ import type { CellSummary } from '../../results/summary.js';
  * which CRI said RUNNING with the task process gone, whatever the pod's outcome), `signature:<id>` (log lines
  * of that signature, at most one per pod), `criError:<phase:code>` (failed CRI calls of that kind, at most one
  * per pod), `lostExit` (stops after which no exit event ever arrived and the task process was gone: the lost
- * exit itself, which a state mismatch on a loaded host cannot tell from an exit event that came late).
+ * exit itself, which a state mismatch on a loaded host cannot tell from an exit event that came late),
+ * `sandboxNotRemoved` (pods whose sandbox the runtime refused to stop or remove, CRI: the sandbox, and its
+ * network namespace, stay on the node).
  */
 export type OccurrenceMeasure =
   | { kind: 'outcome'; outcome: Outcome }
   | { kind: 'stateMismatch' }
   | { kind: 'signature'; id: string }
   | { kind: 'criError'; key: string }
-  | { kind: 'lostExit' };
+  | { kind: 'lostExit' }
+  | { kind: 'sandboxNotRemoved' };
 
 export interface OccurrenceCount {
   trials: number;
@@ -28,13 +31,15 @@ export interface OccurrenceCount {
 export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (text === 'stateMismatch') return { kind: 'stateMismatch' };
   if (text === 'lostExit') return { kind: 'lostExit' };
+  if (text === 'sandboxNotRemoved') return { kind: 'sandboxNotRemoved' };
   const [kind, ...rest] = text.split(':');
   const value = rest.join(':');
   if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
   if (kind === 'signature' && value !== '') return { kind: 'signature', id: value };
   if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
   throw new InputError(
-    `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, criError:<phase:CODE> or lostExit`,
+    `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, ` +
+      'criError:<phase:CODE>, lostExit or sandboxNotRemoved',
   );
 }
 
@@ -50,6 +55,8 @@ export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
       return `criError:${measure.key}`;
     case 'lostExit':
       return 'lostExit';
+    case 'sandboxNotRemoved':
+      return 'sandboxNotRemoved';
   }
 }
 
@@ -81,5 +88,14 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
         throw new InputError(`cell ${cell.cell} has no exit events from its runtime (no stop waterfall): lostExit cannot be counted there; use stateMismatch.`);
       }
       return cell.stopWaterfall.lostExits;
+    case 'sandboxNotRemoved':
+      // An older summary did not count it: zero would claim that no sandbox was left.
+      if (cell.sandboxesNotRemoved === undefined) {
+        throw new InputError(
+          `cell ${cell.cell} predates the sandboxNotRemoved count (its summary has no sandboxesNotRemoved): ` +
+            "'podchurn report <run directory>' analyses it again.",
+        );
+      }
+      return cell.sandboxesNotRemoved;
   }
 }

@@ -22,10 +22,10 @@ export function buildPodRecords(
 }
 
 /**
- * Phase slots per pod: the 22 kinds podchurn writes, with room for a few a newer version may add. A
+ * Phase slots per pod: the 24 kinds podchurn writes, with room for a few a newer version may add. A
  * kind beyond them is written straight into its record (its phase then sits first in `phases`).
  */
-const phaseSlots = 24;
+const phaseSlots = 28;
 
 /**
  * The fold of buildPodRecords, fed one event at a time in file order, so a large events.jsonl can be

@@ -76,6 +76,7 @@ export function summarizeCell(
       stateMismatch: perThousand(records.filter((r) => r.phases['state-mismatch'] !== undefined).length),
     },
     stateUnverified: records.filter((r) => r.phases['state-unverified'] !== undefined).length,
+    sandboxesNotRemoved: records.filter((r) => r.phases['sandbox-not-removed'] !== undefined).length,
     ...shimGroups(records),
     gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };

@@ -98,13 +98,12 @@ export const criDriver: TargetDriver = {
       async close() {
         noteIfNotServed();
         exitWatch.close();
-        const teardown = (await session
-          .close()
-          .catch((error) => ({ killedShims: 0, killedProcesses: 0, unmountFailures: [`teardown failed: ${describeCause(error)}`] }))) ?? {
+        const teardown = (await session.close().catch((error) => ({
           killedShims: 0,
           killedProcesses: 0,
-          unmountFailures: [],
-        };
+          unmountFailures: [`teardown failed: ${describeCause(error)}`],
+          removedNetworkNamespaces: [],
+        }))) ?? { killedShims: 0, killedProcesses: 0, unmountFailures: [], removedNetworkNamespaces: [] };
         // A managed runtime takes whatever it still held (shims, mounts, state) with it; record what that was.
         context.events.run('runtime-teardown', { runtime: record.instance, managed: record.managed, ...teardown });
         return { leftovers: teardown.unmountFailures, clearsCellLeftovers: record.managed && teardown.unmountFailures.length === 0 };

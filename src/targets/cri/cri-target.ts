@@ -1,5 +1,5 @@
 import { CriCallError, type CriClient } from '../../cri/client.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../cri/types.js';
+import type { ContainerConfig, NamespaceOption, PodSandboxConfig } from '../../cri/types.js';
 import { POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink, PodIdentity } from '../../engine/events.js';
 import { describeCause } from '../../errors.js';
@@ -11,6 +11,7 @@ import { sleep } from '../../util/clock.js';
 import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-step.js';
 import { measureSandboxShim } from '../../runtime/shim-process.js';
 import type { ContainerExitWatch } from './container-exit-watch.js';
+import { networkNamespaceOfInfo } from '../../runtime/network-namespaces.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -46,8 +47,13 @@ interface PodState {
   prober?: ExecProber;
 }
 
-/** Host-network sandboxes (no CNI needed) whose one container has its own pid namespace, as in a default Pod. */
-const hostNetworkNamespaces = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } as const;
+/**
+ * Sandboxes whose one container has its own pid namespace, as in a default Pod. On the host's network
+ * (network.namespace node) no CNI call is made; with its own (pod) the runtime's CNI sets it up and tears it down.
+ */
+function namespaceOptions(network: CellSettings['network']): NamespaceOption {
+  return { network: network.namespace === 'pod' ? 'POD' : 'NODE', pid: 'CONTAINER', ipc: 'POD' };
+}
 
 /** Deadline for calls whose time is not itself being measured. */
 const ADMIN_CALL_MS = 60_000;
@@ -72,7 +78,7 @@ export class CriTarget implements ChurnTarget {
     const sandboxConfig: PodSandboxConfig = {
       metadata: { name: plan.pod, uid: plan.uid, namespace: 'podchurn', attempt: 0 },
       labels: plan.labels,
-      linux: { cgroup_parent: this.options.cgroupParent, security_context: { namespace_options: hostNetworkNamespaces } },
+      linux: { cgroup_parent: this.options.cgroupParent, security_context: { namespace_options: namespaceOptions(settings.network) } },
     };
     const state: PodState = { plan, sandboxConfig };
     this.pods.set(plan.pod, state);
@@ -91,7 +97,7 @@ export class CriTarget implements ChurnTarget {
           { key: 'PODCHURN_DELAY_SECONDS', value: String(workload.delaySeconds ?? 0) },
         ],
         labels: plan.labels,
-        linux: { security_context: { namespace_options: hostNetworkNamespaces } },
+        linux: { security_context: { namespace_options: namespaceOptions(settings.network) } },
       };
       state.containerId = await client.createContainer(state.sandboxId, containerConfig, sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
       this.options.exitWatch?.track(state.containerId, plan);
@@ -102,7 +108,25 @@ export class CriTarget implements ChurnTarget {
       if (settings.execProbe.enabled) this.startProbes(plan, state, state.containerId);
     } catch (error) {
       this.recordError(plan, 'create', error, signal);
+      if (!state.sandboxId && !signal.aborted) await this.findLeftSandbox(state);
     }
+  }
+
+  /**
+   * A RunPodSandbox that failed may still leave its sandbox behind, NOT_READY (containerd keeps it when the cleanup
+   * of the failed start fails too, as for a network it could not set up). kubelet finds it by listing and removes it;
+   * so does podchurn: the pod then owns that sandbox, and its delete removes it (or records why it could not).
+   */
+  private async findLeftSandbox(state: PodState): Promise<void> {
+    const { client, events, runId } = this.options;
+    const { plan } = state;
+    const left = await client
+      .listPodSandboxes({ [RUN_LABEL]: runId, [POD_LABEL]: plan.pod }, { timeoutMs: ADMIN_CALL_MS })
+      .catch(() => [] as Awaited<ReturnType<CriClient['listPodSandboxes']>>);
+    const sandbox = left[0];
+    if (!sandbox) return;
+    state.sandboxId = sandbox.id;
+    events.pod(plan, 'sandbox-left', { sandboxId: sandbox.id, state: sandbox.state });
   }
 
   async deletePod(plan: PodPlan, signal: AbortSignal): Promise<void> {
@@ -177,12 +201,28 @@ export class CriTarget implements ChurnTarget {
     }
   }
 
-  /** The pod's last step once its container is gone: its sandbox stopped and removed, and the pod forgotten. */
+  /**
+   * The pod's last step once its container is gone: its sandbox stopped and removed, and the pod forgotten. A
+   * sandbox the runtime refuses to stop or remove is recorded (`sandbox-not-removed`) and left to cleanup, which
+   * tries once more and lists it as a leftover if it stays.
+   */
   private async removeSandbox(state: PodState, signal: AbortSignal): Promise<void> {
     const { client, events } = this.options;
     if (state.sandboxId) {
-      await client.stopPodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
-      await client.removePodSandbox(state.sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+      const sandboxId = state.sandboxId;
+      let call = 'StopPodSandbox';
+      try {
+        await client.stopPodSandbox(sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+        call = 'RemovePodSandbox';
+        await client.removePodSandbox(sandboxId, { timeoutMs: ADMIN_CALL_MS, signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
+        events.pod(state.plan, 'sandbox-not-removed', { sandboxId, call, code, message: describeCause(error).slice(0, 1000) });
+        // The runtime still holds it: cleanup finds it by its labels, and the pod is done here either way.
+        this.pods.delete(state.plan.pod);
+        throw error;
+      }
       events.pod(state.plan, 'gone');
       state.sandboxId = undefined;
     }
@@ -217,15 +257,21 @@ export class CriTarget implements ChurnTarget {
       }),
     );
     const sandboxes = await client.listPodSandboxes(selector, { timeoutMs: ADMIN_CALL_MS });
+    // Why each sandbox that stays could not be removed: the leak check says it with the sandbox.
+    const refusals = new Map<string, string>();
     await Promise.all(
       sandboxes.map(async (sandbox) => {
         forced.push({ pod: sandbox.labels[POD_LABEL] ?? 'unknown', object: `sandbox/${sandbox.id.slice(0, 12)}` });
-        await client.stopPodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
-        await client.removePodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(() => undefined);
+        // The error names its call; RemovePodSandbox's, the last one, is the one that kept the sandbox.
+        const refused = (error: unknown) => {
+          refusals.set(sandbox.id, describeCause(error).slice(0, 300));
+        };
+        await client.stopPodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(refused);
+        await client.removePodSandbox(sandbox.id, { timeoutMs: CLEANUP_CALL_MS }).catch(refused);
       }),
     );
     this.pods.clear();
-    return { forced, leftovers: await this.leftovers() };
+    return { forced, leftovers: await this.leftovers(refusals) };
   }
 
   /** Returns once the runtime answers CRI Version, or when `waitMs` has passed (the listing then reports the failure). */
@@ -241,17 +287,32 @@ export class CriTarget implements ChurnTarget {
     }
   }
 
-  async leftovers(): Promise<string[]> {
+  /**
+   * What the runtime still lists of this run. A sandbox comes with the error its last removal got (`refusals`, by
+   * sandbox id) and its own network namespace, which stays mounted on the host for as long as the sandbox exists.
+   */
+  async leftovers(refusals: ReadonlyMap<string, string> = new Map()): Promise<string[]> {
     const { client, runId } = this.options;
     const selector = { [RUN_LABEL]: runId };
     const [containers, sandboxes] = await Promise.all([
       client.listContainers({ labelSelector: selector }, { timeoutMs: ADMIN_CALL_MS }),
       client.listPodSandboxes(selector, { timeoutMs: ADMIN_CALL_MS }),
     ]);
-    return [
-      ...containers.map((c) => `container/${c.id.slice(0, 12)} of ${c.labels[POD_LABEL] ?? 'unknown'} (${c.state})`),
-      ...sandboxes.map((s) => `sandbox/${s.id.slice(0, 12)} of ${s.labels[POD_LABEL] ?? 'unknown'} (${s.state})`),
-    ];
+    const sandboxLines = await Promise.all(
+      sandboxes.map(async (s) => {
+        const netns = await client
+          .podSandboxInfo(s.id, { timeoutMs: CLEANUP_CALL_MS })
+          .then(networkNamespaceOfInfo)
+          .catch(() => undefined);
+        const refusal = refusals.get(s.id);
+        return (
+          `sandbox/${s.id.slice(0, 12)} of ${s.labels[POD_LABEL] ?? 'unknown'} (${s.state})` +
+          (netns ? ` holding network namespace ${netns}` : '') +
+          (refusal ? `: ${refusal}` : '')
+        );
+      }),
+    );
+    return [...containers.map((c) => `container/${c.id.slice(0, 12)} of ${c.labels[POD_LABEL] ?? 'unknown'} (${c.state})`), ...sandboxLines];
   }
 
   private startProbes(plan: PodIdentity, state: PodState, containerId: string): void {

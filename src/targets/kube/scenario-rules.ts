@@ -54,6 +54,12 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Set target.kube.nodeAgent: true, or remove the field.',
     },
     {
+      paths: ['network.namespace'],
+      noEffect: () =>
+        "on a kube target (a pod's network is set by its spec and the cluster's CNI; network.namespace chooses the cri target's sandbox namespace)",
+      instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',
+    },
+    {
       paths: ['gates.maxStateMismatch'],
       noEffect: () => "on a kube target: state-mismatch (a lost exit) is found by the cri target's pid check, and a kube run never reports one",
       instead: 'Remove it; gates.maxStuck limits pods not gone in time.',

@@ -18,7 +18,7 @@ function cell(podCount: number, parts: Partial<Pick<CellSummary, 'outcomes' | 's
 
 describe('occurrence measures (pods as Bernoulli trials)', () => {
   it('parses each kind and prints it back the same way', () => {
-    for (const text of ['stateMismatch', 'lostExit', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
+    for (const text of ['stateMismatch', 'lostExit', 'sandboxNotRemoved', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
       expect(describeOccurrenceMeasure(parseOccurrenceMeasure(text))).to.equal(text);
   });
 
@@ -47,5 +47,14 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
     expect(countOccurrences([late], parseOccurrenceMeasure('stateMismatch'))).to.deep.equal({ trials: 40, occurrences: 2 });
     expect(() => countOccurrences([waterfall(0, 'not-served')], parseOccurrenceMeasure('lostExit'))).to.throw(InputError, /no exit events/);
     expect(() => countOccurrences([cell(40, {})], parseOccurrenceMeasure('lostExit'))).to.throw(InputError, /no exit events/);
+  });
+
+  it('counts pods whose sandbox the runtime refused to remove, and refuses a summary written before that count existed', () => {
+    const withCount = (podCount: number, sandboxesNotRemoved: number) => ({ ...cell(podCount, {}), sandboxesNotRemoved }) as CellSummary;
+    expect(countOccurrences([withCount(5, 5), withCount(5, 0)], parseOccurrenceMeasure('sandboxNotRemoved'))).to.deep.equal({ trials: 10, occurrences: 5 });
+    // A failed stop is not a sandbox left behind: the measure reads its own count only.
+    const stopFailed = { ...withCount(5, 0), criErrors: { 'stop:DEADLINE_EXCEEDED': 5 } } as CellSummary;
+    expect(countOccurrences([stopFailed], parseOccurrenceMeasure('sandboxNotRemoved'))).to.deep.equal({ trials: 5, occurrences: 0 });
+    expect(() => countOccurrences([cell(5, {})], parseOccurrenceMeasure('sandboxNotRemoved'))).to.throw(InputError, /predates the sandboxNotRemoved count/);
   });
 });
