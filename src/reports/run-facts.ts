@@ -35,6 +35,7 @@ export function leakSentence(summary: RunSummary): string {
   const notes = [
     forced.length ? `${forced.length} object(s) needed forced cleanup` : '',
     removedWithRuntime ? `${removedWithRuntime} object(s) the runtime could not remove went with its teardown` : '',
+    summary.leakCheck.removedAtTeardown?.length ? `the teardown unmounted ${summary.leakCheck.removedAtTeardown.length} network namespace(s) they held` : '',
   ].filter(Boolean);
   return `Nothing was left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`;
 }

@@ -50,6 +50,7 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   const notes = [
     forced.length ? `${forced.length} objects needed forced cleanup` : '',
     removedWithRuntime ? `${removedWithRuntime} the runtime could not remove went with its teardown` : '',
+    summary.leakCheck.removedAtTeardown?.length ? `the teardown unmounted ${summary.leakCheck.removedAtTeardown.length} network namespace(s) they held` : '',
   ].filter(Boolean);
   lines.push(
     leaked.length

@@ -209,6 +209,8 @@ export interface LeakCheck {
   forced: { pod: string; object: string }[];
   leftInRuntime: string[];
   removedWithRuntime: number;
+  /** What a managed runtime's teardown removed from the host on behalf of those leftovers (network namespaces of sandboxes it kept). */
+  removedAtTeardown?: string[];
   leaked: string[];
 }
 

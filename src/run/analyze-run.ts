@@ -141,7 +141,7 @@ function outcomeLimits(settings: CellSettings): OutcomeLimits {
  * Leftovers of a managed runtime whose teardown succeeded went with it; anything else is a leak,
  * and so is whatever a cluster teardown could not remove.
  */
-function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakCheck['forced']): LeakCheck {
+export function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakCheck['forced']): LeakCheck {
   const cleanRuntimes = new Set(
     teardowns.filter((t) => t.data?.managed === true && ((t.data.unmountFailures ?? []) as string[]).length === 0).map((t) => String(t.data?.runtime)),
   );
@@ -152,13 +152,28 @@ function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: LeakChe
       : ((t.data?.unmountFailures ?? []) as string[]).map((m) => `${String(t.data?.runtime)}: ${m}`),
   );
   let removedWithRuntime = 0;
+  const seen = new Set<string>();
   for (const cleanup of cleanups) {
-    const leftovers = (cleanup.data?.leftovers ?? []) as string[];
+    // An object a later cleanup of the same runtime lists again is the same leftover (see `forced` above).
+    const leftovers = ((cleanup.data?.leftovers ?? []) as string[]).filter((item) => {
+      const key = `${String(cleanup.data?.runtime)} ${leftoverObject(item)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     leftInRuntime.push(...leftovers);
     if (cleanRuntimes.has(String(cleanup.data?.runtime))) removedWithRuntime += leftovers.length;
     else leaked.push(...leftovers);
   }
-  return { forced, leftInRuntime, removedWithRuntime, leaked };
+  const removedAtTeardown = teardowns.flatMap((t) => ((t.data?.removedNetworkNamespaces ?? []) as string[]).map((path) => `network namespace ${path}`));
+  // Every repetition's cleanup lists all of the run's objects, so one the runtime kept is forced again by each later one: once each.
+  const forcedOnce = [...new Map(forced.map((f) => [f.object, f])).values()];
+  return { forced: forcedOnce, leftInRuntime, removedWithRuntime, removedAtTeardown, leaked };
+}
+
+/** The object a leftover line names (`sandbox/<id>`, `container/<id>`, as the CRI target writes them); else the whole line. */
+function leftoverObject(item: string): string {
+  return /^(sandbox|container)\/[0-9a-f]+ /.exec(item)?.[0] ?? item;
 }
 
 /** The versions a cell really ran on: its managed runtime's binaries, or its cluster node's. */
