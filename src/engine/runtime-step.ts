@@ -6,6 +6,8 @@ export interface RuntimeStepPlan {
   afterCycleHold: number;
   /** Instead of between the hold and the deletes: this long after the cycle's deletes begin, among its stops. */
   duringStopsAfterMs?: number;
+  /** Instead: this long after the cycle's creates begin, among its RunPodSandbox calls; awaited before the hold ends. */
+  duringCreatesAfterMs?: number;
   perform(signal: AbortSignal): Promise<void>;
 }
 
@@ -22,9 +24,9 @@ export class RuntimeStepSchedule {
 
   constructor(private readonly plan: RuntimeStepPlan) {}
 
-  /** Whether pods created now come after the step: it has begun (creates never overlap a step). */
+  /** Whether pods created now come after the step: it has begun (only a step among the creates overlaps them). */
   get hasBegun(): boolean {
-    return this.started;
+    return this.window !== undefined;
   }
 
   /** performance.now() at the step's start and end, once it has ended. */
@@ -32,7 +34,22 @@ export class RuntimeStepSchedule {
     return this.window?.endedMs === undefined ? undefined : { beganMs: this.window.beganMs, endedMs: this.window.endedMs };
   }
 
+  /**
+   * Called as each pod's create starts: with `duringCreatesAfterMs`, the first create of cycle `afterCycleHold` starts
+   * the step's timer, so it lands among that cycle's creates. A create that starts after that counts as after the step.
+   */
+  beginCreate(cycle: number, signal: AbortSignal): void {
+    if (this.started || this.plan.duringCreatesAfterMs === undefined || cycle !== this.plan.afterCycleHold) return;
+    this.started = true;
+    this.inFlight = this.delayed(this.plan.duringCreatesAfterMs, signal);
+  }
+
   async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
+    if (this.plan.duringCreatesAfterMs !== undefined) {
+      // The step started among this cycle's creates; the deletes wait for the new daemon (and fail with the step).
+      if (cycle === this.plan.afterCycleHold) await this.afterDeletes();
+      return;
+    }
     if (this.started || cycle !== this.plan.afterCycleHold) return;
     this.started = true;
     if (this.plan.duringStopsAfterMs === undefined) {
@@ -40,7 +57,11 @@ export class RuntimeStepSchedule {
       return;
     }
     // Started now and left running: the deletes begin as soon as this returns, and the step lands among them.
-    this.inFlight = sleep(this.plan.duringStopsAfterMs, signal)
+    this.inFlight = this.delayed(this.plan.duringStopsAfterMs, signal);
+  }
+
+  private delayed(ms: number, signal: AbortSignal): Promise<{ error?: unknown }> {
+    return sleep(ms, signal)
       .then(() => (signal.aborted ? undefined : this.perform(signal)))
       .then(
         () => ({}),

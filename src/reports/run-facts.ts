@@ -35,9 +35,18 @@ export function leakSentence(summary: RunSummary): string {
   const notes = [
     forced.length ? `${forced.length} object(s) needed forced cleanup` : '',
     removedWithRuntime ? `${removedWithRuntime} object(s) the runtime could not remove went with its teardown` : '',
-    summary.leakCheck.removedAtTeardown?.length ? `the teardown unmounted ${summary.leakCheck.removedAtTeardown.length} network namespace(s) they held` : '',
+    teardownRemovals(summary),
   ].filter(Boolean);
   return `Nothing was left behind${notes.length ? ` (${notes.join('; ')})` : ''}.`;
+}
+
+/** What a managed runtime's teardown removed from the host for the run (namespaces its sandboxes kept, its CNI bridge), named. */
+export function teardownRemovals(summary: RunSummary): string {
+  const removed = summary.leakCheck.removedAtTeardown ?? [];
+  if (removed.length === 0) return '';
+  const named = removed.slice(0, 3).join(', ');
+  const more = removed.length > 3 ? ` and ${removed.length - 3} more (leakCheck.removedAtTeardown)` : '';
+  return `the teardown removed ${removed.length} from the host: ${named}${more}`;
 }
 
 /** Outcomes that are neither a measured stop nor a runtime failure: the run's own trouble. */

@@ -1,6 +1,14 @@
 import type { RunSummary } from '../results/summary.js';
 import { escapeTerminal } from './escape.js';
-import { cellFigureHeaders, cellFigures, ignoredConfigSentences, latencySentence, stuckEvidenceLines, measurementCaveats } from './run-facts.js';
+import {
+  cellFigureHeaders,
+  cellFigures,
+  ignoredConfigSentences,
+  latencySentence,
+  stuckEvidenceLines,
+  measurementCaveats,
+  teardownRemovals,
+} from './run-facts.js';
 import { renderTable } from './table.js';
 import { runtimeMetricsLines } from './runtime-metrics-facts.js';
 import { runtimeStepLines } from './runtime-step-facts.js';
@@ -50,7 +58,7 @@ export function renderTerminalSummary(summary: RunSummary, runDir: string, style
   const notes = [
     forced.length ? `${forced.length} objects needed forced cleanup` : '',
     removedWithRuntime ? `${removedWithRuntime} the runtime could not remove went with its teardown` : '',
-    summary.leakCheck.removedAtTeardown?.length ? `the teardown unmounted ${summary.leakCheck.removedAtTeardown.length} network namespace(s) they held` : '',
+    teardownRemovals(summary),
   ].filter(Boolean);
   lines.push(
     leaked.length

@@ -80,6 +80,11 @@ export interface CellSummary {
    */
   sandboxesNotRemoved?: number;
   /**
+   * CRI with network.cni bridge: pods whose sandbox's IP host-local still held after the sandbox was gone (event ip-leaked: its
+   * CNI DEL never ran). Absent in summaries written before podchurn counted it.
+   */
+  ipsLeaked?: number;
+  /**
    * CRI on a containerd podchurn started: pods grouped by the shim version measured from each pod's
    * shim process and, with a runtimeStep, by whether they were created before or after the step,
    * with their lost exits. Absent when no pod's shim was measured and no step ran.

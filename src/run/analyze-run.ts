@@ -165,15 +165,18 @@ export function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: 
     if (cleanRuntimes.has(String(cleanup.data?.runtime))) removedWithRuntime += leftovers.length;
     else leaked.push(...leftovers);
   }
-  const removedAtTeardown = teardowns.flatMap((t) => ((t.data?.removedNetworkNamespaces ?? []) as string[]).map((path) => `network namespace ${path}`));
+  const removedAtTeardown = teardowns.flatMap((t) => [
+    ...((t.data?.removedNetworkNamespaces ?? []) as string[]).map((path) => `network namespace ${path}`),
+    ...((t.data?.removedNetworkObjects ?? []) as string[]),
+  ]);
   // Every repetition's cleanup lists all of the run's objects, so one the runtime kept is forced again by each later one: once each.
   const forcedOnce = [...new Map(forced.map((f) => [f.object, f])).values()];
   return { forced: forcedOnce, leftInRuntime, removedWithRuntime, removedAtTeardown, leaked };
 }
 
-/** The object a leftover line names (`sandbox/<id>`, `container/<id>`, as the CRI target writes them); else the whole line. */
+/** The object a leftover line names (`sandbox/<id>`, `container/<id>`, `ip/<address>`, as the CRI target writes them); else the whole line. */
 function leftoverObject(item: string): string {
-  return /^(sandbox|container)\/[0-9a-f]+ /.exec(item)?.[0] ?? item;
+  return /^(sandbox|container|ip)\/[0-9a-f.]+ /.exec(item)?.[0] ?? item;
 }
 
 /** The versions a cell really ran on: its managed runtime's binaries, or its cluster node's. */

@@ -22,6 +22,8 @@ export interface ContainerdConfigOptions {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   restrictOomScoreAdj: boolean;
   sandboxImage: string;
+  /** The CNI plugin directory; default the system's. A CNI network of podchurn's own brings its own (runtime/cni-network.ts). */
+  cniBinDir?: string;
 }
 
 export interface ContainerdPaths {
@@ -87,12 +89,13 @@ function serverPlugins(version: ConfigVersion, paths: ContainerdPaths): Record<s
   };
 }
 
-function cniSection(containerdVersion: string, paths: ContainerdPaths): Record<string, unknown> {
+function cniSection(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
   const confDir = join(paths.state, 'cni');
+  const binDir = options.cniBinDir ?? '/usr/lib/cni';
   // 2.1 replaced bin_dir with bin_dirs (bin_dir still works there, as a deprecation).
-  return compareVersions(containerdVersion.replace(/[~+].*$/, ''), '2.1.0') >= 0
-    ? { bin_dirs: ['/usr/lib/cni'], conf_dir: confDir }
-    : { bin_dir: '/usr/lib/cni', conf_dir: confDir };
+  return compareVersions(options.containerd.version.replace(/[~+].*$/, ''), '2.1.0') >= 0
+    ? { bin_dirs: [binDir], conf_dir: confDir }
+    : { bin_dir: binDir, conf_dir: confDir };
 }
 
 function versionTwoConfig(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
@@ -104,7 +107,7 @@ function versionTwoConfig(options: ContainerdConfigOptions, paths: ContainerdPat
         restrict_oom_score_adj: options.restrictOomScoreAdj,
         stream_server_address: '127.0.0.1',
         stream_server_port: '0',
-        cni: cniSection(options.containerd.version, paths),
+        cni: cniSection(options, paths),
         containerd: { snapshotter: 'overlayfs', default_runtime_name: 'runc', runtimes: { runc: runcRuntime(options, paths) } },
       },
       'io.containerd.internal.v1.opt': { path: join(paths.root, 'opt') },
@@ -120,7 +123,7 @@ function splitCriConfig(version: 3 | 4, options: ContainerdConfigOptions, paths:
       ...serverPlugins(version, paths),
       'io.containerd.cri.v1.runtime': {
         restrict_oom_score_adj: options.restrictOomScoreAdj,
-        cni: cniSection(options.containerd.version, paths),
+        cni: cniSection(options, paths),
         containerd: { default_runtime_name: 'runc', runtimes: { runc: runcRuntime(options, paths) } },
       },
       'io.containerd.cri.v1.images': {
@@ -137,8 +140,8 @@ function splitCriConfig(version: 3 | 4, options: ContainerdConfigOptions, paths:
 
 /**
  * podchurn's containerd config, in the version the binary understands: its own root, state, socket
- * and runc root. CNI config is read from <state>/cni: empty for the CRI target (host-network pods),
- * a bridge network for a local cluster.
+ * and runc root. CNI config is read from <state>/cni: empty for the CRI target unless its scenario asks
+ * for a network of podchurn's own (network.cni), a bridge network for a local cluster.
  */
 export function containerdConfig(options: ContainerdConfigOptions, paths: ContainerdPaths): Record<string, unknown> {
   const version = options.containerd.configVersion;

@@ -12,6 +12,7 @@ import { containerdConfig, probeContainerd, type ConfigVersion } from './contain
 import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 import { removeNetworkNamespaces, sandboxNetworkNamespaces } from './network-namespaces.js';
+import { cniNetwork, removeCniNetwork, writeCniNetwork, type CniNetwork } from './cni-network.js';
 
 export interface ManagedContainerdOptions {
   binaries: BinarySet;
@@ -26,6 +27,8 @@ export interface ManagedContainerdOptions {
   /** Cgroup parent (relative to each hierarchy) that every pod of this daemon is placed under. */
   cgroupParent: string;
   startTimeoutMs?: number;
+  /** A CNI network of podchurn's own for the sandboxes (scenario network.cni: bridge), with the seconds each ADD is held back. */
+  cniNetwork?: { addHoldSeconds: number };
 }
 
 export interface DaemonExit {
@@ -41,6 +44,8 @@ export interface TeardownReport {
   unmountFailures: string[];
   /** Network namespaces of sandboxes the daemon still held (it could not remove them), unmounted and deleted here. */
   removedNetworkNamespaces: string[];
+  /** What the daemon's CNI network of podchurn's own left on the host (its bridge, CNI result cache files), removed here. */
+  removedNetworkObjects?: string[];
 }
 
 /**
@@ -58,13 +63,24 @@ export class ManagedContainerd {
   readonly configVersion: ConfigVersion;
   /** Resolves when the daemon process ends, for whatever reason. */
   readonly exited: Promise<DaemonExit>;
+  /** The CNI network podchurn wrote for this daemon's sandboxes, if the scenario asked for one. */
+  readonly cniNetwork?: CniNetwork;
   private stopping = false;
 
   private constructor(
     readonly options: ManagedContainerdOptions,
     private readonly child: ChildProcess,
-    paths: { socket: string; root: string; state: string; configFile: string; configVersion: ConfigVersion; metricsAddress: string },
+    paths: {
+      socket: string;
+      root: string;
+      state: string;
+      configFile: string;
+      configVersion: ConfigVersion;
+      metricsAddress: string;
+      cniNetwork?: CniNetwork;
+    },
   ) {
+    this.cniNetwork = paths.cniNetwork;
     this.configVersion = paths.configVersion;
     this.metricsAddress = paths.metricsAddress;
     this.socket = paths.socket;
@@ -95,7 +111,9 @@ export class ManagedContainerd {
     const containerd = await probeContainerd(options.binaries.containerd);
     // Taken by the kernel a moment before containerd binds it; a clash would fail the start with "address in use".
     const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
-    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd }, { root, state, socket, metricsAddress })));
+    const network = options.cniNetwork && cniNetwork(options.instance, state, options.cniNetwork.addHoldSeconds);
+    if (network) await writeCniNetwork(network, join(state, 'cni'));
+    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd, cniBinDir: network?.binDir }, { root, state, socket, metricsAddress })));
 
     const log = openSync(options.logFile, 'a');
     const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];
@@ -104,7 +122,15 @@ export class ManagedContainerd {
       env: { ...process.env, PATH: [...binDirs, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':') },
     });
     closeSync(log);
-    const daemon = new ManagedContainerd(options, child, { socket, root, state, configFile, configVersion: containerd.configVersion, metricsAddress });
+    const daemon = new ManagedContainerd(options, child, {
+      socket,
+      root,
+      state,
+      configFile,
+      configVersion: containerd.configVersion,
+      metricsAddress,
+      cniNetwork: network,
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new InfrastructureError(`cannot start ${options.binaries.containerd}: ${error.message}`, { cause: error })));
@@ -168,12 +194,19 @@ export class ManagedContainerd {
     // Containers whose shim was killed (a lost exit, a crashed daemon) are still running: end them.
     const killedProcesses = await killAndRemoveCgroupTree(this.options.cgroupParent);
     const netns = await removeNetworkNamespaces(namespaces);
-    const unmountFailures = [...netns.failed, ...(await unmountAllUnder([this.root, this.state]))];
+    const network = this.cniNetwork ? await removeCniNetwork(this.cniNetwork) : { removed: [], failed: [] };
+    const unmountFailures = [...netns.failed, ...network.failed, ...(await unmountAllUnder([this.root, this.state]))];
     if (unmountFailures.length === 0) {
       await rm(this.root, { recursive: true, force: true });
       await rm(this.state, { recursive: true, force: true });
     }
-    return { killedShims: shims.length, killedProcesses, unmountFailures, removedNetworkNamespaces: netns.removed };
+    return {
+      killedShims: shims.length,
+      killedProcesses,
+      unmountFailures,
+      removedNetworkNamespaces: netns.removed,
+      ...(this.cniNetwork ? { removedNetworkObjects: network.removed } : {}),
+    };
   }
 
   /** The network namespaces of the sandboxes the daemon still lists; none when it does not answer (it died, or never came up). */

@@ -137,6 +137,12 @@ export const RuntimeStepSchema = z
       .optional()
       .describe('Runtime-store key of the containerd the daemon is replaced with; default: runtime.containerd (a plain restart)'),
     runc: z.string().min(1).optional().describe('Runtime-store key of the runc swapped in; default: runtime.runc'),
+    duringCreatesAfterSeconds: nonNegativeNumber
+      .optional()
+      .describe(
+        "Instead of between the hold and the deletes: this many seconds after the cycle's creates begin, while RunPodSandbox calls are in flight " +
+          '(containerd exiting after the CNI ADD, containerd#12923)',
+      ),
     duringStopsAfterSeconds: nonNegativeNumber
       .optional()
       .describe(
@@ -144,7 +150,11 @@ export const RuntimeStepSchema = z
           '(containerd restarted during StopContainer, containerd#12600)',
       ),
   })
-  .strict();
+  .strict()
+  .refine((step) => step.duringCreatesAfterSeconds === undefined || step.duringStopsAfterSeconds === undefined, {
+    message: 'duringCreatesAfterSeconds and duringStopsAfterSeconds each place the one step: write one of them',
+    path: ['duringCreatesAfterSeconds'],
+  });
 
 export const networkNamespaceModes = ['node', 'pod'] as const;
 
@@ -155,7 +165,20 @@ export const NetworkSchema = z
       .default('node')
       .describe(
         "node: every sandbox shares the host's network namespace (no CNI call); pod: each sandbox gets its own, set up and torn down by the " +
-          "runtime's CNI (podchurn's own containerd has an empty CNI config directory, so its CNI is not initialised)",
+          "runtime's CNI (podchurn's own containerd has an empty CNI config directory unless cni is bridge, so its CNI is not initialised)",
+      ),
+    cni: z
+      .enum(['none', 'bridge'])
+      .default('none')
+      .describe(
+        "none: the CNI config directory of podchurn's containerd stays empty; bridge: podchurn writes a bridge + host-local network of its own " +
+          '(a bridge, a /24 and an IPAM directory per containerd, all removed at its teardown). Needs namespace pod',
+      ),
+    cniAddHoldSeconds: nonNegativeNumber
+      .default(0)
+      .describe(
+        'With cni bridge: each CNI ADD returns its result this long after the bridge plugin finished (a wrapper plugin), so RunPodSandbox waits between ' +
+          'the network being set up and its own return (where a runtimeStep.duringCreatesAfterSeconds restart lands: containerd#12923)',
       ),
   })
   .strict();
@@ -233,7 +256,7 @@ export const CellSettingsSchema = z
       'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs ' +
         'them unless enabled is false',
     ),
-    network: NetworkSchema.default({ namespace: 'node' }).describe("The sandboxes' network namespace (cri target)"),
+    network: NetworkSchema.default({ namespace: 'node', cni: 'none', cniAddHoldSeconds: 0 }).describe("The sandboxes' network namespace (cri target)"),
     runtimeStep: RuntimeStepSchema.optional().describe(
       'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and ' +
         'the new pin started on the same root, state and socket; running pods keep their old shims',

@@ -59,6 +59,18 @@ describe('containerd config writer: the version each containerd understands', ()
     expect(JSON.stringify(config)).not.to.include('sandbox_image');
   });
 
+  it("points the CNI plugin directory at a network's own when podchurn writes one, in each layout", () => {
+    const withOwn = (version: string, configVersion: ConfigVersion) => ({ ...options(version, configVersion), cniBinDir: '/run/podchurn/t/cni-bin' });
+    expect((containerdConfig(withOwn('2.1.4', 3), paths).plugins as Table)['io.containerd.cri.v1.runtime']!.cni).to.deep.equal({
+      bin_dirs: ['/run/podchurn/t/cni-bin'],
+      conf_dir: '/run/podchurn/t/cni',
+    });
+    expect((containerdConfig(withOwn('1.7.24', 2), paths).plugins as Table)['io.containerd.grpc.v1.cri']!.cni).to.deep.equal({
+      bin_dir: '/run/podchurn/t/cni-bin',
+      conf_dir: '/run/podchurn/t/cni',
+    });
+  });
+
   it('keeps cni.bin_dir for 2.0, which has no bin_dirs', () => {
     const runtime = (containerdConfig(options('2.0.2', 3), paths).plugins as Table)['io.containerd.cri.v1.runtime']!;
     expect(runtime.cni).to.deep.equal({ bin_dir: '/usr/lib/cni', conf_dir: '/run/podchurn/t/cni' });

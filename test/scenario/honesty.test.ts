@@ -190,6 +190,29 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(cells(header, ['network.namespace=pod'])[0]!.settings.network.namespace).to.equal('pod');
     });
 
+    it("a CNI network of podchurn's own needs pod namespaces on a containerd podchurn starts; a held ADD needs the network", () => {
+      const pod = `${header}network: {namespace: pod, cni: bridge, cniAddHoldSeconds: 8}\n`;
+      expect(cells(pod)[0]!.settings.network).to.deep.equal({ namespace: 'pod', cni: 'bridge', cniAddHoldSeconds: 8 });
+      expect(refusal(`${header}network: {cni: bridge}\n`)).to.include('network.cni has no effect with network.namespace "node"');
+      expect(refusal(`${header}target: {type: cri, endpoint: /run/x.sock}\nnetwork: {namespace: pod, cni: bridge}\n`)).to.include(
+        'network.cni has no effect with target.endpoint',
+      );
+      expect(refusal(`${header}network: {namespace: pod, cniAddHoldSeconds: 8}\n`)).to.include(
+        'network.cniAddHoldSeconds has no effect with network.cni "none"',
+      );
+      expect(refusal(`${kube}network: {cni: bridge}\n`)).to.include('network.cni has no effect on a kube target');
+    });
+
+    it('places a runtime step among the creates or among the stops, not both; among the creates only on a cri target', () => {
+      const step = 'runtimeStep: {afterCycleHold: 1, duringCreatesAfterSeconds: 2}\n';
+      expect(cells(`${header}${step}`)[0]!.settings.runtimeStep?.duringCreatesAfterSeconds).to.equal(2);
+      expect(() => cells(`${header}runtimeStep: {afterCycleHold: 1, duringCreatesAfterSeconds: 2, duringStopsAfterSeconds: 1}\n`)).to.throw(
+        InputError,
+        /write one of them/,
+      );
+      expect(refusal(`${kube}cluster: {provider: local}\n${step}`)).to.include('runtimeStep.duringCreatesAfterSeconds has no effect on a kube target');
+    });
+
     it('refuses an unknown mode, naming the allowed ones, and network.namespace on a kube target, also from --set', () => {
       expect(() => cells(`${header}network: {namespace: host}\n`)).to.throw(InputError, /network\.namespace.*"node".*"pod"|node.*pod/);
       expect(refusal(`${kube}network: {namespace: pod}\n`)).to.include('network.namespace has no effect on a kube target');

@@ -13,7 +13,8 @@ import type { CellSummary } from '../../results/summary.js';
  * per pod), `lostExit` (stops after which no exit event ever arrived and the task process was gone: the lost
  * exit itself, which a state mismatch on a loaded host cannot tell from an exit event that came late),
  * `sandboxNotRemoved` (pods whose sandbox the runtime refused to stop or remove, CRI: the sandbox, and its
- * network namespace, stay on the node).
+ * network namespace, stay on the node), `ipLeaked` (pods whose sandbox's IP the CNI IPAM still held after the
+ * sandbox was gone: its CNI DEL never ran).
  */
 export type OccurrenceMeasure =
   | { kind: 'outcome'; outcome: Outcome }
@@ -21,7 +22,8 @@ export type OccurrenceMeasure =
   | { kind: 'signature'; id: string }
   | { kind: 'criError'; key: string }
   | { kind: 'lostExit' }
-  | { kind: 'sandboxNotRemoved' };
+  | { kind: 'sandboxNotRemoved' }
+  | { kind: 'ipLeaked' };
 
 export interface OccurrenceCount {
   trials: number;
@@ -32,6 +34,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (text === 'stateMismatch') return { kind: 'stateMismatch' };
   if (text === 'lostExit') return { kind: 'lostExit' };
   if (text === 'sandboxNotRemoved') return { kind: 'sandboxNotRemoved' };
+  if (text === 'ipLeaked') return { kind: 'ipLeaked' };
   const [kind, ...rest] = text.split(':');
   const value = rest.join(':');
   if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
@@ -39,7 +42,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
   throw new InputError(
     `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, ` +
-      'criError:<phase:CODE>, lostExit or sandboxNotRemoved',
+      'criError:<phase:CODE>, lostExit, sandboxNotRemoved or ipLeaked',
   );
 }
 
@@ -57,6 +60,8 @@ export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
       return 'lostExit';
     case 'sandboxNotRemoved':
       return 'sandboxNotRemoved';
+    case 'ipLeaked':
+      return 'ipLeaked';
   }
 }
 
@@ -97,5 +102,12 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
         );
       }
       return cell.sandboxesNotRemoved;
+    case 'ipLeaked':
+      if (cell.ipsLeaked === undefined) {
+        throw new InputError(
+          `cell ${cell.cell} predates the ipLeaked count (its summary has no ipsLeaked): 'podchurn report <run directory>' analyses it again.`,
+        );
+      }
+      return cell.ipsLeaked;
   }
 }

@@ -63,10 +63,13 @@ export const criDriver: TargetDriver = {
           // An endpoint podchurn does not own may be restarted by its supervisor mid-run: give it time to come back before cleanup.
           runtimeReturnMs: record.managed ? 0 : 30_000,
           shimAddress: record.managed ? record.endpoint : undefined,
+          cniNetwork: session.cniNetwork,
           runtimeStep: cellSettings.runtimeStep && {
             afterCycleHold: cellSettings.runtimeStep.afterCycleHold,
             duringStopsAfterMs:
               cellSettings.runtimeStep.duringStopsAfterSeconds === undefined ? undefined : cellSettings.runtimeStep.duringStopsAfterSeconds * 1000,
+            duringCreatesAfterMs:
+              cellSettings.runtimeStep.duringCreatesAfterSeconds === undefined ? undefined : cellSettings.runtimeStep.duringCreatesAfterSeconds * 1000,
             perform: async () => {
               if (!session.step)
                 throw new InfrastructureError('runtimeStep needs a containerd started by podchurn; this session attached to an existing endpoint');

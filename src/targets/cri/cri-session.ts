@@ -13,6 +13,7 @@ import type { CellSettings } from '../../scenario/schema.js';
 import { runtimeRootBase, runtimeStateBase } from '../../util/dirs.js';
 import { whichProgram } from '../../util/exec.js';
 import { sleep } from '../../util/clock.js';
+import type { CniNetwork } from '../../runtime/cni-network.js';
 
 /** A CRI endpoint ready for churn: either a containerd podchurn started, or one the user pointed at. */
 export interface CriSession {
@@ -28,6 +29,8 @@ export interface CriSession {
    * restart), leaving running shims alone. Resolves once the new daemon answers on the same socket.
    */
   step?(to: { containerd: string; runc: string }): Promise<RuntimeStepResult>;
+  /** The CNI network podchurn wrote for a managed daemon's sandboxes (network.cni: bridge); the same across runtime steps. */
+  cniNetwork?: CniNetwork;
   /** host:port of the running daemon's metrics endpoint: a containerd podchurn started only. */
   metricsAddress(): string | undefined;
   close(): Promise<TeardownReport | undefined>;
@@ -36,7 +39,9 @@ export interface CriSession {
 /** Cells that share this key share one runtime instance. */
 export function runtimeKey(settings: CellSettings): string {
   const { target, runtime } = settings;
-  return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj]);
+  // The CNI network is part of the daemon's configuration; the namespace mode is per sandbox and shares a daemon.
+  const network = settings.network.cni === 'none' ? [] : [settings.network.cni, settings.network.cniAddHoldSeconds];
+  return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj, ...network]);
 }
 
 export async function openCriSession(
@@ -74,6 +79,7 @@ export async function openCriSession(
     restrictOomScoreAdj: restrict,
     sandboxImage: PAUSE_IMAGE,
     cgroupParent,
+    ...(settings.network.cni === 'bridge' ? { cniNetwork: { addHoldSeconds: settings.network.cniAddHoldSeconds } } : {}),
   };
   // A runtime step swaps the daemon; whichever one runs now is the one teardown stops.
   let daemon = await ManagedContainerd.start(daemonOptions);
@@ -98,12 +104,17 @@ export async function openCriSession(
     };
     watch(daemon);
     let current = { binaries, measured };
+    if (daemon.cniNetwork) {
+      const { name, bridge, subnet, addHoldSeconds } = daemon.cniNetwork;
+      notes.push(`CNI network ${name} of podchurn's own: bridge ${bridge}, ${subnet}, host-local IPAM, each ADD held ${addHoldSeconds} s.`);
+    }
     return {
       key: runtimeKey(settings),
       client,
       cgroupParent,
       workloadImage: WORKLOAD_IMAGE,
       died,
+      cniNetwork: daemon.cniNetwork,
       record: {
         instance,
         managed: true,

@@ -12,6 +12,7 @@ import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-
 import { measureSandboxShim } from '../../runtime/shim-process.js';
 import type { ContainerExitWatch } from './container-exit-watch.js';
 import { networkNamespaceOfInfo } from '../../runtime/network-namespaces.js';
+import { ipReservations, type CniNetwork } from '../../runtime/cni-network.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -37,6 +38,8 @@ export interface CriTargetOptions {
   exitWatch?: ContainerExitWatch;
   /** The scenario's runtime step (engine/runtime-step.ts has its timing). */
   runtimeStep?: RuntimeStepPlan;
+  /** The CNI network podchurn wrote for the runtime (network.cni: bridge): cleanup checks its IP reservations. */
+  cniNetwork?: CniNetwork;
 }
 
 interface PodState {
@@ -59,6 +62,8 @@ function namespaceOptions(network: CellSettings['network']): NamespaceOption {
 const ADMIN_CALL_MS = 60_000;
 /** Deadline for each cleanup call: cleanup forces, it does not wait. */
 const CLEANUP_CALL_MS = 10_000;
+/** How long a create whose runtime went away waits for it to answer again before looking for the sandbox it left. */
+const RUNTIME_RETURN_MS = 30_000;
 
 /**
  * Pods as CRI sandboxes with one container each, driven the way kubelet drives them: the same
@@ -67,6 +72,8 @@ const CLEANUP_CALL_MS = 10_000;
 export class CriTarget implements ChurnTarget {
   readonly type = 'cri';
   private readonly pods = new Map<string, PodState>();
+  /** Every sandbox id a pod of this target had, kept after the pod is gone: an IP reservation names only its sandbox. */
+  private readonly sandboxPods = new Map<string, PodPlan>();
   private readonly step?: RuntimeStepSchedule;
 
   constructor(private readonly options: CriTargetOptions) {
@@ -84,9 +91,11 @@ export class CriTarget implements ChurnTarget {
     this.pods.set(plan.pod, state);
     // Decided when the pod's creation starts: the step happens between a cycle's creates and deletes, never during them.
     const stepSide = this.step ? { createdRelativeToStep: this.step.hasBegun ? 'after' : 'before' } : {};
+    this.step?.beginCreate(plan.cycle, signal);
     try {
       events.pod(plan, 'create-sent');
       state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      this.sandboxPods.set(state.sandboxId, plan);
       events.pod(plan, 'sandbox-ready', { sandboxId: state.sandboxId });
       const workload = settings.workload;
       const containerConfig: ContainerConfig = {
@@ -108,7 +117,11 @@ export class CriTarget implements ChurnTarget {
       if (settings.execProbe.enabled) this.startProbes(plan, state, state.containerId);
     } catch (error) {
       this.recordError(plan, 'create', error, signal);
-      if (!state.sandboxId && !signal.aborted) await this.findLeftSandbox(state);
+      if (!state.sandboxId && !signal.aborted) {
+        // A daemon that went away mid-call (a runtime step among the creates) is asked once it is back.
+        if (error instanceof CriCallError && error.unreachable) await this.awaitRuntime(RUNTIME_RETURN_MS);
+        await this.findLeftSandbox(state);
+      }
     }
   }
 
@@ -126,6 +139,7 @@ export class CriTarget implements ChurnTarget {
     const sandbox = left[0];
     if (!sandbox) return;
     state.sandboxId = sandbox.id;
+    this.sandboxPods.set(sandbox.id, plan);
     events.pod(plan, 'sandbox-left', { sandboxId: sandbox.id, state: sandbox.state });
   }
 
@@ -271,7 +285,31 @@ export class CriTarget implements ChurnTarget {
       }),
     );
     this.pods.clear();
-    return { forced, leftovers: await this.leftovers(refusals) };
+    return { forced, leftovers: [...(await this.leftovers(refusals)), ...(await this.leakedIps())] };
+  }
+
+  /**
+   * IP reservations of podchurn's CNI network held for sandboxes the runtime no longer lists: addresses whose CNI DEL
+   * never ran (containerd#12923). Each is a leftover, and an `ip-leaked` event of its pod when the sandbox was one of
+   * this target's. A sandbox still listed keeps its address legitimately: it is a leftover of its own.
+   */
+  private async leakedIps(): Promise<string[]> {
+    const network = this.options.cniNetwork;
+    if (!network) return [];
+    const reservations = await ipReservations(network);
+    if (reservations.length === 0) return [];
+    const listed = new Set((await this.options.client.listPodSandboxes({}, { timeoutMs: ADMIN_CALL_MS })).map((s) => s.id));
+    const lines: string[] = [];
+    for (const { ip, containerId } of reservations) {
+      if (listed.has(containerId)) continue;
+      const pod = this.sandboxPods.get(containerId);
+      if (pod) this.options.events.pod(pod, 'ip-leaked', { ip, sandboxId: containerId, network: network.name });
+      lines.push(
+        `ip/${ip} reserved in ${network.name} for sandbox/${containerId.slice(0, 12)} of ${pod?.pod ?? 'an earlier repetition or no pod of this run'}, ` +
+          'which the runtime no longer lists (its CNI DEL never ran)',
+      );
+    }
+    return lines;
   }
 
   /** Returns once the runtime answers CRI Version, or when `waitMs` has passed (the listing then reports the failure). */

@@ -15,6 +15,21 @@ export const criScenarioRules: TargetScenarioRules = {
         s.target.endpoint ? 'with target.endpoint (podchurn starts no containerd then; the endpoint runs whatever binaries it runs)' : undefined,
       instead: 'Remove the pin, or let podchurn run it: target.type cri without endpoint, or a cluster with provider local or kind.',
     },
+    {
+      paths: ['network.cni', 'network.cniAddHoldSeconds'],
+      noEffect: (s) =>
+        s.network.namespace === 'node'
+          ? 'with network.namespace "node" (host-network sandboxes make no CNI call)'
+          : s.target.endpoint
+            ? "with target.endpoint (podchurn does not write that runtime's CNI configuration)"
+            : undefined,
+      instead: 'Set network.namespace: pod on a containerd podchurn starts (no target.endpoint), or remove the field.',
+    },
+    {
+      paths: ['network.cniAddHoldSeconds'],
+      noEffect: (s) => (s.network.cni === 'none' ? 'with network.cni "none" (there is no network whose ADD to hold)' : undefined),
+      instead: 'Set network.cni: bridge, or remove network.cniAddHoldSeconds.',
+    },
   ],
 
   cellProblem(settings) {

@@ -54,7 +54,12 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Set target.kube.nodeAgent: true, or remove the field.',
     },
     {
-      paths: ['network.namespace'],
+      paths: ['runtimeStep.duringCreatesAfterSeconds'],
+      noEffect: () => "on a kube target (kubelet's own sandbox creates cannot be timed against the step; it places the cri target's step)",
+      instead: 'Use runtimeStep.duringStopsAfterSeconds or the step after the hold, or target.type: cri.',
+    },
+    {
+      paths: ['network.namespace', 'network.cni', 'network.cniAddHoldSeconds'],
       noEffect: () =>
         "on a kube target (a pod's network is set by its spec and the cluster's CNI; network.namespace chooses the cri target's sandbox namespace)",
       instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',

@@ -18,7 +18,15 @@ function cell(podCount: number, parts: Partial<Pick<CellSummary, 'outcomes' | 's
 
 describe('occurrence measures (pods as Bernoulli trials)', () => {
   it('parses each kind and prints it back the same way', () => {
-    for (const text of ['stateMismatch', 'lostExit', 'sandboxNotRemoved', 'outcome:stuck', 'signature:stop-deadline', 'criError:stop:DEADLINE_EXCEEDED'])
+    for (const text of [
+      'stateMismatch',
+      'lostExit',
+      'sandboxNotRemoved',
+      'ipLeaked',
+      'outcome:stuck',
+      'signature:stop-deadline',
+      'criError:stop:DEADLINE_EXCEEDED',
+    ])
       expect(describeOccurrenceMeasure(parseOccurrenceMeasure(text))).to.equal(text);
   });
 
@@ -56,5 +64,11 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
     const stopFailed = { ...withCount(5, 0), criErrors: { 'stop:DEADLINE_EXCEEDED': 5 } } as CellSummary;
     expect(countOccurrences([stopFailed], parseOccurrenceMeasure('sandboxNotRemoved'))).to.deep.equal({ trials: 5, occurrences: 0 });
     expect(() => countOccurrences([cell(5, {})], parseOccurrenceMeasure('sandboxNotRemoved'))).to.throw(InputError, /predates the sandboxNotRemoved count/);
+  });
+
+  it('counts pods whose IP the CNI IPAM kept after the sandbox was gone, and refuses a summary without that count', () => {
+    const withCount = (ipsLeaked: number) => ({ ...cell(4, {}), ipsLeaked }) as CellSummary;
+    expect(countOccurrences([withCount(4), withCount(1)], parseOccurrenceMeasure('ipLeaked'))).to.deep.equal({ trials: 8, occurrences: 5 });
+    expect(() => countOccurrences([cell(4, {})], parseOccurrenceMeasure('ipLeaked'))).to.throw(InputError, /predates the ipLeaked count/);
   });
 });
