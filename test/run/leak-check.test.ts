@@ -42,4 +42,16 @@ describe('leak check of a run', () => {
     const failed = event('runtime-teardown', { runtime: 'r-1', managed: true, unmountFailures: ['network namespace /run/netns/cni-a: cannot unmount'] });
     expect(checkLeaks([cleanup], [failed], []).leaked).to.deep.equal(['r-1: network namespace /run/netns/cni-a: cannot unmount', sandboxA]);
   });
+
+  it('counts a leaked IP reservation once although each later cleanup of the runtime finds it again', () => {
+    const ip = (pod: string) => `ip/10.212.40.2 reserved in podchurn-ac285a8a52 for sandbox/a2fddaf8324c of ${pod}, which the runtime no longer lists`;
+    const cleanups = [
+      event('cleanup', { runtime: 'r-1', forced: [], leftovers: [ip('t-c01-r1-y1-0003')] }),
+      event('cleanup', { runtime: 'r-1', forced: [], leftovers: [ip('an earlier repetition or no pod of this run')] }),
+    ];
+    const teardown = event('runtime-teardown', { runtime: 'r-1', managed: true, unmountFailures: [], removedNetworkObjects: ['bridge pcac285a8a52'] });
+    const check = checkLeaks(cleanups, [teardown], []);
+    expect(check.leftInRuntime).to.deep.equal([ip('t-c01-r1-y1-0003')]);
+    expect(check.removedAtTeardown).to.deep.equal(['bridge pcac285a8a52']);
+  });
 });
