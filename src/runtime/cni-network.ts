@@ -17,6 +17,7 @@ export const SYSTEM_CNI_BIN_DIR = '/usr/lib/cni';
 const CNI_RESULT_CACHE = '/var/lib/cni/results';
 /** The plugin that delegates to bridge and holds the result of an ADD back (network.cniAddHoldSeconds). */
 const HOLD_PLUGIN = 'podchurn-hold';
+const CONFLIST = '10-podchurn.conflist';
 
 export interface CniNetwork {
   /** The network's name in its config, in libcni's cache file names and in host-local's directory. */
@@ -26,6 +27,8 @@ export interface CniNetwork {
   subnet: string;
   /** The plugin directory containerd is given: links to the system plugins, and podchurn's hold plugin. */
   binDir: string;
+  /** The runtime's CNI config directory, where the network's conflist is written. */
+  confDir: string;
   /** host-local's data directory; reservations are files named by IP in `<ipamDir>/<name>`. */
   ipamDir: string;
   /** Seconds an ADD's result is held back after the bridge plugin returned it. */
@@ -41,6 +44,7 @@ export function cniNetwork(instance: string, state: string, addHoldSeconds: numb
     // 10.200.0.0/13 (10.200-10.239): clear of the usual pod ranges (kind's 10.244/16, containerd's example 10.88/16).
     subnet: `10.${200 + (hash[0]! % 40)}.${hash[1]!}.0/24`,
     binDir: join(state, 'cni-bin'),
+    confDir: join(state, 'cni'),
     ipamDir: join(state, 'cni-ipam'),
     addHoldSeconds,
   };
@@ -58,8 +62,9 @@ if [ "$CNI_COMMAND" = ADD ] && [ "$rc" -eq 0 ]; then sleep "\${hold:-0}"; fi
 exit "$rc"
 `;
 
-/** Writes the network's config into `confDir` and its plugin directory; idempotent (a restarted daemon finds the same). */
-export async function writeCniNetwork(network: CniNetwork, confDir: string): Promise<void> {
+/** Writes the network's config into its `confDir` and its plugin directory; idempotent (a restarted daemon finds the same). */
+export async function writeCniNetwork(network: CniNetwork): Promise<void> {
+  const { confDir } = network;
   await mkdir(network.binDir, { recursive: true });
   // containerd 1.7 takes one plugin directory, so the system plugins are linked into podchurn's.
   for (const plugin of await readdir(SYSTEM_CNI_BIN_DIR)) {
@@ -77,7 +82,12 @@ export async function writeCniNetwork(network: CniNetwork, confDir: string): Pro
     ipam: { type: 'host-local', ranges: [[{ subnet: network.subnet }]], dataDir: network.ipamDir },
   };
   await mkdir(confDir, { recursive: true });
-  await writeFile(join(confDir, '10-podchurn.conflist'), JSON.stringify({ cniVersion: '0.4.0', name: network.name, plugins: [plugin] }, null, 2));
+  await writeFile(join(confDir, CONFLIST), JSON.stringify({ cniVersion: '0.4.0', name: network.name, plugins: [plugin] }, null, 2));
+}
+
+/** Deletes the network's config file (its plugins, IP reservations and bridge stay): the runtime's CNI is then not initialised. */
+export async function removeCniConfig(network: CniNetwork): Promise<void> {
+  await rm(join(network.confDir, CONFLIST), { force: true });
 }
 
 /** An IP host-local still holds, with the container (sandbox) id it holds it for. */

@@ -112,7 +112,7 @@ export class ManagedContainerd {
     // Taken by the kernel a moment before containerd binds it; a clash would fail the start with "address in use".
     const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
     const network = options.cniNetwork && cniNetwork(options.instance, state, options.cniNetwork.addHoldSeconds);
-    if (network) await writeCniNetwork(network, join(state, 'cni'));
+    if (network) await writeCniNetwork(network);
     await writeFile(configFile, toToml(containerdConfig({ ...options, containerd, cniBinDir: network?.binDir }, { root, state, socket, metricsAddress })));
 
     const log = openSync(options.logFile, 'a');

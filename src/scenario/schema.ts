@@ -180,6 +180,14 @@ export const NetworkSchema = z
         'With cni bridge: each CNI ADD returns its result this long after the bridge plugin finished (a wrapper plugin), so RunPodSandbox waits between ' +
           'the network being set up and its own return (where a runtimeStep.duringCreatesAfterSeconds restart lands: containerd#12923)',
       ),
+    cniConfigRemovedBeforeDeletes: z
+      .boolean()
+      .default(false)
+      .describe(
+        "With cni bridge: after each cycle's hold, podchurn deletes the network's config file and waits for the runtime to report NetworkReady " +
+          "false, so the cycle's pods are deleted by a runtime without a CNI config (a CNI daemonset removed first on a node drain); it is " +
+          "written back after the cycle's deletes",
+      ),
   })
   .strict();
 
@@ -256,7 +264,9 @@ export const CellSettingsSchema = z
       'Exec probes while pods run and stop (cri: ExecSync loops; kube: exec liveness and readiness probes). No block: no probes; a written block runs ' +
         'them unless enabled is false',
     ),
-    network: NetworkSchema.default({ namespace: 'node', cni: 'none', cniAddHoldSeconds: 0 }).describe("The sandboxes' network namespace (cri target)"),
+    network: NetworkSchema.default({ namespace: 'node', cni: 'none', cniAddHoldSeconds: 0, cniConfigRemovedBeforeDeletes: false }).describe(
+      "The sandboxes' network (cri target): their namespace, and a CNI network of podchurn's own",
+    ),
     runtimeStep: RuntimeStepSchema.optional().describe(
       'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and ' +
         'the new pin started on the same root, state and socket; running pods keep their old shims',

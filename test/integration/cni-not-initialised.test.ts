@@ -72,4 +72,23 @@ describe('a sandbox whose network was never set up (containerd#10767)', function
     expect(leakCheck.leftInRuntime).to.deep.equal([]);
     expect(leakCheck.removedAtTeardown).to.deep.equal([]);
   });
+
+  it('the config-removed form: 1.7.23 too refuses a sandbox whose network was set up, until the config is back', async () => {
+    const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-cni-removed-')), 'reports');
+    const file = packagePath('scenarios', 'bugs', 'controls', 'containerd-10767-config-removed.yaml');
+    const overrides = ['runtime.containerd=1.7.23', 'pods=2', 'batchSize=2', 'concurrency=2'];
+    const { analysis, dir } = await runScenario({ scenarioFile: file, overrides, reportsDir, signal: new AbortController().signal });
+    const events = runEvents(dir.path).map((e) => ({ kind: e.kind, data: (e.data ?? {}) as Record<string, unknown> }));
+    const cell = analysis.summary.cells[0]!;
+    // Set up on the network, stopped fine, then refused while the runtime had no CNI config.
+    expect(events.filter((e) => e.kind === 'stop-returned')).to.have.length(2);
+    expect(cell.sandboxesNotRemoved).to.equal(2);
+    for (const e of events.filter((e) => e.kind === 'sandbox-not-removed'))
+      expect(e.data.message).to.match(/failed to destroy network for sandbox "[0-9a-f]{64}": cni plugin not initialized/);
+    // With the config written back, cleanup removed them: forced, nothing left in the runtime or on the host.
+    expect(analysis.summary.leakCheck.forced).to.have.length(2);
+    expect(analysis.summary.leakCheck.leftInRuntime).to.deep.equal([]);
+    expect(analysis.summary.leakCheck.leaked).to.deep.equal([]);
+    expect(await hostLeftovers(analysis.summary.runId)).to.deep.equal([]);
+  });
 });

@@ -14,7 +14,7 @@ describe("podchurn's own CNI network for a managed containerd", () => {
     expect(a).to.deep.equal(cniNetwork('20261130-232506-d227-bug-x-1', '/run/podchurn/a', 0));
     expect(a.bridge.length).to.be.at.most(15);
     expect(a.subnet).to.match(/^10\.(2[0-3]\d)\.\d{1,3}\.0\/24$/);
-    expect([a.binDir, a.ipamDir]).to.deep.equal(['/run/podchurn/a/cni-bin', '/run/podchurn/a/cni-ipam']);
+    expect([a.binDir, a.confDir, a.ipamDir]).to.deep.equal(['/run/podchurn/a/cni-bin', '/run/podchurn/a/cni', '/run/podchurn/a/cni-ipam']);
     const b = cniNetwork('20261130-232506-d227-bug-x-2', '/run/podchurn/b', 0);
     expect([b.name, b.bridge]).not.to.deep.equal([a.name, a.bridge]);
   });
@@ -22,7 +22,7 @@ describe("podchurn's own CNI network for a managed containerd", () => {
   it('writes a bridge + host-local conflist, or the hold plugin in front of bridge, and a plugin directory linking the system plugins', async () => {
     const state = mkdtempSync(join(tmpdir(), 'podchurn-cni-'));
     const plain = cniNetwork('t-1', state, 0);
-    await writeCniNetwork(plain, join(state, 'cni'));
+    await writeCniNetwork(plain);
     const config = JSON.parse(readFileSync(join(state, 'cni', '10-podchurn.conflist'), 'utf8'));
     expect(config.name).to.equal(plain.name);
     expect(config.plugins[0]).to.include({ type: 'bridge', bridge: plain.bridge, isGateway: true, ipMasq: false });
@@ -30,7 +30,7 @@ describe("podchurn's own CNI network for a managed containerd", () => {
     expect(readlinkSync(join(plain.binDir, 'bridge'))).to.equal('/usr/lib/cni/bridge');
     expect(lstatSync(join(plain.binDir, 'podchurn-hold')).mode & 0o111).to.not.equal(0);
     // Written again (a restarted daemon), with an ADD held back: the links stay, the plugin type changes.
-    await writeCniNetwork(cniNetwork('t-1', state, 8), join(state, 'cni'));
+    await writeCniNetwork(cniNetwork('t-1', state, 8));
     const held = JSON.parse(readFileSync(join(state, 'cni', '10-podchurn.conflist'), 'utf8')).plugins[0];
     expect(held).to.include({ type: 'podchurn-hold', holdSeconds: 8, bridge: plain.bridge });
     rmSync(state, { recursive: true });

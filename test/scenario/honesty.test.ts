@@ -192,7 +192,7 @@ describe('config honesty: a written key has an effect or is refused', () => {
 
     it("a CNI network of podchurn's own needs pod namespaces on a containerd podchurn starts; a held ADD needs the network", () => {
       const pod = `${header}network: {namespace: pod, cni: bridge, cniAddHoldSeconds: 8}\n`;
-      expect(cells(pod)[0]!.settings.network).to.deep.equal({ namespace: 'pod', cni: 'bridge', cniAddHoldSeconds: 8 });
+      expect(cells(pod)[0]!.settings.network).to.deep.equal({ namespace: 'pod', cni: 'bridge', cniAddHoldSeconds: 8, cniConfigRemovedBeforeDeletes: false });
       expect(refusal(`${header}network: {cni: bridge}\n`)).to.include('network.cni has no effect with network.namespace "node"');
       expect(refusal(`${header}target: {type: cri, endpoint: /run/x.sock}\nnetwork: {namespace: pod, cni: bridge}\n`)).to.include(
         'network.cni has no effect with target.endpoint',
@@ -201,6 +201,12 @@ describe('config honesty: a written key has an effect or is refused', () => {
         'network.cniAddHoldSeconds has no effect with network.cni "none"',
       );
       expect(refusal(`${kube}network: {cni: bridge}\n`)).to.include('network.cni has no effect on a kube target');
+      expect(refusal(`${header}network: {namespace: pod, cniConfigRemovedBeforeDeletes: true}\n`)).to.include(
+        'network.cniConfigRemovedBeforeDeletes has no effect with network.cni "none"',
+      );
+      expect(cells(`${header}network: {namespace: pod, cni: bridge, cniConfigRemovedBeforeDeletes: true}\n`)[0]!.settings.network).to.include({
+        cniConfigRemovedBeforeDeletes: true,
+      });
     });
 
     it('places a runtime step among the creates or among the stops, not both; among the creates only on a cri target', () => {

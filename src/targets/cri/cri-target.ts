@@ -2,7 +2,7 @@ import { CriCallError, type CriClient } from '../../cri/client.js';
 import type { ContainerConfig, NamespaceOption, PodSandboxConfig } from '../../cri/types.js';
 import { POD_LABEL, RUN_LABEL } from '../../engine/churn.js';
 import type { EventSink, PodIdentity } from '../../engine/events.js';
-import { describeCause } from '../../errors.js';
+import { InfrastructureError, describeCause } from '../../errors.js';
 import type { CellSettings } from '../../scenario/schema.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-target.js';
 import { ExecProber } from './exec-prober.js';
@@ -12,7 +12,7 @@ import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-
 import { measureSandboxShim } from '../../runtime/shim-process.js';
 import type { ContainerExitWatch } from './container-exit-watch.js';
 import { networkNamespaceOfInfo } from '../../runtime/network-namespaces.js';
-import { ipReservations, type CniNetwork } from '../../runtime/cni-network.js';
+import { ipReservations, removeCniConfig, writeCniNetwork, type CniNetwork } from '../../runtime/cni-network.js';
 
 export interface CriTargetOptions {
   client: CriClient;
@@ -62,6 +62,8 @@ function namespaceOptions(network: CellSettings['network']): NamespaceOption {
 const ADMIN_CALL_MS = 60_000;
 /** Deadline for each cleanup call: cleanup forces, it does not wait. */
 const CLEANUP_CALL_MS = 10_000;
+/** How long podchurn waits for the runtime to notice its CNI config removed or written back. */
+const NETWORK_READY_WAIT_MS = 15_000;
 /** How long a create whose runtime went away waits for it to answer again before looking for the sandbox it left. */
 const RUNTIME_RETURN_MS = 30_000;
 
@@ -182,6 +184,12 @@ export class CriTarget implements ChurnTarget {
 
   async afterHold(cycle: number, signal: AbortSignal): Promise<void> {
     await this.step?.afterHold(cycle, signal);
+    const network = this.removableNetwork();
+    if (network) {
+      // The cycle's pods were set up on the network; now they are deleted by a runtime without its config.
+      await removeCniConfig(network);
+      await this.awaitNetworkReady(false, signal);
+    }
   }
 
   /**
@@ -190,8 +198,37 @@ export class CriTarget implements ChurnTarget {
    * while pods are stuck), measured. A pod whose retry clears it is gone before cleanup (step recovery).
    */
   async afterDeletes(_cycle: number, signal: AbortSignal): Promise<void> {
+    const network = this.removableNetwork();
+    if (network) {
+      // Back for the next cycle's creates (and for cleanup, which then tears down what the runtime can).
+      await writeCniNetwork(network);
+      await this.awaitNetworkReady(true, signal);
+    }
     if (!this.step || !(await this.step.afterDeletes())) return;
     await Promise.all([...this.pods.values()].map((state) => this.retryStop(state, signal)));
+  }
+
+  /** The network whose config the scenario removes before each cycle's deletes (network.cniConfigRemovedBeforeDeletes). */
+  private removableNetwork(): CniNetwork | undefined {
+    return this.options.settings.network.cniConfigRemovedBeforeDeletes ? this.options.cniNetwork : undefined;
+  }
+
+  /** Waits until the runtime's NetworkReady condition is `ready`: it reloads its CNI config on its own, a moment after the file changed. */
+  private async awaitNetworkReady(ready: boolean, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + NETWORK_READY_WAIT_MS;
+    let last = 'not reported';
+    while (!signal.aborted) {
+      const condition = (await this.options.client.conditions({ timeoutMs: 5_000 }).catch(() => [])).find((c) => c.type === 'NetworkReady');
+      if (condition?.status === ready) return;
+      if (condition) last = `${condition.status} (${condition.reason}: ${condition.message})`;
+      if (Date.now() > deadline) {
+        throw new InfrastructureError(
+          `the runtime's NetworkReady condition did not turn ${ready} within ${NETWORK_READY_WAIT_MS / 1000} s of its CNI config being ` +
+            `${ready ? 'written back' : 'removed'} (last: ${last}): network.cniConfigRemovedBeforeDeletes cannot be honoured`,
+        );
+      }
+      await sleep(100);
+    }
   }
 
   private async retryStop(state: PodState, signal: AbortSignal): Promise<void> {

@@ -16,7 +16,7 @@ export const criScenarioRules: TargetScenarioRules = {
       instead: 'Remove the pin, or let podchurn run it: target.type cri without endpoint, or a cluster with provider local or kind.',
     },
     {
-      paths: ['network.cni', 'network.cniAddHoldSeconds'],
+      paths: ['network.cni', 'network.cniAddHoldSeconds', 'network.cniConfigRemovedBeforeDeletes'],
       noEffect: (s) =>
         s.network.namespace === 'node'
           ? 'with network.namespace "node" (host-network sandboxes make no CNI call)'
@@ -26,9 +26,9 @@ export const criScenarioRules: TargetScenarioRules = {
       instead: 'Set network.namespace: pod on a containerd podchurn starts (no target.endpoint), or remove the field.',
     },
     {
-      paths: ['network.cniAddHoldSeconds'],
-      noEffect: (s) => (s.network.cni === 'none' ? 'with network.cni "none" (there is no network whose ADD to hold)' : undefined),
-      instead: 'Set network.cni: bridge, or remove network.cniAddHoldSeconds.',
+      paths: ['network.cniAddHoldSeconds', 'network.cniConfigRemovedBeforeDeletes'],
+      noEffect: (s) => (s.network.cni === 'none' ? 'with network.cni "none" (podchurn wrote no network to hold or remove)' : undefined),
+      instead: 'Set network.cni: bridge, or remove the field.',
     },
   ],
 

@@ -59,7 +59,7 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Use runtimeStep.duringStopsAfterSeconds or the step after the hold, or target.type: cri.',
     },
     {
-      paths: ['network.namespace', 'network.cni', 'network.cniAddHoldSeconds'],
+      paths: ['network.namespace', 'network.cni', 'network.cniAddHoldSeconds', 'network.cniConfigRemovedBeforeDeletes'],
       noEffect: () =>
         "on a kube target (a pod's network is set by its spec and the cluster's CNI; network.namespace chooses the cri target's sandbox namespace)",
       instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',
