@@ -178,8 +178,10 @@ export class ManagedContainerd {
 
   /** Stops the daemon, then its shims, mounts, cgroups and directories: nothing of it stays behind. */
   async stop(): Promise<TeardownReport> {
+    // Marked at once, as handOver does: an exit from here on is this stop's, even during the lookup below.
+    if (!this.hasEnded()) this.stopping = true;
     // Asked while the daemon still answers: after it is gone, nothing says which namespaces were its own.
-    const namespaces = await this.heldNetworkNamespaces();
+    const namespaces = this.stopping ? await this.heldNetworkNamespaces() : [];
     await this.handOver();
     // Shims outlive their daemon by design; ours are found by the socket address they were given.
     const shims = await pidsWithCommandLine(['-address', this.socket]);
