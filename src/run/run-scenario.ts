@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { stringify as toYaml } from 'yaml';
 import { runChurn } from '../engine/churn.js';
+import { collectGarbageNow } from '../util/heap.js';
 import type { RecordedEvent } from '../engine/events.js';
 import { InfrastructureError, InputError, describeCause } from '../errors.js';
 import { isRoot } from '../runtime/host.js';
@@ -114,6 +115,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
     const measuring: CellRunContext = { cellId: cell.id, rep, events, metricsEndpoints: metrics };
     const measurements = cellMeasurements.filter((measurement) => measuresTarget(measurement, cell.settings.target.type));
     for (const measurement of measurements) await measurement.atCellStart?.(measuring);
+    collectGarbageNow();
     try {
       await runChurn({ runId, scenario: plan.scenario.metadata.name, cellId: cell.id, rep, settings: cell.settings }, target, runAbort.signal);
     } finally {
@@ -183,6 +185,7 @@ export async function runScenario(request: RunRequest): Promise<RunResult> {
       events,
       leftovers.map((l) => l.item),
     );
+  collectGarbageNow();
   const analysis = analyzeRun(dir);
   writeAnalysis(dir, analysis);
   return { dir, analysis };
