@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
       .command('runtime', 'Pinned runtime binaries (containerd, runc, kubernetes, etcd, cri-tools): list, fetch, build, add, path', runtimeCommands)
       .command(
         'cleanup [run-id]',
-        'Remove what an abandoned or killed run left on this host (managed containerd, shims, containers, mounts)',
+        'Remove what an abandoned or killed run left on this host (managed containerd, shims, containers, sandbox networks, mounts)',
         (y) => y.positional('run-id', { type: 'string', default: '', describe: 'Run id (or prefix); default: every podchurn runtime on this host' }),
         async (args) => {
           const report = await cleanUpAbandoned(args['run-id']);
@@ -88,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
             `${report.instances.length} runtime instance(s): ` +
               `killed ${report.killedDaemons} containerd, ${report.killedShims} ` +
               `shims, ${report.killedProcesses} container ` +
-              `processes${report.unmountFailures.length ? `; could not unmount ${report.unmountFailures.join(', ')}` : ''}\n`,
+              `processes, ${report.removedNetworkObjects.length} network objects` +
+              `${report.unmountFailures.length ? `; could not remove ${report.unmountFailures.join(', ')}` : ''}\n`,
           );
           exitCode = report.unmountFailures.length ? ExitCode.infrastructure : ExitCode.ok;
         },

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
-import type { CriClient } from '../cri/client.js';
+import { CriClient } from '../cri/client.js';
 import { runCommand } from '../util/exec.js';
 import { mountsUnder } from './mounts.js';
 
@@ -37,6 +37,22 @@ export async function sandboxNetworkNamespaces(client: CriClient, timeoutMs: num
     if (path) found.set(sandbox.id, path);
   }
   return found;
+}
+
+/**
+ * The network namespaces of the sandboxes a containerd still lists at this socket; none when it does not
+ * answer (it died, or never came up): after it is gone, nothing says which namespaces were its own.
+ */
+export async function networkNamespacesHeldBy(socket: string): Promise<string[]> {
+  if (!existsSync(socket)) return [];
+  const client = new CriClient(socket);
+  try {
+    return [...(await sandboxNetworkNamespaces(client, 5_000)).values()];
+  } catch {
+    return [];
+  } finally {
+    client.close();
+  }
 }
 
 /** Unmounts and deletes each namespace file that is still there; returns what was removed and what could not be. */

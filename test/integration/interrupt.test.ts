@@ -5,7 +5,9 @@ import { isPodEvent } from '../../src/engine/events.js';
 import { parseEventLines } from '../../src/results/event-log.js';
 import type { RunSummary } from '../../src/results/summary.js';
 import { pidsWithCommandLine } from '../../src/runtime/mounts.js';
+import { cniNetwork } from '../../src/runtime/cni-network.js';
 import { runtimeStateBase } from '../../src/util/dirs.js';
+import { runCommand } from '../../src/util/exec.js';
 import { sleep } from '../../src/util/clock.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
@@ -24,6 +26,19 @@ async function waitForEvents(reportsDir: string, kind: string, count: number, ti
     await sleep(100);
   }
   throw new Error(`timed out waiting for ${count} ${kind} events`);
+}
+
+/** libcni's result cache files of one network. */
+function cacheFilesOf(network: string): string[] {
+  return existsSync('/var/lib/cni/results') ? readdirSync('/var/lib/cni/results').filter((name) => name.startsWith(`${network}-`)) : [];
+}
+
+/** The network namespaces mounted on this host now (anyone's). */
+function netnsMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((path) => path.startsWith('/run/netns/'));
 }
 
 describe('interrupts and dead runtimes', function () {
@@ -69,6 +84,34 @@ describe('interrupts and dead runtimes', function () {
     expect(await hostLeftovers(runId)).to.deep.equal([]);
     // Events written before the kill are still there to analyse.
     expect(parseEventLines(readFileSync(join(dir, 'events.jsonl'), 'utf8')).filter((e) => e.kind === 'running').length).to.be.at.least(6);
+  });
+
+  it('"podchurn cleanup" of a killed run also removes its sandboxes\' network namespaces, bridge and CNI cache files', async () => {
+    const { file, reportsDir } = writeScenario('abandoned-network', {
+      pods: 4,
+      batchSize: 4,
+      concurrency: 4,
+      holdSeconds: 60,
+      network: { namespace: 'pod', cni: 'bridge' },
+      workload: { onSigterm: 'ignore' },
+    });
+    const { child, done } = spawnCli(['run', file, '--reports-dir', reportsDir]);
+    const dir = await waitForEvents(reportsDir, 'running', 4);
+    const runId = dir.split('/').pop()!;
+    const network = cniNetwork(`${runId}-1`, join(runtimeStateBase(), `${runId}-1`), 0);
+    const namespacesBefore = netnsMounts();
+    child.kill('SIGKILL');
+    await done;
+    expect((await runCommand('ip', ['link', 'show', network.bridge])).exitCode, 'the bridge a killed run leaves').to.equal(0);
+    expect(cacheFilesOf(network.name)).to.have.length(4);
+    const cleanup = await runCli(['cleanup', runId]);
+    expect(cleanup.code, cleanup.stderr).to.equal(0);
+    // 4 namespaces, the bridge, 4 cache files of the network and 4 of containerd's loopback network beside it.
+    expect(cleanup.stdout).to.match(/killed 1 containerd, [1-9]\d* shims, [1-9]\d* container processes, 13 network objects\n$/);
+    expect((await runCommand('ip', ['link', 'show', network.bridge])).exitCode).to.not.equal(0);
+    expect(cacheFilesOf(network.name)).to.deep.equal([]);
+    expect(netnsMounts().filter((path) => !namespacesBefore.includes(path))).to.deep.equal([]);
+    expect(await hostLeftovers(runId)).to.deep.equal([]);
   });
 
   it('a managed containerd killed mid-run: exit 3 within 30 s, affected pods infra-error, events kept, nothing left', async () => {
