@@ -29,6 +29,8 @@ export const podEventKinds = [
   'shim-measured', // kube, a provider that sees the node's processes: the shim serving the pod, measured once it was ready (CRI: on ready)
   'probe-error', // an exec probe failed (class in data)
   'probe-summary', // exec probe counts by class for the pod's life
+  'inspect-failed', // CRI, sandboxInspectPeriodMs: a verbose PodSandboxStatus during the container's create failed, once per code (data: code, ms, message)
+  'inspected', // CRI, sandboxInspectPeriodMs: the verbose PodSandboxStatus calls during the container's create (data: calls, failures, maxMs)
   'error', // a call failed in a way that makes the pod an infrastructure error
 ] as const;
 export type PodEventKind = (typeof podEventKinds)[number];

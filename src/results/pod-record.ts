@@ -46,6 +46,8 @@ export interface PodRecord {
   exitCode?: number;
   stopFailure?: { code: string; message: string };
   errors: { phase: string; code: string; message: string; infrastructure: boolean }[];
+  /** CRI, sandboxInspectPeriodMs: the codes verbose PodSandboxStatus calls failed with during the container's create (not pod errors). */
+  inspectFailures?: string[];
   probeCounts: Record<string, number>;
   probeErrorsDuringStop: number;
   /** CRI, a containerd podchurn started: the shim process serving the pod, measured (its executable and what `-v` reported). */

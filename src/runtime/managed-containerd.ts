@@ -13,6 +13,7 @@ import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 import { removeNetworkNamespaces, sandboxNetworkNamespaces } from './network-namespaces.js';
 import { cniNetwork, removeCniNetwork, writeCniNetwork, type CniNetwork } from './cni-network.js';
+import { writeRuncCreateDelay } from './runc-create-delay.js';
 
 export interface ManagedContainerdOptions {
   binaries: BinarySet;
@@ -29,6 +30,8 @@ export interface ManagedContainerdOptions {
   startTimeoutMs?: number;
   /** A CNI network of podchurn's own for the sandboxes (scenario network.cni: bridge), with the seconds each ADD is held back. */
   cniNetwork?: { addHoldSeconds: number };
+  /** Seconds the shim's `runc create` of each workload container waits (scenario runtime.runcCreateDelaySeconds; runc-create-delay.ts). */
+  runcCreateDelaySeconds?: number;
 }
 
 export interface DaemonExit {
@@ -113,7 +116,11 @@ export class ManagedContainerd {
     const metricsAddress = `127.0.0.1:${await freeLoopbackPort()}`;
     const network = options.cniNetwork && cniNetwork(options.instance, state, options.cniNetwork.addHoldSeconds);
     if (network) await writeCniNetwork(network);
-    await writeFile(configFile, toToml(containerdConfig({ ...options, containerd, cniBinDir: network?.binDir }, { root, state, socket, metricsAddress })));
+    // The daemon's shims run the wrapper as their runc; the binary set (and what the run records) keeps the real one.
+    const delay = options.runcCreateDelaySeconds ?? 0;
+    const runc = delay > 0 ? await writeRuncCreateDelay(state, options.binaries.runc, delay) : options.binaries.runc;
+    const configOptions = { ...options, binaries: { ...options.binaries, runc }, containerd, cniBinDir: network?.binDir };
+    await writeFile(configFile, toToml(containerdConfig(configOptions, { root, state, socket, metricsAddress })));
 
     const log = openSync(options.logFile, 'a');
     const binDirs = [...new Set([dirname(options.binaries.shim), dirname(options.binaries.containerd)])];

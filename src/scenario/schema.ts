@@ -125,6 +125,9 @@ export const RuntimeSchema = z
       .enum(['auto', 'true', 'false'])
       .default('auto')
       .describe('auto: set restrict_oom_score_adj only when this host cannot lower oom_score_adj'),
+    runcCreateDelaySeconds: nonNegativeNumber
+      .optional()
+      .describe("cri target, a containerd podchurn starts: seconds the shim's runc create of each workload container waits (a slow create)"),
   })
   .strict();
 
@@ -267,6 +270,12 @@ export const CellSettingsSchema = z
     network: NetworkSchema.default({ namespace: 'node', cni: 'none', cniAddHoldSeconds: 0, cniConfigRemovedBeforeDeletes: false }).describe(
       "The sandboxes' network (cri target): their namespace, and a CNI network of podchurn's own",
     ),
+    sandboxInspectPeriodMs: positiveInt
+      .optional()
+      .describe(
+        "cri target: while a pod's container is created and started, ask for its sandbox's verbose status (PodSandboxStatus verbose, " +
+          'what crictl inspectp asks) every this many ms; a failed call is recorded (criError inspect:<CODE>)',
+      ),
     runtimeStep: RuntimeStepSchema.optional().describe(
       'An in-place upgrade, downgrade or restart of the managed containerd while pods run (cri target): the daemon is stopped without its shims and ' +
         'the new pin started on the same root, state and socket; running pods keep their old shims',

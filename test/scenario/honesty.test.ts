@@ -246,6 +246,20 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(cell!.settings.runtime).to.deep.include({ logLevel: 'debug', restrictOomScoreAdj: 'true', containerd: '1.7.22' });
     });
 
+    it('keeps a slow runc create and the sandbox inspection on a cri target podchurn runs; refuses them elsewhere', () => {
+      const [cell] = cells(`${header}runtime: {runcCreateDelaySeconds: 4}\nsandboxInspectPeriodMs: 500\n`);
+      expect(cell!.settings.runtime.runcCreateDelaySeconds).to.equal(4);
+      expect(cell!.settings.sandboxInspectPeriodMs).to.equal(500);
+      const endpoint = `${header}target: {type: cri, endpoint: /run/containerd/containerd.sock}\n`;
+      expect(refusal(`${endpoint}runtime: {runcCreateDelaySeconds: 4}\n`)).to.include('runtime.runcCreateDelaySeconds has no effect with target.endpoint');
+      expect(refusal(`${kube}cluster: {provider: local}\nruntime: {runcCreateDelaySeconds: 4}\n`)).to.include(
+        'runtime.runcCreateDelaySeconds has no effect on a kube target',
+      );
+      expect(refusal(kube, ['sandboxInspectPeriodMs=500'])).to.include('sandboxInspectPeriodMs has no effect on a kube target');
+      expect(() => cells(`${header}runtime: {runcCreateDelaySeconds: -1}\n`)).to.throw(InputError, /runcCreateDelaySeconds/);
+      expect(() => cells(`${header}sandboxInspectPeriodMs: 0\n`)).to.throw(InputError, /sandboxInspectPeriodMs/);
+    });
+
     it('refuses pins on a kube target without a cluster block, or on an existing cluster, also from --set', () => {
       expect(refusal(kube, ['runtime.runc=1.1.14'])).to.include('runtime.runc has no effect on a kube target without a cluster block');
       expect(refusal(`${kube}cluster: {provider: existing}\nruntime: {containerd: "1.7.22"}\n`)).to.include(

@@ -164,6 +164,10 @@ function foldEvent(record: PodRecord, event: PodEvent): void {
         infrastructure: data.infrastructure === true,
       });
       break;
+    case 'inspect-failed':
+      // An observation of the runtime next to the pod's create, not a failure of the pod: it leaves the outcome alone.
+      record.inspectFailures = [...(record.inspectFailures ?? []), String(data.code)];
+      break;
     case 'probe-error':
       if (data.duringStop === true) record.probeErrorsDuringStop++;
       break;

@@ -66,7 +66,13 @@ export function summarizeCell(
     deletionLatencyMs: sampled((r) => r.deletionLatencyMs),
     createToRunningMs: sampled((r) => r.createToRunningMs),
     exitCodes: tally(records.flatMap((r) => (r.exitCode === undefined ? [] : [String(r.exitCode)]))),
-    criErrors: tally(records.flatMap((r) => [...(r.stopFailure ? [`stop:${r.stopFailure.code}`] : []), ...r.errors.map((e) => `${e.phase}:${e.code}`)])),
+    criErrors: tally(
+      records.flatMap((r) => [
+        ...(r.stopFailure ? [`stop:${r.stopFailure.code}`] : []),
+        ...r.errors.map((e) => `${e.phase}:${e.code}`),
+        ...(r.inspectFailures ?? []).map((code) => `inspect:${code}`),
+      ]),
+    ),
     probes,
     probeErrorsDuringStop: records.reduce((sum, r) => sum + r.probeErrorsDuringStop, 0),
     signatures: countBySignature(findings.filter((f) => f.cell === cell.id)),

@@ -41,7 +41,8 @@ export function runtimeKey(settings: CellSettings): string {
   const { target, runtime } = settings;
   // The CNI network is part of the daemon's configuration; the namespace mode is per sandbox and shares a daemon.
   const network = settings.network.cni === 'none' ? [] : [settings.network.cni, settings.network.cniAddHoldSeconds];
-  return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj, ...network]);
+  const createDelay = runtime.runcCreateDelaySeconds ? [runtime.runcCreateDelaySeconds] : [];
+  return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj, ...network, ...createDelay]);
 }
 
 export async function openCriSession(
@@ -80,6 +81,7 @@ export async function openCriSession(
     sandboxImage: PAUSE_IMAGE,
     cgroupParent,
     ...(settings.network.cni === 'bridge' ? { cniNetwork: { addHoldSeconds: settings.network.cniAddHoldSeconds } } : {}),
+    ...(settings.runtime.runcCreateDelaySeconds ? { runcCreateDelaySeconds: settings.runtime.runcCreateDelaySeconds } : {}),
   };
   // A runtime step swaps the daemon; whichever one runs now is the one teardown stops.
   let daemon = await ManagedContainerd.start(daemonOptions);
@@ -104,6 +106,12 @@ export async function openCriSession(
     };
     watch(daemon);
     let current = { binaries, measured };
+    if (daemonOptions.runcCreateDelaySeconds) {
+      notes.push(
+        `runc create of each workload container waits ${daemonOptions.runcCreateDelaySeconds} s (runtime.runcCreateDelaySeconds): the shims run a ` +
+          `wrapper in front of ${binaries.runc}.`,
+      );
+    }
     if (daemon.cniNetwork) {
       const { name, bridge, subnet, addHoldSeconds } = daemon.cniNetwork;
       notes.push(`CNI network ${name} of podchurn's own: bridge ${bridge}, ${subnet}, host-local IPAM, each ADD held ${addHoldSeconds} s.`);

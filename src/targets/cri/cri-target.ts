@@ -6,6 +6,7 @@ import { InfrastructureError, describeCause } from '../../errors.js';
 import type { CellSettings } from '../../scenario/schema.js';
 import type { ChurnTarget, CleanupReport, PodPlan } from '../../engine/churn-target.js';
 import { ExecProber } from './exec-prober.js';
+import { SandboxInspector } from './sandbox-inspector.js';
 import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
 import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-step.js';
@@ -99,24 +100,19 @@ export class CriTarget implements ChurnTarget {
       state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
       this.sandboxPods.set(state.sandboxId, plan);
       events.pod(plan, 'sandbox-ready', { sandboxId: state.sandboxId });
-      const workload = settings.workload;
-      const containerConfig: ContainerConfig = {
-        metadata: { name: 'workload', attempt: 0 },
-        image: { image: workload.image ?? this.options.workloadImage },
-        envs: [
-          { key: 'PODCHURN_ON_SIGTERM', value: workload.onSigterm },
-          { key: 'PODCHURN_DELAY_SECONDS', value: String(workload.delaySeconds ?? 0) },
-        ],
-        labels: plan.labels,
-        linux: { security_context: { namespace_options: namespaceOptions(settings.network) } },
-      };
-      state.containerId = await client.createContainer(state.sandboxId, containerConfig, sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
-      this.options.exitWatch?.track(state.containerId, plan);
-      events.pod(plan, 'created', { containerId: state.containerId });
-      await client.startContainer(state.containerId, { timeoutMs: ADMIN_CALL_MS, signal });
-      events.pod(plan, 'running');
-      events.pod(plan, 'ready', { ...stepSide, ...(await this.shimOf(state.sandboxId)) });
-      if (settings.execProbe.enabled) this.startProbes(plan, state, state.containerId);
+      // Started once the sandbox's task is in its shim, so every call hits the shim the container's create then uses.
+      const sandboxId = state.sandboxId;
+      const period = settings.sandboxInspectPeriodMs;
+      const inspector = period ? new SandboxInspector(client, events, plan, sandboxId, period, signal) : undefined;
+      let containerId: string;
+      try {
+        containerId = await this.createAndStart(plan, state, sandboxId, signal);
+      } finally {
+        const inspection = await inspector?.stop();
+        if (inspection) events.pod(plan, 'inspected', { ...inspection });
+      }
+      events.pod(plan, 'ready', { ...stepSide, ...(await this.shimOf(sandboxId)) });
+      if (settings.execProbe.enabled) this.startProbes(plan, state, containerId);
     } catch (error) {
       this.recordError(plan, 'create', error, signal);
       if (!state.sandboxId && !signal.aborted) {
@@ -125,6 +121,29 @@ export class CriTarget implements ChurnTarget {
         await this.findLeftSandbox(state);
       }
     }
+  }
+
+  /** CreateContainer and StartContainer of the pod's one container, in the sandbox RunPodSandbox made. */
+  private async createAndStart(plan: PodPlan, state: PodState, sandboxId: string, signal: AbortSignal): Promise<string> {
+    const { client, events, settings } = this.options;
+    const workload = settings.workload;
+    const containerConfig: ContainerConfig = {
+      metadata: { name: 'workload', attempt: 0 },
+      image: { image: workload.image ?? this.options.workloadImage },
+      envs: [
+        { key: 'PODCHURN_ON_SIGTERM', value: workload.onSigterm },
+        { key: 'PODCHURN_DELAY_SECONDS', value: String(workload.delaySeconds ?? 0) },
+      ],
+      labels: plan.labels,
+      linux: { security_context: { namespace_options: namespaceOptions(settings.network) } },
+    };
+    const containerId = await client.createContainer(sandboxId, containerConfig, state.sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+    state.containerId = containerId;
+    this.options.exitWatch?.track(containerId, plan);
+    events.pod(plan, 'created', { containerId });
+    await client.startContainer(containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+    events.pod(plan, 'running');
+    return containerId;
   }
 
   /**

@@ -4,6 +4,11 @@ import type { TargetScenarioRules } from '../../scenario/honesty.js';
 export const criScenarioRules: TargetScenarioRules = {
   fieldRules: [
     {
+      paths: ['runtime.runcCreateDelaySeconds'],
+      noEffect: (s) => (s.target.endpoint ? 'with target.endpoint (the delay is a runc wrapper podchurn gives only a containerd it starts)' : undefined),
+      instead: 'Remove target.endpoint so podchurn starts runtime.containerd, or remove runtime.runcCreateDelaySeconds.',
+    },
+    {
       paths: ['runtime.logLevel', 'runtime.restrictOomScoreAdj'],
       noEffect: (s) =>
         s.target.endpoint ? 'with target.endpoint (podchurn starts no containerd then; the runtime at the endpoint keeps its own configuration)' : undefined,

@@ -5,6 +5,11 @@ import { stopLatencyGates } from '../../scenario/schema.js';
 export const kubeScenarioRules: TargetScenarioRules = {
   fieldRules: [
     {
+      paths: ['runtime.runcCreateDelaySeconds'],
+      noEffect: () => 'on a kube target (the delay is a runc wrapper podchurn gives only the containerd it starts for a cri target)',
+      instead: 'Remove runtime.runcCreateDelaySeconds, or use target.type: cri.',
+    },
+    {
       paths: ['execProbe.workers'],
       noEffect: () => "on a kube target (kubelet runs one liveness and one readiness exec probe per pod; workers sets the CRI target's probe loops)",
       instead: 'Remove execProbe.workers, or use target.type: cri.',
@@ -63,6 +68,11 @@ export const kubeScenarioRules: TargetScenarioRules = {
       noEffect: () =>
         "on a kube target (a pod's network is set by its spec and the cluster's CNI; network.namespace chooses the cri target's sandbox namespace)",
       instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',
+    },
+    {
+      paths: ['sandboxInspectPeriodMs'],
+      noEffect: () => "on a kube target (kubelet makes the node's CRI calls; podchurn's sandbox inspection is the cri target's)",
+      instead: 'Remove sandboxInspectPeriodMs, or use target.type: cri.',
     },
     {
       paths: ['gates.maxStateMismatch'],

@@ -33,6 +33,17 @@ describe('pod records and outcomes', () => {
     expect(record!.outcome).to.equal('ok');
   });
 
+  it('keeps a failed sandbox inspection as an observation: the codes are on the record, the outcome stays ok', () => {
+    const inspected = full('i', 100, [
+      ['inspect-failed', 60, { code: 'DEADLINE_EXCEEDED', ms: 2003 }],
+      ['inspected', 100, { calls: 3, failures: 1, maxMs: 2003 }],
+    ]);
+    const [record] = buildPodRecords(inspected, primaryLatency('stop'), () => limits);
+    expect(record!.inspectFailures).to.deep.equal(['DEADLINE_EXCEEDED']);
+    expect(record!.errors).to.deep.equal([]);
+    expect(record!.outcome).to.equal('ok');
+  });
+
   it('classifies slow, stuck, state-mismatch, infra-error, interrupted and forced pods', () => {
     const events: RecordedEvent[] = [
       ...full('slow', 3500),
