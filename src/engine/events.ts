@@ -9,6 +9,7 @@ export const podEventKinds = [
   'sandbox-ready', // CRI: RunPodSandbox returned
   'sandbox-left', // CRI: RunPodSandbox failed and the runtime kept the sandbox (NOT_READY); the pod's delete removes it (data: sandboxId, state)
   'sandbox-not-removed', // CRI: StopPodSandbox or RemovePodSandbox failed in the pod's delete; cleanup tries again (data: sandboxId, call, code, message)
+  'process-left', // CRI: after the pod was gone, processes were still in its container's cgroup (data: containerId, cgroup, pids, commands)
   'ip-leaked', // CRI, network.cni bridge: after the pod was gone, host-local still held an IP for its sandbox (data: ip, sandboxId, network)
   'created', // container created (CRI: CreateContainer returned; kube: create call acknowledged)
   'scheduled', // kube: spec.nodeName set (bound) seen by the watch

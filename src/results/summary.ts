@@ -85,6 +85,11 @@ export interface CellSummary {
    */
   ipsLeaked?: number;
   /**
+   * CRI: pods whose container's cgroup still held processes after the pod was gone (event process-left: e.g. a runc init a
+   * cancelled StartContainer left). Absent in summaries written before podchurn counted it.
+   */
+  processesLeft?: number;
+  /**
    * CRI on a containerd podchurn started: pods grouped by the shim version measured from each pod's
    * shim process and, with a runtimeStep, by whether they were created before or after the step,
    * with their lost exits. Absent when no pod's shim was measured and no step ran.

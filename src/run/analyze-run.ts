@@ -168,6 +168,8 @@ export function checkLeaks(cleanups: RunEvent[], teardowns: RunEvent[], forced: 
   const removedAtTeardown = teardowns.flatMap((t) => [
     ...((t.data?.removedNetworkNamespaces ?? []) as string[]).map((path) => `network namespace ${path}`),
     ...((t.data?.removedNetworkObjects ?? []) as string[]),
+    // Container processes that outlived their pods and shims (a runc init a cancelled start left): gone only because the teardown killed them.
+    ...(Number(t.data?.killedProcesses ?? 0) > 0 ? [`${t.data?.killedProcesses} container processes (killed) of runtime ${t.data?.runtime}`] : []),
   ]);
   // Every repetition's cleanup lists all of the run's objects, so one the runtime kept is forced again by each later one: once each.
   const forcedOnce = [...new Map(forced.map((f) => [f.object, f])).values()];

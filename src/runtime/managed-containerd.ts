@@ -13,7 +13,7 @@ import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
 import { removeNetworkNamespaces, sandboxNetworkNamespaces } from './network-namespaces.js';
 import { cniNetwork, removeCniNetwork, writeCniNetwork, type CniNetwork } from './cni-network.js';
-import { writeRuncCreateDelay } from './runc-create-delay.js';
+import { writeRuncCreateDelay, type RuncCreateDelay } from './runc-create-delay.js';
 
 export interface ManagedContainerdOptions {
   binaries: BinarySet;
@@ -30,8 +30,8 @@ export interface ManagedContainerdOptions {
   startTimeoutMs?: number;
   /** A CNI network of podchurn's own for the sandboxes (scenario network.cni: bridge), with the seconds each ADD is held back. */
   cniNetwork?: { addHoldSeconds: number };
-  /** Seconds the shim's `runc create` of each workload container waits (scenario runtime.runcCreateDelaySeconds; runc-create-delay.ts). */
-  runcCreateDelaySeconds?: number;
+  /** The waits of the shim's `runc create` of each workload container (scenario runtime.runcCreate*DelaySeconds; runc-create-delay.ts). */
+  runcCreateDelay?: RuncCreateDelay;
 }
 
 export interface DaemonExit {
@@ -117,8 +117,8 @@ export class ManagedContainerd {
     const network = options.cniNetwork && cniNetwork(options.instance, state, options.cniNetwork.addHoldSeconds);
     if (network) await writeCniNetwork(network);
     // The daemon's shims run the wrapper as their runc; the binary set (and what the run records) keeps the real one.
-    const delay = options.runcCreateDelaySeconds ?? 0;
-    const runc = delay > 0 ? await writeRuncCreateDelay(state, options.binaries.runc, delay) : options.binaries.runc;
+    const delay = options.runcCreateDelay;
+    const runc = delay ? await writeRuncCreateDelay(state, options.binaries.runc, delay) : options.binaries.runc;
     const configOptions = { ...options, binaries: { ...options.binaries, runc }, containerd, cniBinDir: network?.binDir };
     await writeFile(configFile, toToml(containerdConfig(configOptions, { root, state, socket, metricsAddress })));
 

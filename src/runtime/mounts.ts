@@ -42,6 +42,15 @@ export async function pidsWithCommandLine(needles: readonly string[]): Promise<n
   return pids;
 }
 
+/** A process's command line with spaces between its arguments, or why it could not be read (it may have ended). */
+export async function commandLineOf(pid: number): Promise<string> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '(ended)';
+  }
+}
+
 async function cgroupBases(): Promise<string[]> {
   const root = '/sys/fs/cgroup';
   const hierarchies = await readdir(root).catch(() => [] as string[]);

@@ -2,12 +2,20 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * A slow `runc create` (scenario runtime.runcCreateDelaySeconds): a wrapper the managed containerd is given as
- * its runc binary. It waits before running the real runc's `create` of a pod's workload container (not of a
- * sandbox), and passes every other call straight through. The wait is in runc's place, inside the shim's
- * Create, as a slow disk or a loaded host makes it: the shim serving the pod holds the task until it returns.
- * The sandbox is left alone so the delay lands in StartContainer, with the sandbox's task already in the shim.
+ * A slow `runc create` (scenario runtime.runcCreateDelaySeconds, runcCreateReturnDelaySeconds): a wrapper the managed
+ * containerd is given as its runc binary. For the `create` of a pod's workload container (not of a sandbox) it waits
+ * before running the real runc, and/or holds the real runc's return after the container was created (its `runc init`
+ * then waits for `runc start` while the shim does not know yet); every other call goes straight through. The waits
+ * are in runc's place, inside the shim's Create, as a slow disk or a loaded host makes them. The sandbox is left
+ * alone so the delay lands in StartContainer, with the sandbox's task already in the shim.
  */
+
+export interface RuncCreateDelay {
+  /** Seconds before the real runc create runs. */
+  beforeSeconds: number;
+  /** Seconds the wrapper holds runc create's result after it returned (the exit code is kept). */
+  returnSeconds: number;
+}
 
 /** The annotation containerd's CRI writes into every bundle's config.json: "sandbox" or "container". */
 const CONTAINER_TYPE = '"io.kubernetes.cri.container-type":"container"';
@@ -17,10 +25,13 @@ function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-export function runcCreateDelayScript(realRunc: string, delaySeconds: number): string {
+export function runcCreateDelayScript(realRunc: string, delay: RuncCreateDelay): string {
+  const { beforeSeconds, returnSeconds } = delay;
+  const run = returnSeconds > 0 ? `  "$real" "$@"\n  status=$?\n  sleep ${returnSeconds}\n  exit $status` : '  exec "$real" "$@"';
   return `#!/bin/sh
-# podchurn: runtime.runcCreateDelaySeconds. Waits ${delaySeconds} s before runc create of a workload container, then
-# runs the real runc with the same arguments; every other runc call goes straight through.
+# podchurn: runtime.runcCreateDelaySeconds (${beforeSeconds} s) and runcCreateReturnDelaySeconds (${returnSeconds} s). For runc
+# create of a workload container: waits, runs the real runc with the same arguments, holds its result; every other
+# runc call goes straight through.
 real=${shellQuote(realRunc)}
 bundle=''
 create=''
@@ -31,19 +42,20 @@ for arg in "$@"; do
   previous=$arg
 done
 if [ -n "$create" ] && [ -n "$bundle" ] && grep -q '${CONTAINER_TYPE}' "$bundle/config.json" 2>/dev/null; then
-  sleep ${delaySeconds}
+  sleep ${beforeSeconds}
+${run}
 fi
 exec "$real" "$@"
 `;
 }
 
 /** Writes the wrapper under the daemon's state directory and returns its path (renamed into place: a shim may be running the old one). */
-export async function writeRuncCreateDelay(state: string, realRunc: string, delaySeconds: number): Promise<string> {
+export async function writeRuncCreateDelay(state: string, realRunc: string, delay: RuncCreateDelay): Promise<string> {
   const dir = join(state, 'runc-create-delay');
   await mkdir(dir, { recursive: true });
   const path = join(dir, 'runc');
   const staged = `${path}.${process.pid}.new`;
-  await writeFile(staged, runcCreateDelayScript(realRunc, delaySeconds));
+  await writeFile(staged, runcCreateDelayScript(realRunc, delay));
   await chmod(staged, 0o755);
   await rename(staged, path);
   return path;

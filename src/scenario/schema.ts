@@ -128,6 +128,11 @@ export const RuntimeSchema = z
     runcCreateDelaySeconds: nonNegativeNumber
       .optional()
       .describe("cri target, a containerd podchurn starts: seconds the shim's runc create of each workload container waits (a slow create)"),
+    runcCreateReturnDelaySeconds: nonNegativeNumber
+      .optional()
+      .describe(
+        "cri target, a containerd podchurn starts: seconds runc create's result is held after each workload container was created (its runc init waits)",
+      ),
   })
   .strict();
 
@@ -270,6 +275,12 @@ export const CellSettingsSchema = z
     network: NetworkSchema.default({ namespace: 'node', cni: 'none', cniAddHoldSeconds: 0, cniConfigRemovedBeforeDeletes: false }).describe(
       "The sandboxes' network (cri target): their namespace, and a CNI network of podchurn's own",
     ),
+    createTimeoutSeconds: positiveInt
+      .optional()
+      .describe(
+        "cri target: the caller's deadline on RunPodSandbox, CreateContainer and StartContainer (default 60 s), as kubelet's runtime request " +
+          'timeout, or its cancel when a pod is deleted while being created',
+      ),
     sandboxInspectPeriodMs: positiveInt
       .optional()
       .describe(

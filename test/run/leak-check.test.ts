@@ -54,4 +54,12 @@ describe('leak check of a run', () => {
     expect(check.leftInRuntime).to.deep.equal([ip('t-c01-r1-y1-0003')]);
     expect(check.removedAtTeardown).to.deep.equal(['bridge pcac285a8a52']);
   });
+
+  it('names the container processes a teardown had to kill: they outlived their pods and shims', () => {
+    const teardown = event('runtime-teardown', { runtime: 'r-1', managed: true, unmountFailures: [], killedProcesses: 5 });
+    const check = checkLeaks([], [teardown], []);
+    expect(check.removedAtTeardown).to.deep.equal(['5 container processes (killed) of runtime r-1']);
+    expect(check.leaked).to.deep.equal([]);
+    expect(checkLeaks([], [{ ...teardown, data: { ...teardown.data, killedProcesses: 0 } }], []).removedAtTeardown).to.deep.equal([]);
+  });
 });

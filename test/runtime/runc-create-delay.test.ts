@@ -27,15 +27,26 @@ describe('runtime.runcCreateDelaySeconds: the runc wrapper', () => {
   }
 
   it("waits before a workload container's create, then runs the real runc with the same arguments", async () => {
-    const wrapper = await writeRuncCreateDelay(join(dir, 'state'), fakeRunc, 1);
+    const wrapper = await writeRuncCreateDelay(join(dir, 'state'), fakeRunc, { beforeSeconds: 1, returnSeconds: 0 });
     expect(statSync(wrapper).mode & 0o111).to.not.equal(0);
     const args = ['--root', '/run/x runc', '--log', '/tmp/log.json', 'create', '--bundle', bundle(dir, 'container'), '--pid-file', 'p', 'id-1'];
     expect(await timed(wrapper, args)).to.be.at.least(1000);
     expect(readFileSync(join(dir, 'args'), 'utf8').trimEnd().split('\n')).to.deep.equal(args);
   });
 
+  it("holds a workload container's create result after the real runc returned, and keeps its exit code", async () => {
+    const failing = join(dir, 'failing runc');
+    writeFileSync(failing, `#!/bin/sh\necho ran > '${join(dir, 'ran')}'\nexit 3\n`, { mode: 0o755 });
+    const wrapper = await writeRuncCreateDelay(join(dir, 'state-return'), failing, { beforeSeconds: 0, returnSeconds: 1 });
+    const started = performance.now();
+    const result = await runCommand(wrapper, ['create', '--bundle', bundle(dir, 'container'), 'id-4'], { timeoutMs: 10_000 });
+    expect(result.exitCode).to.equal(3);
+    expect(performance.now() - started).to.be.at.least(1000);
+    expect(readFileSync(join(dir, 'ran'), 'utf8')).to.equal('ran\n');
+  });
+
   it('passes a sandbox create, and every other command, straight through', async () => {
-    const wrapper = await writeRuncCreateDelay(join(dir, 'state'), fakeRunc, 3);
+    const wrapper = await writeRuncCreateDelay(join(dir, 'state'), fakeRunc, { beforeSeconds: 3, returnSeconds: 3 });
     expect(await timed(wrapper, ['create', '--bundle', bundle(dir, 'sandbox'), 'id-2'])).to.be.below(1500);
     expect(await timed(wrapper, ['--root', '/run/r', 'state', 'id-1'])).to.be.below(1500);
     expect(await timed(wrapper, ['--root', '/run/r', 'create', `--bundle=${join(dir, 'missing')}`, 'id-3'])).to.be.below(1500);

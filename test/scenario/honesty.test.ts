@@ -260,6 +260,22 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(() => cells(`${header}sandboxInspectPeriodMs: 0\n`)).to.throw(InputError, /sandboxInspectPeriodMs/);
     });
 
+    it("keeps a held runc create result and the create calls' deadline on a cri target; refuses them elsewhere", () => {
+      const [cell] = cells(`${header}runtime: {runcCreateReturnDelaySeconds: 6}\ncreateTimeoutSeconds: 3\n`);
+      expect(cell!.settings.runtime.runcCreateReturnDelaySeconds).to.equal(6);
+      expect(cell!.settings.createTimeoutSeconds).to.equal(3);
+      const endpoint = `${header}target: {type: cri, endpoint: /run/containerd/containerd.sock}\n`;
+      expect(refusal(`${endpoint}runtime: {runcCreateReturnDelaySeconds: 6}\n`)).to.include(
+        'runtime.runcCreateReturnDelaySeconds has no effect with target.endpoint',
+      );
+      expect(cells(`${endpoint}createTimeoutSeconds: 3\n`)[0]!.settings.createTimeoutSeconds).to.equal(3);
+      expect(refusal(`${kube}cluster: {provider: local}\nruntime: {runcCreateReturnDelaySeconds: 6}\n`)).to.include(
+        'runtime.runcCreateReturnDelaySeconds has no effect on a kube target',
+      );
+      expect(refusal(kube, ['createTimeoutSeconds=3'])).to.include('createTimeoutSeconds has no effect on a kube target');
+      expect(() => cells(`${header}createTimeoutSeconds: 0\n`)).to.throw(InputError, /createTimeoutSeconds/);
+    });
+
     it('refuses pins on a kube target without a cluster block, or on an existing cluster, also from --set', () => {
       expect(refusal(kube, ['runtime.runc=1.1.14'])).to.include('runtime.runc has no effect on a kube target without a cluster block');
       expect(refusal(`${kube}cluster: {provider: existing}\nruntime: {containerd: "1.7.22"}\n`)).to.include(

@@ -14,7 +14,8 @@ import type { CellSummary } from '../../results/summary.js';
  * exit itself, which a state mismatch on a loaded host cannot tell from an exit event that came late),
  * `sandboxNotRemoved` (pods whose sandbox the runtime refused to stop or remove, CRI: the sandbox, and its
  * network namespace, stay on the node), `ipLeaked` (pods whose sandbox's IP the CNI IPAM still held after the
- * sandbox was gone: its CNI DEL never ran).
+ * sandbox was gone: its CNI DEL never ran), `processLeft` (pods whose container's cgroup still held processes after the
+ * pod was gone).
  */
 export type OccurrenceMeasure =
   | { kind: 'outcome'; outcome: Outcome }
@@ -23,7 +24,8 @@ export type OccurrenceMeasure =
   | { kind: 'criError'; key: string }
   | { kind: 'lostExit' }
   | { kind: 'sandboxNotRemoved' }
-  | { kind: 'ipLeaked' };
+  | { kind: 'ipLeaked' }
+  | { kind: 'processLeft' };
 
 export interface OccurrenceCount {
   trials: number;
@@ -35,6 +37,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (text === 'lostExit') return { kind: 'lostExit' };
   if (text === 'sandboxNotRemoved') return { kind: 'sandboxNotRemoved' };
   if (text === 'ipLeaked') return { kind: 'ipLeaked' };
+  if (text === 'processLeft') return { kind: 'processLeft' };
   const [kind, ...rest] = text.split(':');
   const value = rest.join(':');
   if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
@@ -42,7 +45,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
   throw new InputError(
     `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, ` +
-      'criError:<phase:CODE>, lostExit, sandboxNotRemoved or ipLeaked',
+      'criError:<phase:CODE>, lostExit, sandboxNotRemoved, ipLeaked or processLeft',
   );
 }
 
@@ -62,6 +65,8 @@ export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
       return 'sandboxNotRemoved';
     case 'ipLeaked':
       return 'ipLeaked';
+    case 'processLeft':
+      return 'processLeft';
   }
 }
 
@@ -109,5 +114,12 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
         );
       }
       return cell.ipsLeaked;
+    case 'processLeft':
+      if (cell.processesLeft === undefined) {
+        throw new InputError(
+          `cell ${cell.cell} predates the processLeft count (its summary has no processesLeft): 'podchurn report <run directory>' analyses it again.`,
+        );
+      }
+      return cell.processesLeft;
   }
 }

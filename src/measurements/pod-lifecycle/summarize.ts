@@ -84,6 +84,7 @@ export function summarizeCell(
     stateUnverified: records.filter((r) => r.phases['state-unverified'] !== undefined).length,
     sandboxesNotRemoved: records.filter((r) => r.phases['sandbox-not-removed'] !== undefined).length,
     ipsLeaked: records.filter((r) => r.phases['ip-leaked'] !== undefined).length,
+    processesLeft: records.filter((r) => r.phases['process-left'] !== undefined).length,
     ...shimGroups(records),
     gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };

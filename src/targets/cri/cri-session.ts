@@ -14,6 +14,7 @@ import { runtimeRootBase, runtimeStateBase } from '../../util/dirs.js';
 import { whichProgram } from '../../util/exec.js';
 import { sleep } from '../../util/clock.js';
 import type { CniNetwork } from '../../runtime/cni-network.js';
+import type { RuncCreateDelay } from '../../runtime/runc-create-delay.js';
 
 /** A CRI endpoint ready for churn: either a containerd podchurn started, or one the user pointed at. */
 export interface CriSession {
@@ -36,12 +37,20 @@ export interface CriSession {
   close(): Promise<TeardownReport | undefined>;
 }
 
+/** The runc create waits the scenario asks for, or undefined when there are none (no wrapper then). */
+function runcCreateDelay(settings: CellSettings): RuncCreateDelay | undefined {
+  const beforeSeconds = settings.runtime.runcCreateDelaySeconds ?? 0;
+  const returnSeconds = settings.runtime.runcCreateReturnDelaySeconds ?? 0;
+  return beforeSeconds > 0 || returnSeconds > 0 ? { beforeSeconds, returnSeconds } : undefined;
+}
+
 /** Cells that share this key share one runtime instance. */
 export function runtimeKey(settings: CellSettings): string {
   const { target, runtime } = settings;
   // The CNI network is part of the daemon's configuration; the namespace mode is per sandbox and shares a daemon.
   const network = settings.network.cni === 'none' ? [] : [settings.network.cni, settings.network.cniAddHoldSeconds];
-  const createDelay = runtime.runcCreateDelaySeconds ? [runtime.runcCreateDelaySeconds] : [];
+  const delay = runcCreateDelay(settings);
+  const createDelay = delay ? [delay.beforeSeconds, delay.returnSeconds] : [];
   return JSON.stringify([target.endpoint ?? null, runtime.containerd, runtime.runc, runtime.logLevel, runtime.restrictOomScoreAdj, ...network, ...createDelay]);
 }
 
@@ -81,7 +90,7 @@ export async function openCriSession(
     sandboxImage: PAUSE_IMAGE,
     cgroupParent,
     ...(settings.network.cni === 'bridge' ? { cniNetwork: { addHoldSeconds: settings.network.cniAddHoldSeconds } } : {}),
-    ...(settings.runtime.runcCreateDelaySeconds ? { runcCreateDelaySeconds: settings.runtime.runcCreateDelaySeconds } : {}),
+    runcCreateDelay: runcCreateDelay(settings),
   };
   // A runtime step swaps the daemon; whichever one runs now is the one teardown stops.
   let daemon = await ManagedContainerd.start(daemonOptions);
@@ -106,10 +115,11 @@ export async function openCriSession(
     };
     watch(daemon);
     let current = { binaries, measured };
-    if (daemonOptions.runcCreateDelaySeconds) {
+    if (daemonOptions.runcCreateDelay) {
+      const { beforeSeconds, returnSeconds } = daemonOptions.runcCreateDelay;
       notes.push(
-        `runc create of each workload container waits ${daemonOptions.runcCreateDelaySeconds} s (runtime.runcCreateDelaySeconds): the shims run a ` +
-          `wrapper in front of ${binaries.runc}.`,
+        `runc create of each workload container waits ${beforeSeconds} s before it runs and ${returnSeconds} s before its result is returned ` +
+          `(runtime.runcCreateDelaySeconds, runcCreateReturnDelaySeconds): the shims run a wrapper in front of ${binaries.runc}.`,
       );
     }
     if (daemon.cniNetwork) {

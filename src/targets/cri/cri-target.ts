@@ -11,6 +11,7 @@ import { judgeRunningAfterStop, PID_SOURCE } from './process-state.js';
 import { sleep } from '../../util/clock.js';
 import { RuntimeStepSchedule, type RuntimeStepPlan } from '../../engine/runtime-step.js';
 import { measureSandboxShim } from '../../runtime/shim-process.js';
+import { commandLineOf, pidsInCgroupTree } from '../../runtime/mounts.js';
 import type { ContainerExitWatch } from './container-exit-watch.js';
 import { networkNamespaceOfInfo } from '../../runtime/network-namespaces.js';
 import { ipReservations, removeCniConfig, writeCniNetwork, type CniNetwork } from '../../runtime/cni-network.js';
@@ -48,6 +49,8 @@ interface PodState {
   sandboxConfig: PodSandboxConfig;
   sandboxId?: string;
   containerId?: string;
+  /** The pod's container once CreateContainer returned, kept after its removal: its cgroup is checked once the pod is gone. */
+  everContainerId?: string;
   prober?: ExecProber;
 }
 
@@ -79,6 +82,12 @@ export class CriTarget implements ChurnTarget {
   private readonly sandboxPods = new Map<string, PodPlan>();
   private readonly step?: RuntimeStepSchedule;
 
+  /** Deadline of RunPodSandbox, CreateContainer and StartContainer (scenario createTimeoutSeconds). */
+  private get createCallMs(): number {
+    const seconds = this.options.settings.createTimeoutSeconds;
+    return seconds === undefined ? ADMIN_CALL_MS : seconds * 1000;
+  }
+
   constructor(private readonly options: CriTargetOptions) {
     if (options.runtimeStep) this.step = new RuntimeStepSchedule(options.runtimeStep);
   }
@@ -97,7 +106,7 @@ export class CriTarget implements ChurnTarget {
     this.step?.beginCreate(plan.cycle, signal);
     try {
       events.pod(plan, 'create-sent');
-      state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+      state.sandboxId = await client.runPodSandbox(sandboxConfig, { timeoutMs: this.createCallMs, signal });
       this.sandboxPods.set(state.sandboxId, plan);
       events.pod(plan, 'sandbox-ready', { sandboxId: state.sandboxId });
       // Started once the sandbox's task is in its shim, so every call hits the shim the container's create then uses.
@@ -137,11 +146,12 @@ export class CriTarget implements ChurnTarget {
       labels: plan.labels,
       linux: { security_context: { namespace_options: namespaceOptions(settings.network) } },
     };
-    const containerId = await client.createContainer(sandboxId, containerConfig, state.sandboxConfig, { timeoutMs: ADMIN_CALL_MS, signal });
+    const containerId = await client.createContainer(sandboxId, containerConfig, state.sandboxConfig, { timeoutMs: this.createCallMs, signal });
     state.containerId = containerId;
+    state.everContainerId = containerId;
     this.options.exitWatch?.track(containerId, plan);
     events.pod(plan, 'created', { containerId });
-    await client.startContainer(containerId, { timeoutMs: ADMIN_CALL_MS, signal });
+    await client.startContainer(containerId, { timeoutMs: this.createCallMs, signal });
     events.pod(plan, 'running');
     return containerId;
   }
@@ -295,8 +305,23 @@ export class CriTarget implements ChurnTarget {
       }
       events.pod(state.plan, 'gone');
       state.sandboxId = undefined;
+      await this.checkProcessesLeft(state);
     }
     this.pods.delete(state.plan.pod);
+  }
+
+  /**
+   * Processes still in the cgroup of the pod's container after the pod is gone: nothing of the runtime will end them
+   * (a `runc init` a cancelled StartContainer left waiting for its start, containerd#11674). Each such pod gets a
+   * `process-left` event; the runtime's teardown kills them (removedAtTeardown).
+   */
+  private async checkProcessesLeft(state: PodState): Promise<void> {
+    if (!state.everContainerId) return;
+    const cgroup = `${this.options.cgroupParent}/${state.everContainerId}`;
+    const pids = await pidsInCgroupTree(cgroup);
+    if (pids.length === 0) return;
+    const commands = await Promise.all(pids.map((pid) => commandLineOf(pid)));
+    this.options.events.pod(state.plan, 'process-left', { containerId: state.everContainerId, cgroup, pids, commands });
   }
 
   /** The measured shim of a sandbox, as event data: `{ shim: {pid, exe, version} }`, or why it is unknown. */

@@ -4,9 +4,9 @@ import type { TargetScenarioRules } from '../../scenario/honesty.js';
 export const criScenarioRules: TargetScenarioRules = {
   fieldRules: [
     {
-      paths: ['runtime.runcCreateDelaySeconds'],
+      paths: ['runtime.runcCreateDelaySeconds', 'runtime.runcCreateReturnDelaySeconds'],
       noEffect: (s) => (s.target.endpoint ? 'with target.endpoint (the delay is a runc wrapper podchurn gives only a containerd it starts)' : undefined),
-      instead: 'Remove target.endpoint so podchurn starts runtime.containerd, or remove runtime.runcCreateDelaySeconds.',
+      instead: 'Remove target.endpoint so podchurn starts runtime.containerd, or remove the delay.',
     },
     {
       paths: ['runtime.logLevel', 'runtime.restrictOomScoreAdj'],

@@ -5,9 +5,9 @@ import { stopLatencyGates } from '../../scenario/schema.js';
 export const kubeScenarioRules: TargetScenarioRules = {
   fieldRules: [
     {
-      paths: ['runtime.runcCreateDelaySeconds'],
+      paths: ['runtime.runcCreateDelaySeconds', 'runtime.runcCreateReturnDelaySeconds'],
       noEffect: () => 'on a kube target (the delay is a runc wrapper podchurn gives only the containerd it starts for a cri target)',
-      instead: 'Remove runtime.runcCreateDelaySeconds, or use target.type: cri.',
+      instead: 'Remove the delay, or use target.type: cri.',
     },
     {
       paths: ['execProbe.workers'],
@@ -70,9 +70,9 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',
     },
     {
-      paths: ['sandboxInspectPeriodMs'],
-      noEffect: () => "on a kube target (kubelet makes the node's CRI calls; podchurn's sandbox inspection is the cri target's)",
-      instead: 'Remove sandboxInspectPeriodMs, or use target.type: cri.',
+      paths: ['sandboxInspectPeriodMs', 'createTimeoutSeconds'],
+      noEffect: () => "on a kube target (kubelet makes the node's CRI calls, with its own deadlines; these set the cri target's calls)",
+      instead: "Remove the field (on a local cluster, requestTimeoutSeconds is also the kubelet's runtimeRequestTimeout), or use target.type: cri.",
     },
     {
       paths: ['gates.maxStateMismatch'],

@@ -23,7 +23,9 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
       'lostExit',
       'sandboxNotRemoved',
       'ipLeaked',
+      'processLeft',
       'outcome:stuck',
+      'criError:inspect:DEADLINE_EXCEEDED',
       'signature:stop-deadline',
       'criError:stop:DEADLINE_EXCEEDED',
     ])
@@ -70,5 +72,11 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
     const withCount = (ipsLeaked: number) => ({ ...cell(4, {}), ipsLeaked }) as CellSummary;
     expect(countOccurrences([withCount(4), withCount(1)], parseOccurrenceMeasure('ipLeaked'))).to.deep.equal({ trials: 8, occurrences: 5 });
     expect(() => countOccurrences([cell(4, {})], parseOccurrenceMeasure('ipLeaked'))).to.throw(InputError, /predates the ipLeaked count/);
+  });
+
+  it('counts pods whose container left a process after the pod was gone, and refuses a summary without that count', () => {
+    const withCount = (processesLeft: number) => ({ ...cell(5, {}), processesLeft }) as CellSummary;
+    expect(countOccurrences([withCount(5), withCount(0)], parseOccurrenceMeasure('processLeft'))).to.deep.equal({ trials: 10, occurrences: 5 });
+    expect(() => countOccurrences([cell(5, {})], parseOccurrenceMeasure('processLeft'))).to.throw(InputError, /predates the processLeft count/);
   });
 });
