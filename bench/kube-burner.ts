@@ -848,7 +848,9 @@ function clientSection(results: BenchResults): string[] {
       "most max(8, qps / 10) connections to the API server for these https requests (cluster/kube-connection.ts; uncapped, each phase's first " +
       'burst of 50 opened 50 TLS connections, whose memory set the peak RSS); a bundle ' +
       'without whitespace and comments (scripts/bundle.sh: V8 keeps the whole source in memory, two bytes per character once one non-ASCII ' +
-      'character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it. The lists, namespace, evidence and node proxy ' +
+      'character appears, which comments brought); `--optimize-for-size` as bin/podchurn.js sets it; one full garbage collection before each ' +
+      "cell's churn and before the analysis (util/heap.ts: V8 sets a new process's real heap limit only after its first full collection, and " +
+      "until then the start-up's garbage and the first burst's doubled the heap, which set the peak RSS). The lists, namespace, evidence and node proxy " +
       "stay the library's. Measured and left out: `--semi-space-growth-factor=1` (the young generation kept at its first size) moved peak RSS by " +
       'about a megabyte, inside the spread of the rounds; without `--optimize-for-size` peak RSS rose by half.',
     ...(levers.length
@@ -895,7 +897,8 @@ function profileSection(results: BenchResults): string[] {
       `lines to libuv's thread pool (results/event-log.ts), and \`writev\` / \`writeLatin1String\` are HTTP requests written to TLS sockets: calls into the ` +
       `kernel, over-weighted here as said above. Connections: kube-burner's client (Go, client-go) multiplexes its requests over one HTTP/2 ` +
       `connection; podchurn's watch and other library calls share one HTTP/2 connection too (undici offers h2 and kube-apiserver takes it), while its pod ` +
-      `creates and deletes speak HTTP/1.1 over keep-alive TLS connections, one per request in flight, which a burst of ${results.burst} opens at once.`,
+      `creates and deletes speak HTTP/1.1 over keep-alive TLS connections, one per request in flight up to max(8, qps / 10) (cluster/kube-connection.ts), ` +
+      `so a burst of ${results.burst} waits for a free one.`,
     '',
     ...table('origin', summary.byOrigin),
     ...table('module', summary.byModule),
