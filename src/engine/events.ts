@@ -19,6 +19,8 @@ export const podEventKinds = [
   'delete-acked', // kube: metadata.deletionTimestamp seen (the API accepted the deletion)
   'stop-returned', // CRI: StopContainer returned OK
   'stop-failed', // CRI: StopContainer returned an error (deadline = stuck); kube: not gone by grace + request timeout
+  'stop-during-start', // CRI, stopDuringStartAfterSeconds: StopContainer sent while StartContainer may run (data: sentMs, returnedMs or code)
+  'running-after-stop', // CRI: that stop returned OK, yet once the start returned the runtime said RUNNING: the container was never signalled
   'stop-retried', // CRI: after a runtime step among the stops, a failed stop sent again to the new daemon (data: ok, ms)
   'exit-event', // CRI: the runtime's CONTAINER_STOPPED_EVENT for the container arrived on GetContainerEvents
   'terminated', // the runtime reports the container exited (exit code, finished_at)

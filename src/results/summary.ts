@@ -90,6 +90,11 @@ export interface CellSummary {
    */
   processesLeft?: number;
   /**
+   * CRI, stopDuringStartAfterSeconds: pods whose container was RUNNING after a StopContainer sent during its start had returned OK
+   * (event running-after-stop). Absent in summaries written before podchurn counted it.
+   */
+  stopsIgnored?: number;
+  /**
    * CRI on a containerd podchurn started: pods grouped by the shim version measured from each pod's
    * shim process and, with a runtimeStep, by whether they were created before or after the step,
    * with their lost exits. Absent when no pod's shim was measured and no step ran.

@@ -281,6 +281,12 @@ export const CellSettingsSchema = z
         "cri target: the caller's deadline on RunPodSandbox, CreateContainer and StartContainer (default 60 s), as kubelet's runtime request " +
           'timeout, or its cancel when a pod is deleted while being created',
       ),
+    stopDuringStartAfterSeconds: nonNegativeNumber
+      .optional()
+      .describe(
+        'cri target: StopContainer (with gracePeriodSeconds) this many seconds after each StartContainer was sent, as kubelet stops a pod deleted ' +
+          'while being created; a container RUNNING after that stop returned OK is recorded (stopIgnored)',
+      ),
     sandboxInspectPeriodMs: positiveInt
       .optional()
       .describe(

@@ -276,6 +276,14 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(() => cells(`${header}createTimeoutSeconds: 0\n`)).to.throw(InputError, /createTimeoutSeconds/);
     });
 
+    it('keeps a stop during the start on a cri target, also next to target.endpoint; refuses it on a kube target', () => {
+      expect(cells(`${header}stopDuringStartAfterSeconds: 1\n`)[0]!.settings.stopDuringStartAfterSeconds).to.equal(1);
+      const endpoint = `${header}target: {type: cri, endpoint: /run/containerd/containerd.sock}\n`;
+      expect(cells(`${endpoint}stopDuringStartAfterSeconds: 1\n`)[0]!.settings.stopDuringStartAfterSeconds).to.equal(1);
+      expect(refusal(kube, ['stopDuringStartAfterSeconds=1'])).to.include('stopDuringStartAfterSeconds has no effect on a kube target');
+      expect(() => cells(`${header}stopDuringStartAfterSeconds: -1\n`)).to.throw(InputError, /stopDuringStartAfterSeconds/);
+    });
+
     it('refuses pins on a kube target without a cluster block, or on an existing cluster, also from --set', () => {
       expect(refusal(kube, ['runtime.runc=1.1.14'])).to.include('runtime.runc has no effect on a kube target without a cluster block');
       expect(refusal(`${kube}cluster: {provider: existing}\nruntime: {containerd: "1.7.22"}\n`)).to.include(

@@ -15,7 +15,7 @@ import type { CellSummary } from '../../results/summary.js';
  * `sandboxNotRemoved` (pods whose sandbox the runtime refused to stop or remove, CRI: the sandbox, and its
  * network namespace, stay on the node), `ipLeaked` (pods whose sandbox's IP the CNI IPAM still held after the
  * sandbox was gone: its CNI DEL never ran), `processLeft` (pods whose container's cgroup still held processes after the
- * pod was gone).
+ * pod was gone), `stopIgnored` (pods whose container ran on after a StopContainer sent during its start returned OK).
  */
 export type OccurrenceMeasure =
   | { kind: 'outcome'; outcome: Outcome }
@@ -25,7 +25,8 @@ export type OccurrenceMeasure =
   | { kind: 'lostExit' }
   | { kind: 'sandboxNotRemoved' }
   | { kind: 'ipLeaked' }
-  | { kind: 'processLeft' };
+  | { kind: 'processLeft' }
+  | { kind: 'stopIgnored' };
 
 export interface OccurrenceCount {
   trials: number;
@@ -38,6 +39,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (text === 'sandboxNotRemoved') return { kind: 'sandboxNotRemoved' };
   if (text === 'ipLeaked') return { kind: 'ipLeaked' };
   if (text === 'processLeft') return { kind: 'processLeft' };
+  if (text === 'stopIgnored') return { kind: 'stopIgnored' };
   const [kind, ...rest] = text.split(':');
   const value = rest.join(':');
   if (kind === 'outcome' && (outcomes as readonly string[]).includes(value)) return { kind: 'outcome', outcome: value as Outcome };
@@ -45,7 +47,7 @@ export function parseOccurrenceMeasure(text: string): OccurrenceMeasure {
   if (kind === 'criError' && /^[a-z]+:[A-Z_]+$/.test(value)) return { kind: 'criError', key: value };
   throw new InputError(
     `unknown occurrence measure ${JSON.stringify(text)}: use stateMismatch, outcome:<${outcomes.join('|')}>, signature:<id>, ` +
-      'criError:<phase:CODE>, lostExit, sandboxNotRemoved, ipLeaked or processLeft',
+      'criError:<phase:CODE>, lostExit, sandboxNotRemoved, ipLeaked, processLeft or stopIgnored',
   );
 }
 
@@ -67,6 +69,8 @@ export function describeOccurrenceMeasure(measure: OccurrenceMeasure): string {
       return 'ipLeaked';
     case 'processLeft':
       return 'processLeft';
+    case 'stopIgnored':
+      return 'stopIgnored';
   }
 }
 
@@ -121,5 +125,12 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
         );
       }
       return cell.processesLeft;
+    case 'stopIgnored':
+      if (cell.stopsIgnored === undefined) {
+        throw new InputError(
+          `cell ${cell.cell} predates the stopIgnored count (its summary has no stopsIgnored): 'podchurn report <run directory>' analyses it again.`,
+        );
+      }
+      return cell.stopsIgnored;
   }
 }

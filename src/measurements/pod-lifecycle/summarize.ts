@@ -85,6 +85,7 @@ export function summarizeCell(
     sandboxesNotRemoved: records.filter((r) => r.phases['sandbox-not-removed'] !== undefined).length,
     ipsLeaked: records.filter((r) => r.phases['ip-leaked'] !== undefined).length,
     processesLeft: records.filter((r) => r.phases['process-left'] !== undefined).length,
+    stopsIgnored: records.filter((r) => r.phases['running-after-stop'] !== undefined).length,
     ...shimGroups(records),
     gates: evaluateGates(gates, { outcomes: outcomeCounts, latencyMs }),
   };

@@ -151,9 +151,63 @@ export class CriTarget implements ChurnTarget {
     state.everContainerId = containerId;
     this.options.exitWatch?.track(containerId, plan);
     events.pod(plan, 'created', { containerId });
-    await client.startContainer(containerId, { timeoutMs: this.createCallMs, signal });
+    const startSent = performance.now();
+    const started = { at: undefined as number | undefined };
+    const early = settings.stopDuringStartAfterSeconds;
+    const earlyStop = early === undefined ? undefined : this.stopDuringStart(plan, containerId, early, startSent, started, signal);
+    try {
+      await client.startContainer(containerId, { timeoutMs: this.createCallMs, signal });
+      started.at = performance.now();
+    } finally {
+      // A failed start still waits for its stop: the pod's delete must not overtake it.
+      await earlyStop;
+    }
     events.pod(plan, 'running');
+    if (await earlyStop) await this.checkRunningAfterStop(plan, containerId, startSent, started.at!, signal);
     return containerId;
+  }
+
+  /**
+   * StopContainer sent `afterSeconds` into StartContainer, started or not, as kubelet does for a pod deleted while being
+   * created (scenario stopDuringStartAfterSeconds). Resolves true when the stop returned OK.
+   */
+  private async stopDuringStart(
+    plan: PodPlan,
+    containerId: string,
+    afterSeconds: number,
+    startSent: number,
+    started: { at: number | undefined },
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { client, events, settings } = this.options;
+    await sleep(afterSeconds * 1000, signal);
+    if (signal.aborted) return false;
+    const startReturnedFirst = started.at !== undefined;
+    const sentMs = Math.round(performance.now() - startSent);
+    try {
+      await client.stopContainer(containerId, settings.gracePeriodSeconds, {
+        timeoutMs: (settings.gracePeriodSeconds + settings.requestTimeoutSeconds) * 1000,
+        signal,
+      });
+      const returnedMs = Math.round(performance.now() - startSent);
+      events.pod(plan, 'stop-during-start', { sentMs, returnedMs, startReturnedFirst, startReturnedBeforeStop: started.at !== undefined });
+      return true;
+    } catch (error) {
+      const code = error instanceof CriCallError ? error.codeName : 'UNKNOWN';
+      events.pod(plan, 'stop-during-start', { sentMs, startReturnedFirst, code, message: describeCause(error).slice(0, 1000) });
+      return false;
+    }
+  }
+
+  /**
+   * After a stop sent during the start returned OK: a container the runtime still says is RUNNING was never signalled
+   * (containerd answers a stop of a container that is still starting with OK and does nothing: containerd#6080).
+   */
+  private async checkRunningAfterStop(plan: PodPlan, containerId: string, startSent: number, startedAt: number, signal: AbortSignal): Promise<void> {
+    const { client, events } = this.options;
+    const reply = await client.containerStatus(containerId, false, { timeoutMs: ADMIN_CALL_MS, signal });
+    const state = reply.status?.state;
+    if (state === 'CONTAINER_RUNNING') events.pod(plan, 'running-after-stop', { startReturnedMs: Math.round(startedAt - startSent), state });
   }
 
   /**

@@ -70,7 +70,7 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Remove network.namespace (pods of a kube target get their own network namespace unless spec.hostNetwork), or use target.type: cri.',
     },
     {
-      paths: ['sandboxInspectPeriodMs', 'createTimeoutSeconds'],
+      paths: ['sandboxInspectPeriodMs', 'createTimeoutSeconds', 'stopDuringStartAfterSeconds'],
       noEffect: () => "on a kube target (kubelet makes the node's CRI calls, with its own deadlines; these set the cri target's calls)",
       instead: "Remove the field (on a local cluster, requestTimeoutSeconds is also the kubelet's runtimeRequestTimeout), or use target.type: cri.",
     },

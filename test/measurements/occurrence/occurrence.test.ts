@@ -24,6 +24,7 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
       'sandboxNotRemoved',
       'ipLeaked',
       'processLeft',
+      'stopIgnored',
       'outcome:stuck',
       'criError:inspect:DEADLINE_EXCEEDED',
       'signature:stop-deadline',
@@ -78,5 +79,11 @@ describe('occurrence measures (pods as Bernoulli trials)', () => {
     const withCount = (processesLeft: number) => ({ ...cell(5, {}), processesLeft }) as CellSummary;
     expect(countOccurrences([withCount(5), withCount(0)], parseOccurrenceMeasure('processLeft'))).to.deep.equal({ trials: 10, occurrences: 5 });
     expect(() => countOccurrences([cell(5, {})], parseOccurrenceMeasure('processLeft'))).to.throw(InputError, /predates the processLeft count/);
+  });
+
+  it('counts pods whose container ran on after a stop sent during its start, and refuses a summary without that count', () => {
+    const withCount = (stopsIgnored: number) => ({ ...cell(5, {}), stopsIgnored }) as CellSummary;
+    expect(countOccurrences([withCount(5), withCount(2)], parseOccurrenceMeasure('stopIgnored'))).to.deep.equal({ trials: 10, occurrences: 7 });
+    expect(() => countOccurrences([cell(5, {})], parseOccurrenceMeasure('stopIgnored'))).to.throw(InputError, /predates the stopIgnored count/);
   });
 });
