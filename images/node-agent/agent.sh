@@ -8,16 +8,22 @@
 #                              The shim carries the lost-exit fix, so it is measured apart from containerd.
 #   {"kind":"containers",...}  every PODCHURN_PERIOD_SECONDS: the CRI state of each container of the run's
 #                              namespace (state, pid, whether that pid still lives): a stuck pod's evidence.
-#   {"kind":"log",...}         before each containers report, where podchurn mounted a node log file
+#   {"kind":"log",...}         every PODCHURN_LOG_PERIOD_SECONDS, where podchurn mounted a node log file
 #                              (/var/log/podchurn/UNIT.log): its new lines that name the run's namespace or one of
 #                              its containers or sandboxes.
+#   {"kind":"tick",...}        after each log pass, stamped with the time the pass began: podchurn's last read of
+#                              the lines waits for a pass that began after it asked, one log period, not a
+#                              containers period.
 #
 # Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
-# PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the socket itself is mounted
-# read-only at /run/podchurn/cri.sock.
+# PODCHURN_LOG_PERIOD_SECONDS, PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the
+# socket itself is mounted read-only at /run/podchurn/cri.sock.
 set -u
 node="${NODE_NAME:-unknown}"
 period="${PODCHURN_PERIOD_SECONDS:-5}"
+log_period="${PODCHURN_LOG_PERIOD_SECONDS:-1}"
+# A containers report (and crictl's listings of the run's ids) every this many log passes.
+passes_per_report=$((period / log_period > 0 ? period / log_period : 1))
 max="${PODCHURN_MAX_CONTAINERS:-200}"
 socket="${PODCHURN_CRI_SOCKET:-}"
 # Ids of the run's containers and sandboxes seen so far (the newest 1000): what makes a log line about the run.
@@ -102,16 +108,21 @@ size_of() { wc -c <"$1" 2>/dev/null || echo 0; }
 # substitution splits into "-e ID" pairs).
 about_run() { grep -F -e "${RUN_NAMESPACE:-podchurn}" $(for id in $seen_ids; do printf -- '-e %s ' "$id"; done); }
 
-# New lines of each mounted log file that name the run: its namespace, or an id of its sandboxes and containers
-# (StopContainer and the exit events name a container only by id). Ids come from crictl's listings and from the
-# new lines themselves, twice over: the sandbox's line names the namespace, the container's creation names the
-# sandbox, so a container that came and went between two reports is still followed. At most 500 lines per file
-# and report.
-logs() {
+# The run's sandbox and container ids crictl lists now (every containers report: two crictl calls are the
+# expensive part of a log pass, which otherwise reads and greps appended bytes).
+list_ids() {
   for id in $(crictl pods -q --namespace "${RUN_NAMESPACE:-}") $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}"); do
     remember "$id"
   done
   seen_ids="$(printf '%s\n' $seen_ids | tail -n 1000 | tr '\n' ' ')"
+}
+
+# New lines of each mounted log file that name the run: its namespace, or an id of its sandboxes and containers
+# (StopContainer and the exit events name a container only by id). Ids come from crictl's listings and from the
+# new lines themselves, twice over: the sandbox's line names the namespace, the container's creation names the
+# sandbox, so a container that came and went between two listings is still followed. At most 500 lines per file
+# and report.
+logs() {
   for unit in containerd kubelet; do
     file="/var/log/podchurn/$unit.log"
     [ -f "$file" ] || continue
@@ -143,10 +154,18 @@ for unit in containerd kubelet; do
 done
 
 versions
+pass=0
 while :; do
   # Backgrounded and waited for, so SIGTERM ends the sleep at once (a foreground sleep would delay the trap).
-  sleep "$period" &
+  sleep "$log_period" &
   wait $!
+  began="$(now)"
+  pass=$((pass + 1))
+  [ "$pass" -lt "$passes_per_report" ] || list_ids
   logs
-  containers
+  if [ "$pass" -ge "$passes_per_report" ]; then
+    pass=0
+    containers
+  fi
+  printf '{"kind":"tick","node":%s,"time":%s}\n' "$(quote "$node")" "$(quote "$began")"
 done

@@ -64,7 +64,15 @@ interface LogReport {
   lines: string[];
 }
 
-type Report = VersionsReport | ContainersReport | LogReport;
+/** After each log pass, stamped with the time the pass began. */
+interface TickReport {
+  kind: 'tick';
+  node: string;
+  time: string;
+}
+
+type Report = VersionsReport | ContainersReport | LogReport | TickReport;
+const REPORT_KINDS = new Set<unknown>(['versions', 'containers', 'log', 'tick']);
 
 export interface NodeAgentOptions {
   kubeConfig: KubeConfig;
@@ -78,7 +86,10 @@ export interface NodeAgentOptions {
   imagePullPolicy: 'Never' | 'IfNotPresent';
   /** The CRI socket's path on the nodes. */
   criSocket: string;
+  /** Between two containers reports (each a `crictl inspect` per container of the run). */
   periodSeconds: number;
+  /** Between two passes over the log files (cheap: the bytes appended since the last pass). */
+  logPeriodSeconds: number;
   readyTimeoutMs: number;
   /** Plain-text log files on the nodes (each must exist on every node), mounted read-only; the agent reports their lines about the run. */
   logFiles?: Partial<Record<NodeUnit, string>>;
@@ -106,7 +117,7 @@ function parseLine(line: string): Report | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(line) as { kind?: unknown };
-    return value.kind === 'versions' || value.kind === 'containers' || value.kind === 'log' ? (value as Report) : undefined;
+    return REPORT_KINDS.has(value.kind) ? (value as Report) : undefined;
   } catch {
     return undefined;
   }
@@ -212,7 +223,7 @@ export class NodeAgent {
    * prints after this call (so the state is fresh, not from before the pod got stuck).
    */
   async runtimeState(node: string, containerId: string): Promise<string> {
-    const { pod, reports } = await this.reportsAfterNow(node);
+    const { pod, reports } = await this.reportsAfterNow(node, 'containers');
     const latest = reports.filter((report): report is ContainersReport => report.kind === 'containers').at(-1)!;
     const state = latest.containers.find((container) => container.id === containerId);
     const header = `node agent ${pod} on ${node}, crictl inspect at ${latest.time}:\n`;
@@ -233,39 +244,41 @@ export class NodeAgent {
 
   /**
    * The lines of the unit's log file about the run's containers that the node's agent reported since it
-   * started, up to its first report after this call.
+   * started, up to its first log pass begun after this call.
    */
   async logLines(node: string, unit: NodeUnit): Promise<string> {
-    const { reports } = await this.reportsAfterNow(node, { sinceStart: true });
+    const { reports } = await this.reportsAfterNow(node, 'tick', { sinceStart: true });
     const lines = reports.flatMap((report) => (report.kind === 'log' && report.unit === unit ? report.lines : []));
     return lines.length ? `${lines.join('\n')}\n` : '';
   }
 
   /**
-   * The node agent's reports (the recent ones, or all since it started) once it has printed a containers
-   * report stamped no earlier than this call: a report made after the question.
+   * The node agent's reports (the recent ones, or all since it started) once it has printed a report of this
+   * kind begun after this call: a containers report made after the question, or a tick ending a log pass that
+   * began after it. Stamps have whole seconds, so a tick counts only from the second after the question's.
    */
-  private async reportsAfterNow(node: string, { sinceStart = false } = {}): Promise<{ pod: string; reports: Report[] }> {
+  private async reportsAfterNow(node: string, kind: 'containers' | 'tick', { sinceStart = false } = {}): Promise<{ pod: string; reports: Report[] }> {
     const entry = this.reports.get(node);
     if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
     const askedSecond = Math.floor(Date.now() / 1000) * 1000;
-    const waitSeconds = this.options.periodSeconds * 2 + 10;
-    const deadline = performance.now() + waitSeconds * 1000;
-    while (performance.now() < deadline) {
-      const log = await this.core.readNamespacedPodLog({
-        name: entry.pod,
-        namespace: this.options.namespace,
-        container: 'agent',
-        ...(sinceStart ? {} : { sinceSeconds: this.options.periodSeconds * 3 + 5 }),
-      });
-      const reports = log
+    const freshFrom = kind === 'tick' ? askedSecond + 1000 : askedSecond;
+    const { namespace, periodSeconds } = this.options;
+    const read = async (sinceSeconds?: number) =>
+      (await this.core.readNamespacedPodLog({ name: entry.pod, namespace, container: 'agent', ...(sinceSeconds ? { sinceSeconds } : {}) }))
         .split('\n')
         .map(parseLine)
         .filter((report): report is Report => report !== undefined);
-      if (reports.some((report) => report.kind === 'containers' && Date.parse(report.time) >= askedSecond)) return { pod: entry.pod, reports };
-      await sleep(1000);
+    const waitSeconds = periodSeconds * 2 + 10;
+    const deadline = performance.now() + waitSeconds * 1000;
+    while (performance.now() < deadline) {
+      // Polled over a short window of the log; the whole log, which grows with the run, is read once.
+      const recent = await read(periodSeconds * 3 + 5);
+      if (recent.some((report) => report.kind === kind && Date.parse(report.time) >= freshFrom)) {
+        return { pod: entry.pod, reports: sinceStart ? await read() : recent };
+      }
+      await sleep(250);
     }
-    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no report within ${waitSeconds} s`);
+    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no ${kind} report within ${waitSeconds} s`);
   }
 
   /** Deletes the DaemonSet and waits for its pods to go; returns what is still there (a leak). */
@@ -341,7 +354,7 @@ export class NodeAgent {
       if (wanted > 0 && this.reports.size >= wanted) return;
       if (wanted === 0) situation = 'the DaemonSet schedules no pod: no node matches it';
       else if (wanted > 0) situation = `${this.reports.size} of ${wanted} agents reported (pods: ${pods.map(describePod).join('; ') || 'none yet'})`;
-      await sleep(500);
+      await sleep(250);
     }
     throw new InfrastructureError(
       `node agent: not every node's agent reported within ${Math.round(readyTimeoutMs / 1000)} s: ${situation}. ${imageHelp(image)}`,
@@ -360,20 +373,17 @@ function describePod(pod: V1Pod): string {
  */
 async function checkPermissions(kubeConfig: KubeConfig, namespace: string): Promise<void> {
   const authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
-  const missing: string[] = [];
-  for (const permission of NEEDED_PERMISSIONS) {
-    const review = await authorization
-      .createSelfSubjectAccessReview({
-        body: { spec: { resourceAttributes: { namespace, ...permission } } },
-      })
-      .catch((error: unknown) => {
+  const reviews = await Promise.all(
+    NEEDED_PERMISSIONS.map((permission) =>
+      authorization.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, ...permission } } } }).catch((error: unknown) => {
         throw new InfrastructureError(`node agent: asking the API which permissions this user has failed: ${describeCause(error)}`, { cause: error });
-      });
-    if (!review.status?.allowed) {
-      const subresource = 'subresource' in permission ? `/${permission.subresource}` : '';
-      missing.push(`${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`);
-    }
-  }
+      }),
+    ),
+  );
+  const missing = NEEDED_PERMISSIONS.filter((_, i) => !reviews[i]!.status?.allowed).map((permission) => {
+    const subresource = 'subresource' in permission ? `/${permission.subresource}` : '';
+    return `${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`;
+  });
   if (missing.length) {
     throw new InfrastructureError(
       `node agent: this kubeconfig's user may not ${missing.join(', ')} in namespace ${namespace}; running the agent takes create, get and ` +
@@ -410,6 +420,7 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
                 { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                 { name: 'RUN_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'PODCHURN_PERIOD_SECONDS', value: String(options.periodSeconds) },
+                { name: 'PODCHURN_LOG_PERIOD_SECONDS', value: String(options.logPeriodSeconds) },
                 { name: 'PODCHURN_CRI_SOCKET', value: options.criSocket },
               ],
               securityContext: {

@@ -140,6 +140,7 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
         imagePullPolicy: 'Never',
         criSocket: layout.containerdSocket,
         periodSeconds: 2,
+        logPeriodSeconds: 1,
         readyTimeoutMs: 60_000,
         logFiles: { containerd: join(layout.logDir, 'containerd.log') },
       });

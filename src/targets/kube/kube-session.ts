@@ -43,6 +43,8 @@ export interface KubeSession {
 const NAMESPACE_GONE_WAIT_MS = 10_000;
 /** How often the node agent prints its containers report: the age of the CRI state a stuck pod's evidence can have. */
 const NODE_AGENT_PERIOD_SECONDS = 5;
+/** The run's last log lines wait for a log pass begun after the run's end: one such period. */
+const NODE_AGENT_LOG_PERIOD_SECONDS = 1;
 /** Time for every node to pull or find the agent's image and print its versions. */
 const NODE_AGENT_READY_MS = 90_000;
 /** One GET of one object: cheap enough to ask often, so a run ends soon after its namespace has gone. */
@@ -110,6 +112,7 @@ export async function openKubeSession(
         imagePullPolicy: kube.nodeAgentImage ? 'IfNotPresent' : 'Never',
         criSocket: kube.nodeAgentCriSocket,
         periodSeconds: NODE_AGENT_PERIOD_SECONDS,
+        logPeriodSeconds: NODE_AGENT_LOG_PERIOD_SECONDS,
         readyTimeoutMs: NODE_AGENT_READY_MS,
         ...(kube.nodeAgentLogFiles ? { logFiles: kube.nodeAgentLogFiles } : {}),
       });
@@ -224,12 +227,15 @@ async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefin
  */
 async function saveAgentLogs(agent: NodeAgent, logsDir: string, instance: string): Promise<void> {
   if (!agent.readsLog('containerd')) return;
-  for (const node of agent.nodes()) {
-    const lines = await agent
-      .logLines(node, 'containerd')
-      .catch((error: unknown) => `podchurn: the node agent's lines could not be read: ${describeCause(error)}\n`);
-    await writeFile(join(logsDir, `containerd-${node}-agent-${instance}.log`), lines).catch(() => undefined);
-  }
+  // Every node's wait for its next log pass at once, not one after the other.
+  await Promise.all(
+    agent.nodes().map(async (node) => {
+      const lines = await agent
+        .logLines(node, 'containerd')
+        .catch((error: unknown) => `podchurn: the node agent's lines could not be read: ${describeCause(error)}\n`);
+      await writeFile(join(logsDir, `containerd-${node}-agent-${instance}.log`), lines).catch(() => undefined);
+    }),
+  );
 }
 
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;
