@@ -11,7 +11,7 @@ import type { BinarySet } from './binary-set.js';
 import { containerdConfig, probeContainerd, type ConfigVersion } from './containerd-config.js';
 import { freeLoopbackPort } from '../cluster/free-port.js';
 import { killAndRemoveCgroupTree, pidsWithCommandLine, unmountAllUnder } from './mounts.js';
-import { removeNetworkNamespaces, sandboxNetworkNamespaces } from './network-namespaces.js';
+import { networkNamespacesHeldBy, removeNetworkNamespaces } from './network-namespaces.js';
 import { cniNetwork, removeCniNetwork, writeCniNetwork, type CniNetwork } from './cni-network.js';
 import { writeRuncCreateDelay, type RuncCreateDelay } from './runc-create-delay.js';
 
@@ -220,15 +220,8 @@ export class ManagedContainerd {
 
   /** The network namespaces of the sandboxes the daemon still lists; none when it does not answer (it died, or never came up). */
   private async heldNetworkNamespaces(): Promise<string[]> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null || !existsSync(this.socket)) return [];
-    const client = new CriClient(this.socket);
-    try {
-      return [...(await sandboxNetworkNamespaces(client, 5_000)).values()];
-    } catch {
-      return [];
-    } finally {
-      client.close();
-    }
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return [];
+    return networkNamespacesHeldBy(this.socket);
   }
 
   async logTail(lines = 20): Promise<string> {
