@@ -103,34 +103,24 @@ function rawCount(cell: CellSummary, measure: OccurrenceMeasure): number {
       }
       return cell.stopWaterfall.lostExits;
     case 'sandboxNotRemoved':
-      // An older summary did not count it: zero would claim that no sandbox was left.
-      if (cell.sandboxesNotRemoved === undefined) {
-        throw new InputError(
-          `cell ${cell.cell} predates the sandboxNotRemoved count (its summary has no sandboxesNotRemoved): ` +
-            "'podchurn report <run directory>' analyses it again.",
-        );
-      }
-      return cell.sandboxesNotRemoved;
+      return countedSince(cell, measure.kind, 'sandboxesNotRemoved');
     case 'ipLeaked':
-      if (cell.ipsLeaked === undefined) {
-        throw new InputError(
-          `cell ${cell.cell} predates the ipLeaked count (its summary has no ipsLeaked): 'podchurn report <run directory>' analyses it again.`,
-        );
-      }
-      return cell.ipsLeaked;
+      return countedSince(cell, measure.kind, 'ipsLeaked');
     case 'processLeft':
-      if (cell.processesLeft === undefined) {
-        throw new InputError(
-          `cell ${cell.cell} predates the processLeft count (its summary has no processesLeft): 'podchurn report <run directory>' analyses it again.`,
-        );
-      }
-      return cell.processesLeft;
+      return countedSince(cell, measure.kind, 'processesLeft');
     case 'stopIgnored':
-      if (cell.stopsIgnored === undefined) {
-        throw new InputError(
-          `cell ${cell.cell} predates the stopIgnored count (its summary has no stopsIgnored): 'podchurn report <run directory>' analyses it again.`,
-        );
-      }
-      return cell.stopsIgnored;
+      return countedSince(cell, measure.kind, 'stopsIgnored');
   }
+}
+
+/** Cell counts that summaries of older podchurn versions do not have. */
+type LaterCount = 'sandboxesNotRemoved' | 'ipsLeaked' | 'processesLeft' | 'stopsIgnored';
+
+/** A count a cell summary carries since some version: missing means not counted, and zero would claim none happened. */
+function countedSince(cell: CellSummary, measure: string, field: LaterCount): number {
+  const count = cell[field];
+  if (count === undefined) {
+    throw new InputError(`cell ${cell.cell} predates the ${measure} count (its summary has no ${field}): 'podchurn report <run directory>' analyses it again.`);
+  }
+  return count;
 }
