@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runScenario } from '../../src/run/run-scenario.js';
 import { packagePath } from '../../src/util/package-root.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
-import { runEvents } from '../helpers/run-dir.js';
+import { runScenarioFile } from '../helpers/scenario-run.js';
 
 /**
  * The bug library's containerd-11674 scenario and its control on the real runtimes (containerd 2.1.4, runc 1.3.3): each
@@ -15,9 +11,7 @@ import { runEvents } from '../helpers/run-dir.js';
  * kills it (named by the leak check); with the default deadline every start succeeds and nothing stays.
  */
 async function churn(file: string) {
-  const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-cancelled-start-')), 'reports');
-  const { analysis, dir } = await runScenario({ scenarioFile: file, overrides: [], reportsDir, signal: new AbortController().signal });
-  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  const { analysis, events } = await runScenarioFile(file, [], 'cancelled-start');
   const { summary } = analysis;
   expect(summary.status).to.equal('completed');
   const cell = summary.cells[0]!;

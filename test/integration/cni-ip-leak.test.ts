@@ -1,13 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runScenario } from '../../src/run/run-scenario.js';
+import { readdirSync } from 'node:fs';
 import { runCommand } from '../../src/util/exec.js';
 import { packagePath } from '../../src/util/package-root.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
-import { runEvents } from '../helpers/run-dir.js';
+import { runScenarioFile } from '../helpers/scenario-run.js';
 
 /**
  * The bug library's containerd-12923 scenario, once per release, on the real runtimes: a bridge + host-local network
@@ -18,14 +15,7 @@ import { runEvents } from '../helpers/run-dir.js';
 const scenarioFile = packagePath('scenarios', 'bugs', 'containerd-12923.yaml');
 
 async function churn(containerd: string) {
-  const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-cni-ip-')), 'reports');
-  const { analysis, dir } = await runScenario({
-    scenarioFile,
-    overrides: [`runtime.containerd=${containerd}`],
-    reportsDir,
-    signal: new AbortController().signal,
-  });
-  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  const { analysis, events } = await runScenarioFile(scenarioFile, [`runtime.containerd=${containerd}`], 'cni-ip');
   const { summary } = analysis;
   const cell = summary.cells[0]!;
   expect(summary.status).to.equal('completed');

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runScenario } from '../../src/run/run-scenario.js';
+import { existsSync } from 'node:fs';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
-import { runEvents } from '../helpers/run-dir.js';
+import { runScenarioFile } from '../helpers/scenario-run.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
 import { packagePath } from '../../src/util/package-root.js';
 
@@ -18,10 +15,8 @@ const scenarioFile = packagePath('scenarios', 'bugs', 'containerd-10767.yaml');
 const pods = 3;
 
 async function churn(containerd: string) {
-  const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-cni-')), 'reports');
   const overrides = [`runtime.containerd=${containerd}`, `pods=${pods}`, `batchSize=${pods}`, `concurrency=${pods}`];
-  const { analysis, dir } = await runScenario({ scenarioFile, overrides, reportsDir, signal: new AbortController().signal });
-  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  const { analysis, events } = await runScenarioFile(scenarioFile, overrides, 'cni');
   const cell = analysis.summary.cells[0]!;
   expect(analysis.summary.status).to.equal('completed');
   expect(cell.runtime.containerd).to.equal(containerd);
@@ -74,11 +69,9 @@ describe('a sandbox whose network was never set up (containerd#10767)', function
   });
 
   it('the config-removed form: 1.7.23 too refuses a sandbox whose network was set up, until the config is back', async () => {
-    const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-cni-removed-')), 'reports');
     const file = packagePath('scenarios', 'bugs', 'controls', 'containerd-10767-config-removed.yaml');
     const overrides = ['runtime.containerd=1.7.23', 'pods=2', 'batchSize=2', 'concurrency=2'];
-    const { analysis, dir } = await runScenario({ scenarioFile: file, overrides, reportsDir, signal: new AbortController().signal });
-    const events = runEvents(dir.path).map((e) => ({ kind: e.kind, data: (e.data ?? {}) as Record<string, unknown> }));
+    const { analysis, events } = await runScenarioFile(file, overrides, 'cni-removed');
     const cell = analysis.summary.cells[0]!;
     // Set up on the network, stopped fine, then refused while the runtime had no CNI config.
     expect(events.filter((e) => e.kind === 'stop-returned')).to.have.length(2);

@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runScenario } from '../../src/run/run-scenario.js';
 import { packagePath } from '../../src/util/package-root.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
-import { runEvents } from '../helpers/run-dir.js';
+import { runScenarioFile } from '../helpers/scenario-run.js';
 
 /**
  * The bug library's containerd-12821 scenario on the real runtimes: each workload container's runc create waits 4 s
@@ -18,14 +16,7 @@ import { runEvents } from '../helpers/run-dir.js';
 const scenarioFile = packagePath('scenarios', 'bugs', 'containerd-12821.yaml');
 
 async function churn(containerd: string, runc: string) {
-  const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-shim-lock-')), 'reports');
-  const { analysis, dir } = await runScenario({
-    scenarioFile,
-    overrides: [`runtime.containerd=${containerd}`, `runtime.runc=${runc}`],
-    reportsDir,
-    signal: new AbortController().signal,
-  });
-  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  const { analysis, dir, events } = await runScenarioFile(scenarioFile, [`runtime.containerd=${containerd}`, `runtime.runc=${runc}`], 'shim-lock');
   const { summary } = analysis;
   const cell = summary.cells[0]!;
   expect(summary.status).to.equal('completed');

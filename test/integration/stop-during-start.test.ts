@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runScenario } from '../../src/run/run-scenario.js';
 import { packagePath } from '../../src/util/package-root.js';
 import { hostLeftovers } from '../helpers/host-leftovers.js';
 import { ensureStoreKeys } from '../helpers/provision.js';
-import { runEvents } from '../helpers/run-dir.js';
+import { runScenarioFile } from '../helpers/scenario-run.js';
 
 /**
  * The bug library's containerd-6080 scenario and its control on the real runtimes (containerd 2.3.2, runc 1.4.2): a
@@ -15,14 +13,7 @@ import { runEvents } from '../helpers/run-dir.js';
  * by then and the stop sends SIGTERM.
  */
 async function churn(file: string) {
-  const reportsDir = join(mkdtempSync(join(tmpdir(), 'podchurn-stop-during-start-')), 'reports');
-  const { analysis, dir } = await runScenario({
-    scenarioFile: file,
-    overrides: ['runtime.containerd=2.3.2', 'runtime.runc=1.4.2'],
-    reportsDir,
-    signal: new AbortController().signal,
-  });
-  const events = runEvents(dir.path).map((e) => ({ kind: e.kind, pod: e.pod, data: (e.data ?? {}) as Record<string, unknown> }));
+  const { analysis, dir, events } = await runScenarioFile(file, ['runtime.containerd=2.3.2', 'runtime.runc=1.4.2'], 'stop-during-start');
   const { summary } = analysis;
   expect(summary.status).to.equal('completed');
   const cell = summary.cells[0]!;
