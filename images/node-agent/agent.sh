@@ -11,9 +11,10 @@
 #   {"kind":"log",...}         every PODCHURN_LOG_PERIOD_SECONDS, where podchurn mounted a node log file
 #                              (/var/log/podchurn/UNIT.log): its new lines that name the run's namespace or one of
 #                              its containers or sandboxes.
-#   {"kind":"tick",...}        after each log pass, stamped with the time the pass began: podchurn's last read of
-#                              the lines waits for a pass that began after it asked, one log period, not a
-#                              containers period.
+#   {"kind":"tick",...}        after each log pass, stamped with the time the pass began: a read of the lines
+#                              mid-run waits for a pass that began after it asked, one log period, not a
+#                              containers period. On SIGTERM the agent makes one more log pass at once and ends
+#                              with a tick marked "last": podchurn follows the log to it at the run's end.
 #
 # Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
 # PODCHURN_LOG_PERIOD_SECONDS, PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the
@@ -33,8 +34,10 @@ crictl() { /bin/crictl --runtime-endpoint unix:///run/podchurn/cri.sock --timeou
 quote() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
-# The pod goes when the run's namespace goes: leave at once on SIGTERM, without waiting out a sleep.
-trap 'exit 0' TERM INT
+# The run's end stops the agent (its DaemonSet or namespace deleted): SIGTERM makes the next log pass the last one,
+# begun at once, without waiting out a sleep (see the loop at the end).
+stopping=0
+trap 'stopping=1' TERM INT
 
 # The containerd shims, found by command line in the host's /proc (hostPID): only those serving this node's
 # CRI runtime (their -address is its socket; a host may run other containerds, e.g. Docker's). Each distinct
@@ -43,9 +46,11 @@ trap 'exit 0' TERM INT
 # dynamically linked shim cannot run here (the image has no libc): its version is reported empty.
 shims() {
   found=''
-  for dir in /proc/[0-9]*; do
-    # A process may end between the glob and the read: the braces catch the shell's own "can't open".
-    cmdline="$({ tr '\000' ' ' <"$dir/cmdline"; } 2>/dev/null)" || continue
+  # One grep over every command line picks the shims (a fork per process would cost the node more than the rest of the agent).
+  for file in $(grep -l -a -F containerd-shim /proc/[0-9]*/cmdline 2>/dev/null); do
+    dir="${file%/cmdline}"
+    # A process may end between the grep and the read: the braces catch the shell's own "can't open".
+    cmdline="$({ tr '\000' ' ' <"$file"; } 2>/dev/null)" || continue
     case "$cmdline" in *containerd-shim*) ;; *) continue ;; esac
     [ -z "$socket" ] || case "$cmdline" in *"-address $socket "*) ;; *) continue ;; esac
     exe="$(readlink "$dir/exe" 2>/dev/null)" || exe='unreadable'
@@ -76,27 +81,39 @@ versions() {
     "$([ -n "$version" ] && echo true || echo false)" "$(shims)"
 }
 
-# One `crictl inspect` per container of the run's namespace (bounded by PODCHURN_MAX_CONTAINERS): the runtime's
-# own view. A lost exit shows as CONTAINER_RUNNING with a pid that no longer lives.
+# The CRI state of each container of the run's namespace (at most PODCHURN_MAX_CONTAINERS, as list_ids last listed
+# them): the runtime's own view. A lost exit shows as CONTAINER_RUNNING with a pid that no longer lives.
 containers() {
-  first=1
-  printf '{"kind":"containers","node":%s,"time":%s,"containers":[' "$(quote "$node")" "$(quote "$(now)")"
-  for id in $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}" | head -n "$max"); do
-    # A runtime that cannot answer for a container (its shim hung: the very case a stuck pod may be) is itself
-    # the evidence: the container is listed as INSPECT_FAILED rather than left out.
-    line="$(crictl inspect -o go-template --template '{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}' "$id")"
-    set -- $line
-    [ $# -ge 3 ] || set -- INSPECT_FAILED 0 unknown
-    remember "$id"
-    alive=false
-    [ "$2" != 0 ] && [ -d "/proc/$2" ] && alive=true
-    [ "$first" = 1 ] || printf ','
-    first=0
-    printf '{"id":%s,"state":%s,"pid":%s,"pidAlive":%s,"pod":%s}' "$(quote "$id")" "$(quote "$1")" "$(quote "$2")" "$alive" "$(quote "$3")"
-  done
-  printf ']}\n'
+  states="$(inspect_all)"
+  # Read after the inspect, so a pid seen alive was alive when the runtime answered.
+  pids=" $(ls /proc | tr '\n' ' ') "
+  printf '%s\n' "$states" | awk -v node="$node" -v time="$(now)" -v pids="$pids" '
+    function str(s) { gsub(/[\\"]/, "\\\\&", s); return "\"" s "\"" }
+    BEGIN { printf "{\"kind\":\"containers\",\"node\":%s,\"time\":%s,\"containers\":[", str(node), str(time) }
+    NF == 0 { next }
+    {
+      if (NF < 4) { $2 = "INSPECT_FAILED"; $3 = "0"; $4 = "unknown" }
+      alive = ($3 != "0" && index(pids, " " $3 " ") > 0) ? "true" : "false"
+      printf "%s{\"id\":%s,\"state\":%s,\"pid\":%s,\"pidAlive\":%s,\"pod\":%s}", (n++ ? "," : ""), str($1), str($2), str($3), alive, str($4)
+    }
+    END { print "]}" }'
 }
 
+# "ID STATE PID POD" per container of run_containers: one crictl inspect for them all. Where that fails (a container
+# removed since the listing, or one whose shim does not answer: the very case a stuck pod may be), one per container,
+# and a container the runtime cannot answer for is listed with its id alone (INSPECT_FAILED) rather than left out.
+fields='{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}'
+inspect_all() {
+  set -- $run_containers
+  [ $# -gt 0 ] || return 0
+  if [ $# -gt 1 ] && all="$(crictl inspect -o go-template --template "{{range .}}{{.status.id}} $fields{{\"\\n\"}}{{end}}" "$@")"; then
+    printf '%s\n' "$all"
+    return 0
+  fi
+  for id in "$@"; do
+    printf '%s %s\n' "$id" "$(crictl inspect -o go-template --template "$fields" "$id")"
+  done
+}
 remember() {
   case " $seen_ids " in *" $1 "*) ;; *) seen_ids="$seen_ids $1" ;; esac
 }
@@ -111,7 +128,9 @@ about_run() { grep -F -e "${RUN_NAMESPACE:-podchurn}" $(for id in $seen_ids; do 
 # The run's sandbox and container ids crictl lists now (every containers report: two crictl calls are the
 # expensive part of a log pass, which otherwise reads and greps appended bytes).
 list_ids() {
-  for id in $(crictl pods -q --namespace "${RUN_NAMESPACE:-}") $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}"); do
+  listed="$(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}")"
+  run_containers="$(printf '%s\n' "$listed" | head -n "$max" | tr '\n' ' ')"
+  for id in $(crictl pods -q --namespace "${RUN_NAMESPACE:-}") $listed; do
     remember "$id"
   done
   seen_ids="$(printf '%s\n' $seen_ids | tail -n 1000 | tr '\n' ' ')"
@@ -157,15 +176,27 @@ versions
 pass=0
 while :; do
   # Backgrounded and waited for, so SIGTERM ends the sleep at once (a foreground sleep would delay the trap).
-  sleep "$log_period" &
-  wait $!
+  if [ "$stopping" = 0 ]; then
+    sleep "$log_period" &
+    sleeper=$!
+    # Interrupted: the sleep is still this shell's unreaped child, so its pid is still its own to kill (host PID namespace).
+    wait "$sleeper" || kill "$sleeper" 2>/dev/null
+  fi
+  # A pass begun after SIGTERM is the last: it holds every line written before the stop, and its tick says so
+  # (podchurn follows the log to that tick instead of waiting for a pass begun after the run's end). It reads the
+  # logs only: a crictl call may hang for seconds, and the pod's grace period is short.
+  last="$stopping"
   began="$(now)"
   pass=$((pass + 1))
-  [ "$pass" -lt "$passes_per_report" ] || list_ids
+  [ "$last" = 1 ] || [ "$pass" -lt "$passes_per_report" ] || list_ids
   logs
-  if [ "$pass" -ge "$passes_per_report" ]; then
+  if [ "$last" = 0 ] && [ "$pass" -ge "$passes_per_report" ]; then
     pass=0
     containers
+  fi
+  if [ "$last" = 1 ]; then
+    printf '{"kind":"tick","node":%s,"time":%s,"last":true}\n' "$(quote "$node")" "$(quote "$began")"
+    exit 0
   fi
   printf '{"kind":"tick","node":%s,"time":%s}\n' "$(quote "$node")" "$(quote "$began")"
 done

@@ -1,6 +1,8 @@
 import { ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig, type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
 import { InfrastructureError, describeCause } from '../errors.js';
 import { sleep } from '../util/clock.js';
+import { followAgentLog } from './node-agent-last-pass.js';
+import { type ContainersReport, type Report, type VersionsReport, parseReports, unitLines } from './node-agent-reports.js';
 import type { NodeRuntimeVersions, NodeUnit } from './provider.js';
 
 /** The DaemonSet's name in the run's namespace (one agent per run namespace). */
@@ -28,51 +30,6 @@ export interface NodeAgentNodeRecord extends NodeRuntimeVersions {
   /** The agent pod that reported it. */
   pod: string;
 }
-
-interface VersionsReport {
-  kind: 'versions';
-  node: string;
-  time: string;
-  runtimeName: string;
-  runtimeVersion: string;
-  runtimeApiVersion: string;
-  crictlOk: boolean;
-  shims: { path: string; version: string; processes: number }[];
-}
-
-/** The CRI state of one container of the run's namespace, as the agent last saw it. */
-export interface AgentContainerState {
-  id: string;
-  state: string;
-  pid: string;
-  pidAlive: boolean;
-  pod: string;
-}
-
-interface ContainersReport {
-  kind: 'containers';
-  node: string;
-  time: string;
-  containers: AgentContainerState[];
-}
-
-interface LogReport {
-  kind: 'log';
-  unit: NodeUnit;
-  node: string;
-  time: string;
-  lines: string[];
-}
-
-/** After each log pass, stamped with the time the pass began. */
-interface TickReport {
-  kind: 'tick';
-  node: string;
-  time: string;
-}
-
-type Report = VersionsReport | ContainersReport | LogReport | TickReport;
-const REPORT_KINDS = new Set<unknown>(['versions', 'containers', 'log', 'tick']);
 
 export interface NodeAgentOptions {
   kubeConfig: KubeConfig;
@@ -112,16 +69,6 @@ const HOPELESS_REASONS = new Set([
   'CreateContainerConfigError',
   'CrashLoopBackOff',
 ]);
-
-function parseLine(line: string): Report | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const value = JSON.parse(line) as { kind?: unknown };
-    return REPORT_KINDS.has(value.kind) ? (value as Report) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function statusCode(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
@@ -248,8 +195,38 @@ export class NodeAgent {
    */
   async logLines(node: string, unit: NodeUnit): Promise<string> {
     const { reports } = await this.reportsAfterNow(node, 'tick', { sinceStart: true });
-    const lines = reports.flatMap((report) => (report.kind === 'log' && report.unit === unit ? report.lines : []));
-    return lines.length ? `${lines.join('\n')}\n` : '';
+    return unitLines(reports, unit);
+  }
+
+  /**
+   * Starts following every node's agent log; call it before anything stops the agents (`remove`, or the run
+   * namespace's deletion). Stopped, an agent makes one more log pass at once, which holds every line written
+   * before the stop, and exits: the run's end waits for no pass of its own. Resolves once every stream is open,
+   * with the wait for each node's lines of the unit. A node whose stream cannot be opened is read the mid-run
+   * way first; one whose agent ended without its last pass gets its lines and a note saying so.
+   */
+  async followToLastPass(unit: NodeUnit, limitMs = 30_000): Promise<{ ended: Promise<{ node: string; lines: string }[]> }> {
+    const { kubeConfig, namespace } = this.options;
+    // Each node's wait is kept inside an object: an async function returning the promise itself would wait for it.
+    const perNode = await Promise.all(
+      [...this.reports].map(async ([node, { pod }]) => {
+        const follow = await followAgentLog(kubeConfig, namespace, pod, limitMs).catch(() => undefined);
+        if (!follow) {
+          const lines = await this.logLines(node, unit).catch(
+            (error: unknown) => `podchurn: the node agent's lines could not be read: ${describeCause(error)}\n`,
+          );
+          return { ended: Promise.resolve({ node, lines }) };
+        }
+        const ended = follow.ended.then(({ reports, complete }) => {
+          const lines = unitLines(reports, unit);
+          if (complete) return { node, lines };
+          const lastTime = reports.at(-1)?.time ?? 'its start';
+          return { node, lines: `${lines}podchurn: the node agent ${pod} ended without its last log pass: lines written after ${lastTime} may be missing\n` };
+        });
+        return { ended };
+      }),
+    );
+    return { ended: Promise.all(perNode.map((node) => node.ended)) };
   }
 
   /**
@@ -264,10 +241,7 @@ export class NodeAgent {
     const freshFrom = kind === 'tick' ? askedSecond + 1000 : askedSecond;
     const { namespace, periodSeconds } = this.options;
     const read = async (sinceSeconds?: number) =>
-      (await this.core.readNamespacedPodLog({ name: entry.pod, namespace, container: 'agent', ...(sinceSeconds ? { sinceSeconds } : {}) }))
-        .split('\n')
-        .map(parseLine)
-        .filter((report): report is Report => report !== undefined);
+      parseReports(await this.core.readNamespacedPodLog({ name: entry.pod, namespace, container: 'agent', ...(sinceSeconds ? { sinceSeconds } : {}) }));
     const waitSeconds = periodSeconds * 2 + 10;
     const deadline = performance.now() + waitSeconds * 1000;
     while (performance.now() < deadline) {
@@ -345,10 +319,7 @@ export class NodeAgent {
           }
           return '';
         });
-        const report = log
-          .split('\n')
-          .map(parseLine)
-          .find((line): line is VersionsReport => line?.kind === 'versions');
+        const report = parseReports(log).find((line): line is VersionsReport => line.kind === 'versions');
         if (report) this.reports.set(node, { pod: name, report: { ...report, node } });
       }
       if (wanted > 0 && this.reports.size >= wanted) return;
@@ -408,7 +379,8 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
           enableServiceLinks: false,
           // The containerd shims are host processes: their /proc entries are only visible in the host's PID namespace.
           hostPID: true,
-          terminationGracePeriodSeconds: 2,
+          // Time for the last log pass the agent makes when stopped (tens of milliseconds); it exits as soon as that is done.
+          terminationGracePeriodSeconds: 5,
           // Every node, control-plane and tainted ones included: evidence is wanted wherever a run pod lands.
           tolerations: [{ operator: 'Exists' }],
           containers: [

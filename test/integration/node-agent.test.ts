@@ -112,6 +112,21 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     const agentLog = readFileSync(join(runDir, 'logs', agentLogs[0]!), 'utf8');
     expect(agentLog).to.include('Namespace:podchurn-');
     expect(agentLog).to.match(/StopContainer for .* returns successfully/);
+    // Nothing before the agent's own stop is lost: every line of the node's containerd log that names one of the
+    // run's containers or sandboxes, written before containerd stopped the agent (the last stop of the run
+    // namespace), is among the agent's lines. The end of the run waits for no log pass of its own: the agent makes
+    // its last one when stopped.
+    expect(agentLog).not.to.include('ended without its last log pass');
+    const agentStop = [...agentLog.matchAll(/^time="([^"]+)".*Stop container .* with signal terminated/gm)].at(-1)?.[1];
+    expect(agentStop, 'containerd stopped the agent').to.be.a('string');
+    const runIds = new Set(agentLog.match(/[0-9a-f]{64}/g));
+    const saved = new Set(agentLog.split('\n'));
+    const missed = readFileSync(containerdLog, 'utf8')
+      .split('\n')
+      .filter((line) => (line.match(/[0-9a-f]{64}/g) ?? []).some((id) => runIds.has(id)))
+      .filter((line) => (/^time="([^"]+)"/.exec(line)?.[1] ?? '') < agentStop!)
+      .filter((line) => !saved.has(line));
+    expect(missed).to.deep.equal([]);
     expect(summary.leakCheck.leaked).to.deep.equal([]);
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);

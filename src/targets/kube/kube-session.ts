@@ -189,13 +189,15 @@ export async function openKubeSession(
     metricsEndpoints: () => metricsEndpoints(api, options.cluster),
     async close() {
       await watch.stop();
-      if (agent && options.logsDir) await saveAgentLogs(agent, options.logsDir, record.instance);
+      // Followed before the agents are stopped: each one's last log pass, made on the way out, ends its lines.
+      const agentLines = agent && options.logsDir && agent.readsLog('containerd') ? await agent.followToLastPass('containerd') : undefined;
       // The agent's removal is waited for beside the namespace's: its pods carry no run label, so the namespace
       // check would not wait for them.
       const [agentLeftovers, removal] = await Promise.all([
         agent?.remove().catch((error: unknown) => [`node agent removal failed: ${describeCause(error)}`]) ?? [],
         removeNamespace(api, namespace, runId),
       ]);
+      if (agentLines && options.logsDir) await saveAgentLogs(await agentLines.ended, options.logsDir, record.instance);
       const agentAfter = (await agent?.leftovers().catch(() => [])) ?? [];
       return { ...removal, leftovers: [...new Set([...agentLeftovers, ...agentAfter, ...(await leakCheck(api, runId))])], watch: watch.stats };
     },
@@ -225,17 +227,8 @@ async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefin
  * The node agent's containerd lines about the run, per node, as logs/containerd-<node>-agent-<instance>.log:
  * the run's analysis scans every top-level log for runtime signatures, as it does a node log a provider copied.
  */
-async function saveAgentLogs(agent: NodeAgent, logsDir: string, instance: string): Promise<void> {
-  if (!agent.readsLog('containerd')) return;
-  // Every node's wait for its next log pass at once, not one after the other.
-  await Promise.all(
-    agent.nodes().map(async (node) => {
-      const lines = await agent
-        .logLines(node, 'containerd')
-        .catch((error: unknown) => `podchurn: the node agent's lines could not be read: ${describeCause(error)}\n`);
-      await writeFile(join(logsDir, `containerd-${node}-agent-${instance}.log`), lines).catch(() => undefined);
-    }),
-  );
+async function saveAgentLogs(perNode: readonly { node: string; lines: string }[], logsDir: string, instance: string): Promise<void> {
+  await Promise.all(perNode.map(({ node, lines }) => writeFile(join(logsDir, `containerd-${node}-agent-${instance}.log`), lines).catch(() => undefined)));
 }
 
 const SERVICE_ACCOUNT_WAIT_MS = 30_000;
