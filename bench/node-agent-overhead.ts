@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { localClusterLayout } from '../src/cluster/providers/local/layout.js';
@@ -100,6 +100,8 @@ const up = await podchurn(['cluster', 'up', '--provider', 'local', '--name', nam
 if (up.code !== 0) throw new Error(`cluster up failed:\n${up.stderr}`);
 const kubeconfig = up.stdout.trim();
 const rows: { cell: string; agent: boolean; wallS: number; cpuS: number }[] = [];
+/** The 1-minute load average after each run: the machine is shared, and a busy neighbour shows here. */
+const loads: number[] = [];
 try {
   const archive = await podchurn(['image', 'node-agent']);
   const imported = await run('ctr', ['--address', layout.containerdSocket, '--namespace', 'k8s.io', 'images', 'import', archive.stdout.trim()]);
@@ -110,6 +112,7 @@ try {
         const result = await podchurn(['run', scenario(kubeconfig, cell, agent), '--reports-dir', join(work, 'reports')]);
         if (result.code !== 0) throw new Error(`${cell.name} run (agent ${agent}) exited ${result.code}:\n${result.stderr}`);
         rows.push({ cell: cell.name, agent, wallS: round2(result.wallS), cpuS: round2(result.cpuS) });
+        loads.push(round2(loadavg()[0]!));
         process.stderr.write(
           `${cell.name} round ${round}/${rounds}, agent ${agent ? 'on' : 'off'}: wall ${round2(result.wallS)} s, CPU ${round2(result.cpuS)} s\n`,
         );
@@ -141,8 +144,10 @@ const results = {
   cluster: `local cluster ${name} (${containerd}, ${runc}) attached as existing`,
   common: 'qps/burst 50, requestTimeoutSeconds 30',
   rounds,
+  loadAverage: { min: Math.min(...loads), max: Math.max(...loads) },
   cells: byCell,
 };
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value}`;
 const verdict = (ratio: number, limit: number) => (ratio <= limit ? 'met' : 'not met');
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/node-agent-overhead.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -152,7 +157,8 @@ writeFileSync(
     "# The node agent's cost (target.kube.nodeAgent)",
     '',
     `Measured ${results.date} by \`node --import tsx bench/node-agent-overhead.ts\` on a ${results.cluster} (2 cores, shared); ${results.common}.`,
-    `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read too), alternated.`,
+    `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read too), alternated; ` +
+      `1-minute load average after each run ${results.loadAverage.min}–${results.loadAverage.max} (the seed cell's probes load the machine themselves).`,
     'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); CPU = that process, user + system.',
     'Targets (issue: a cell with the agent on is no more than 5 % slower and uses no more than 10 % more client CPU).',
     '',
@@ -165,7 +171,7 @@ writeFileSync(
     '',
     ...byCell.map(
       (c) =>
-        `- ${c.cell}: median ratios with / without: wall **${c.wallRatio}** (+${c.wallAddedS} s; ${verdict(c.wallRatio, 1.05)}), ` +
+        `- ${c.cell}: median ratios with / without: wall **${c.wallRatio}** (${signed(c.wallAddedS)} s; ${verdict(c.wallRatio, 1.05)}), ` +
         `CPU **${c.cpuRatio}** (${verdict(c.cpuRatio, 1.1)}).`,
     ),
     '',

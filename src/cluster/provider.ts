@@ -45,6 +45,8 @@ export interface ClusterSpec {
   /** existing: kubeconfig and context to attach to. */
   kubeconfig?: string;
   context?: string;
+  /** existing: per unit, what the kubelets' node log query is asked for (a systemd unit, or a file under /var/log). */
+  nodeLogQuery?: Partial<Record<NodeUnit, string>>;
 }
 
 export interface ClusterOperationOptions {

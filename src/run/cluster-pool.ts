@@ -28,6 +28,7 @@ export function clusterSpecFor(settings: CellSettings, scenarioName: string, sce
     ...(cluster.nodeImageBuild ? { nodeImageBuild: cluster.nodeImageBuild } : {}),
     ...(kube?.kubeconfig ? { kubeconfig: kube.kubeconfig } : {}),
     ...(kube?.context ? { context: kube.context } : {}),
+    ...(cluster.nodeLogQuery ? { nodeLogQuery: cluster.nodeLogQuery } : {}),
   };
 }
 

@@ -201,6 +201,12 @@ export const NetworkSchema = z
 
 export const DEFAULT_KUBERNETES_VERSION = '1.34.4';
 
+/** A systemd unit or a file under the node's /var/log, as the kubelet's node log query takes it. */
+const nodeLogQueryName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@/-]*$/, 'must be a systemd unit (e.g. containerd) or a file under /var/log (e.g. containerd.log)')
+  .describe('A systemd unit, or a file under /var/log on the nodes');
+
 export const ClusterSchema = z
   .object({
     provider: z
@@ -231,6 +237,14 @@ export const ClusterSchema = z
       .optional()
       .describe('kind: build the node image with the pinned runtimes (offline: from Debian, no registry needed; online: a layer on kindest/node)'),
     keep: z.boolean().default(false).describe('Leave the cluster running after the run (podchurn cluster down removes it)'),
+    nodeLogQuery: z
+      .object({ containerd: nodeLogQueryName.optional(), kubelet: nodeLogQueryName.optional() })
+      .strict()
+      .optional()
+      .describe(
+        "existing: read these node logs through the kubelet's node log query (GET /api/v1/nodes/NODE/proxy/logs/?query=NAME: journalctl -u NAME " +
+          'on the node, or /var/log/NAME); the kubelets need the NodeLogQuery feature gate and enableSystemLogQuery, the user get on nodes/proxy',
+      ),
   })
   .strict();
 

@@ -44,7 +44,18 @@ describe('node agent on a multi-node kind cluster attached as existing: per-node
   before(async () => {
     const image = await runCli(['image', 'node', '--containerd', CONTAINERD, '--runc', RUNC]);
     expect(image.code, image.stderr).to.equal(0);
-    const up = await runCli(['cluster', 'up', '--provider', 'kind', '--name', NAME, '--config', 'clusters/kind-workers.yaml', '--image', image.stdout.trim()]);
+    const up = await runCli([
+      'cluster',
+      'up',
+      '--provider',
+      'kind',
+      '--name',
+      NAME,
+      '--config',
+      'clusters/kind-workers-log-query.yaml',
+      '--image',
+      image.stdout.trim(),
+    ]);
     expect(up.code, up.stderr).to.equal(0);
     kubeconfig = up.stdout.trim();
     // What docs/CLUSTERS.md tells a user to do on nodes podchurn does not run; on kind, `kind load` is that import.
@@ -57,6 +68,39 @@ describe('node agent on a multi-node kind cluster attached as existing: per-node
     for (const pid of stopped) await onWorker(['kill', '-CONT', pid]);
     const down = await runCli(['cluster', 'down', '--provider', 'kind', '--name', NAME]);
     expect(down.code, down.stderr).to.equal(0);
+  });
+
+  it("reads the nodes' containerd and kubelet journals through the kubelets' node log query (cluster.nodeLogQuery)", async () => {
+    const file = join(work, 'log-query.yaml');
+    writeFileSync(
+      file,
+      toYaml({
+        apiVersion: 'podchurn/v1',
+        kind: 'Scenario',
+        metadata: { name: 'log-query' },
+        target: { type: 'kube', kube: { kubeconfig, nodeName: WORKER } },
+        cluster: { provider: 'existing', nodeLogQuery: { containerd: 'containerd', kubelet: 'kubelet' } },
+        pods: 2,
+        cycles: 1,
+        gracePeriodSeconds: 1,
+        requestTimeoutSeconds: 30,
+      }),
+    );
+    const reports = join(work, 'reports-log-query');
+    const result = await runCli(['run', file, '--reports-dir', reports]);
+    expect(result.code, result.stderr).to.equal(0);
+    const runDir = runDirOf(reports);
+    // The worker's containerd journal since the run attached: where the run's signature scan reads node logs.
+    const containerd = readFileSync(join(runDir, 'logs', `containerd-${WORKER}-1.log`), 'utf8');
+    expect(containerd).to.match(/RunPodSandbox for &PodSandboxMetadata\{Name:log-query-/);
+    expect(containerd.match(/StopContainer for .* returns successfully/g) ?? []).to.have.length.of.at.least(2);
+    // Only the run's time: the journal is not read from the node's boot.
+    expect(containerd).not.to.include('Start cri plugin');
+    const exported = join(runDir, 'logs', 'cluster-pc-log-query-1');
+    const kubelet = readFileSync(join(exported, `${WORKER}-kubelet.log`), 'utf8');
+    expect(kubelet).to.match(/Observed pod startup duration" pod="podchurn-[^/]+\/log-query-c01-r1-y1-0000"/);
+    // Every node answered, the control plane too (no run pod there: its files hold what its own units logged).
+    expect(readdirSync(exported)).to.include.members([`${NAME}-control-plane-containerd.log`, `${NAME}-worker2-kubelet.log`]);
   });
 
   it("records every node's runtime and shim versions, and a stuck pod's CRI state comes from its worker's agent", async () => {

@@ -202,6 +202,32 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     }
   });
 
+  it('cluster.nodeLogQuery on kubelets that do not answer node log queries: exit 3 saying how to enable them, before the run creates anything', async () => {
+    const file = join(work, 'no-log-query.yaml');
+    writeFileSync(
+      file,
+      toYaml({
+        apiVersion: 'podchurn/v1',
+        kind: 'Scenario',
+        metadata: { name: 'no-log-query' },
+        target: { type: 'kube', kube: { kubeconfig } },
+        cluster: { provider: 'existing', nodeLogQuery: { containerd: 'containerd' } },
+        pods: 2,
+        cycles: 1,
+      }),
+    );
+    const run = await runCli(['run', file, '--reports-dir', join(work, 'reports-no-log-query')]);
+    expect(run.code, run.stderr).to.equal(3);
+    // This kubelet runs without the NodeLogQuery gate: its /logs/ is the plain /var/log file server.
+    expect(run.stderr).to.include(`node log query for containerd on node ${name}-node`);
+    expect(run.stderr).to.include('/var/log listing');
+    expect(run.stderr).to.include('NodeLogQuery feature gate');
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfig);
+    const namespaces = await admin.makeApiClient(CoreV1Api).listNamespace();
+    expect(namespaces.items.map((ns) => ns.metadata?.name ?? '').filter((ns) => ns.includes('no-log-query'))).to.deep.equal([]);
+  });
+
   it('SIGINT while the agent runs: exit 130, the DaemonSet and its pods gone with the run', async () => {
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);

@@ -125,6 +125,29 @@ describe('config honesty: a written key has an effect or is refused', () => {
     });
   });
 
+  describe('cluster.nodeLogQuery', () => {
+    it('is kept on an existing cluster', () => {
+      const [cell] = cells(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: existing, nodeLogQuery: {containerd: containerd}}\n`);
+      expect(cell!.settings.cluster!.nodeLogQuery).to.deep.equal({ containerd: 'containerd' });
+    });
+    it('is refused on a cluster podchurn runs, whose node logs it reads itself', () => {
+      const message = refusal(`${header}target: {type: kube}\ncluster: {provider: kind, nodeLogQuery: {kubelet: kubelet}}\n`);
+      expect(message).to.include('cluster.nodeLogQuery.kubelet has no effect with cluster.provider "kind"');
+    });
+    it('refuses a name the kubelet would not take', () => {
+      const message = refusal(`${header}target: {type: kube, kube: {kubeconfig: /k}}\ncluster: {provider: existing, nodeLogQuery: {containerd: '-u x'}}\n`);
+      expect(message).to.include('cluster.nodeLogQuery.containerd');
+      expect(message).to.include('must be a systemd unit');
+    });
+    it('refuses a log read both by the agent and through the query', () => {
+      const message = refusal(
+        `${header}target: {type: kube, kube: {kubeconfig: /k, nodeAgent: true, nodeAgentLogFiles: {containerd: /var/log/containerd.log}}}\n` +
+          'cluster: {provider: existing, nodeLogQuery: {containerd: containerd}}\n',
+      );
+      expect(message).to.include('the containerd log is read twice');
+    });
+  });
+
   describe('a field that is also a matrix axis', () => {
     it('refuses it written in the file next to the axis (the axis replaces it in every cell)', () => {
       const message = refusal(`${header}batchSize: 50\npods: 50\nmatrix: {batchSize: [50, 20]}\n`);

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import {
   ApiException,
   type Configuration,
@@ -8,7 +7,7 @@ import {
   KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { openKubeRequest } from './lean-request.js';
+import { sendKubeRequest } from '../../cluster/kube-request.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -50,24 +49,9 @@ export class LeanPodApi extends CoreV1Api {
   private async send(method: string, path: string, body: string | undefined): Promise<V1Pod> {
     const headers = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
     const url = new URL(this.server + path);
-    const {
-      status,
-      headers: answerHeaders,
-      text,
-    } = await new Promise<{ status: number; headers: IncomingMessage['headers']; text: string }>((resolve, reject) => {
-      openKubeRequest(this.kubeConfig, url, method, headers, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      }).then((request) => {
-        request.on('error', reject);
-        // Like undici's own limit for the library's calls, not forever: a connection that went silent is
-        // an API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
-        request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-        request.end(body);
-      }, reject);
-    });
+    // Like undici's own limit for the library's calls, not forever: a connection that went silent is
+    // an API that does not answer, which the caller's retry policy (api-retry.ts) deals with.
+    const { status, headers: answerHeaders, text } = await sendKubeRequest(this.kubeConfig, url, method, headers, body, REQUEST_TIMEOUT_MS);
     if (status < 200 || status > 299) {
       const flat = Object.fromEntries(Object.entries(answerHeaders).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
       throw new ApiException(status, 'Unknown API Status Code!', text, flat);

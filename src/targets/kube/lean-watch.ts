@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { openKubeRequest } from './lean-request.js';
+import { openKubeRequest } from '../../cluster/kube-request.js';
 
 export type WatchQuery = Record<string, string | number | boolean | undefined>;
 

@@ -59,6 +59,14 @@ export const kubeScenarioRules: TargetScenarioRules = {
       instead: 'Set target.kube.nodeAgent: true, or remove the field.',
     },
     {
+      paths: ['cluster.nodeLogQuery.containerd', 'cluster.nodeLogQuery.kubelet'],
+      noEffect: (s) =>
+        s.cluster && s.cluster.provider !== 'existing'
+          ? `with cluster.provider "${s.cluster.provider}" (podchurn reads the logs of the nodes it runs itself)`
+          : undefined,
+      instead: 'Remove cluster.nodeLogQuery, or use cluster.provider: existing.',
+    },
+    {
       paths: ['runtimeStep.duringCreatesAfterSeconds'],
       noEffect: () => "on a kube target (kubelet's own sandbox creates cannot be timed against the step; it places the cri target's step)",
       instead: 'Use runtimeStep.duringStopsAfterSeconds or the step after the hold, or target.type: cri.',
@@ -102,6 +110,16 @@ export const kubeScenarioRules: TargetScenarioRules = {
         `target.kube.nodeAgent is for clusters podchurn does not run (cluster.provider: existing, or a kubeconfig without a cluster block); ` +
         `on cluster.provider: ${settings.cluster.provider} podchurn reads the nodes' runtime versions, logs and container state itself. ` +
         `Remove target.kube.nodeAgent, or attach to the cluster as cluster.provider: existing.`
+      );
+    }
+    // One source per node log: the analysis scans every copy, so a unit read twice would count its signatures twice.
+    const both = (['containerd', 'kubelet'] as const).filter(
+      (unit) => settings.target.kube?.nodeAgentLogFiles?.[unit] && settings.cluster?.nodeLogQuery?.[unit],
+    );
+    if (both.length) {
+      return (
+        `the ${both.join(' and ')} log is read twice: by the node agent (target.kube.nodeAgentLogFiles.${both[0]}) and through the kubelets' ` +
+        `node log query (cluster.nodeLogQuery.${both[0]}). Keep one of them.`
       );
     }
     // The one provider whose node runtime podchurn can replace in place faithfully (ClusterHandle.replaceRuntime).
