@@ -9,7 +9,7 @@
  * Writes bench/results/node-agent-overhead.{md,json}.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -99,7 +99,14 @@ function scenario(kubeconfig: string, cell: Cell, agent: boolean): string {
 const up = await podchurn(['cluster', 'up', '--provider', 'local', '--name', name, '--containerd', containerd, '--runc', runc]);
 if (up.code !== 0) throw new Error(`cluster up failed:\n${up.stderr}`);
 const kubeconfig = up.stdout.trim();
-const rows: { cell: string; agent: boolean; wallS: number; cpuS: number }[] = [];
+const rows: { cell: string; agent: boolean; wallS: number; cpuS: number; deletionP50Ms: number; deletionP95Ms: number }[] = [];
+
+/** The run's deletion latency (summary.json): what the agent must not move while it watches. */
+function deletionLatency(reports: string): { p50: number; p95: number } {
+  const [runDir] = readdirSync(reports);
+  const summary = JSON.parse(readFileSync(join(reports, runDir!, 'summary.json'), 'utf8')) as { cells: { deletionLatencyMs: { p50: number; p95: number } }[] };
+  return summary.cells[0]!.deletionLatencyMs;
+}
 /** The 1-minute load average after each run: the machine is shared, and a busy neighbour shows here. */
 const loads: number[] = [];
 try {
@@ -109,9 +116,11 @@ try {
   for (const cell of cells) {
     for (let round = 1; round <= rounds; round++) {
       for (const agent of [false, true]) {
-        const result = await podchurn(['run', scenario(kubeconfig, cell, agent), '--reports-dir', join(work, 'reports')]);
+        const reports = join(work, `reports-${cell.name}-${round}-${agent ? 'on' : 'off'}`);
+        const result = await podchurn(['run', scenario(kubeconfig, cell, agent), '--reports-dir', reports]);
         if (result.code !== 0) throw new Error(`${cell.name} run (agent ${agent}) exited ${result.code}:\n${result.stderr}`);
-        rows.push({ cell: cell.name, agent, wallS: round2(result.wallS), cpuS: round2(result.cpuS) });
+        const deletion = deletionLatency(reports);
+        rows.push({ cell: cell.name, agent, wallS: round2(result.wallS), cpuS: round2(result.cpuS), deletionP50Ms: deletion.p50, deletionP95Ms: deletion.p95 });
         loads.push(round2(loadavg()[0]!));
         process.stderr.write(
           `${cell.name} round ${round}/${rounds}, agent ${agent ? 'on' : 'off'}: wall ${round2(result.wallS)} s, CPU ${round2(result.cpuS)} s\n`,
@@ -137,6 +146,8 @@ const byCell = cells.map((cell) => {
     wallRatio: round2(wall(true) / wall(false)),
     cpuRatio: round2(cpu(true) / cpu(false)),
     wallAddedS: round2(wall(true) - wall(false)),
+    withoutDeletionMs: of(false).map((r) => `${r.deletionP50Ms} / ${r.deletionP95Ms}`),
+    withDeletionMs: of(true).map((r) => `${r.deletionP50Ms} / ${r.deletionP95Ms}`),
   };
 });
 const results = {
@@ -160,13 +171,14 @@ writeFileSync(
     `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read too), alternated; ` +
       `1-minute load average after each run ${results.loadAverage.min}–${results.loadAverage.max} (the seed cell's probes load the machine themselves).`,
     'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); CPU = that process, user + system.',
+    "Deletion latency = the run's own measurement (summary.json), which the agent, a process on the node during the churn, must not move.",
     'Targets (issue: a cell with the agent on is no more than 5 % slower and uses no more than 10 % more client CPU).',
     '',
-    '| cell | | wall per run (s) | podchurn CPU per run (s) |',
-    '|---|---|---|---|',
+    '| cell | | wall per run (s) | podchurn CPU per run (s) | deletion latency p50 / p95 per run (ms) |',
+    '|---|---|---|---|---|',
     ...byCell.flatMap((c) => [
-      `| ${c.cell}: ${c.workload} | without the agent | ${c.withoutWallS.join(', ')} | ${c.withoutCpuS.join(', ')} |`,
-      `| | with the agent | ${c.withWallS.join(', ')} | ${c.withCpuS.join(', ')} |`,
+      `| ${c.cell}: ${c.workload} | without the agent | ${c.withoutWallS.join(', ')} | ${c.withoutCpuS.join(', ')} | ${c.withoutDeletionMs.join(', ')} |`,
+      `| | with the agent | ${c.withWallS.join(', ')} | ${c.withCpuS.join(', ')} | ${c.withDeletionMs.join(', ')} |`,
     ]),
     '',
     ...byCell.map(
