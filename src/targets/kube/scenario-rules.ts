@@ -1,5 +1,10 @@
 import type { TargetScenarioRules } from '../../scenario/honesty.js';
-import { stopLatencyGates } from '../../scenario/schema.js';
+import { type CellSettings, stopLatencyGates } from '../../scenario/schema.js';
+
+/** A key for clusters podchurn attaches to, which has no effect on one it brings up, and why. */
+function unlessExisting(why: string): (settings: CellSettings) => string | undefined {
+  return (s) => (s.cluster && s.cluster.provider !== 'existing' ? `with cluster.provider "${s.cluster.provider}" (${why})` : undefined);
+}
 
 /** Scenario keys a kube cell ignores or cannot honour: the node runtime and kubelet belong to the cluster. */
 export const kubeScenarioRules: TargetScenarioRules = {
@@ -42,10 +47,7 @@ export const kubeScenarioRules: TargetScenarioRules = {
     },
     {
       paths: ['target.kube.kubeconfig', 'target.kube.context'],
-      noEffect: (s) =>
-        s.cluster && s.cluster.provider !== 'existing'
-          ? `with cluster.provider "${s.cluster.provider}" (podchurn uses the kubeconfig of the cluster it brings up)`
-          : undefined,
+      noEffect: unlessExisting('podchurn uses the kubeconfig of the cluster it brings up'),
       instead: "Remove the field, or use cluster.provider: existing to attach to that kubeconfig's cluster.",
     },
     {
@@ -60,10 +62,7 @@ export const kubeScenarioRules: TargetScenarioRules = {
     },
     {
       paths: ['cluster.nodeLogQuery.containerd', 'cluster.nodeLogQuery.kubelet'],
-      noEffect: (s) =>
-        s.cluster && s.cluster.provider !== 'existing'
-          ? `with cluster.provider "${s.cluster.provider}" (podchurn reads the logs of the nodes it runs itself)`
-          : undefined,
+      noEffect: unlessExisting('podchurn reads the logs of the nodes it runs itself'),
       instead: 'Remove cluster.nodeLogQuery, or use cluster.provider: existing.',
     },
     {
