@@ -29,6 +29,8 @@ max="${PODCHURN_MAX_CONTAINERS:-200}"
 socket="${PODCHURN_CRI_SOCKET:-}"
 # Ids of the run's containers and sandboxes seen so far (the newest 1000): what makes a log line about the run.
 seen_ids=''
+# The run's containers as crictl last listed them (list_ids), at most PODCHURN_MAX_CONTAINERS: what a containers report inspects.
+run_containers=''
 crictl() { /bin/crictl --runtime-endpoint unix:///run/podchurn/cri.sock --timeout 10s "$@" 2>/dev/null; }
 # A JSON string from any text: backslashes and quotes escaped, control characters dropped.
 quote() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
@@ -114,6 +116,7 @@ inspect_all() {
     printf '%s %s\n' "$id" "$(crictl inspect -o go-template --template "$fields" "$id")"
   done
 }
+
 remember() {
   case " $seen_ids " in *" $1 "*) ;; *) seen_ids="$seen_ids $1" ;; esac
 }
