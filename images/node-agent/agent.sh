@@ -16,10 +16,29 @@
 #                              containers period. On SIGTERM the agent makes one more log pass at once and ends
 #                              with a tick marked "last": podchurn follows the log to it at the run's end.
 #
+# `podchurn-node-agent metrics` (run in the agent's container through the API's exec, at each cell's start and end)
+# prints the CRI timers of containerd's Prometheus page instead: see the end of this header.
+#
 # Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
-# PODCHURN_LOG_PERIOD_SECONDS, PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host); the
+# PODCHURN_LOG_PERIOD_SECONDS, PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host), HOST_IP,
+# PODCHURN_CONTAINERD_METRICS (containerd's metrics address as its config writes it, when podchurn scrapes it); the
 # socket itself is mounted read-only at /run/podchurn/cri.sock.
 set -u
+
+# containerd's CRI timer families (containerd_cri_*) off its /v1/metrics: the whole page is ~400 KB, those few KB.
+# A wildcard host (0.0.0.0, [::]) is the node's own address; a loopback one is reached because podchurn then runs
+# the agent in the host's network namespace.
+if [ "${1:-}" = metrics ]; then
+  address="${PODCHURN_CONTAINERD_METRICS:-}"
+  [ -n "$address" ] || { echo 'no containerd metrics address configured (PODCHURN_CONTAINERD_METRICS)' >&2; exit 2; }
+  host_ip="${HOST_IP:-}"
+  case "$host_ip" in *:*) host_ip="[$host_ip]" ;; esac
+  case "$address" in 0.0.0.0:* | \[::\]:*) address="$host_ip:${address##*:}" ;; esac
+  # timeout, not wget -T: Debian's static busybox crashes on -T.
+  page="$(timeout 8 wget -q -O - "http://$address/v1/metrics")" || { echo "containerd's metrics at http://$address/v1/metrics did not answer" >&2; exit 1; }
+  printf '%s\n' "$page" | grep -e '^containerd_cri_' -e '^# [A-Z]* containerd_cri_'
+  exit 0
+fi
 node="${NODE_NAME:-unknown}"
 period="${PODCHURN_PERIOD_SECONDS:-5}"
 log_period="${PODCHURN_LOG_PERIOD_SECONDS:-1}"

@@ -22,6 +22,8 @@ export class NodeAgentClusterHandle implements ClusterHandle {
   readonly name: string;
   readonly kubeconfig: string;
   readonly context?: string;
+  /** containerd's metrics through the agent where it scrapes them (target.kube.nodeAgentContainerdMetrics), else the provider's. */
+  readonly runtimeMetrics?: (node: string, signal?: AbortSignal) => Promise<string>;
 
   constructor(
     private readonly agent: NodeAgent,
@@ -32,6 +34,8 @@ export class NodeAgentClusterHandle implements ClusterHandle {
     this.name = base?.name ?? access.name;
     this.kubeconfig = base?.kubeconfig ?? access.kubeconfig;
     this.context = base?.context ?? access.context;
+    const metrics = agent.scrapesMetrics() ? agent.containerdMetrics.bind(agent) : base?.runtimeMetrics?.bind(base);
+    if (metrics) this.runtimeMetrics = metrics;
   }
 
   async nodes(): Promise<string[]> {

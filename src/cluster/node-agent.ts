@@ -2,6 +2,7 @@ import { ApiException, AppsV1Api, AuthorizationV1Api, CoreV1Api, type KubeConfig
 import { InfrastructureError, describeCause } from '../errors.js';
 import { sleep } from '../util/clock.js';
 import { followAgentLog } from './node-agent-last-pass.js';
+import { execInPod } from './pod-exec.js';
 import { type ContainersReport, type Report, type VersionsReport, parseReports, unitLines } from './node-agent-reports.js';
 import type { NodeRuntimeVersions, NodeUnit } from './provider.js';
 
@@ -50,15 +51,32 @@ export interface NodeAgentOptions {
   readyTimeoutMs: number;
   /** Plain-text log files on the nodes (each must exist on every node), mounted read-only; the agent reports their lines about the run. */
   logFiles?: Partial<Record<NodeUnit, string>>;
+  /** containerd's metrics address on the nodes (host:port, as its config's [metrics] address): podchurn scrapes it through the agent. */
+  containerdMetrics?: string;
+}
+
+interface Permission {
+  group: string;
+  resource: string;
+  subresource?: string;
+  verb: string;
 }
 
 /** The permissions podchurn itself needs to run the agent, as a Role would list them. */
-const NEEDED_PERMISSIONS = [
+const NEEDED_PERMISSIONS: readonly Permission[] = [
   { group: 'apps', resource: 'daemonsets', verb: 'create' },
   { group: 'apps', resource: 'daemonsets', verb: 'delete' },
   { group: 'apps', resource: 'daemonsets', verb: 'get' },
   { group: '', resource: 'pods', subresource: 'log', verb: 'get' },
-] as const;
+];
+/** What scraping containerd's metrics through the agent adds: a command run in the agent's container. */
+const METRICS_PERMISSION: Permission = { group: '', resource: 'pods', subresource: 'exec', verb: 'create' };
+
+/** A metrics address only the node itself reaches: the agent then shares the host's network namespace. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 /** Waiting reasons that no amount of waiting fixes: the image is not on the node, or the agent cannot start. */
 const HOPELESS_REASONS = new Set([
@@ -106,7 +124,7 @@ export class NodeAgent {
    * The agents' first reports come later (`ready`), so a run can create its pods meanwhile.
    */
   static async create(options: NodeAgentOptions): Promise<NodeAgent> {
-    await checkPermissions(options.kubeConfig, options.namespace);
+    await checkPermissions(options.kubeConfig, options.namespace, Boolean(options.containerdMetrics));
     const agent = new NodeAgent(options);
     try {
       await agent.apps.createNamespacedDaemonSet({ namespace: options.namespace, body: daemonSet(options) });
@@ -182,6 +200,23 @@ export class NodeAgent {
           ? ' (the runtime did not answer crictl inspect for it within 10 s)'
           : '';
     return `${header}${JSON.stringify(state)}${note}\n`;
+  }
+
+  /** Whether podchurn scrapes containerd's metrics through the agent (target.kube.nodeAgentContainerdMetrics). */
+  scrapesMetrics(): boolean {
+    return Boolean(this.options.containerdMetrics);
+  }
+
+  /**
+   * containerd's CRI timers on the node, fetched by the node's agent when asked (an exec in its container), so a
+   * cell's scrape is taken at the moment it asks. The first one waits for the agents to come up.
+   */
+  async containerdMetrics(node: string, signal?: AbortSignal): Promise<string> {
+    await this.ready();
+    const entry = this.reports.get(node);
+    if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
+    const { kubeConfig, namespace } = this.options;
+    return execInPod(kubeConfig, { namespace, pod: entry.pod, container: 'agent' }, ['/podchurn-node-agent', 'metrics'], signal);
   }
 
   /** Whether the agent reads this unit's log file on the nodes. */
@@ -342,30 +377,39 @@ function describePod(pod: V1Pod): string {
  * Asks the API (SelfSubjectAccessReview, which every authenticated user may send) whether this user
  * holds what running the agent takes, so a missing permission is named before anything is created.
  */
-async function checkPermissions(kubeConfig: KubeConfig, namespace: string): Promise<void> {
+async function checkPermissions(kubeConfig: KubeConfig, namespace: string, scrapesMetrics: boolean): Promise<void> {
   const authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+  const needed = scrapesMetrics ? [...NEEDED_PERMISSIONS, METRICS_PERMISSION] : NEEDED_PERMISSIONS;
   const reviews = await Promise.all(
-    NEEDED_PERMISSIONS.map((permission) =>
+    needed.map((permission) =>
       authorization.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, ...permission } } } }).catch((error: unknown) => {
         throw new InfrastructureError(`node agent: asking the API which permissions this user has failed: ${describeCause(error)}`, { cause: error });
       }),
     ),
   );
-  const missing = NEEDED_PERMISSIONS.filter((_, i) => !reviews[i]!.status?.allowed).map((permission) => {
-    const subresource = 'subresource' in permission ? `/${permission.subresource}` : '';
-    return `${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`;
-  });
+  const missing = needed
+    .filter((_, i) => !reviews[i]!.status?.allowed)
+    .map((permission) => {
+      const subresource = permission.subresource ? `/${permission.subresource}` : '';
+      return `${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`;
+    });
   if (missing.length) {
+    const metrics = scrapesMetrics ? ', and create on pods/exec for target.kube.nodeAgentContainerdMetrics' : '';
     throw new InfrastructureError(
       `node agent: this kubeconfig's user may not ${missing.join(', ')} in namespace ${namespace}; running the agent takes create, get and ` +
-        `delete on apps/daemonsets and get on pods/log there. Grant them (docs/CLUSTERS.md lists the Role), or remove target.kube.nodeAgent.`,
+        `delete on apps/daemonsets and get on pods/log there${metrics}. Grant them (docs/CLUSTERS.md lists the Role), or remove target.kube.nodeAgent.`,
     );
   }
 }
 
-/** The agent's DaemonSet: host PID namespace and the CRI socket read-only, no token, no network use, every node. */
+/**
+ * The agent's DaemonSet: host PID namespace and the CRI socket read-only, no token, every node. It uses no
+ * network, except to scrape containerd's metrics when asked: from the host's network namespace where containerd
+ * serves them on loopback only (as most configs do), else from the pod's.
+ */
 function daemonSet(options: NodeAgentOptions): V1DaemonSet {
   const podLabels = { [NODE_AGENT_LABEL]: options.podLabel };
+  const metrics = options.containerdMetrics;
   const logFiles = Object.entries(options.logFiles ?? {}).filter((entry): entry is [NodeUnit, string] => Boolean(entry[1]));
   return {
     metadata: { name: NODE_AGENT_NAME, labels: { ...options.labels, 'app.kubernetes.io/name': NODE_AGENT_NAME } },
@@ -379,6 +423,7 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
           enableServiceLinks: false,
           // The containerd shims are host processes: their /proc entries are only visible in the host's PID namespace.
           hostPID: true,
+          ...(metrics && isLoopbackAddress(metrics) ? { hostNetwork: true } : {}),
           // Time for the last log pass the agent makes when stopped (tens of milliseconds); it exits as soon as that is done.
           terminationGracePeriodSeconds: 5,
           // Every node, control-plane and tainted ones included: evidence is wanted wherever a run pod lands.
@@ -394,6 +439,8 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
                 { name: 'PODCHURN_PERIOD_SECONDS', value: String(options.periodSeconds) },
                 { name: 'PODCHURN_LOG_PERIOD_SECONDS', value: String(options.logPeriodSeconds) },
                 { name: 'PODCHURN_CRI_SOCKET', value: options.criSocket },
+                { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+                ...(metrics ? [{ name: 'PODCHURN_CONTAINERD_METRICS', value: metrics }] : []),
               ],
               securityContext: {
                 runAsUser: 0,

@@ -76,7 +76,7 @@ export interface ClusterHandle {
    */
   runtimeState?(node: string, containerId: string): Promise<string>;
   /** The node's containerd Prometheus text (`/v1/metrics`); absent where the provider cannot reach it. */
-  runtimeMetrics?(node: string): Promise<string>;
+  runtimeMetrics?(node: string, signal?: AbortSignal): Promise<string>;
   /**
    * Replaces the node runtime's daemon in place with other pins (or the same ones: a restart), leaving running
    * shims alone, as a node upgrade or `systemctl restart containerd` does; resolves once the new daemon is CRI

@@ -7,8 +7,8 @@ import { cachedImageFile, contentKey } from './image-cache.js';
 import { CRI_TOOLS_FOR_NODE } from './kind-node/node-image.js';
 import { writeOciArchive, type ImageDefinition, type LayerEntry } from './oci-archive.js';
 
-/** What agent.sh runs besides crictl: a shell, text tools and /proc reading, all busybox applets. */
-const agentApplets = ['sh', 'sleep', 'cat', 'sed', 'tr', 'awk', 'grep', 'wc', 'tail', 'date', 'readlink', 'head', 'printf', 'ls'];
+/** What agent.sh runs besides crictl: a shell, text tools, /proc reading and wget (containerd's metrics), all busybox applets. */
+const agentApplets = ['sh', 'sleep', 'cat', 'sed', 'tr', 'awk', 'grep', 'wc', 'tail', 'date', 'readlink', 'head', 'printf', 'ls', 'wget', 'timeout'];
 
 export interface NodeAgentImage extends BuiltImage {
   /** The store key whose static crictl the image carries; absent when that key is not installed (then no CRI state is reported). */

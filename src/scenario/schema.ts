@@ -94,6 +94,15 @@ export const KubeTargetSchema = z
         "Log files on the nodes (plain text; it must exist on every node) mounted read-only into the agent, which reports their lines about the run's " +
           "containers: a stuck pod's evidence then holds them",
       ),
+    nodeAgentContainerdMetrics: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, "must be host:port, as [metrics] address in the nodes' containerd config")
+      .optional()
+      .describe(
+        "containerd's metrics address on the nodes, as its config's [metrics] address (e.g. 127.0.0.1:1338): the agent scrapes its CRI timers at " +
+          "each cell's start and end (an exec in the agent's pod: pods/exec). A loopback address puts the agent in the host's network namespace; " +
+          "0.0.0.0 or [::] means the node's own address",
+      ),
   })
   .strict();
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { stringify as toYaml } from 'yaml';
 import { NodeAgent } from '../../src/cluster/node-agent.js';
@@ -16,6 +16,7 @@ import { runCli, spawnCli } from '../helpers/cli.js';
 import { clusterLeftovers } from '../helpers/local-cluster-leftovers.js';
 import { KUBERNETES_KEY, provisionStoreKeys } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
+import type { RunSummary } from '../../src/results/summary.js';
 
 const CONTAINERD_KEY = 'containerd@1.7.22';
 const RUNC_KEY = 'runc@1.1.14';
@@ -135,6 +136,24 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     expect(agents.items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
     const namespaces = await core.listNamespace();
     expect(namespaces.items.map((ns) => ns.metadata?.name)).not.to.include(session!.namespace);
+  });
+
+  it("scrapes containerd's CRI timers through the agent at the cell's start and end, on a metrics address only the node reaches", async () => {
+    // The local cluster's containerd serves its metrics on a loopback port, as most nodes' configs do.
+    const { containerdMetrics } = JSON.parse(readFileSync(layout.stateFile, 'utf8')) as { containerdMetrics: string };
+    expect(containerdMetrics).to.match(/^127\.0\.0\.1:\d+$/);
+    const reports = join(work, 'reports-metrics');
+    const run = await runCli(['run', scenario('agent-metrics', { kubeconfig, nodeAgentContainerdMetrics: containerdMetrics }), '--reports-dir', reports]);
+    expect(run.code, run.stderr).to.equal(0);
+    const summary = JSON.parse(readFileSync(join(runDirOf(reports), 'summary.json'), 'utf8')) as RunSummary;
+    const metrics = summary.cells[0]!.runtimeMetrics!;
+    expect(metrics.sources).to.deep.equal([`containerd/${name}-node`, `kubelet/${name}-node`]);
+    expect(metrics.notes).to.deep.equal([]);
+    const containerStop = metrics.timers.find((timer) => timer.metric === 'containerd_cri_container_stop_seconds')!;
+    // Both of the cell's pods, stopped between the two scrapes; the agent's own stop comes after the cell's end.
+    expect(containerStop.count).to.equal(2);
+    expect(containerStop.p50Ms).to.be.greaterThan(0);
+    expect(summary.leakCheck.leaked).to.deep.equal([]);
   });
 
   it("gives a stuck pod's evidence the runtime's state of its container and containerd's lines about it, through the agent's log", async () => {
@@ -263,34 +282,29 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
     expect((await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/node-agent' })).items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
   });
 
-  it('a user who may not create DaemonSets is refused (exit 3, the permission named) before any pod of the run is created', async () => {
+  /**
+   * Runs body with a kubeconfig of a ServiceAccount holding only these rules (a token, so the API's own
+   * authorization decides, as it would for a CI job's account), removing the account and its role afterwards.
+   */
+  const asLimitedUser = async (account: string, rules: V1PolicyRule[], body: (kubeconfig: string) => Promise<void>) => {
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);
     const core = admin.makeApiClient(CoreV1Api);
     const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-    // What a run needs without the agent: namespaces, pods (and their logs and events), ServiceAccounts, nodes; no DaemonSets.
-    const account = { name: 'no-daemonsets', namespace: 'default' };
-    await core.createNamespacedServiceAccount({ namespace: account.namespace, body: { metadata: { name: account.name } } });
-    await rbac.createClusterRole({
-      body: {
-        metadata: { name: account.name },
-        rules: [
-          { apiGroups: [''], resources: ['namespaces', 'pods', 'pods/log', 'serviceaccounts', 'events'], verbs: ['*'] },
-          { apiGroups: [''], resources: ['nodes', 'nodes/proxy'], verbs: ['get', 'list'] },
-        ],
-      },
-    });
+    const subject = { name: account, namespace: 'default' };
+    await core.createNamespacedServiceAccount({ namespace: subject.namespace, body: { metadata: { name: account } } });
+    await rbac.createClusterRole({ body: { metadata: { name: account }, rules } });
     await rbac.createClusterRoleBinding({
       body: {
-        metadata: { name: account.name },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: account.name },
-        subjects: [{ kind: 'ServiceAccount', ...account }],
+        metadata: { name: account },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: account },
+        subjects: [{ kind: 'ServiceAccount', ...subject }],
       },
     });
     try {
-      const token = await core.createNamespacedServiceAccountToken({ ...account, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      const token = await core.createNamespacedServiceAccountToken({ ...subject, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
       const cluster = admin.getCurrentCluster()!;
-      const limited = join(work, 'limited.kubeconfig');
+      const limited = join(work, `${account}.kubeconfig`);
       writeFileSync(
         limited,
         toYaml({
@@ -306,25 +320,46 @@ describe('node agent on an existing cluster (a local cluster attached by kubecon
               },
             },
           ],
-          users: [{ name: account.name, user: { token: token.status?.token } }],
-          contexts: [{ name: 'limited', context: { cluster: 'c', user: account.name } }],
+          users: [{ name: account, user: { token: token.status?.token } }],
+          contexts: [{ name: 'limited', context: { cluster: 'c', user: account } }],
           'current-context': 'limited',
         }),
       );
-      const reports = join(work, 'reports-denied');
-      const run = await runCli(['run', scenario('agent-denied', { kubeconfig: limited }), '--reports-dir', reports]);
-      expect(run.code, run.stderr).to.equal(3);
-      expect(run.stderr).to.include('may not create apps/daemonsets');
-      expect(run.stderr).to.include('target.kube.nodeAgent');
+      await body(limited);
       // Nothing of the run was created: no pod anywhere in the cluster but the cluster's own, no run namespace left.
       const pods = await core.listPodForAllNamespaces({ labelSelector: 'podchurn.io/run' });
       expect(pods.items.map((pod) => pod.metadata?.name)).to.deep.equal([]);
       const namespaces = await core.listNamespace({ labelSelector: 'podchurn.io/run' });
       expect(namespaces.items.map((ns) => ns.metadata?.name)).to.deep.equal([]);
     } finally {
-      await rbac.deleteClusterRoleBinding({ name: account.name }).catch(() => undefined);
-      await rbac.deleteClusterRole({ name: account.name }).catch(() => undefined);
-      await core.deleteNamespacedServiceAccount(account).catch(() => undefined);
+      await rbac.deleteClusterRoleBinding({ name: account }).catch(() => undefined);
+      await rbac.deleteClusterRole({ name: account }).catch(() => undefined);
+      await core.deleteNamespacedServiceAccount(subject).catch(() => undefined);
     }
+  };
+  /** What a run needs without the agent: namespaces, pods (and their logs and events), ServiceAccounts, nodes. */
+  const RUN_RULES: V1PolicyRule[] = [
+    { apiGroups: [''], resources: ['namespaces', 'pods', 'pods/log', 'serviceaccounts', 'events'], verbs: ['*'] },
+    { apiGroups: [''], resources: ['nodes', 'nodes/proxy'], verbs: ['get', 'list'] },
+  ];
+
+  it('a user who may not create DaemonSets is refused (exit 3, the permission named) before any pod of the run is created', async () => {
+    await asLimitedUser('no-daemonsets', RUN_RULES, async (limited) => {
+      const run = await runCli(['run', scenario('agent-denied', { kubeconfig: limited }), '--reports-dir', join(work, 'reports-denied')]);
+      expect(run.code, run.stderr).to.equal(3);
+      expect(run.stderr).to.include('may not create apps/daemonsets');
+      expect(run.stderr).to.include('target.kube.nodeAgent');
+    });
+  });
+
+  it("containerd's metrics through the agent without pods/exec: refused (exit 3, the permission named) before any pod of the run", async () => {
+    const agentRules: V1PolicyRule[] = [...RUN_RULES, { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['create', 'get', 'delete'] }];
+    await asLimitedUser('no-exec', agentRules, async (limited) => {
+      const file = scenario('agent-metrics-denied', { kubeconfig: limited, nodeAgentContainerdMetrics: '127.0.0.1:1338' });
+      const run = await runCli(['run', file, '--reports-dir', join(work, 'reports-metrics-denied')]);
+      expect(run.code, run.stderr).to.equal(3);
+      expect(run.stderr).to.include('may not create pods/exec');
+      expect(run.stderr).to.include('target.kube.nodeAgentContainerdMetrics');
+    });
   });
 });

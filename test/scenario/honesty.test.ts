@@ -122,6 +122,8 @@ describe('config honesty: a written key has an effect or is refused', () => {
       expect(message).to.include('target.kube.nodeAgentImage has no effect without target.kube.nodeAgent: true');
       const logs = refusal(`${header}target: {type: kube, kube: {nodeAgentLogFiles: {containerd: /var/log/containerd.log}}}\n`);
       expect(logs).to.include('target.kube.nodeAgentLogFiles.containerd has no effect without target.kube.nodeAgent: true');
+      const metrics = refusal(`${header}target: {type: kube, kube: {nodeAgentContainerdMetrics: '127.0.0.1:1338'}}\n`);
+      expect(metrics).to.include('target.kube.nodeAgentContainerdMetrics has no effect without target.kube.nodeAgent: true');
     });
   });
 

@@ -34,7 +34,7 @@ describe('scenario: kube target', () => {
       `${header}target:\n  type: kube\n  kube: {kubeconfig: /k, context: c, namespacePrefix: churn-, qps: 2.5, burst: 3, ` +
       `deleteGracePeriodSeconds: 0, propagationPolicy: Background, nodeName: n1, waitFor: created, nodeAgent: true, ` +
       `nodeAgentImage: reg.example/agent:1, nodeAgentCriSocket: /run/k3s/containerd/containerd.sock, ` +
-      `nodeAgentLogFiles: {containerd: /var/log/containerd.log, kubelet: /var/log/kubelet.log}}\n`;
+      `nodeAgentLogFiles: {containerd: /var/log/containerd.log, kubelet: /var/log/kubelet.log}, nodeAgentContainerdMetrics: '[::1]:1338'}\n`;
     const { scenario } = parseScenario(text, 's.yaml');
     expect(scenario.target.kube).to.deep.equal({
       kubeconfig: '/k',
@@ -50,12 +50,18 @@ describe('scenario: kube target', () => {
       nodeAgentImage: 'reg.example/agent:1',
       nodeAgentCriSocket: '/run/k3s/containerd/containerd.sock',
       nodeAgentLogFiles: { containerd: '/var/log/containerd.log', kubelet: '/var/log/kubelet.log' },
+      nodeAgentContainerdMetrics: '[::1]:1338',
     });
   });
 
   const bad: { name: string; target: string; expect: RegExp[] }[] = [
     { name: 'zero qps', target: '{type: kube, kube: {qps: 0}}', expect: [/target\.kube\.qps \(line 4\)/, /got 0/] },
     { name: 'fractional burst', target: '{type: kube, kube: {burst: 1.5}}', expect: [/target\.kube\.burst/] },
+    {
+      name: 'a metrics address without a port',
+      target: '{type: kube, kube: {nodeAgent: true, nodeAgentContainerdMetrics: "http://127.0.0.1/v1/metrics"}}',
+      expect: [/target\.kube\.nodeAgentContainerdMetrics/, /must be host:port/],
+    },
     {
       name: 'negative delete grace',
       target: '{type: kube, kube: {deleteGracePeriodSeconds: -1}}',

@@ -35,7 +35,7 @@ export interface KubeSession {
   key: string;
   record: ClusterRecord;
   target(cell: string, rep: number, settings: CellSettings): KubeTarget;
-  /** Each node's kubelet /metrics through the API's node proxy, and its containerd's where the provider reaches it. */
+  /** Each node's kubelet /metrics through the API's node proxy, and its containerd's where the provider or the node agent reaches it. */
   metricsEndpoints(): Promise<MetricsEndpoint[]>;
   close(): Promise<KubeCloseReport>;
 }
@@ -53,7 +53,7 @@ const NAMESPACE_POLL_MS = 100;
 /** Cells that share this key share one API connection, namespace, watch and rate limit. */
 export function kubeSessionKey(settings: CellSettings): string {
   const kube = kubeTargetSettings(settings.target);
-  const agent = kube.nodeAgent ? [kube.nodeAgentImage ?? null, kube.nodeAgentCriSocket] : null;
+  const agent = kube.nodeAgent ? [kube.nodeAgentImage ?? null, kube.nodeAgentCriSocket, kube.nodeAgentContainerdMetrics ?? null] : null;
   return JSON.stringify(['kube', kubeconfigPath(kube), kube.context ?? null, kube.namespacePrefix, kube.qps, kube.burst, agent]);
 }
 
@@ -115,6 +115,7 @@ export async function openKubeSession(
         logPeriodSeconds: NODE_AGENT_LOG_PERIOD_SECONDS,
         readyTimeoutMs: NODE_AGENT_READY_MS,
         ...(kube.nodeAgentLogFiles ? { logFiles: kube.nodeAgentLogFiles } : {}),
+        ...(kube.nodeAgentContainerdMetrics ? { containerdMetrics: kube.nodeAgentContainerdMetrics } : {}),
       });
     } catch (error) {
       await removeNamespace(api, namespace, runId).catch(() => undefined);
@@ -186,7 +187,7 @@ export async function openKubeSession(
         ...(agent ? { beforeDeletes: () => agent.ready() } : {}),
         ...(options.cluster?.podShim ? { measureShim: options.cluster.podShim.bind(options.cluster) } : {}),
       }),
-    metricsEndpoints: () => metricsEndpoints(api, options.cluster),
+    metricsEndpoints: () => metricsEndpoints(api, cluster),
     async close() {
       await watch.stop();
       // Followed before the agents are stopped: each one's last log pass, made on the way out, ends its lines.
@@ -206,7 +207,7 @@ export async function openKubeSession(
 
 /**
  * The kubelet of every node through the API's node proxy (works on any cluster whose nodes have an
- * address the apiserver reaches), and the node's containerd where the cluster's provider reaches it.
+ * address the apiserver reaches), and the node's containerd where the cluster's provider or node agent reaches it.
  * A node list that fails becomes one endpoint whose fetch fails with that error: a note, not a failure.
  */
 async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefined): Promise<MetricsEndpoint[]> {
@@ -217,9 +218,10 @@ async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefin
     const failure = describeCause(error);
     return [{ source: 'kubelet', kind: 'kubelet', fetch: () => Promise.reject(new Error(`listing nodes failed: ${failure}`)) }];
   }
+  const runtimeMetrics = cluster?.runtimeMetrics?.bind(cluster);
   return nodes.flatMap((node): MetricsEndpoint[] => [
     { source: `kubelet/${node}`, kind: 'kubelet', fetch: () => api.connectGetNodeProxyWithPath({ name: node, path: 'metrics' }) },
-    ...(cluster?.runtimeMetrics ? [{ source: `containerd/${node}`, kind: 'containerd' as const, fetch: () => cluster.runtimeMetrics!(node) }] : []),
+    ...(runtimeMetrics ? [{ source: `containerd/${node}`, kind: 'containerd' as const, fetch: (signal: AbortSignal) => runtimeMetrics(node, signal) }] : []),
   ]);
 }
 

@@ -56,6 +56,7 @@ export const kubeScenarioRules: TargetScenarioRules = {
         'target.kube.nodeAgentCriSocket',
         'target.kube.nodeAgentLogFiles.containerd',
         'target.kube.nodeAgentLogFiles.kubelet',
+        'target.kube.nodeAgentContainerdMetrics',
       ],
       noEffect: (s) => (s.target.kube?.nodeAgent ? undefined : 'without target.kube.nodeAgent: true (they configure the node agent, which is off)'),
       instead: 'Set target.kube.nodeAgent: true, or remove the field.',
