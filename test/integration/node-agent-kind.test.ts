@@ -9,6 +9,7 @@ import { runCommand } from '../../src/util/exec.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { ensureSetUp, ensureStoreKeys, KUBERNETES_KEY, PROVISION_TIMEOUT_MS } from '../helpers/provision.js';
 import { runDirOf } from '../helpers/run-dir.js';
+import type { RunSummary } from '../../src/results/summary.js';
 
 const CONTAINERD = 'containerd@1.7.22';
 const RUNC = 'runc@1.1.14';
@@ -103,7 +104,7 @@ describe('node agent on a multi-node kind cluster attached as existing: per-node
     expect(readdirSync(exported)).to.include.members([`${NAME}-control-plane-containerd.log`, `${NAME}-worker2-kubelet.log`]);
   });
 
-  it("records every node's runtime and shim versions, and a stuck pod's CRI state comes from its worker's agent", async () => {
+  it("records every node's runtime and shim versions and containerd timers, and a stuck pod's CRI state comes from its worker's agent", async () => {
     const file = join(work, 'stuck.yaml');
     writeFileSync(
       file,
@@ -111,7 +112,8 @@ describe('node agent on a multi-node kind cluster attached as existing: per-node
         apiVersion: 'podchurn/v1',
         kind: 'Scenario',
         metadata: { name: 'agent-kind' },
-        target: { type: 'kube', kube: { kubeconfig, nodeAgent: true, nodeName: WORKER } },
+        // kind nodes podchurn creates serve containerd's metrics on every address: the agents reach them from the pod network.
+        target: { type: 'kube', kube: { kubeconfig, nodeAgent: true, nodeName: WORKER, nodeAgentContainerdMetrics: '0.0.0.0:1338' } },
         cluster: { provider: 'existing' },
         pods: 2,
         cycles: 1,
@@ -145,11 +147,13 @@ describe('node agent on a multi-node kind cluster attached as existing: per-node
     expect(nodes.map((node) => node.node)).to.deep.equal([`${NAME}-control-plane`, WORKER, `${NAME}-worker2`]);
     for (const node of nodes) expect(node, node.node).to.deep.include({ containerd: '1.7.22', shim: 'v1.7.22' });
 
-    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as {
-      cells: { outcomes: Record<string, number> }[];
-      leakCheck: { leaked: string[] };
-    };
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.cells[0]!.outcomes.stuck).to.equal(2);
+    // Every node's containerd answered its agent at the cell's start and end (the stuck pods' stops never return,
+    // so no count is asserted: the sources and their timers are).
+    const metrics = summary.cells[0]!.runtimeMetrics!;
+    expect(metrics.sources.filter((source) => source.startsWith('containerd/'))).to.deep.equal(nodes.map((node) => `containerd/${node.node}`));
+    expect(metrics.timers.map((timer) => timer.metric)).to.include('containerd_cri_container_stop_seconds');
     expect(summary.leakCheck.leaked).to.deep.equal([]);
     const evidence = readdirSync(join(runDir, 'evidence'));
     expect(evidence).to.have.length(2);
