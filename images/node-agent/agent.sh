@@ -1,55 +1,38 @@
 #!/bin/sh
 # podchurn node agent: one per node (a DaemonSet in the run's namespace), with no Kubernetes API access.
 # It reports what only the node can see, as one JSON line per report on stdout; podchurn reads the pod's
-# log stream through the API, so the agent needs no network, no token and no writable host path.
+# log stream through the API, so the agent needs no token and no writable host path.
 #
 #   {"kind":"versions",...}    once at start: the CRI runtime's name and version (crictl version) and every
 #                              containerd shim running on the node, grouped by binary, with what `-v` says.
 #                              The shim carries the lost-exit fix, so it is measured apart from containerd.
-#   {"kind":"containers",...}  every PODCHURN_PERIOD_SECONDS: the CRI state of each container of the run's
-#                              namespace (state, pid, whether that pid still lives): a stuck pod's evidence.
 #   {"kind":"log",...}         every PODCHURN_LOG_PERIOD_SECONDS, where podchurn mounted a node log file
 #                              (/var/log/podchurn/UNIT.log): its new lines that name the run's namespace or one of
 #                              its containers or sandboxes.
 #   {"kind":"tick",...}        after each log pass, stamped with the time the pass began: a read of the lines
-#                              mid-run waits for a pass that began after it asked, one log period, not a
-#                              containers period. On SIGTERM the agent makes one more log pass at once and ends
-#                              with a tick marked "last": podchurn follows the log to it at the run's end.
+#                              mid-run waits for a pass that began after it asked. On SIGTERM the agent makes one
+#                              more log pass at once and ends with a tick marked "last": podchurn follows the log to
+#                              it at the run's end.
 #
-# `podchurn-node-agent metrics` (run in the agent's container through the API's exec, at each cell's start and end)
-# prints the CRI timers of containerd's Prometheus page instead: see the end of this header.
+# Between those, the agent asks the runtime nothing: a CRI call on the node during the run's deletions (crictl every
+# 5 s, as it once did) delayed some pods' deletion by one kubelet relist. What podchurn asks at a given moment, it
+# asks through the API's exec, and the answer is the command's output:
 #
-# Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_PERIOD_SECONDS,
-# PODCHURN_LOG_PERIOD_SECONDS, PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host), HOST_IP,
-# PODCHURN_CONTAINERD_METRICS (containerd's metrics address as its config writes it, when podchurn scrapes it); the
-# socket itself is mounted read-only at /run/podchurn/cri.sock.
+#   podchurn-node-agent containers   {"kind":"containers",...}: the CRI state of each container of the run's
+#                                    namespace (state, pid, whether that pid still lives): a stuck pod's evidence.
+#   podchurn-node-agent metrics      the CRI timer families of containerd's Prometheus page.
+#
+# Environment (set by podchurn's DaemonSet): NODE_NAME, RUN_NAMESPACE, PODCHURN_LOG_PERIOD_SECONDS,
+# PODCHURN_MAX_CONTAINERS, PODCHURN_CRI_SOCKET (the socket's path on the host), HOST_IP, PODCHURN_CONTAINERD_METRICS
+# (containerd's metrics address as its config writes it, when podchurn scrapes it); the socket itself is mounted
+# read-only at /run/podchurn/cri.sock.
 set -u
-
-# containerd's CRI timer families (containerd_cri_*) off its /v1/metrics: the whole page is ~400 KB, those few KB.
-# A wildcard host (0.0.0.0, [::]) is the node's own address; a loopback one is reached because podchurn then runs
-# the agent in the host's network namespace.
-if [ "${1:-}" = metrics ]; then
-  address="${PODCHURN_CONTAINERD_METRICS:-}"
-  [ -n "$address" ] || { echo 'no containerd metrics address configured (PODCHURN_CONTAINERD_METRICS)' >&2; exit 2; }
-  host_ip="${HOST_IP:-}"
-  case "$host_ip" in *:*) host_ip="[$host_ip]" ;; esac
-  case "$address" in 0.0.0.0:* | \[::\]:*) address="$host_ip:${address##*:}" ;; esac
-  # timeout, not wget -T: Debian's static busybox crashes on -T.
-  page="$(timeout 8 wget -q -O - "http://$address/v1/metrics")" || { echo "containerd's metrics at http://$address/v1/metrics did not answer" >&2; exit 1; }
-  printf '%s\n' "$page" | grep -e '^containerd_cri_' -e '^# [A-Z]* containerd_cri_'
-  exit 0
-fi
 node="${NODE_NAME:-unknown}"
-period="${PODCHURN_PERIOD_SECONDS:-5}"
 log_period="${PODCHURN_LOG_PERIOD_SECONDS:-1}"
-# A containers report (and crictl's listings of the run's ids) every this many log passes.
-passes_per_report=$((period / log_period > 0 ? period / log_period : 1))
 max="${PODCHURN_MAX_CONTAINERS:-200}"
 socket="${PODCHURN_CRI_SOCKET:-}"
 # Ids of the run's containers and sandboxes seen so far (the newest 1000): what makes a log line about the run.
 seen_ids=''
-# The run's containers as crictl last listed them (list_ids), at most PODCHURN_MAX_CONTAINERS: what a containers report inspects.
-run_containers=''
 crictl() { /bin/crictl --runtime-endpoint unix:///run/podchurn/cri.sock --timeout 10s "$@" 2>/dev/null; }
 # A JSON string from any text: backslashes and quotes escaped, control characters dropped.
 quote() { printf '"%s"' "$(printf '%s' "$1" | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"; }
@@ -102,10 +85,10 @@ versions() {
     "$([ -n "$version" ] && echo true || echo false)" "$(shims)"
 }
 
-# The CRI state of each container of the run's namespace (at most PODCHURN_MAX_CONTAINERS, as list_ids last listed
-# them): the runtime's own view. A lost exit shows as CONTAINER_RUNNING with a pid that no longer lives.
+# The CRI state of each container of the run's namespace (at most PODCHURN_MAX_CONTAINERS): the runtime's own view.
+# A lost exit shows as CONTAINER_RUNNING with a pid that no longer lives.
 containers() {
-  states="$(inspect_all)"
+  states="$(inspect_all $(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}" | head -n "$max"))"
   # Read after the inspect, so a pid seen alive was alive when the runtime answered.
   pids=" $(ls /proc | tr '\n' ' ') "
   printf '%s\n' "$states" | awk -v node="$node" -v time="$(now)" -v pids="$pids" '
@@ -120,12 +103,11 @@ containers() {
     END { print "]}" }'
 }
 
-# "ID STATE PID POD" per container of run_containers: one crictl inspect for them all. Where that fails (a container
+# "ID STATE PID POD" per container id given: one crictl inspect for them all. Where that fails (a container
 # removed since the listing, or one whose shim does not answer: the very case a stuck pod may be), one per container,
 # and a container the runtime cannot answer for is listed with its id alone (INSPECT_FAILED) rather than left out.
 fields='{{.status.state}} {{.info.pid}} {{index .status.labels "io.kubernetes.pod.name"}}'
 inspect_all() {
-  set -- $run_containers
   [ $# -gt 0 ] || return 0
   if [ $# -gt 1 ] && all="$(crictl inspect -o go-template --template "{{range .}}{{.status.id}} $fields{{\"\\n\"}}{{end}}" "$@")"; then
     printf '%s\n' "$all"
@@ -147,22 +129,10 @@ size_of() { wc -c <"$1" 2>/dev/null || echo 0; }
 # substitution splits into "-e ID" pairs).
 about_run() { grep -F -e "${RUN_NAMESPACE:-podchurn}" $(for id in $seen_ids; do printf -- '-e %s ' "$id"; done); }
 
-# The run's sandbox and container ids crictl lists now (every containers report: two crictl calls are the
-# expensive part of a log pass, which otherwise reads and greps appended bytes).
-list_ids() {
-  listed="$(crictl ps -a -q --label "io.kubernetes.pod.namespace=${RUN_NAMESPACE:-}")"
-  run_containers="$(printf '%s\n' "$listed" | head -n "$max" | tr '\n' ' ')"
-  for id in $(crictl pods -q --namespace "${RUN_NAMESPACE:-}") $listed; do
-    remember "$id"
-  done
-  seen_ids="$(printf '%s\n' $seen_ids | tail -n 1000 | tr '\n' ' ')"
-}
-
 # New lines of each mounted log file that name the run: its namespace, or an id of its sandboxes and containers
-# (StopContainer and the exit events name a container only by id). Ids come from crictl's listings and from the
-# new lines themselves, twice over: the sandbox's line names the namespace, the container's creation names the
-# sandbox, so a container that came and went between two listings is still followed. At most 500 lines per file
-# and report.
+# (StopContainer and the exit events name a container only by id). Ids come from the new lines themselves, twice
+# over: the sandbox's line names the namespace, the container's creation names the sandbox. At most 500 lines per
+# file and report.
 logs() {
   for unit in containerd kubelet; do
     file="/var/log/podchurn/$unit.log"
@@ -176,12 +146,37 @@ logs() {
     for round in 1 2; do
       for id in $(printf '%s\n' "$chunk" | about_run | grep -o -E '[0-9a-f]{64}'); do remember "$id"; done
     done
+    set -- $seen_ids
+    [ $# -le 1000 ] || seen_ids="$(printf '%s\n' $seen_ids | tail -n 1000 | tr '\n' ' ')"
     lines="$(printf '%s\n' "$chunk" | about_run | head -n 500 |
       tr -d '\000-\011\013-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/"/' | awk 'NR > 1 { printf "," } { printf "%s", $0 }')"
     [ -n "$lines" ] || continue
     printf '{"kind":"log","unit":"%s","node":%s,"time":%s,"lines":[%s]}\n' "$unit" "$(quote "$node")" "$(quote "$(now)")" "$lines"
   done
 }
+
+# containerd's CRI timer families (containerd_cri_*) off its /v1/metrics: the whole page is ~400 KB, those few KB.
+# A wildcard host (0.0.0.0, [::]) is the node's own address; a loopback one is reached because podchurn then runs
+# the agent in the host's network namespace.
+metrics() {
+  address="${PODCHURN_CONTAINERD_METRICS:-}"
+  [ -n "$address" ] || { echo 'no containerd metrics address configured (PODCHURN_CONTAINERD_METRICS)' >&2; return 2; }
+  host_ip="${HOST_IP:-}"
+  case "$host_ip" in *:*) host_ip="[$host_ip]" ;; esac
+  case "$address" in 0.0.0.0:* | \[::\]:*) address="$host_ip:${address##*:}" ;; esac
+  # timeout, not wget -T: Debian's static busybox crashes on -T.
+  page="$(timeout 8 wget -q -O - "http://$address/v1/metrics")" || { echo "containerd's metrics at http://$address/v1/metrics did not answer" >&2; return 1; }
+  printf '%s\n' "$page" | grep -e '^containerd_cri_' -e '^# [A-Z]* containerd_cri_'
+  return 0
+}
+
+# A question podchurn asks through the API's exec: answered on stdout, and the agent's loop is not disturbed.
+case "${1:-}" in
+  containers) containers; exit ;;
+  metrics) metrics; exit ;;
+  '') ;;
+  *) echo "unknown command: $1 (containers, metrics, or none to run the agent)" >&2; exit 2 ;;
+esac
 
 # What the logs got from shortly before the agent started: the run's first pods are created while the agent comes up
 # (the lines are filtered to the run, whose namespace is younger than the agent by seconds; a long-lived node log
@@ -195,7 +190,6 @@ for unit in containerd kubelet; do
 done
 
 versions
-pass=0
 while :; do
   # Backgrounded and waited for, so SIGTERM ends the sleep at once (a foreground sleep would delay the trap).
   if [ "$stopping" = 0 ]; then
@@ -206,16 +200,10 @@ while :; do
   fi
   # A pass begun after SIGTERM is the last: it holds every line written before the stop, and its tick says so
   # (podchurn follows the log to that tick instead of waiting for a pass begun after the run's end). It reads the
-  # logs only: a crictl call may hang for seconds, and the pod's grace period is short.
+  # logs only.
   last="$stopping"
   began="$(now)"
-  pass=$((pass + 1))
-  [ "$last" = 1 ] || [ "$pass" -lt "$passes_per_report" ] || list_ids
   logs
-  if [ "$last" = 0 ] && [ "$pass" -ge "$passes_per_report" ]; then
-    pass=0
-    containers
-  fi
   if [ "$last" = 1 ]; then
     printf '{"kind":"tick","node":%s,"time":%s,"last":true}\n' "$(quote "$node")" "$(quote "$began")"
     exit 0

@@ -44,8 +44,6 @@ export interface NodeAgentOptions {
   imagePullPolicy: 'Never' | 'IfNotPresent';
   /** The CRI socket's path on the nodes. */
   criSocket: string;
-  /** Between two containers reports (each a `crictl inspect` per container of the run). */
-  periodSeconds: number;
   /** Between two passes over the log files (cheap: the bytes appended since the last pass). */
   logPeriodSeconds: number;
   readyTimeoutMs: number;
@@ -68,9 +66,9 @@ const NEEDED_PERMISSIONS: readonly Permission[] = [
   { group: 'apps', resource: 'daemonsets', verb: 'delete' },
   { group: 'apps', resource: 'daemonsets', verb: 'get' },
   { group: '', resource: 'pods', subresource: 'log', verb: 'get' },
+  // What podchurn asks at a given moment (a stuck pod's CRI state, containerd's metrics) is a command run in the agent's container.
+  { group: '', resource: 'pods', subresource: 'exec', verb: 'create' },
 ];
-/** What scraping containerd's metrics through the agent adds: a command run in the agent's container. */
-const METRICS_PERMISSION: Permission = { group: '', resource: 'pods', subresource: 'exec', verb: 'create' };
 
 /** A metrics address only the node itself reaches: the agent then shares the host's network namespace. */
 export function isLoopbackAddress(address: string): boolean {
@@ -124,7 +122,7 @@ export class NodeAgent {
    * The agents' first reports come later (`ready`), so a run can create its pods meanwhile.
    */
   static async create(options: NodeAgentOptions): Promise<NodeAgent> {
-    await checkPermissions(options.kubeConfig, options.namespace, Boolean(options.containerdMetrics));
+    await checkPermissions(options.kubeConfig, options.namespace);
     const agent = new NodeAgent(options);
     try {
       await agent.apps.createNamespacedDaemonSet({ namespace: options.namespace, body: daemonSet(options) });
@@ -184,12 +182,13 @@ export class NodeAgent {
   }
 
   /**
-   * What the node's runtime says about one container: the first containers report the node's agent
-   * prints after this call (so the state is fresh, not from before the pod got stuck).
+   * What the node's runtime says about one container, asked of the node's agent now (`podchurn-node-agent
+   * containers`, an exec in its container): the state is fresh, not from before the pod got stuck.
    */
   async runtimeState(node: string, containerId: string): Promise<string> {
-    const { pod, reports } = await this.reportsAfterNow(node, 'containers');
-    const latest = reports.filter((report): report is ContainersReport => report.kind === 'containers').at(-1)!;
+    const { pod, output } = await this.ask(node, 'containers');
+    const latest = parseReports(output).find((report): report is ContainersReport => report.kind === 'containers');
+    if (!latest) throw new InfrastructureError(`node agent ${pod} on ${node} answered no containers report: ${output.slice(0, 200)}`);
     const state = latest.containers.find((container) => container.id === containerId);
     const header = `node agent ${pod} on ${node}, crictl inspect at ${latest.time}:\n`;
     if (!state) return `${header}container ${containerId} is not known to the runtime (removed, or never created there)\n`;
@@ -213,10 +212,16 @@ export class NodeAgent {
    */
   async containerdMetrics(node: string, signal?: AbortSignal): Promise<string> {
     await this.ready();
+    return (await this.ask(node, 'metrics', signal)).output;
+  }
+
+  /** Runs one of the agent's commands in the node's agent container and returns what it printed. */
+  private async ask(node: string, command: 'containers' | 'metrics', signal?: AbortSignal): Promise<{ pod: string; output: string }> {
     const entry = this.reports.get(node);
     if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
     const { kubeConfig, namespace } = this.options;
-    return execInPod(kubeConfig, { namespace, pod: entry.pod, container: 'agent' }, ['/podchurn-node-agent', 'metrics'], signal);
+    const target = { namespace, pod: entry.pod, container: 'agent' };
+    return { pod: entry.pod, output: await execInPod(kubeConfig, target, ['/podchurn-node-agent', command], signal) };
   }
 
   /** Whether the agent reads this unit's log file on the nodes. */
@@ -229,8 +234,7 @@ export class NodeAgent {
    * started, up to its first log pass begun after this call.
    */
   async logLines(node: string, unit: NodeUnit): Promise<string> {
-    const { reports } = await this.reportsAfterNow(node, 'tick', { sinceStart: true });
-    return unitLines(reports, unit);
+    return unitLines(await this.reportsAfterNextTick(node), unit);
   }
 
   /**
@@ -265,29 +269,25 @@ export class NodeAgent {
   }
 
   /**
-   * The node agent's reports (the recent ones, or all since it started) once it has printed a report of this
-   * kind begun after this call: a containers report made after the question, or a tick ending a log pass that
-   * began after it. Stamps have whole seconds, so a tick counts only from the second after the question's.
+   * Every report the node's agent printed since it started, once it has printed a tick ending a log pass that
+   * began after this call. Stamps have whole seconds, so a tick counts only from the second after the question's.
    */
-  private async reportsAfterNow(node: string, kind: 'containers' | 'tick', { sinceStart = false } = {}): Promise<{ pod: string; reports: Report[] }> {
+  private async reportsAfterNextTick(node: string): Promise<Report[]> {
     const entry = this.reports.get(node);
     if (!entry) throw new InfrastructureError(`node agent: no agent reported from node ${node}`);
-    const askedSecond = Math.floor(Date.now() / 1000) * 1000;
-    const freshFrom = kind === 'tick' ? askedSecond + 1000 : askedSecond;
-    const { namespace, periodSeconds } = this.options;
+    const freshFrom = Math.floor(Date.now() / 1000) * 1000 + 1000;
+    const { namespace, logPeriodSeconds } = this.options;
     const read = async (sinceSeconds?: number) =>
       parseReports(await this.core.readNamespacedPodLog({ name: entry.pod, namespace, container: 'agent', ...(sinceSeconds ? { sinceSeconds } : {}) }));
-    const waitSeconds = periodSeconds * 2 + 10;
+    const waitSeconds = logPeriodSeconds * 2 + 10;
     const deadline = performance.now() + waitSeconds * 1000;
     while (performance.now() < deadline) {
       // Polled over a short window of the log; the whole log, which grows with the run, is read once.
-      const recent = await read(periodSeconds * 3 + 5);
-      if (recent.some((report) => report.kind === kind && Date.parse(report.time) >= freshFrom)) {
-        return { pod: entry.pod, reports: sinceStart ? await read() : recent };
-      }
+      const recent = await read(logPeriodSeconds * 3 + 5);
+      if (recent.some((report) => report.kind === 'tick' && Date.parse(report.time) >= freshFrom)) return read();
       await sleep(250);
     }
-    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no ${kind} report within ${waitSeconds} s`);
+    throw new InfrastructureError(`node agent ${entry.pod} on ${node} printed no tick within ${waitSeconds} s`);
   }
 
   /** Deletes the DaemonSet and waits for its pods to go; returns what is still there (a leak). */
@@ -377,27 +377,24 @@ function describePod(pod: V1Pod): string {
  * Asks the API (SelfSubjectAccessReview, which every authenticated user may send) whether this user
  * holds what running the agent takes, so a missing permission is named before anything is created.
  */
-async function checkPermissions(kubeConfig: KubeConfig, namespace: string, scrapesMetrics: boolean): Promise<void> {
+async function checkPermissions(kubeConfig: KubeConfig, namespace: string): Promise<void> {
   const authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
-  const needed = scrapesMetrics ? [...NEEDED_PERMISSIONS, METRICS_PERMISSION] : NEEDED_PERMISSIONS;
   const reviews = await Promise.all(
-    needed.map((permission) =>
+    NEEDED_PERMISSIONS.map((permission) =>
       authorization.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace, ...permission } } } }).catch((error: unknown) => {
         throw new InfrastructureError(`node agent: asking the API which permissions this user has failed: ${describeCause(error)}`, { cause: error });
       }),
     ),
   );
-  const missing = needed
-    .filter((_, i) => !reviews[i]!.status?.allowed)
-    .map((permission) => {
-      const subresource = permission.subresource ? `/${permission.subresource}` : '';
-      return `${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`;
-    });
+  const missing = NEEDED_PERMISSIONS.filter((_, i) => !reviews[i]!.status?.allowed).map((permission) => {
+    const subresource = permission.subresource ? `/${permission.subresource}` : '';
+    return `${permission.verb} ${permission.group ? `${permission.group}/` : ''}${permission.resource}${subresource}`;
+  });
   if (missing.length) {
-    const metrics = scrapesMetrics ? ', and create on pods/exec for target.kube.nodeAgentContainerdMetrics' : '';
     throw new InfrastructureError(
       `node agent: this kubeconfig's user may not ${missing.join(', ')} in namespace ${namespace}; running the agent takes create, get and ` +
-        `delete on apps/daemonsets and get on pods/log there${metrics}. Grant them (docs/CLUSTERS.md lists the Role), or remove target.kube.nodeAgent.`,
+        'delete on apps/daemonsets, get on pods/log and create on pods/exec there. Grant them (docs/CLUSTERS.md lists the Role), or remove ' +
+        'target.kube.nodeAgent.',
     );
   }
 }
@@ -436,7 +433,6 @@ function daemonSet(options: NodeAgentOptions): V1DaemonSet {
               env: [
                 { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                 { name: 'RUN_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'PODCHURN_PERIOD_SECONDS', value: String(options.periodSeconds) },
                 { name: 'PODCHURN_LOG_PERIOD_SECONDS', value: String(options.logPeriodSeconds) },
                 { name: 'PODCHURN_CRI_SOCKET', value: options.criSocket },
                 { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },

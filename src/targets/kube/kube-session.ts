@@ -41,8 +41,6 @@ export interface KubeSession {
 }
 
 const NAMESPACE_GONE_WAIT_MS = 10_000;
-/** How often the node agent prints its containers report: the age of the CRI state a stuck pod's evidence can have. */
-const NODE_AGENT_PERIOD_SECONDS = 5;
 /** The run's last log lines wait for a log pass begun after the run's end: one such period. */
 const NODE_AGENT_LOG_PERIOD_SECONDS = 1;
 /** Time for every node to pull or find the agent's image and print its versions. */
@@ -111,7 +109,6 @@ export async function openKubeSession(
         image: kube.nodeAgentImage ?? NODE_AGENT_IMAGE,
         imagePullPolicy: kube.nodeAgentImage ? 'IfNotPresent' : 'Never',
         criSocket: kube.nodeAgentCriSocket,
-        periodSeconds: NODE_AGENT_PERIOD_SECONDS,
         logPeriodSeconds: NODE_AGENT_LOG_PERIOD_SECONDS,
         readyTimeoutMs: NODE_AGENT_READY_MS,
         ...(kube.nodeAgentLogFiles ? { logFiles: kube.nodeAgentLogFiles } : {}),
