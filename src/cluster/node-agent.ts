@@ -111,6 +111,8 @@ export class NodeAgent {
   /** The versions report of each node, read once when the agent came up. */
   private readonly reports = new Map<string, { pod: string; report: VersionsReport }>();
   private readiness: Promise<void> | undefined;
+  /** containerd metrics questions not yet answered. */
+  private readonly questions = new Set<Promise<string>>();
 
   private constructor(private readonly options: NodeAgentOptions) {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -210,9 +212,22 @@ export class NodeAgent {
    * containerd's CRI timers on the node, fetched by the node's agent when asked (an exec in its container), so a
    * cell's scrape is taken at the moment it asks. The first one waits for the agents to come up.
    */
-  async containerdMetrics(node: string, signal?: AbortSignal): Promise<string> {
+  containerdMetrics(node: string, signal?: AbortSignal): Promise<string> {
+    // Tracked from the call on: `settled` (a cell's first delete) waits for it.
+    const answer = this.ready().then(async () => (await this.ask(node, 'metrics', signal)).output);
+    this.questions.add(answer);
+    const forget = () => this.questions.delete(answer);
+    answer.then(forget, forget);
+    return answer;
+  }
+
+  /**
+   * Resolves once every node's agent has come up and every metrics question asked so far is answered: a cell's
+   * deletes wait for it, so a scrape begun at the cell's start is taken before its first stop.
+   */
+  async settled(): Promise<void> {
     await this.ready();
-    return (await this.ask(node, 'metrics', signal)).output;
+    await Promise.allSettled([...this.questions]);
   }
 
   /** Runs one of the agent's commands in the node's agent container and returns what it printed. */

@@ -64,6 +64,12 @@ export interface MetricsEndpoint {
   source: string;
   kind: MetricsSourceKind;
   fetch(signal: AbortSignal): Promise<string>;
+  /**
+   * Its start scrape need not be done when the cell starts, only before the cell's first delete, which the target
+   * holds until it is (the node agent, still coming up at its session's first cell): the cell does not wait for it.
+   * Only for sources whose kept timers observe nothing but stops and removals (containerd's).
+   */
+  startsBeforeDeletes?: boolean;
 }
 
 /** One timer of a compared cell pair (comparison.json `pairs[].runtimeTimers`): side by side, without a verdict. */

@@ -181,10 +181,10 @@ export async function openKubeSession(
         workloadImage: WORKLOAD_IMAGE,
         collectEvidence: (pod) => collectStuckEvidence({ api, namespace, dir: options.evidenceDir, cluster }, pod),
         runtimeStep: nodeRuntimeStep(cellSettings, options.cluster, events, clock, cell),
-        ...(agent ? { beforeDeletes: () => agent.ready() } : {}),
+        ...(agent ? { beforeDeletes: () => agent.settled() } : {}),
         ...(options.cluster?.podShim ? { measureShim: options.cluster.podShim.bind(options.cluster) } : {}),
       }),
-    metricsEndpoints: () => metricsEndpoints(api, cluster),
+    metricsEndpoints: () => metricsEndpoints(api, cluster, Boolean(agent?.scrapesMetrics())),
     async close() {
       await watch.stop();
       // Followed before the agents are stopped: each one's last log pass, made on the way out, ends its lines.
@@ -207,7 +207,7 @@ export async function openKubeSession(
  * address the apiserver reaches), and the node's containerd where the cluster's provider or node agent reaches it.
  * A node list that fails becomes one endpoint whose fetch fails with that error: a note, not a failure.
  */
-async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefined): Promise<MetricsEndpoint[]> {
+async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefined, throughAgent: boolean): Promise<MetricsEndpoint[]> {
   let nodes: string[];
   try {
     nodes = (await api.listNode()).items.map((node) => node.metadata?.name ?? '').filter(Boolean);
@@ -218,7 +218,16 @@ async function metricsEndpoints(api: CoreV1Api, cluster: ClusterHandle | undefin
   const runtimeMetrics = cluster?.runtimeMetrics?.bind(cluster);
   return nodes.flatMap((node): MetricsEndpoint[] => [
     { source: `kubelet/${node}`, kind: 'kubelet', fetch: () => api.connectGetNodeProxyWithPath({ name: node, path: 'metrics' }) },
-    ...(runtimeMetrics ? [{ source: `containerd/${node}`, kind: 'containerd' as const, fetch: (signal: AbortSignal) => runtimeMetrics(node, signal) }] : []),
+    ...(runtimeMetrics
+      ? [
+          {
+            source: `containerd/${node}`,
+            kind: 'containerd' as const,
+            fetch: (signal: AbortSignal) => runtimeMetrics(node, signal),
+            startsBeforeDeletes: throughAgent,
+          },
+        ]
+      : []),
   ]);
 }
 

@@ -4,7 +4,10 @@ import { expect } from 'chai';
 import { histogramQuantile, histogramsOf, pairTimers, runtimeMetricsOfCell } from '../../../src/measurements/runtime-metrics/deltas.js';
 import { PrometheusTextError, parsePrometheusText } from '../../../src/measurements/runtime-metrics/prometheus-text.js';
 import { isTimerSampleName, keepSample } from '../../../src/measurements/runtime-metrics/timers.js';
-import type { MetricsScrapeEvent, MetricsSourceKind, SourceScrape } from '../../../src/results/runtime-metrics.js';
+import type { EventSink } from '../../../src/engine/events.js';
+import type { CellRunContext } from '../../../src/measurements/measurement.js';
+import { runtimeMetricsMeasurement } from '../../../src/measurements/runtime-metrics/runtime-metrics.js';
+import type { MetricsEndpoint, MetricsScrapeEvent, MetricsSourceKind, SourceScrape } from '../../../src/results/runtime-metrics.js';
 
 /*
  * Fixtures are real scrapes (test/fixtures/runtime-metrics/README.md): containerd 1.7.22 and 2.3.1
@@ -159,3 +162,57 @@ describe('runtime metrics in compare: timers side by side', () => {
 
 /** Pods deleted between the two kubelet scrapes (see the fixtures' README). */
 const KUBELET_FIXTURE_PODS = 3;
+
+describe('runtime metrics while a cell runs: a source that answers before the first delete', () => {
+  const kubeletText = fixture('kubelet-1.34.4-start');
+  const containerdText = fixture('containerd-1.7.22-start');
+  /** The scrapes the measurement records, in order. */
+  const recordingContext = (endpoints: MetricsEndpoint[]) => {
+    const recorded: MetricsScrapeEvent[] = [];
+    const events = {
+      pod: () => {
+        throw new Error('no pod events here');
+      },
+      run: (kind: string, data?: Record<string, unknown>) => {
+        expect(kind).to.equal('metrics-scrape');
+        recorded.push(data as unknown as MetricsScrapeEvent);
+        return { kind, mono: 0, wall: 0 } as never;
+      },
+    } as EventSink;
+    const context: CellRunContext = { cellId: 'cell-01', rep: 1, events, metricsEndpoints: () => Promise.resolve(endpoints) };
+    return { recorded, context };
+  };
+  const kubelet: MetricsEndpoint = { source: 'kubelet/n', kind: 'kubelet', fetch: () => Promise.resolve(kubeletText) };
+
+  it("does not hold up the cell's start; its start scrape is recorded at the cell's end, before the end scrape", async () => {
+    let answer: (text: string) => void = () => undefined;
+    let asked = 0;
+    const { recorded, context } = recordingContext([
+      kubelet,
+      {
+        source: 'containerd/n',
+        kind: 'containerd',
+        startsBeforeDeletes: true,
+        // The first question waits (the agent coming up); the end scrape's is answered at once.
+        fetch: () => (++asked === 1 ? new Promise<string>((resolve) => (answer = resolve)) : Promise.resolve(containerdText)),
+      },
+    ]);
+    await runtimeMetricsMeasurement.atCellStart!(context);
+    // The cell went on while containerd's start scrape was still asked: nothing recorded yet, the question sent.
+    expect(recorded).to.deep.equal([]);
+    expect(asked).to.equal(1);
+    answer(containerdText);
+    await runtimeMetricsMeasurement.atCellEnd!(context);
+    expect(recorded.map((e) => [e.phase, e.scrapes.map((s) => s.source).sort()])).to.deep.equal([
+      ['start', ['containerd/n', 'kubelet/n']],
+      ['end', ['containerd/n', 'kubelet/n']],
+    ]);
+    expect(recorded[0]!.scrapes.every((s) => s.samples && s.samples.length > 0)).to.equal(true);
+  });
+
+  it('records the start scrape at once when every source answers at the start', async () => {
+    const { recorded, context } = recordingContext([kubelet]);
+    await runtimeMetricsMeasurement.atCellStart!(context);
+    expect(recorded.map((e) => e.phase)).to.deep.equal(['start']);
+  });
+});
