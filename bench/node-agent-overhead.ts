@@ -1,11 +1,13 @@
 /**
  * What the node agent (target.kube.nodeAgent) costs a run: kube scenarios on one local cluster attached as
  * `existing`, rounds alternated without and with the agent (its DaemonSet deployed, its versions report
- * awaited, containerd's log lines read, the DaemonSet removed). Two cells: a short one (20 pods x 2 cycles,
+ * awaited, containerd's log lines read, containerd's timers scraped through it at the cell's start and end,
+ * the DaemonSet removed). Two cells: a short one (20 pods x 2 cycles,
  * about 20 s), where the agent's fixed cost per run weighs most, and one of the seed scenario's cells
  * (scenarios/seed-repro.yaml: 50 pods x 2 cycles in one batch, exec probes every second, hold 10 s, grace 30 s).
  * Per run: wall time of the whole `podchurn run` process (spawn to exit, so the agent's deploy and removal
- * are in it) and its CPU (user + system, from this process's reaped-children counters).
+ * are in it), the cell's own (cell-start to cell-end events), and the process's CPU (user + system, from this
+ * process's reaped-children counters).
  * Writes bench/results/node-agent-overhead.{md,json}.
  */
 import { spawn } from 'node:child_process';
@@ -78,7 +80,13 @@ const cells: Cell[] = [
 function scenario(kubeconfig: string, cell: Cell, agent: boolean): string {
   const file = join(work, `${cell.name}-agent-${agent ? 'on' : 'off'}.yaml`);
   const kube = agent
-    ? { nodeAgent: true, nodeAgentCriSocket: layout.containerdSocket, nodeAgentLogFiles: { containerd: join(layout.logDir, 'containerd.log') } }
+    ? {
+        nodeAgent: true,
+        nodeAgentCriSocket: layout.containerdSocket,
+        nodeAgentLogFiles: { containerd: join(layout.logDir, 'containerd.log') },
+        // The local cluster's containerd serves its metrics on a loopback port, as most nodes' do.
+        nodeAgentContainerdMetrics: (JSON.parse(readFileSync(layout.stateFile, 'utf8')) as { containerdMetrics: string }).containerdMetrics,
+      }
     : {};
   writeFileSync(
     file,
@@ -99,13 +107,21 @@ function scenario(kubeconfig: string, cell: Cell, agent: boolean): string {
 const up = await podchurn(['cluster', 'up', '--provider', 'local', '--name', name, '--containerd', containerd, '--runc', runc]);
 if (up.code !== 0) throw new Error(`cluster up failed:\n${up.stderr}`);
 const kubeconfig = up.stdout.trim();
-const rows: { cell: string; agent: boolean; wallS: number; cpuS: number; deletionP50Ms: number; deletionP95Ms: number }[] = [];
+const rows: { cell: string; agent: boolean; wallS: number; cellS: number; cpuS: number; deletionP50Ms: number; deletionP95Ms: number; stuck: number }[] = [];
 
-/** The run's deletion latency (summary.json): what the agent must not move while it watches. */
-function deletionLatency(reports: string): { p50: number; p95: number } {
+/** The run's deletion latency (summary.json), which the agent must not move while it watches, and the cell's own wall time. */
+function measured(reports: string): { deletion: { p50: number; p95: number }; cellS: number; stuck: number } {
   const [runDir] = readdirSync(reports);
-  const summary = JSON.parse(readFileSync(join(reports, runDir!, 'summary.json'), 'utf8')) as { cells: { deletionLatencyMs: { p50: number; p95: number } }[] };
-  return summary.cells[0]!.deletionLatencyMs;
+  const summary = JSON.parse(readFileSync(join(reports, runDir!, 'summary.json'), 'utf8')) as {
+    cells: { deletionLatencyMs: { p50: number; p95: number }; outcomes: { stuck: number } }[];
+  };
+  const events = readFileSync(join(reports, runDir!, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { kind: string; mono: number });
+  const at = (kind: string) => events.find((event) => event.kind === kind)!.mono;
+  const [cell] = summary.cells;
+  return { deletion: cell!.deletionLatencyMs, cellS: (at('cell-end') - at('cell-start')) / 1000, stuck: cell!.outcomes.stuck };
 }
 /** The 1-minute load average after each run: the machine is shared, and a busy neighbour shows here. */
 const loads: number[] = [];
@@ -119,8 +135,17 @@ try {
         const reports = join(work, `reports-${cell.name}-${round}-${agent ? 'on' : 'off'}`);
         const result = await podchurn(['run', scenario(kubeconfig, cell, agent), '--reports-dir', reports]);
         if (result.code !== 0) throw new Error(`${cell.name} run (agent ${agent}) exited ${result.code}:\n${result.stderr}`);
-        const deletion = deletionLatency(reports);
-        rows.push({ cell: cell.name, agent, wallS: round2(result.wallS), cpuS: round2(result.cpuS), deletionP50Ms: deletion.p50, deletionP95Ms: deletion.p95 });
+        const { deletion, cellS, stuck } = measured(reports);
+        rows.push({
+          cell: cell.name,
+          agent,
+          wallS: round2(result.wallS),
+          cellS: round2(cellS),
+          cpuS: round2(result.cpuS),
+          deletionP50Ms: deletion.p50,
+          deletionP95Ms: deletion.p95,
+          stuck,
+        });
         loads.push(round2(loadavg()[0]!));
         process.stderr.write(
           `${cell.name} round ${round}/${rounds}, agent ${agent ? 'on' : 'off'}: wall ${round2(result.wallS)} s, CPU ${round2(result.cpuS)} s\n`,
@@ -132,22 +157,28 @@ try {
   await podchurn(['cluster', 'down', '--provider', 'local', '--name', name]);
 }
 
+/** A run's deletion latency, and its stuck pods where it had any (the node overloaded: a run to tell apart, not a cost). */
+const deletionOf = (row: (typeof rows)[number]) => `${row.deletionP50Ms} / ${row.deletionP95Ms}${row.stuck ? ` (${row.stuck} stuck)` : ''}`;
 const byCell = cells.map((cell) => {
   const of = (agent: boolean) => rows.filter((row) => row.cell === cell.name && row.agent === agent);
   const wall = (agent: boolean) => median(of(agent).map((r) => r.wallS));
+  const cellWall = (agent: boolean) => median(of(agent).map((r) => r.cellS));
   const cpu = (agent: boolean) => median(of(agent).map((r) => r.cpuS));
   return {
     cell: cell.name,
     workload: cell.description,
     withoutWallS: of(false).map((r) => r.wallS),
     withWallS: of(true).map((r) => r.wallS),
+    withoutCellS: of(false).map((r) => r.cellS),
+    withCellS: of(true).map((r) => r.cellS),
     withoutCpuS: of(false).map((r) => r.cpuS),
     withCpuS: of(true).map((r) => r.cpuS),
     wallRatio: round2(wall(true) / wall(false)),
     cpuRatio: round2(cpu(true) / cpu(false)),
     wallAddedS: round2(wall(true) - wall(false)),
-    withoutDeletionMs: of(false).map((r) => `${r.deletionP50Ms} / ${r.deletionP95Ms}`),
-    withDeletionMs: of(true).map((r) => `${r.deletionP50Ms} / ${r.deletionP95Ms}`),
+    cellRatio: round2(cellWall(true) / cellWall(false)),
+    withoutDeletionMs: of(false).map(deletionOf),
+    withDeletionMs: of(true).map(deletionOf),
   };
 });
 const results = {
@@ -168,22 +199,25 @@ writeFileSync(
     "# The node agent's cost (target.kube.nodeAgent)",
     '',
     `Measured ${results.date} by \`node --import tsx bench/node-agent-overhead.ts\` on a ${results.cluster} (2 cores, shared); ${results.common}.`,
-    `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read too), alternated; ` +
+    `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read and its timers scraped through it too), alternated; ` +
       `1-minute load average after each run ${results.loadAverage.min}–${results.loadAverage.max} (the seed cell's probes load the machine themselves).`,
-    'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); CPU = that process, user + system.',
+    'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); cell = its cell-start to cell-end events; ' +
+      'CPU = that process, user + system.',
     "Deletion latency = the run's own measurement (summary.json), which the agent, a process on the node during the churn, must not move.",
     'Targets (issue: a cell with the agent on is no more than 5 % slower and uses no more than 10 % more client CPU).',
     '',
-    '| cell | | wall per run (s) | podchurn CPU per run (s) | deletion latency p50 / p95 per run (ms) |',
-    '|---|---|---|---|---|',
+    '| cell | | wall per run (s) | cell per run (s) | podchurn CPU per run (s) | deletion latency p50 / p95 per run (ms) |',
+    '|---|---|---|---|---|---|',
     ...byCell.flatMap((c) => [
-      `| ${c.cell}: ${c.workload} | without the agent | ${c.withoutWallS.join(', ')} | ${c.withoutCpuS.join(', ')} | ${c.withoutDeletionMs.join(', ')} |`,
-      `| | with the agent | ${c.withWallS.join(', ')} | ${c.withCpuS.join(', ')} | ${c.withDeletionMs.join(', ')} |`,
+      `| ${c.cell}: ${c.workload} | without the agent | ${c.withoutWallS.join(', ')} | ${c.withoutCellS.join(', ')} | ${c.withoutCpuS.join(', ')} | ` +
+        `${c.withoutDeletionMs.join(', ')} |`,
+      `| | with the agent | ${c.withWallS.join(', ')} | ${c.withCellS.join(', ')} | ${c.withCpuS.join(', ')} | ${c.withDeletionMs.join(', ')} |`,
     ]),
     '',
     ...byCell.map(
       (c) =>
         `- ${c.cell}: median ratios with / without: wall **${c.wallRatio}** (${signed(c.wallAddedS)} s; ${verdict(c.wallRatio, 1.05)}), ` +
+        `cell **${c.cellRatio}** (${verdict(c.cellRatio, 1.05)}), ` +
         `CPU **${c.cpuRatio}** (${verdict(c.cpuRatio, 1.1)}).`,
     ),
     '',
