@@ -201,7 +201,8 @@ writeFileSync(
     `Measured ${results.date} by \`node --import tsx bench/node-agent-overhead.ts\` on a ${results.cluster} (2 cores, shared); ${results.common}.`,
     `${rounds} rounds per cell, each a run without and a run with the agent (containerd's log read and its timers scraped through it too), alternated; ` +
       `1-minute load average after each run ${results.loadAverage.min}–${results.loadAverage.max} (the seed cell's probes load the machine themselves).`,
-    'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); cell = its cell-start to cell-end events; ' +
+    'Wall = the `podchurn run` process from spawn to exit (the agent deployed, awaited, read and removed within it); ' +
+      'cell = its cell-start to cell-end events; ' +
       'CPU = that process, user + system.',
     "Deletion latency = the run's own measurement (summary.json), which the agent, a process on the node during the churn, must not move.",
     'Targets (issue: a cell with the agent on is no more than 5 % slower and uses no more than 10 % more client CPU).',

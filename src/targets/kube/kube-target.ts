@@ -36,7 +36,10 @@ export interface KubeTargetOptions {
   cleanupWaitMs?: number;
   /** Called for each stuck pod while it is still stuck; returns where the evidence went. */
   collectEvidence?: (podName: string) => Promise<string>;
-  /** What must be ready before the cycle's deletes (the node agent, whose evidence a stuck pod needs, and its answer to a start scrape); its failure ends the cell. */
+  /**
+   * What must be ready before the cycle's deletes (the node agent, whose evidence a stuck pod needs, and its answer
+   * to a start scrape); its failure ends the cell.
+   */
   beforeDeletes?: () => Promise<void>;
   /** The scenario's runtime step on the cluster's nodes (engine/runtime-step.ts has its timing). */
   runtimeStep?: NodeRuntimeStep;
